@@ -1,0 +1,152 @@
+"""What a reader makes of a file: pages of positioned words, or workbook cells.
+
+Readers know nothing of invoices; extractors know nothing of file formats. This module is the
+contract between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from coop_rules.evidence import Box
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a PDF text layer, with its box in points (origin top-left)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def box(self) -> Box:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: its words in reading order and their plain text."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    words: tuple[Word, ...]
+    text: str
+
+    @property
+    def has_text(self) -> bool:
+        return any(w.text.strip() for w in self.words)
+
+
+CellValue = str | int | float | Decimal | date | datetime | bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One non-empty workbook cell."""
+
+    sheet: str
+    ref: str  # "B4"
+    row: int  # 1-based
+    column: int  # 1-based
+    value: CellValue
+
+    @property
+    def locator(self) -> str:
+        return f"{self.sheet}!{self.ref}"
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.value, datetime):
+            return self.value.date().isoformat() if self.value.time() == datetime.min.time() else self.value.isoformat()
+        if isinstance(self.value, date):
+            return self.value.isoformat()
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A readable document.
+
+    Attributes:
+        path: the path as the caller named it (relative to the claim folder in a claim).
+        media_type: what the bytes are, decided from their magic bytes.
+        pages: PDF pages (empty for workbooks and emails).
+        cells: workbook cells (empty for PDFs).
+        headers: e-mail headers or document metadata worth keeping (``Date``, ``Subject``).
+        text: the plain text for documents without pages (an e-mail body).
+    """
+
+    path: str
+    media_type: str
+    pages: tuple[Page, ...] = ()
+    cells: tuple[Cell, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def full_text(self) -> str:
+        if self.pages:
+            return "\n".join(p.text for p in self.pages)
+        if self.cells:
+            return "\n".join(c.text for c in self.cells)
+        return self.text
+
+
+class ProblemKind(StrEnum):
+    """Why a document could not be read (or read only in part)."""
+
+    NOT_FOUND = "not-found"
+    EMPTY = "empty"
+    UNSUPPORTED = "unsupported"
+    ENCRYPTED = "encrypted"
+    CORRUPT = "corrupt"
+    TOO_LARGE = "too-large"
+    NO_TEXT = "no-text"
+
+
+ADVICE = {
+    ProblemKind.NOT_FOUND: "Add the file to the claim folder or correct its path in the manifest.",
+    ProblemKind.EMPTY: "The file has no content; upload the real document.",
+    ProblemKind.UNSUPPORTED: "Submit the document as PDF or XLSX.",
+    ProblemKind.ENCRYPTED: "Submit a copy without a password or encryption.",
+    ProblemKind.CORRUPT: "Export or scan the document again and resubmit it.",
+    ProblemKind.TOO_LARGE: "Submit only the relevant pages, or a smaller export.",
+    ProblemKind.NO_TEXT: "The pages are images without text: a reviewer must read them, "
+    "or submit a PDF with a text layer.",
+}
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A document that could not be read, and what the partner should do about it."""
+
+    path: str
+    kind: ProblemKind
+    reason: str
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.kind]
+
+    @property
+    def message(self) -> str:
+        return f"could not read {self.path}: {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "kind": str(self.kind), "reason": self.reason, "advice": self.advice}
+
+
+class DocumentError(Exception):
+    """Raised by a reader for a file it cannot read; the registry turns it into a ReadProblem."""
+
+    def __init__(self, kind: ProblemKind, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason

@@ -1,0 +1,36 @@
+"""The one exception root of coop-rules.
+
+Configuration and programmer errors raise a subclass of :class:`CoopRulesError`; the CLI turns
+them into one line and exit code 2. Bad *documents* never raise to the caller: they become
+:class:`~coop_rules.documents.model.ReadProblem` values and findings in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CoopRulesError(Exception):
+    """A configuration or usage error the user can fix (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a configuration file, located by its field path."""
+
+    location: str  # "activity.start", "documents[2].role", "rules/DT01.yaml: when"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ConfigurationError(CoopRulesError):
+    """A manifest or rule file with one or more problems, all reported at once."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        listing = "; ".join(str(p) for p in problems)
+        super().__init__(f"{source}: {count} problem{'s' if count != 1 else ''}: {listing}")

@@ -1,0 +1,244 @@
+"""The claim manifest (``claim.yaml`` or ``claim.json``): what the partner states about a claim.
+
+Validated with pydantic so that every problem is reported at once with its field path. The JSON
+Schema printed by ``coop-rules schema manifest`` is generated from these models.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
+
+MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Money(_Model):
+    """An amount in a currency. Amounts are decimal strings (``"1234.50"``) or integers."""
+
+    amount: Decimal = Field(description="decimal amount, e.g. \"1234.50\"")
+    currency: Currency
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_binary_floats(cls, value: Any) -> Any:
+        # YAML turns 1234.5 into a float; its repr is exact enough for money written by hand,
+        # but anything with more than 2 decimals is suspicious and refused.
+        if isinstance(value, float):
+            text = repr(value)
+            if "e" in text.lower() or len(text.partition(".")[2]) > 2:
+                raise ValueError("write the amount as a quoted decimal string, e.g. \"1234.50\"")
+            return Decimal(text)
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}"
+
+
+class Period(_Model):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class ClaimingWindow(_Model):
+    opens: date | None = None
+    closes: date | None = None
+
+
+class Partner(_Model):
+    legal_name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
+    tax_id: str | None = None
+    partner_id: str | None = None
+
+
+class Program(_Model):
+    code: str = Field(min_length=1)
+    surface: bool = False
+    threshold: Money | None = None
+    requires_preapproval: bool = False
+    requires_tax_invoice: bool = False
+    fiscal_year: str | None = Field(default=None, pattern=r"^FY\d{2}$", description="e.g. FY25")
+
+
+class Funds(_Model):
+    currency: Currency
+    earned: Decimal
+    already_claimed: Decimal = Decimal(0)
+    remaining: Decimal | None = Field(
+        default=None, description="if omitted: earned minus already claimed"
+    )
+
+
+class Activity(_Model):
+    type: str = Field(min_length=1, description="activity type from the matrix, kebab-case")
+    name: str | None = None
+    start: date
+    end: date
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Activity:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Attendee(_Model):
+    name: str
+    cost: Money | None = None
+
+
+class PreApproval(_Model):
+    id: str
+    date: date
+
+
+class Role(StrEnum):
+    INVOICE = "invoice"
+    CSR = "csr"
+    POE = "poe"
+    METRICS = "metrics"
+    OTHER = "other"
+
+
+class PoeSubtype(StrEnum):
+    COMMUNICATION = "communication"  # the final piece: ad, mailer, brochure
+    SCREENSHOT = "screenshot"
+    URL = "url"
+    INVITATION = "invitation"
+    AGENDA = "agenda"
+    PHOTO = "photo"
+    EMAIL = "email"
+    DISTRIBUTION = "distribution"  # postmark, dated e-mail header
+    SCRIPT = "script"
+    ATTENDEE_LIST = "attendee-list"
+    TERMS = "terms"
+    DELIVERABLE = "deliverable"
+    ITINERARY = "itinerary"
+    OTHER = "other"
+
+
+class DocumentEntry(_Model):
+    path: str = Field(min_length=1, description="relative to the claim folder")
+    role: Role
+    subtype: PoeSubtype | None = Field(default=None, description="for role poe")
+    note: str | None = Field(default=None, description="the partner's explanatory note")
+
+    @field_validator("path")
+    @classmethod
+    def _inside_folder(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError("must be a path inside the claim folder")
+        return value
+
+
+class Manifest(_Model):
+    """A co-op claim as the partner states it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="coop-rules claim manifest")
+
+    claim_id: str = Field(min_length=1)
+    partner: Partner
+    program: Program
+    usage_period: Period
+    claiming_window: ClaimingWindow | None = None
+    funds: Funds
+    activity: Activity
+    claimed: Money
+    metrics: dict[str, int | Decimal] = Field(default_factory=dict)
+    attendees: list[Attendee] = Field(default_factory=list)
+    preapproval: PreApproval | None = None
+    submission_date: date | None = Field(default=None, description="defaults to today")
+    documents: list[DocumentEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _documents_unique(self) -> Manifest:
+        seen: set[str] = set()
+        for entry in self.documents:
+            if entry.path in seen:
+                raise ValueError(f"document {entry.path!r} is listed twice")
+            seen.add(entry.path)
+        return self
+
+
+def find_manifest(folder: Path) -> Path:
+    """The manifest file of a claim folder."""
+    for name in MANIFEST_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    raise CoopRulesError(f"{folder}: no claim manifest (expected one of {', '.join(MANIFEST_NAMES)})")
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Parse and validate a manifest, reporting every problem at once.
+
+    Raises:
+        ConfigurationError: the file is not valid YAML/JSON or breaks the schema.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CoopRulesError(f"{path}: cannot read the manifest: {exc}") from exc
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigurationError(str(path), [Problem("(file)", _syntax_message(exc))]) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(str(path), [Problem("(file)", "expected a mapping of fields")])
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigurationError(str(path), _problems(exc)) from None
+
+
+def manifest_schema() -> dict[str, Any]:
+    return Manifest.model_json_schema()
+
+
+def _syntax_message(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {getattr(exc, 'problem', exc)}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    return f"invalid file: {exc}"
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        location = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+        ).lstrip(".") or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in error and error["type"] not in ("missing",):
+            message = f"{message} (got {error['input']!r})"
+        problems.append(Problem(location, message))
+    return problems
