@@ -1,0 +1,202 @@
+"""Facts: the typed values of one claim that the rules read, each with its evidence.
+
+A claim gives one ``claim`` fact and one ``document`` fact per document. Facts are flat: a
+document fact also carries the claim's values (``claim.usage_end``), so that every rule
+condition reads a single fact. That keeps the engines simple and sidesteps durable-rules'
+defects in cross-fact comparisons (see ENGINE-NOTES). Sums and counts are derived here, before
+any engine sees the facts, because neither engine aggregates.
+
+``FIELDS`` is the catalogue of every field a rule may name, with its type and meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from coop_rules.evidence import Evidence
+from coop_rules.rulebook.expr import Type, param_const
+
+CLAIM = "claim"
+DOCUMENT = "document"
+
+FIELDS: dict[str, tuple[Type, str]] = {
+    # The claim, from the manifest (and derived from its documents).
+    "claim.id": (Type.STR, "the claim's identifier"),
+    "claim.submission_date": (Type.DATE, "the date the claim is (to be) submitted"),
+    "claim.usage_start": (Type.DATE, "first day of the usage period"),
+    "claim.usage_end": (Type.DATE, "last day of the usage period"),
+    "claim.window_opens": (Type.DATE, "first day of the claiming window, where the program states it"),
+    "claim.window_closes": (Type.DATE, "last day of the claiming window, where the program states it"),
+    "claim.activity_type": (Type.STR, "the activity type (kebab-case, from the activity matrix)"),
+    "claim.activity_start": (Type.DATE, "first day of the activity"),
+    "claim.activity_end": (Type.DATE, "last day of the activity"),
+    "claim.claimed": (Type.MONEY, "the amount claimed"),
+    "claim.currency": (Type.STR, "the claim's currency (ISO 4217)"),
+    "claim.funds_currency": (Type.STR, "the currency of the co-op fund balance"),
+    "claim.earned": (Type.MONEY, "co-op funds earned for the program and usage period"),
+    "claim.remaining": (Type.MONEY, "co-op funds still available (earned − already claimed)"),
+    "claim.document_count": (Type.INT, "documents in the claim"),
+    "claim.invoice_count": (Type.INT, "documents with the role invoice"),
+    "claim.csr_count": (Type.INT, "documents with the role csr"),
+    "claim.cost_document_count": (Type.INT, "invoices and CSRs"),
+    "claim.poe_count": (Type.INT, "proof-of-execution documents (role poe)"),
+    "claim.unreadable_count": (Type.INT, "documents that could not be read"),
+    "claim.documented_total": (
+        Type.MONEY,
+        "sum of the totals of all invoices and CSRs, when every one of them has a total in the "
+        "claim's currency (unknown otherwise)",
+    ),
+    # One document.
+    "doc.file": (Type.STR, "the document's path in the claim folder"),
+    "doc.role": (Type.STR, "invoice, csr, poe, metrics or other (manifest, else classified)"),
+    "doc.kind": (Type.STR, "what the content says it is: invoice, credit-note, proforma, quote, …"),
+    "doc.listed": (Type.BOOL, "whether the manifest lists the document"),
+    "doc.readable": (Type.BOOL, "whether the document could be read"),
+    "doc.read_problem": (Type.STR, "why the document could not be read"),
+    "doc.has_note": (Type.BOOL, "whether the manifest gives the partner's note for it"),
+    "doc.is_cost": (Type.BOOL, "whether it is a cost document (invoice or csr)"),
+    "doc.vendor": (Type.STR, "the issuer's name"),
+    "doc.vendor_tax_id": (Type.STR, "the issuer's VAT / tax ID"),
+    "doc.vendor_is_partner": (
+        Type.BOOL, "whether the issuer is the claiming partner (legal name, alias or tax ID)"),
+    "doc.bill_to": (Type.STR, "the name the invoice is addressed to"),
+    "doc.invoice_number": (Type.STR, "the invoice number as printed"),
+    "doc.issue_date": (Type.DATE, "the invoice's issue date"),
+    "doc.total": (Type.MONEY, "the document's gross total"),
+    "doc.currency": (Type.STR, "the document's currency (ISO 4217)"),
+    "doc.period_start": (Type.DATE, "start of the period of work (CSR)"),
+    "doc.period_end": (Type.DATE, "end of the period of work (CSR)"),
+    "doc.signatory": (Type.STR, "who signed the CSR"),
+    "doc.signature_date": (Type.DATE, "when the CSR was signed"),
+    "doc.execution_date": (Type.DATE, "the first date of execution a proof shows"),
+    "doc.execution_end": (Type.DATE, "the last date of execution a proof shows"),
+}
+
+FIELD_TYPES: dict[str, Type] = {name: spec[0] for name, spec in FIELDS.items()}
+CLAIM_FIELDS = {n: t for n, t in FIELD_TYPES.items() if n.startswith("claim.")}
+
+
+def fields_for(subject: str) -> dict[str, Type]:
+    """The fields a rule about ``subject`` may read (document rules see the claim too)."""
+    return dict(CLAIM_FIELDS) if subject == CLAIM else dict(FIELD_TYPES)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A typed fact value with its evidence.
+
+    Money is ``(Decimal, currency)``. An ambiguous value keeps its other readings in
+    ``alternatives`` and is *unknown* to the rules: it is flagged, never guessed.
+    """
+
+    value: date | Decimal | str | int | bool | tuple[Decimal, str]
+    evidence: tuple[Evidence, ...] = ()
+    alternatives: tuple[Any, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return not self.alternatives
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One claim or document fact: an id, a subject, and values by qualified field name."""
+
+    id: str
+    subject: str  # CLAIM | DOCUMENT
+    values: Mapping[str, Value] = field(default_factory=dict)
+    label: str = ""  # what a report calls it: the claim id or the document's path
+
+    def lookup(self, name: str) -> Any:
+        """The rule-visible value of a field: None when missing or ambiguous."""
+        found = self.values.get(name)
+        return found.value if found is not None and found.known else None
+
+    def engine_view(self) -> dict[str, int | str | bool]:
+        """The fact as plain scalars for a rules engine without date or decimal types.
+
+        Dates become ordinal day numbers and amounts integer hundredths (with the currency in
+        ``<key>__ccy``), so that comparisons are exact.
+        """
+        view: dict[str, int | str | bool] = {"id": self.id, "subject": self.subject}
+        for name in self.values:
+            value = self.lookup(name)
+            if value is None:
+                continue
+            key = engine_key(name)
+            if isinstance(value, tuple):
+                view[key] = int((value[0] * 100).to_integral_value())
+                view[key + "__ccy"] = value[1]
+            elif isinstance(value, date):
+                view[key] = value.toordinal()
+            else:
+                view[key] = value
+        return view
+
+
+def engine_key(name: str) -> str:
+    """The flat property name an engine uses for a qualified field name."""
+    return name.replace(".", "__")
+
+
+@dataclass(frozen=True)
+class FactSet:
+    """All facts of one claim: the claim fact and its documents' facts."""
+
+    claim: Fact
+    documents: tuple[Fact, ...] = ()
+
+    def __iter__(self) -> Iterator[Fact]:
+        yield self.claim
+        yield from self.documents
+
+    def by_id(self, fact_id: str) -> Fact:
+        for fact in self:
+            if fact.id == fact_id:
+                return fact
+        raise KeyError(fact_id)
+
+
+def document_fact(index: int, claim: Fact, values: Mapping[str, Value], label: str) -> Fact:
+    """A document fact that also carries the claim's values, as every document fact does."""
+    return Fact(f"doc{index}", DOCUMENT, {**claim.values, **values}, label)
+
+
+def parse_typed(name: str, raw: Any) -> Value:
+    """A value written as data (test cases, the API): dates ISO, money ``"12.50 EUR"``.
+
+    ``{"ambiguous": [a, b]}`` makes an ambiguous value with both readings.
+    """
+    if name not in FIELD_TYPES:
+        raise KeyError(f"unknown field {name!r}")
+    if isinstance(raw, Mapping) and "ambiguous" in raw:
+        readings = [parse_typed(name, r).value for r in raw["ambiguous"]]
+        return Value(readings[0], (Evidence("test", note="ambiguous"),), tuple(readings[1:]))
+    expected = FIELD_TYPES[name]
+    if expected is Type.DATE and isinstance(raw, str):
+        raw = date.fromisoformat(raw)
+    const = param_const(name, raw)
+    if const.type is not expected:
+        raise ValueError(f"{name}: expected a {expected} value, got {raw!r}")
+    return Value(const.value, (Evidence("test", text=str(raw)),))
+
+
+def facts_from_data(claim: Mapping[str, Any], documents: list[Mapping[str, Any]] = ()) -> FactSet:
+    """Build a FactSet from plain data keyed by unqualified field names (rule test cases)."""
+    claim_fact = Fact(
+        "claim", CLAIM,
+        {f"claim.{k}": parse_typed(f"claim.{k}", v) for k, v in claim.items()},
+        str(claim.get("id", "claim")),
+    )
+    docs = tuple(
+        document_fact(
+            i, claim_fact, {f"doc.{k}": parse_typed(f"doc.{k}", v) for k, v in doc.items()},
+            str(doc.get("file", f"document {i}")),
+        )
+        for i, doc in enumerate(documents, start=1)
+    )
+    return FactSet(claim_fact, docs)

@@ -1,0 +1,215 @@
+"""Rule specs: one YAML file per rule in ``rules/``, validated and compiled to typed specs.
+
+A rule names its code, a kebab-case name of the *problem*, its severity, the DOMAIN requirement
+it implements, its parameters, a condition in the expression language (``coop_rules.rulebook.expr``),
+message and hint templates, and documentation in fixed sections. Every mistake in a rule file is
+reported at once, with the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coop_rules.errors import ConfigurationError, Problem
+from coop_rules.facts import CLAIM, DOCUMENT, fields_for
+from coop_rules.rulebook.expr import ExprError, Node, param_const, parse_condition, parse_value
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+DOCS_SECTIONS = ("what", "why", "fail", "pass")
+CODE_PATTERN = re.compile(r"^[A-Z]{2}\d{2}$")
+NAME_PATTERN = re.compile(r"^[a-z]+(?:-[a-z0-9]+)+$")
+REQUIREMENT_PATTERN = re.compile(r"^(R\d{1,2}|general)$")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+class Severity(StrEnum):
+    """How bad a violation is, from DOMAIN.md: E, A, W, I."""
+
+    ERROR = "error"  # the claim would be rejected
+    ACTION = "action"  # the reviewer will ask for more
+    WARNING = "warning"  # a reviewer should look
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "action": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message with ``{expression}`` placeholders, parsed when the rule is loaded."""
+
+    text: str
+    parts: tuple[tuple[str, Node], ...] = ()  # (placeholder text, parsed value expression)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    requirement: str
+    severity: Severity
+    subject: str  # CLAIM | DOCUMENT
+    when: Node
+    when_text: str
+    message: Template
+    hint: Template
+    docs: dict[str, str]
+    where: Node | None = None
+    where_text: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """The rules in force, in a stable order (by code)."""
+
+    rules: tuple[RuleSpec, ...]
+    sources: tuple[str, ...] = ()
+
+    def get(self, code: str) -> RuleSpec | None:
+        return next((r for r in self.rules if r.code == code), None)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+_KEYS = {"code", "name", "requirement", "severity", "subject", "params", "where", "when",
+         "message", "hint", "docs"}
+_REQUIRED = ("code", "name", "requirement", "severity", "subject", "when", "message", "hint", "docs")
+
+
+def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
+    """Load the bundled rules, then each ``extra_dirs`` folder's (a code overrides its twin).
+
+    Raises:
+        ConfigurationError: one or more rule files are wrong; every problem is listed.
+    """
+    dirs = [DEFAULT_RULES_DIR, *(extra_dirs or [])]
+    by_code: dict[str, RuleSpec] = {}
+    problems: list[Problem] = []
+    for folder in dirs:
+        if not folder.is_dir():
+            problems.append(Problem(str(folder), "rule folder not found"))
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            spec = load_rule(path, problems)
+            if spec is not None:
+                by_code[spec.code] = spec
+    if problems:
+        raise ConfigurationError("rules", problems)
+    return Rulebook(tuple(sorted(by_code.values(), key=lambda r: r.code)),
+                    tuple(str(d) for d in dirs))
+
+
+def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
+    """Parse one rule file; append its problems (file:line: key: what) and return None if any."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "expected a mapping of rule keys"))
+        return None
+    lines = {k.value: k.start_mark.line + 1 for k, _ in getattr(node, "value", [])
+             if isinstance(k, yaml.ScalarNode)}
+    found: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        found.append(Problem(f"{path}:{lines.get(key, 1)}: {key}", message))
+
+    for key in sorted(set(data) - _KEYS):
+        problem(key, f"unknown key (expected one of: {', '.join(sorted(_KEYS))})")
+    for key in _REQUIRED:
+        if key not in data:
+            found.append(Problem(f"{path}: {key}", "required key is missing"))
+    if found:
+        problems.extend(found)
+        return None
+
+    code, name = str(data["code"]), str(data["name"])
+    if not CODE_PATTERN.match(code):
+        problem("code", f"{code!r} is not a code like DT01 (two capitals, two digits)")
+    if path.stem != code:
+        problem("code", f"{code!r} does not match the file name {path.name!r}")
+    if not NAME_PATTERN.match(name):
+        problem("name", f"{name!r} is not a kebab-case name like invoice-date-outside-period")
+    if not REQUIREMENT_PATTERN.match(str(data["requirement"])):
+        problem("requirement", f"{data['requirement']!r} is not a DOMAIN requirement like R1")
+    severity = None
+    try:
+        severity = Severity(str(data["severity"]))
+    except ValueError:
+        problem("severity", f"{data['severity']!r} is not one of {', '.join(Severity)}")
+    subject = str(data["subject"])
+    if subject not in (CLAIM, DOCUMENT):
+        problem("subject", f"{subject!r} is not 'claim' or 'document'")
+        subject = DOCUMENT
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        problem("params", "expected a mapping of parameter names to values")
+        params = {}
+    for pname, pvalue in params.items():
+        try:
+            param_const(str(pname), pvalue)
+        except ExprError as exc:
+            problem("params", str(exc))
+    fields = fields_for(subject)
+
+    def condition(key: str) -> Node | None:
+        text = data.get(key)
+        if text is None:
+            return None
+        try:
+            return parse_condition(str(text), fields, params)
+        except ExprError as exc:
+            problem(key, f"{exc} in {str(text).strip()!r}")
+            return None
+
+    when, where = condition("when"), condition("where")
+    message = _template(data["message"], fields, params, lambda m: problem("message", m))
+    hint = _template(data["hint"], fields, params, lambda m: problem("hint", m))
+    docs = data["docs"]
+    if not isinstance(docs, dict):
+        problem("docs", f"expected a mapping with the sections {', '.join(DOCS_SECTIONS)}")
+        docs = {}
+    for section in DOCS_SECTIONS:
+        if not str(docs.get(section) or "").strip():
+            problem("docs", f"the section {section!r} is missing or empty")
+    for section in sorted(set(docs) - set(DOCS_SECTIONS)):
+        problem("docs", f"unknown section {section!r} (expected {', '.join(DOCS_SECTIONS)})")
+    if found or when is None or severity is None:
+        problems.extend(found)
+        return None
+    return RuleSpec(
+        code=code, name=name, requirement=str(data["requirement"]), severity=severity,
+        subject=subject, when=when, when_text=" ".join(str(data["when"]).split()),
+        where=where, where_text=" ".join(str(data["where"]).split()) if "where" in data else None,
+        message=message, hint=hint, docs={k: str(v).strip() for k, v in docs.items()},
+        params=dict(params), source=str(path),
+    )
+
+
+def _template(text: Any, fields: dict, params: dict, report: Any) -> Template:
+    text = " ".join(str(text).split())
+    parts = []
+    for placeholder in _PLACEHOLDER.findall(text):
+        try:
+            parts.append((placeholder, parse_value(placeholder, fields, params)))
+        except ExprError as exc:
+            report(f"placeholder {{{placeholder}}}: {exc}")
+    return Template(text, tuple(parts))
