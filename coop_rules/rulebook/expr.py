@@ -365,6 +365,32 @@ def fields_of(node: Node) -> list[Field]:
     return list(found.values())
 
 
+def needed_fields(node: Node) -> list[Field]:
+    """The fields whose absence can make ``node`` unknown.
+
+    A field only tested by ``exists()`` or offered as a default that ``first()`` may skip does
+    not count: its absence is an answer, not a gap.
+    """
+    match node:
+        case Field():
+            return [node]
+        case Currency(field=f):
+            return [f]
+        case Arith(left=a, right=b) | Compare(left=a, right=b):
+            return _merge(needed_fields(a), needed_fields(b))
+        case First(items=items):
+            return needed_fields(items[-1])
+        case And(items=items) | Or(items=items):
+            return _merge(*(needed_fields(i) for i in items))
+        case Not(item=item):
+            return needed_fields(item)
+    return []
+
+
+def _merge(*lists: list[Field]) -> list[Field]:
+    return list({f.name: f for fields in lists for f in fields}.values())
+
+
 # --- three-valued evaluation (the reference semantics) ----------------------------------------
 
 Lookup = Callable[[str], Any]  # qualified field name -> typed value, or None when missing

@@ -1,0 +1,18 @@
+"""coop-rules: check marketing co-op (MDF) claims against declarative rules, with evidence.
+
+The Python API::
+
+    from coop_rules import check_claim, extract
+    report = check_claim("fixtures/claims/compliant")
+    report.verdict, [f.message for f in report.findings]
+    extract("invoice.pdf").fields["total"].value
+"""
+
+from coop_rules.api import check_claim, check_facts, extract, rulebook
+from coop_rules.errors import ConfigurationError, CoopRulesError
+from coop_rules.report import Finding, Report, Verdict
+
+__version__ = "0.1.0"
+
+__all__ = ["ConfigurationError", "CoopRulesError", "Finding", "Report", "Verdict", "__version__",
+           "check_claim", "check_facts", "extract", "rulebook"]

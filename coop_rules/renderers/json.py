@@ -1,0 +1,28 @@
+"""JSON output: the report and the ``extract`` contract, each with a format version."""
+
+from __future__ import annotations
+
+import json
+
+from coop_rules.extraction import ExtractedDocument
+from coop_rules.report import Report
+
+# The ``extract --format json`` contract other tools rely on. History:
+#   1 — first version: {format_version, documents: [{path, media_type, kind, fields, problems}]};
+#       fields map a name to {value, evidence, confidence[, ambiguous, alternatives]}.
+EXTRACT_FORMAT_VERSION = 1
+
+
+class JsonRenderer:
+    name = "json"
+    media_type = "application/json"
+
+    def report(self, report: Report) -> str:
+        return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    def extraction(self, documents: list[ExtractedDocument]) -> str:
+        payload = {
+            "format_version": EXTRACT_FORMAT_VERSION,
+            "documents": [d.to_json() for d in documents],
+        }
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,122 @@
+"""JSON Schemas of the report and of the ``extract`` output (``coop-rules schema report``).
+
+Written by hand next to ``Report.to_json``; a test validates every fixture claim's report and
+every extraction against them, so they cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coop_rules.report import FORMAT_VERSION
+
+_EVIDENCE = {
+    "type": "object",
+    "required": ["file", "text"],
+    "properties": {
+        "file": {"type": "string"},
+        "text": {"type": "string"},
+        "page": {"type": "integer", "minimum": 1},
+        "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                "description": "x0, top, x1, bottom in PDF points, origin top-left"},
+        "cell": {"type": "string", "description": "Sheet!B4"},
+        "field": {"type": "string", "description": "manifest field path or e-mail header"},
+        "note": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+_FIELD = {
+    "type": "object",
+    "required": ["value", "evidence"],
+    "properties": {
+        "value": {"type": ["string", "number", "boolean"],
+                  "description": "dates YYYY-MM-DD, amounts as decimal strings"},
+        "evidence": {"$ref": "#/$defs/evidence"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "ambiguous": {"type": "boolean"},
+        "alternatives": {"type": "array"},
+    },
+}
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["path", "kind", "reason", "advice"],
+    "properties": {
+        "path": {"type": "string"},
+        "kind": {"enum": ["not-found", "empty", "unsupported", "encrypted", "corrupt",
+                          "too-large", "no-text"]},
+        "reason": {"type": "string"},
+        "advice": {"type": "string"},
+    },
+}
+
+_DOCUMENT = {
+    "type": "object",
+    "required": ["path", "kind", "fields", "problems"],
+    "properties": {
+        "path": {"type": "string"},
+        "media_type": {"type": ["string", "null"]},
+        "kind": {"type": "string"},
+        "role": {"type": ["string", "null"]},
+        "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
+        "problems": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
+    },
+}
+
+_FINDING = {
+    "type": "object",
+    "required": ["code", "name", "severity", "outcome", "requirement", "subject", "message",
+                 "hint", "values", "params", "evidence", "docs_url"],
+    "properties": {
+        "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}$"},
+        "name": {"type": "string"},
+        "severity": {"enum": ["error", "action", "warning", "info"]},
+        "outcome": {"enum": ["violated", "not-checked"]},
+        "requirement": {"type": "string"},
+        "subject": {"type": "string"},
+        "message": {"type": "string"},
+        "hint": {"type": "string"},
+        "values": {"type": "object"},
+        "params": {"type": "object"},
+        "evidence": {"type": "array", "items": {"$ref": "#/$defs/evidence"}},
+        "docs_url": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+_DEFS = {"evidence": _EVIDENCE, "field": _FIELD, "problem": _PROBLEM, "document": _DOCUMENT,
+         "finding": _FINDING}
+
+REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "coop-rules claim report",
+    "type": "object",
+    "required": ["format_version", "claim_id", "verdict", "checked_on", "engine", "rules",
+                 "counts", "findings", "documents", "unreadable"],
+    "properties": {
+        "format_version": {"const": FORMAT_VERSION},
+        "claim_id": {"type": "string"},
+        "verdict": {"enum": ["pass", "review", "fail"]},
+        "checked_on": {"type": "string", "format": "date"},
+        "engine": {"enum": ["durable", "python"]},
+        "rules": {"type": "array", "items": {"type": "string"}},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
+        "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
+        "unreadable": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
+    },
+    "$defs": _DEFS,
+}
+
+EXTRACT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "coop-rules extract output",
+    "type": "object",
+    "required": ["format_version", "documents"],
+    "properties": {
+        "format_version": {"const": 1},
+        "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
+    },
+    "$defs": _DEFS,
+}
