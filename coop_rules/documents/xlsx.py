@@ -18,12 +18,22 @@ MAX_COLUMNS = 200
 
 def read_xlsx(path: Path, display_path: str) -> Document:
     """Read the cached values of every sheet, up to the caps above."""
-    try:
-        # read_only streams rows instead of building the whole tree; data_only takes the values a
-        # spreadsheet program last computed instead of the formulas.
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError(ProblemKind.CORRUPT, f"not a readable workbook ({exc})") from exc
+    # A file object, not the name: openpyxl refuses names whose extension it does not know, and
+    # the type was already decided from the content.
+    with path.open("rb") as handle:
+        try:
+            # read_only streams rows instead of building the whole tree; data_only takes the
+            # values a spreadsheet program last computed instead of the formulas.
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise DocumentError(ProblemKind.CORRUPT, f"not a readable workbook ({exc})") from exc
+        cells = _cells(workbook)
+    if not cells:
+        raise DocumentError(ProblemKind.EMPTY, "the workbook has no values")
+    return Document(path=display_path, media_type=XLSX, cells=tuple(cells))
+
+
+def _cells(workbook: openpyxl.Workbook) -> list[Cell]:
     cells: list[Cell] = []
     try:
         for sheet in workbook.worksheets:
@@ -44,6 +54,4 @@ def read_xlsx(path: Path, display_path: str) -> Document:
                         )
     finally:
         workbook.close()
-    if not cells:
-        raise DocumentError(ProblemKind.EMPTY, "the workbook has no values")
-    return Document(path=display_path, media_type=XLSX, cells=tuple(cells))
+    return cells

@@ -134,10 +134,9 @@ def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
 
     for key in sorted(set(data) - _KEYS):
         problem(key, f"unknown key (expected one of: {', '.join(sorted(_KEYS))})")
-    for key in _REQUIRED:
-        if key not in data:
-            found.append(Problem(f"{path}: {key}", "required key is missing"))
-    if found:
+    missing = [key for key in _REQUIRED if key not in data]
+    if missing:
+        found += [Problem(f"{path}: {key}", "required key is missing") for key in missing]
         problems.extend(found)
         return None
 

@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make demo   — install into .venv, then check the bundled compliant sample claim
+#   make test   — install into .venv, then lint and run the test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint fixtures bench clean
+
+$(BIN)/coop-rules: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/coop-rules
+	$(BIN)/coop-rules check fixtures/claims/compliant
+
+test: $(BIN)/coop-rules
+	$(BIN)/ruff check coop_rules tests fixtures bench
+	$(BIN)/pytest
+
+lint: $(BIN)/coop-rules
+	$(BIN)/ruff check coop_rules tests fixtures bench
+	$(BIN)/ruff format --check coop_rules tests fixtures bench
+
+fixtures: $(BIN)/coop-rules
+	$(BIN)/python fixtures/generate.py
+
+bench: $(BIN)/coop-rules
+	$(BIN)/python bench/check.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,114 @@
+"""The sample claims: the compliant ones pass, and each broken one breaks exactly its rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from coop_rules import check_claim
+from coop_rules.engines import durable_available
+from coop_rules.report_schema import REPORT_SCHEMA
+
+from .conftest import FIXTURES
+
+TODAY = date(2024, 7, 20)  # the claims state their submission dates; this only pins "today"
+EXPECTED = {
+    "compliant": set(),
+    "compliant-ja": set(),
+    "compliant-ko": set(),
+    "dt01-late-submission": {"DT01"},
+    "dt02-before-window": {"DT02"},
+    "dt03-activity-outside-period": {"DT03"},
+    "dt04-invoice-date-outside-period": {"DT04"},
+    "dt05-proof-date-outside-period": {"DT05"},
+    "am01-exceeds-remaining-funds": {"AM01"},
+    "am02-currency-differs-from-funds": {"AM02"},
+    "am03-document-in-other-currency": {"AM03"},
+    "am04-claimed-not-supported": {"AM04"},
+    "dc01-no-cost-document": {"DC01"},
+    "dc02-invoice-from-partner": {"DC02"},
+    "dc03-no-proof-of-execution": {"DC03"},
+    "dc04-proof-without-note": {"DC04"},
+    "rd01-unreadable-document": {"RD01"},
+}
+
+
+def test_every_fixture_claim_has_an_expectation() -> None:
+    assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_claim_breaks_exactly_its_rule(name: str) -> None:
+    report = check_claim(FIXTURES / name, today=TODAY)
+    violated = {f.code for f in report.findings if f.outcome == "violated"}
+    assert violated == EXPECTED[name], [f.message for f in report.findings]
+    if not EXPECTED[name]:
+        assert report.verdict == "pass", [f.message for f in report.findings]
+        assert not [f for f in report.findings if f.severity != "info"]
+    for finding in report.findings:
+        if finding.outcome == "violated":
+            assert finding.evidence, f"{finding.code} has no evidence"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_reports_match_the_report_schema(name: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    report = check_claim(FIXTURES / name, today=TODAY)
+    jsonschema.validate(report.to_json(), REPORT_SCHEMA)
+
+
+@pytest.mark.skipif(not durable_available(), reason="durable-rules is not importable here")
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_both_engines_agree_on_fixture_claims(name: str) -> None:
+    durable = check_claim(FIXTURES / name, today=TODAY, engine="durable")
+    python = check_claim(FIXTURES / name, today=TODAY, engine="python")
+    assert durable.engine == "durable" and python.engine == "python"
+    assert [f.to_json() for f in durable.findings] == [f.to_json() for f in python.findings]
+
+
+def test_late_claim_finding_names_values_and_evidence() -> None:
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY)
+    (finding,) = [f for f in report.findings if f.code == "DT01"]
+    assert finding.severity == "error" and report.verdict == "fail"
+    assert finding.values["claim.submission_date"] == "2024-09-02"
+    assert finding.values["claim.usage_end"] == "2024-06-30"
+    assert "2024-08-14" in finding.message
+    fields = {e.field for e in finding.evidence}
+    assert {"submission_date", "usage_period.end"} <= fields
+    assert all(e.file == "claim.yaml" for e in finding.evidence)
+
+
+def test_unreadable_document_is_reported_and_the_rest_still_checked() -> None:
+    report = check_claim(FIXTURES / "rd01-unreadable-document", today=TODAY)
+    (finding,) = [f for f in report.findings if f.code == "RD01"]
+    assert finding.message.startswith("Could not read signed-contract.pdf:")
+    assert "password" in finding.message
+    unreadable = report.to_json()["unreadable"]
+    assert [u["path"] for u in unreadable] == ["signed-contract.pdf"]
+    assert unreadable[0]["kind"] == "encrypted"
+    # the invoices were still read and their amounts support the claim
+    assert not [f for f in report.findings if f.code == "AM04"]
+
+
+def test_invoice_fields_carry_page_evidence() -> None:
+    report = check_claim(FIXTURES / "compliant", today=TODAY)
+    invoices = [d for d in report.documents if report.roles[d.path] == "invoice"]
+    assert len(invoices) >= 2
+    for document in invoices:
+        for name in ("vendor", "issue_date", "total", "currency", "invoice_number"):
+            found = document.fields.get(name)
+            assert found is not None, f"{document.path}: {name} not found"
+            assert found.evidence.file == document.path and found.evidence.page
+            assert found.evidence.text
+
+
+def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
+    import hashlib
+
+    folder = FIXTURES / "compliant"
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+    check_claim(folder, today=TODAY)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+    assert before == after
