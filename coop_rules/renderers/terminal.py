@@ -14,7 +14,7 @@ _COLORS = {
     Verdict.PASS: "32", Verdict.REVIEW: "33", Verdict.FAIL: "31",
     Severity.ERROR: "31", Severity.ACTION: "35", Severity.WARNING: "33", Severity.INFO: "36",
 }
-_SHOWN_FIELDS = ("vendor", "invoice_number", "issue_date", "total", "currency", "bill_to",
+_SHOWN_FIELDS = ("vendor", "invoice_number", "issue_date", "total", "currency",
                  "period_start", "period_end", "signatory", "execution_date", "execution_end")
 
 
@@ -85,5 +85,6 @@ def _evidence(evidence: Evidence) -> str:
 def _document_line(document: ExtractedDocument, role: str) -> str:
     if document.problems and not document.fields:
         return f"{document.path}  [{role}]  could not read: {document.problems[0].reason}"
+    kind = role if str(document.kind) == role else f"{role}, read as {document.kind}"
     shown = [format_value(document.fields[n].value) for n in _SHOWN_FIELDS if n in document.fields]
-    return f"{document.path}  [{role}, {document.kind}]  " + " · ".join(shown)
+    return f"{document.path}  [{kind}]  " + " · ".join(shown)

@@ -67,7 +67,7 @@ class RuleSpec:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: engines are compiled and cached per rulebook
 class Rulebook:
     """The rules in force, in a stable order (by code)."""
 
