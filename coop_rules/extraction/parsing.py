@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from coop_rules.extraction.dates import DateReading, find_dates, parse_date
+from coop_rules.extraction.dates import DateReading, find_dates, normalize_text, parse_date
 
 __all__ = [
     "AmountMatch",
@@ -25,18 +25,6 @@ __all__ = [
     "parse_date",
 ]
 
-# Full-width forms (U+FF01..FF5E) and the full-width currency signs map one-to-one to ASCII /
-# the ordinary signs, so offsets stay valid after normalising (NFKC would change lengths).
-_WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_WIDE.update({0x3000: 0x20, 0xFFE0: 0xA2, 0xFFE1: 0xA3, 0xFFE5: 0xA5, 0xFFE6: 0x20A9,
-              0x2212: 0x2D, 0x2013: 0x2D, 0x00A0: 0x20, 0x202F: 0x20, 0x2009: 0x20})
-
-
-def normalize_text(text: str) -> str:
-    """Map full-width digits/letters, odd minus signs and odd spaces to ASCII, same length."""
-    return text.translate(_WIDE)
-
-
 # --- currencies -------------------------------------------------------------------------------
 
 # Unambiguous symbols and words. Longer keys first in the regex, so "US$" wins over "$".
@@ -49,8 +37,9 @@ _SYMBOLS: dict[str, str] = {
     "euros": "EUR", "Euro": "EUR", "EURO": "EUR",
 }
 # ISO codes we accept as currency mentions (a bare three-letter word is often something else).
-_ISO = ("EUR USD GBP JPY KRW CNY TWD HKD SGD AUD CAD NZD CHF SEK NOK DKK PLN CZK HUF INR BRL "
-        "MXN ZAR TRY RUB AED SAR ILS THB MYR IDR PHP VND RON BGN").split()
+_ISO = ("EUR", "USD", "GBP", "JPY", "KRW", "CNY", "TWD", "HKD", "SGD", "AUD", "CAD", "NZD",
+        "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "TRY",
+        "RUB", "AED", "SAR", "ILS", "THB", "MYR", "IDR", "PHP", "VND", "RON", "BGN")
 
 # Symbols whose meaning depends on the document's language (decided in ``_resolve``).
 _AMBIGUOUS = ("$", "¥", "元", "kr")
@@ -83,9 +72,9 @@ def _resolve(symbol: str, lang: str | None) -> str:
 
 def find_currencies(text: str, lang: str | None = None) -> list[tuple[str, str, int, int]]:
     """Every currency mention in ``text`` as ``(iso, matched text, start, end)``."""
-    text = normalize_text(text)
-    return [(_resolve(m.group(), lang), m.group(), m.start(), m.end())
-            for m in _CUR_RE.finditer(text)]
+    # Match on the normalised text (same length) but report the text as printed ("￦").
+    return [(_resolve(m.group(), lang), text[m.start() : m.end()], m.start(), m.end())
+            for m in _CUR_RE.finditer(normalize_text(text))]
 
 
 def find_currency(text: str, lang: str | None = None) -> tuple[str, str] | None:
@@ -116,13 +105,14 @@ class AmountMatch:
     percent: bool = False
 
 
+_NO_DECIMALS = frozenset({"¥", "₩", "円", "원", "JPY", "KRW"})
 _SYM = r"(?:US\$|NT\$|HK\$|R\$|C\$|A\$|[€$£¥₩₹]|Rs\.?|[A-Z]{3}(?![A-Za-z]))"
 # A number core: digits with separators, decided on below. Spaces are allowed between
 # three-digit groups only (``1 234,56``); the core never crosses a tab (tabs join columns).
 _AMOUNT_RE = re.compile(
     r"(?P<open>\()?(?P<pre>-\s?)?(?P<sym1>" + _SYM + r")?\s?(?P<neg>-\s?)?"
-    r"(?P<num>(?<![\w.,])\d+(?:[.,'’]\d+|[ ]\d{3}(?=[ .,]\d|\b))*)"
-    r"(?P<close>\))?(?P<post>-(?![\w]))?(?:\s?(?P<sym2>" + _SYM + r"|円|원|元))?(?P<pct>\s?%)?"
+    r"(?<![\w.,])(?P<num>\d+(?:[.,'’]\d+|[ ]\d{3}(?![\d]))*)(?![A-Za-z0-9_])"
+    r"(?P<close>\))?(?P<post>-(?!\w))?(?:\s?(?P<sym2>" + _SYM + r"|円|원|元))?(?P<pct>\s?%)?"
 )
 
 
@@ -131,7 +121,7 @@ def _number(core: str, decimal_comma: bool | None) -> tuple[Decimal, int] | None
     core = core.replace("'", "").replace("’", "")
     if " " in core:
         # Space grouping is written with a decimal comma (fr, pl, cz: "1 234,56") or none.
-        if "." in core and "," not in core:
+        if ("." in core and "," not in core) or decimal_comma is False:
             return None
         core = core.replace(" ", "")
     dots, commas = core.count("."), core.count(",")
@@ -151,6 +141,8 @@ def _number(core: str, decimal_comma: bool | None) -> tuple[Decimal, int] | None
             groups, frac = parts, ""
         else:
             intpart, tail = parts
+            # One separator before exactly three digits is a thousands separator unless the
+            # document's convention (or a zero / long integer part) says it is a decimal one.
             is_decimal = (len(tail) != 3 or intpart in ("0", "") or len(intpart) > 3
                           or (decimal_comma is True and sep == ",")
                           or (decimal_comma is False and sep == "."))
@@ -180,21 +172,50 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
     text = normalize_text(text)
     found: list[AmountMatch] = []
     for m in _AMOUNT_RE.finditer(text):
-        parsed = _number(m.group("num"), decimal_comma)
+        core = m.group("num")
+        parsed = _number(core, decimal_comma)
+        if parsed is None and " " in core:
+            # "1 278.61" is a quantity and a price, not one number: read the pieces alone.
+            offset = m.start("num")
+            for piece in re.finditer(r"\S+", core):
+                alone = _number(piece.group(), decimal_comma)
+                if alone is not None:
+                    found.append(AmountMatch(alone[0], offset + piece.start(),
+                                             offset + piece.end(), alone[1]))
+            continue
         if parsed is None:
             continue
         value, decimals = parsed
-        negative = bool(m.group("pre") or m.group("neg") or m.group("post")
-                        or (m.group("open") and m.group("close")))
         symbol = m.group("sym1") or m.group("sym2")
-        if symbol and symbol.isalpha() and symbol.isupper() and symbol not in _ISO:
+        if decimals == 3 and symbol in _NO_DECIMALS:
+            # Yen and won have no minor unit: "¥123,456" is 123456 whatever the document's
+            # decimal separator is.
+            parsed = _number(core, None)
+            if parsed is not None:
+                value, decimals = parsed
+        sym1_kept = bool(m.group("sym1")) and _is_currency(m.group("sym1"))
+        if symbol and not _is_currency(symbol):
             symbol = None  # a capitalised word before a number ("ID 123") is no currency
-        start = m.start() if (m.group("open") and m.group("close")) or m.group("pre") or (
-            symbol and symbol == m.group("sym1")) else m.start("num") - (
-            len(m.group("neg") or "") if not m.group("sym1") else 0)
-        found.append(AmountMatch(-value if negative else value, start, m.end(), decimals,
+        bracketed = bool(m.group("open") and m.group("close"))
+        negative = bool(m.group("pre") or m.group("neg") or m.group("post") or bracketed)
+        # The span starts at the first part that belongs to the amount.
+        starts = [m.start("num")]
+        for name, keep in (("open", bracketed), ("pre", True), ("sym1", sym1_kept),
+                           ("neg", True)):
+            if m.group(name) and keep:
+                starts.append(m.start(name))
+        end = m.end("num")
+        for name in ("close", "post", "sym2", "pct"):
+            if m.group(name) and (name != "close" or bracketed):
+                end = m.end(name)
+        found.append(AmountMatch(-value if negative else value, min(starts), end, decimals,
                                  symbol, bool(m.group("pct"))))
     return found
+
+
+def _is_currency(symbol: str) -> bool:
+    return not (symbol.isalpha() and symbol.isupper() and len(symbol) == 3
+                and symbol not in _ISO)
 
 
 def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | None:

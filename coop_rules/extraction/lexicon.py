@@ -1,0 +1,331 @@
+"""Label words per language (``data/*.yaml``) and the fast matchers built from them.
+
+Each language file holds month names, legal-form suffixes, document-kind keywords and, per
+extractor (``invoice``, ``csr``, ``poe``), label words per field. Adding a language is one YAML
+file. Labels are matched on *folded* text (lower case, ``.``/``-``/apostrophes dropped, a split
+drop capital "F actuurnummer" re-joined) so that ``USt.-IdNr.`` and ``UStIdNr`` are one label,
+and the match is mapped back to the original characters for evidence.
+
+All labels of one section go into one trie-shaped regex: Python's ``re`` tries alternatives one
+by one, so a flat alternation of a thousand labels would be slow on every line; a trie shares
+prefixes and makes the longest label at a position win (``Total excl. VAT`` over ``Total``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coop_rules.errors import ConfigurationError, Problem
+
+DATA_DIR = Path(__file__).with_name("data")
+BASE_LANGUAGE = "en"  # English labels appear on invoices in every language
+# Short, generic labels taken only from the document's own language and English.
+WEAK_FIELDS = frozenset({"issue_date_weak", "invoice_number_generic"})
+
+_LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
+_DROPPED = str.maketrans("", "", ".-'’")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's data file."""
+
+    code: str
+    script: str  # "latin" or "cjk"
+    decimal_comma: bool
+    stopwords: frozenset[str]
+    months: dict[str, int]
+    legal_suffixes: tuple[str, ...]
+    kinds: dict[str, tuple[str, ...]]
+    poe_subtypes: dict[str, tuple[str, ...]]
+    sections: dict[str, dict[str, tuple[str, ...]]]
+
+
+def _words(value: Any, where: str) -> tuple[str, ...]:
+    """A list of label words; YAML turns a bare ``no`` into False, which is an error here."""
+    words = tuple(value or ())
+    bad = [w for w in words if not isinstance(w, str)]
+    if bad:
+        raise ConfigurationError(where, [Problem(where, f"not a word (quote it): {bad[0]!r}")])
+    return words
+
+
+@lru_cache(maxsize=1)
+def languages() -> dict[str, Language]:
+    """Every language file, by code (``en``, ``de``, ``zh-Hant`` …)."""
+    found: dict[str, Language] = {}
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        src = f"extraction/data/{path.name}"
+        months = {name.lower().rstrip("."): int(number)
+                  for number, names in (raw.get("months") or {}).items()
+                  for name in _words(names, f"{src}: months")}
+
+        def table(key: str, raw_table: Any, src: str = src) -> dict[str, tuple[str, ...]]:
+            return {k: _words(v, f"{src}: {key}.{k}") for k, v in (raw_table or {}).items()}
+
+        found[raw["language"]] = Language(
+            code=raw["language"],
+            script=raw.get("script", "latin"),
+            decimal_comma=bool(raw.get("decimal_comma")),
+            stopwords=frozenset(_words(raw.get("stopwords"), f"{src}: stopwords")),
+            months=months,
+            legal_suffixes=_words(raw.get("legal_suffixes"), f"{src}: legal_suffixes"),
+            kinds=table("kinds", raw.get("kinds")),
+            poe_subtypes=table("poe_subtypes", raw.get("poe_subtypes")),
+            sections={name: table(name, raw.get(name)) for name in ("invoice", "csr", "poe")},
+        )
+    return found
+
+
+@lru_cache(maxsize=1)
+def month_names() -> dict[str, int]:
+    """Month names and abbreviations of every language → month number (no conflicts)."""
+    merged: dict[str, int] = {}
+    for language in languages().values():
+        merged.update(language.months)
+    return merged
+
+
+@lru_cache(maxsize=1)
+def all_stopwords() -> frozenset[str]:
+    """The function words of every language ("the", "und", "pour" …)."""
+    words: set[str] = set()
+    for language in languages().values():
+        words |= language.stopwords
+    return frozenset(words)
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` for label matching; return it with each folded char's original index."""
+    out: list[str] = []
+    where: list[int] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in ".-'’":
+            continue
+        if ch.isspace():
+            if out and out[-1] == " ":
+                continue
+            # "F actuurnummer": a lone capital glued to a lower-case rest is one word whose drop
+            # capital the PDF placed as its own glyph run.
+            if _glued(text, i, n):
+                continue
+            out.append(" ")
+            where.append(i)
+            continue
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+        where.append(i)
+    return "".join(out), where
+
+
+def _lone_letter(text: str, i: int, n: int) -> bool:
+    """``text[i]`` is a letter standing alone between non-letters."""
+    return (0 <= i < n and text[i].isalpha() and (i == 0 or not text[i - 1].isalnum())
+            and (i + 1 == n or not text[i + 1].isalnum()))
+
+
+def _glued(text: str, i: int, n: int) -> bool:
+    """Whether the space at ``text[i]`` splits one word (so folding drops it).
+
+    Two layouts do this: a drop capital set as its own glyph run ("F actuurnummer"), and a
+    letter-spaced title ("R E C H N U N G"). Both are whole words to a reader.
+    """
+    if i < 1 or i + 1 >= n:
+        return False
+    if text[i - 1].isupper() and (i < 2 or not text[i - 2].isalnum()):
+        rest = text[i + 1 : i + 4]
+        if len(rest) == 3 and rest.isalpha() and rest.islower():
+            return True
+    return _lone_letter(text, i - 1, n) and _lone_letter(text, i + 1, n)
+
+
+def fold_label(label: str) -> str:
+    return " ".join(label.lower().translate(_DROPPED).split())
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A label found in a string: its field and its span in the original string."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+def _trie_pattern(labels: list[str], latin: bool) -> str:
+    trie: dict[str, Any] = {}
+    for label in labels:
+        node = trie
+        for ch in label:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    end = f"(?![{_LATIN}_])" if latin else ""
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [(" ?" if ch == " " else re.escape(ch)) + build(child)
+                for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append(end)  # ending here is the last (shortest) choice
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return build(trie)
+
+
+class LabelMatcher:
+    """Finds labels of many fields in one pass over a line."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        """``labels`` maps a folded label to its field.
+
+        A label written ``*rechnung`` matches any word ending so (German compounds:
+        ``Baurechnung``, ``Stornorechnung``); exact labels win over such endings.
+        """
+        exact = {lab: f for lab, f in labels.items() if not lab.startswith("*")}
+        self._fields = {label.replace(" ", ""): field for label, field in exact.items()}
+        self._endings = sorted(((lab[1:], f) for lab, f in labels.items() if lab.startswith("*")),
+                               key=lambda item: -len(item[0]))
+        latin = [lab for lab in exact if re.match(f"[{_LATIN}#]", lab)]
+        other = [lab for lab in exact if lab not in set(latin)]
+        parts = []
+        if latin:
+            # A label never starts inside a word or right after a digit ("42A5DE55" has no "DE").
+            parts.append(f"(?<![{_LATIN}0-9_])" + _trie_pattern(latin, latin=True))
+        if other:
+            parts.append(_trie_pattern(other, latin=False))
+        if self._endings:
+            alts = "|".join(re.escape(e) for e, _ in self._endings)
+            parts.append(f"(?<![{_LATIN}0-9_])[{_LATIN}]+(?:{alts})(?![{_LATIN}_])")
+        self._regex = re.compile("|".join(parts) if parts else r"(?!x)x")
+
+    def _field(self, matched: str) -> str | None:
+        key = matched.replace(" ", "")
+        if key in self._fields:
+            return self._fields[key]
+        return next((f for ending, f in self._endings if key.endswith(ending)), None)
+
+    def find(self, text: str) -> list[LabelHit]:
+        """Every label in ``text`` (leftmost-longest, not overlapping)."""
+        folded, where = fold(text)
+        hits: list[LabelHit] = []
+        for m in self._regex.finditer(folded):
+            if m.end() == m.start():
+                continue
+            field = self._field(m.group())
+            if field is None:
+                continue
+            start, end = where[m.start()], where[m.end() - 1] + 1
+            hits.append(LabelHit(field, start, end, text[start:end]))
+        return hits
+
+
+def _precedence(lang: str | None) -> list[Language]:
+    """The document's language first, then English, then the rest: the first one wins a label."""
+    table = languages()
+    order = [c for c in (lang, BASE_LANGUAGE) if c in table]
+    order += [c for c in table if c not in order]
+    return [table[c] for c in order]
+
+
+@lru_cache(maxsize=64)
+def section_matcher(section: str, lang: str | None) -> LabelMatcher:
+    """Labels of ``section`` (``invoice``/``csr``/``poe``) plus the kind keywords (``kind:*``)."""
+    labels: dict[str, str] = {}
+    main = {lang, BASE_LANGUAGE}
+    for language in _precedence(lang):
+        for field, words in language.sections.get(section, {}).items():
+            if field in WEAK_FIELDS and language.code not in main:
+                continue  # "de", "du", "no" are labels in one language, noise in the others
+            for word in words:
+                labels.setdefault(fold_label(word), field)
+    for language in _precedence(lang):
+        for kind, words in language.kinds.items():
+            for word in words:
+                labels.setdefault(fold_label(word), f"kind:{kind}")
+    return LabelMatcher(labels)
+
+
+@lru_cache(maxsize=16)
+def keyword_matcher(table: str, lang: str | None) -> LabelMatcher:
+    """Kind keywords (``table="kinds"``) or PoE subtype keywords (``"poe_subtypes"``)."""
+    labels: dict[str, str] = {}
+    for language in _precedence(lang):
+        for name, words in getattr(language, table).items():
+            for word in words:
+                labels.setdefault(fold_label(word), name)
+    return LabelMatcher(labels)
+
+
+@lru_cache(maxsize=1)
+def legal_suffix_regex() -> re.Pattern[str]:
+    """A legal form at the end of a company name (``GmbH``, ``B.V.``, ``株式会社`` …)."""
+    latin: set[str] = set()
+    cjk: set[str] = set()
+    for language in languages().values():
+        for suffix in language.legal_suffixes:
+            (latin if re.match(f"[{_LATIN}]", suffix) else cjk).add(suffix)
+
+    def flexible(suffix: str) -> str:
+        # "b.v." also matches "BV" and "B.V"; "gmbh & co. kg" tolerates spacing.
+        parts = []
+        for ch in suffix:
+            if ch == ".":
+                parts.append(r"\.?")
+            elif ch == " ":
+                parts.append(r"\s*")
+            else:
+                parts.append(re.escape(ch))
+        return "".join(parts)
+
+    latin_alts = "|".join(flexible(s) for s in sorted(latin, key=len, reverse=True))
+    cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=len, reverse=True))
+    return re.compile(rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}",
+                      re.IGNORECASE)
+
+
+# --- language detection -----------------------------------------------------------------------
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Characters that exist only in one of the two Chinese scripts (common on invoices).
+_SIMPLIFIED = set("发国税单号额计购销买卖价开纳务电话间预业务应实际费总库区证")
+_TRADITIONAL = set("發國稅單號額計購銷買賣價開納務電話間預業應實際費總庫區證")
+_WORD = re.compile(rf"[{_LATIN}]+")
+
+
+def detect_language(text: str) -> str | None:
+    """The main language of ``text`` (a code of ``languages()``), or None for no clue."""
+    sample = text[:20000]
+    hangul, kana, han = (len(p.findall(sample)) for p in (_HANGUL, _KANA, _HAN))
+    letters = len(_WORD.findall(sample))
+    if hangul >= 5 and hangul >= kana:
+        return "ko"
+    if kana >= 3:
+        return "ja"
+    if han >= 5 and han >= letters:
+        simplified = sum(ch in _SIMPLIFIED for ch in sample)
+        traditional = sum(ch in _TRADITIONAL for ch in sample)
+        return "zh-Hans" if simplified > traditional else "zh-Hant"
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(fold(sample)[0]):
+        if len(word) < 2:
+            continue  # "a", "e", "o" are words in some languages and initials in all
+        for language in languages().values():
+            if word in language.stopwords:
+                counts[language.code] = counts.get(language.code, 0) + 1
+    if not counts:
+        return None
+    best = max(counts.values())
+    winners = [code for code, n in counts.items() if n == best]
+    return BASE_LANGUAGE if BASE_LANGUAGE in winners else sorted(winners)[0]

@@ -1,0 +1,343 @@
+"""Who issued the invoice and to whom: vendor, bill-to and the vendor's tax id.
+
+The vendor is scored from several independent clues, none of them a template:
+
+* a seller label (``Seller``, ``Verkäufer``, ``Rechnungsersteller``, ``売主``) with a name next to
+  or under it;
+* the sender line above a window envelope's address (``Hetzner Online GmbH • Industriestr. 25 •
+  91710 Gunzenhausen``), the first part of a separator-joined line near the top;
+* a name ending in a legal form (``GmbH``, ``B.V.``, ``Ltd``, ``株式会社``), higher near the top of
+  page 1 and when it recurs (letterhead and footer);
+* as a last resort, a name-like first line.
+
+Names in the bill-to block (under ``Bill to``, ``Rechnung an``, ``Client`` …) are the buyer's and
+never the vendor. A name only shown as a logo image cannot be read: then there is no vendor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coop_rules.evidence import Extracted
+from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
+from coop_rules.extraction.layout import Line, Token
+from coop_rules.extraction.lexicon import LabelHit, all_stopwords, fold_label, legal_suffix_regex
+
+_SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
+_BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
+_CONNECTORS = {"&", "and", "und", "et", "y", "e", "van", "von", "der", "den", "de", "la", "du",
+               "des", "of"}
+_LEAD_PUNCT = " \t:;,.-–#"
+PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
+_TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
+
+
+def name_key(name: str) -> str:
+    """A comparable form of a company name: folded, legal form and punctuation dropped."""
+    stripped = legal_suffix_regex().sub(" ", name)
+    return " ".join(re.sub(r"[^\w]+", " ", fold_label(stripped)).split())
+
+
+def _label_like(ctx: Context, line: Line, hit: LabelHit) -> bool:
+    """A party label ends its phrase: ``Seller:``, ``Bill to`` alone, not ``Lieferant GmbH``."""
+    rest = line.text[hit.end :]
+    if rest.startswith((":", " :")):
+        return True
+    seg_end = segment_bounds(line, hit.start)[1]
+    return not line.text[hit.end : seg_end].strip(" :")
+
+
+def _name_text(text: str) -> str | None:
+    """``text`` cleaned to a name, or None when it cannot be one (address, e-mail, number)."""
+    # Leading punctuation goes; a trailing dot may end the name ("Fabrikam Inc.").
+    text = text.lstrip(_LEAD_PUNCT).rstrip(" \t:;,-–#")
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 2 or "@" in text or text[:1].isdigit() or len(text) > 80:
+        return None
+    if sum(ch.isdigit() for ch in text) > letters:
+        return None
+    return text
+
+
+def _first_name(window: Window) -> tuple[str, Window, int, int] | None:
+    """The name in the first non-empty column segment of ``window``."""
+    parts = window.text.split("\t")
+    own = next((p for p in parts if p.strip(_LEAD_PUNCT)), "")
+    name = _name_text(own)
+    if not name:
+        return None
+    start = window.text.find(own) + own.find(name)
+    return name, window, start, start + len(name)
+
+
+def _rest(ctx: Context, line: Line, hit: LabelHit) -> Window:
+    """The line after ``hit`` up to the next real label: label words inside a name
+    ("Name: Lieferant GmbH", "Seller: Kunde & Partner") do not end it."""
+    end = next((h.start for h in ctx.hits[line.index]
+                if h.start >= hit.end and _label_like(ctx, line, h)), len(line.text))
+    return Window(line, hit.end, end)
+
+
+def _name_near(ctx: Context, line: Line, hit: LabelHit, name_fields: set[str]
+               ) -> tuple[str, Window, int, int] | None:
+    """The name right of a party label (``Seller: X``), or on the first lines under it."""
+    right = _rest(ctx, line, hit)
+    # "Seller: X" has its value beside it; a heading label ("Bill to", "Verkäufer") above it.
+    # In a workbook the cell right of a label cell is its value.
+    beside = right.text.lstrip(" ").startswith(":") or line.tokens[0].cell is not None
+    if beside and right.text.strip(_LEAD_PUNCT):
+        found = _first_name(right)
+        if found or line.tokens[0].cell is None:
+            return found
+    tokens = line.tokens_in(hit.start, hit.end)
+    x0, x1 = min(t.x0 for t in tokens) - 2, max(t.x1 for t in tokens) + 40
+    for other, inside in ctx.layout.below(line, x0, x1, max_lines=5, max_gap=PARTY_GAP):
+        if not inside:
+            continue
+        start, end = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
+        labels = [h for h in ctx.hits[other.index] if start <= h.start <= start + 1
+                  and _label_like(ctx, other, h)]
+        if labels:
+            if labels[0].field in name_fields:  # "Name: Lieferant GmbH"
+                found = _first_name(_rest(ctx, other, labels[0]))
+                if found:
+                    return found
+            continue  # "Nummer: GE2020211", "GLN …": other data of the same party
+        if ":" in other.text[start:end]:
+            continue  # "Anschrift: …", "Ansprechpartner: …": a field we have no label for
+        found = _first_name(Window(other, start, end, True, (x0, x1)))
+        if found:
+            return found
+    return None
+
+
+def _name_before(line: Line, hit: LabelHit) -> tuple[str, Window, int, int] | None:
+    """The name in front of an honorific that closes it (御中, 様, 귀하)."""
+    start = segment_bounds(line, hit.start)[0]
+    window = Window(line, start, hit.start)
+    name = _name_text(window.text)
+    if not name:
+        return None
+    pos = window.text.find(name)
+    return name, window, pos, pos + len(name)
+
+
+def _without_honorific(ctx: Context, name: str) -> str:
+    """"株式会社コントソ 御中" read under 請求先 is the name without its honorific."""
+    hits = [h for h in ctx.matcher.find(name) if h.field == "bill_to_after"]
+    if hits and hits[-1].end >= len(name.rstrip()) and hits[-1].start > 0:
+        return name[: hits[-1].start].rstrip()
+    return name
+
+
+def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
+    """The bill-to name and the ids of the tokens of every bill-to block (the buyer's area)."""
+    region: set[int] = set()
+    found: Extracted | None = None
+    for line, hit in ctx.labelled(["bill_to", "bill_to_after"]):
+        if hit.field == "bill_to_after":
+            near = _name_before(line, hit)  # "株式会社コントソ 御中": the honorific follows
+        elif _label_like(ctx, line, hit):
+            near = _name_near(ctx, line, hit, {"name"})
+        else:
+            continue
+        label_tokens = line.tokens_in(hit.start, hit.end)
+        region.update(id(t) for t in label_tokens)
+        xs = [(t.x0, t.x1) for t in label_tokens]
+        if near is not None:
+            name, window, start, end = near
+            value_tokens = window.tokens(start, end)
+            region.update(id(t) for t in value_tokens)
+            xs += [(t.x0, t.x1) for t in value_tokens]
+            if found is None:
+                name = _without_honorific(ctx, name)
+                end = start + len(name)
+                found = Extracted(name, ctx.evidence(window, start, end, f"label: {hit.text}"),
+                                  0.7 if window.below else 0.8)
+        x0, x1 = min(a for a, _ in xs) - 2, max(b for _, b in xs) + 2
+        for _other, inside in ctx.layout.below(line, x0, x1, max_lines=8, max_gap=PARTY_GAP):
+            region.update(id(t) for t in inside)
+    return found, region
+
+
+def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, list[Token]]]:
+    """Every ``<Name> <legal form>`` on the page, with the tokens it was read from."""
+    regex = legal_suffix_regex()
+    out = []
+    for line in ctx.layout.lines:
+        # Names stop at labels and invoice words ("Invoice Userpilot, Inc."), not at words
+        # that are kind keywords elsewhere ("Emerald Reach Media Ltd", "Event GmbH").
+        labelled = [(h.start, h.end) for h in ctx.hits[line.index]
+                    if not h.field.startswith(("kind:poe", "kind:metrics", "kind:csr"))]
+        for m in regex.finditer(line.text):
+            suffix = m.group()
+            latin = suffix[:1].isascii()
+            if latin and not (suffix[0].isupper() or len(suffix) >= 4):
+                continue  # "sa", "ag" in running text are words, not legal forms
+            if latin and m.end() < len(line.text) and line.text[m.end()] in "@/":
+                continue
+            seg_start = segment_bounds(line, m.start())[0]
+            before = line.text[seg_start : m.start()]
+            words = before.split(" ")[:-1] if before.endswith(" ") else before.split(" ")
+            if not latin:
+                # CJK names carry their legal form inside the word: take the whole word.
+                token_span = line.tokens_in(m.start(), m.end())
+                name = " ".join(t.text for t in token_span)
+                if name == suffix and words and words[-1]:
+                    name = words[-1] + suffix
+                out.append((name.strip(_LEAD_PUNCT), line, token_span))
+                continue
+            kept: list[str] = []
+            pos = m.start()
+            for i, word in enumerate(reversed(words)):
+                pos -= len(word) + 1
+                if not word:
+                    continue
+                clean = word.rstrip(",")
+                if (word in _BREAK_WORDS or word.endswith(":") or (word.endswith(",") and i)
+                        or (clean.islower() and clean in stop)
+                        or any(ch.isdigit() for ch in clean)
+                        or "@" in clean or clean.lower().startswith(("www", "http"))
+                        or any(s <= pos + 1 < e for s, e in labelled) or len(kept) >= 6):
+                    break
+                kept.insert(0, word)
+            while kept and kept[0].lower() in _CONNECTORS:
+                kept.pop(0)
+            if not kept:
+                continue
+            start = m.start() - len(" ".join(kept)) - 1
+            # Keep the legal form's own final dot ("B.V.", "Inc."); drop other punctuation.
+            name = line.text[start : m.end()].strip(" \t:;,-–")
+            out.append((name, line, line.tokens_in(start, m.end())))
+    return out
+
+
+def _sender_line(ctx: Context) -> tuple[str, Line] | None:
+    """The window-envelope sender line near the top of page 1: "Name • Street 1 • 12345 Town"."""
+    first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
+    for line in ctx.layout.lines:
+        if line.page != first_page or ctx.layout.relative_top(line) > 0.45:
+            break
+        segment = line.text[: segment_bounds(line, 0)[1]]
+        parts = _SEPARATORS.split(segment)
+        if len(parts) >= 3 and any(ch.isdigit() for ch in "".join(parts[1:])):
+            name = _name_text(parts[0])
+            if name and len(name.split()) <= 6 and ":" not in name:
+                return name, line  # later such lines are delivery addresses
+    return None
+
+
+def _address_under(ctx: Context, line: Line) -> set[int]:
+    """Tokens of the recipient address printed under a sender line (the buyer's block)."""
+    first = segment_bounds(line, 0)
+    tokens = line.tokens_in(*first)
+    x0, x1 = tokens[0].x0 - 2, tokens[-1].x1 + 2
+    found: set[int] = set()
+    for other, inside in ctx.layout.below(line, x0, x1, max_lines=6, max_gap=PARTY_GAP):
+        if any(_label_like(ctx, other, h) for h in ctx.hits[other.index]):
+            break  # the letterhead's own data ("TVA : …"), not an address
+        found.update(id(t) for t in inside)
+    return found
+
+
+def _vendor(ctx: Context, buyer: Extracted | None, region: set[int],
+            sender: tuple[str, Line] | None) -> Extracted | None:
+    buyer_keys = {name_key(str(buyer.value))} if buyer else set()
+    suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
+    for name, _line, tokens in suffixed:
+        if tokens and all(id(t) in region for t in tokens):
+            buyer_keys.add(name_key(name))
+    buyer_keys.discard("")
+    candidates: list[Candidate] = []
+
+    def add(name: str, score: float, tokens: list[Token], order: int, note: str) -> None:
+        key = name_key(name)
+        if not key or key in buyer_keys or any(id(t) in region for t in tokens) or not tokens:
+            return
+        candidates.append(Candidate(name, score, ctx.layout.evidence(tokens, name, note), order))
+
+    for line, hit in ctx.labelled(["vendor"]):
+        if _label_like(ctx, line, hit):
+            near = _name_near(ctx, line, hit, {"name"})
+            if near is not None:
+                name, window, start, end = near
+                bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
+                add(name, 3.0 + bonus, window.tokens(start, end), line.index,
+                    f"label: {hit.text}")
+    if sender is not None:
+        name, line = sender
+        bonus = 0.5 if legal_suffix_regex().search(name) else 0.0
+        add(name, 2.5 + bonus, line.tokens_in(0, len(name)), line.index, "sender line")
+    first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
+    counts: dict[str, int] = {}
+    for name, _line, _tokens in suffixed:
+        counts[name_key(name)] = counts.get(name_key(name), 0) + 1
+    for name, line, tokens in suffixed:
+        score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
+        if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
+            score += 0.8
+        start, end = segment_bounds(line, line.text.find(name))
+        if line.text[start:end].strip(" .,") == name.strip(" .,"):
+            score += 0.3  # a name on a line of its own, as in a letterhead or signature
+        add(name, score, tokens, line.index, "name with a legal form")
+    if not candidates:
+        for line in ctx.layout.lines[:2]:
+            segment = line.text[: segment_bounds(line, 0)[1]]
+            kept = [w for w, h in ((w, ctx.matcher.find(w)) for w in segment.split(" ")) if not h]
+            guess = _name_text(" ".join(kept))
+            if guess and len(guess.split()) <= 5 and guess.replace(" ", "").isalpha():
+                start = segment.find(kept[0])
+                add(guess, 0.9, line.tokens_in(start, start + len(" ".join(kept))),
+                    line.index, "first line of the document")
+                break
+    # The same name found by several clues is more certain.
+    by_key: dict[str, float] = {}
+    for c in candidates:
+        by_key[name_key(str(c.value))] = by_key.get(name_key(str(c.value)), 0.0) + 0.2
+    chosen = best(Candidate(c.value, c.score + by_key[name_key(str(c.value))] - 0.2,
+                            c.evidence, c.order) for c in candidates)
+    if chosen is None:
+        return None
+    return chosen.extracted(min(0.95, chosen.score / 3.5))
+
+
+def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:
+    buyer_ids = set()
+    for line, hit in ctx.labelled(["buyer_tax_id"]):
+        m = _TAX_ID.search(ctx.right(line, hit).text)
+        if m:
+            buyer_ids.add(m.group().replace(" ", ""))
+    candidates: list[Candidate] = []
+    for line, hit in ctx.labelled(["tax_id"]):
+        if any(id(t) in region for t in line.tokens_in(hit.start, hit.end)):
+            continue
+        window = ctx.right(line, hit)
+        text = window.text.split("\t")[0] if window.text.strip(_LEAD_PUNCT + " \t")[:1] else ""
+        if not text.strip(_LEAD_PUNCT):
+            parts = window.text.split("\t")
+            text = parts[1] if len(parts) > 1 else ""
+        offset = window.text.find(text) if text else 0
+        m = _TAX_ID.search(text.lstrip(_LEAD_PUNCT))
+        if m is None:
+            continue
+        value = re.split(r"\s{2,}", m.group().strip(" ./-"))[0]
+        if sum(ch.isdigit() for ch in value) < 5 or value.replace(" ", "") in buyer_ids:
+            continue
+        start = offset + (len(text) - len(text.lstrip(_LEAD_PUNCT))) + m.start()
+        score = 2.0 if re.match(r"[A-Z]{2}", value) else 1.0
+        if ctx.layout.relative_top(line) > 0.75:
+            score += 0.5  # the vendor's own identifiers sit in its letterhead or footer
+        candidates.append(Candidate(value, score, ctx.evidence(
+            window, start, start + len(value), f"label: {hit.text}"), line.index))
+    chosen = best(candidates)
+    return chosen.extracted(0.4 + 0.2 * chosen.score) if chosen else None
+
+
+def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
+    """``vendor``, ``vendor_tax_id`` and ``bill_to`` of an invoice."""
+    buyer, region = _bill_to(ctx)
+    sender = _sender_line(ctx)
+    if sender is not None:
+        region |= _address_under(ctx, sender[1])
+    return {"vendor": _vendor(ctx, buyer, region, sender), "vendor_tax_id": _tax_id(ctx, region),
+            "bill_to": buyer}

@@ -1,0 +1,236 @@
+"""Typed values next to labels: dates, amounts and the currency, for any extractor.
+
+``labelled_date`` and ``labelled_amount`` take label *tiers* (field name → weight) so invoices,
+CSRs and PoE share one search. A workbook cell with a typed value (a real date, a number) is used
+as it is, never re-parsed from its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from coop_rules.evidence import Evidence, Extracted
+from coop_rules.extraction.dates import DateReading
+from coop_rules.extraction.fields import Candidate, Context, Window, best
+from coop_rules.extraction.layout import Line
+from coop_rules.extraction.lexicon import LabelHit
+from coop_rules.extraction.parsing import find_currencies
+
+BELOW_PENALTY = 0.3  # a value under its label is a little less sure than one beside it
+PROSE_PENALTY = 1.0  # "… bitte Ihre Belegnummer 2018092011804 angeben": a label in a sentence
+_AMBIGUOUS_SYMBOLS = ("$", "¥", "元", "kr")
+# "Ort, Datum: Berlin, den 02.05.2024": a place may precede a signature's date.
+_PLACE = re.compile(r"^[\s:.#-]*[^\W\d][^\d\t:]{0,30},\s*(?:den\s+|le\s+|am\s+)?$")
+_NUMERIC = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}")
+
+
+def label_note(hit: LabelHit) -> str:
+    return f"label: {hit.text.strip()}"
+
+
+def _date_cell(window: Window) -> tuple[date, int, int] | None:
+    """The date of the first cell in ``window`` when it is a real date (workbooks only)."""
+    for token in window.tokens(0, len(window.text))[:1]:
+        if isinstance(token.native, date):
+            start = max(0, window.line.starts[window.line.tokens.index(token)] - window.start)
+            return token.native, start, start + len(token.text)
+    return None
+
+
+def _typed_cells(window: Window) -> list[tuple[Decimal, int, int]]:
+    """The numeric cells of ``window`` with their spans (workbooks only)."""
+    out = []
+    for token in window.tokens(0, len(window.text)):
+        if isinstance(token.native, Decimal):
+            start = window.line.starts[window.line.tokens.index(token)] - window.start
+            out.append((token.native, max(0, start), max(0, start) + len(token.text)))
+    return out
+
+
+def date_windows(ctx: Context, line: Line, hit: LabelHit) -> list[Window]:
+    """Where a date labelled by ``hit`` may stand: right of it, else under it or run on."""
+    windows: list[Window] = [ctx.right(line, hit)]
+    if not windows[0].text.strip(" \t:.#"):
+        windows += list(ctx.below(line, hit, max_lines=2))
+        if hit.end >= len(line.text.rstrip()) and line.index + 1 < len(ctx.layout.lines):
+            # "… Nr. 471102 vom" + line break + "05.03.2018": the sentence runs on.
+            following = ctx.layout.lines[line.index + 1]
+            if following.page == line.page:
+                windows.append(Window(following, 0, len(following.text), True))
+    return windows
+
+
+def first_date(ctx: Context, window: Window) -> DateReading | None:
+    """The date a window gives: at its start (right of a label) or in the label's column."""
+    cell = _date_cell(window)
+    if cell is not None:
+        value, start, end = cell
+        return DateReading(value, window.text[start:end], start, end)
+    return next((d for d in ctx.dates(window.text)
+                 if not window.text[: d.start].strip(" \t:.#,-")
+                 or _PLACE.match(window.text[: d.start])
+                 or (window.below and window.in_column(d.start, d.end))), None)
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    candidate: Candidate
+    reading: DateReading
+    window: Window
+    hit: LabelHit
+
+
+def date_candidates(ctx: Context, tiers: dict[str, float],
+                    accept: Callable[[Line, LabelHit], bool] | None = None
+                    ) -> list[DateCandidate]:
+    """Every labelled date, scored by its label's tier (lower when read below the label)."""
+    out: list[DateCandidate] = []
+    order_note = ctx.dayfirst[1]
+    for line, hit in ctx.labelled(tiers):
+        if accept is not None and not accept(line, hit):
+            continue
+        for window in date_windows(ctx, line, hit):
+            found = first_date(ctx, window)
+            if found is None:
+                continue
+            note = label_note(hit)
+            if order_note and _NUMERIC.search(found.text):
+                note += f"; read {order_note}"
+            score = tiers[hit.field] - (BELOW_PENALTY if window.below else 0.0)
+            if ctx.prose(line, hit.start):
+                score -= PROSE_PENALTY
+            cand = Candidate(found.value, score, ctx.evidence(window, found.start, found.end, note),
+                             line.index, found.alternatives)
+            out.append(DateCandidate(cand, found, window, hit))
+            break
+    return out
+
+
+def labelled_date(ctx: Context, tiers: dict[str, float],
+                  accept: Callable[[Line, LabelHit], bool] | None = None) -> Extracted | None:
+    """The best labelled date; ambiguous readings keep their alternatives and low confidence."""
+    candidates = [d.candidate for d in date_candidates(ctx, tiers, accept)]
+    chosen = best(candidates)
+    if chosen is None:
+        return None
+    agreeing = sum(c.value == chosen.value for c in candidates)
+    confidence = 0.45 + 0.15 * chosen.score + 0.05 * min(agreeing - 1, 3)
+    if chosen.alternatives:
+        confidence = min(confidence, 0.5)  # ambiguous: a reviewer must look
+    return chosen.extracted(confidence)
+
+
+def _amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | None] | None:
+    """The amount a label's window gives: the last one in the label's own column segment,
+    else the last on the rest of the line (a totals row: net, tax, gross), else the first in
+    the column below."""
+    typed = _typed_cells(window)
+    if typed:
+        # A workbook totals row ("Total | 72.5 h | 5595"): money is the rightmost number.
+        value, start, end = typed[-1] if not window.below else typed[0]
+        return start, end, value, None
+    found = ctx.amounts(window.text)
+    if window.below:
+        found = [a for a in found if window.in_column(a.start, a.end)]
+        if not found:
+            return None
+        pick = found[0]
+    else:
+        if not found:
+            return None
+        own_end = window.text.find("\t")
+        own = [a for a in found if own_end < 0 or a.end <= own_end]
+        money = [a for a in (own or found) if a.decimals in (0, 2)]
+        pick = (money or own or found)[-1]
+    return pick.start, pick.end, pick.value, pick.currency
+
+
+def _column_continues(ctx: Context, window: Window) -> bool:
+    """Whether more amounts follow in the same column: a line-item column, not a total."""
+    if window.column is None:
+        return False
+    x0, x1 = window.column
+    for other in ctx.layout.lines[window.line.index + 1 : window.line.index + 3]:
+        if other.page != window.line.page:
+            break
+        inside = [t for t in other.tokens if t.x0 < x1 and t.x1 > x0]
+        if inside and ctx.amounts(" ".join(t.text for t in inside)):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class AmountFound:
+    """The chosen amount, the currency sign written with it and the line it stands on."""
+
+    value: Extracted
+    symbol: str | None
+    line: Line
+
+
+def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None:
+    """The best labelled amount; among equally good labels the largest (gross ≥ net)."""
+    candidates: list[tuple[Candidate, str | None, Line]] = []
+    for line, hit in ctx.labelled(tiers):
+        right = ctx.right(line, hit)
+        has_right = bool(ctx.amounts(right.text)) or bool(_typed_cells(right))
+        windows = [right] if has_right else list(ctx.below(line, hit, 3))
+        for window in windows:
+            read = _amount_in(ctx, window)
+            if read is None:
+                continue
+            start, end, value, symbol = read
+            score = tiers[hit.field] - (PROSE_PENALTY if ctx.prose(line, hit.start) else 0.0)
+            if window.below:
+                score -= BELOW_PENALTY + (1.5 if _column_continues(ctx, window) else 0.0)
+            cand = Candidate(value, score, ctx.evidence(window, start, end, label_note(hit)),
+                             line.index)
+            candidates.append((cand, symbol, window.line))
+            break
+    if not candidates:
+        return None
+    top = max(c.score for c, _, _ in candidates)
+    chosen, symbol, line = max(
+        (item for item in candidates if item[0].score == top),
+        key=lambda item: (abs(Decimal(str(item[0].value))), -item[0].order))
+    agreeing = sum(c.value == chosen.value for c, _, _ in candidates)
+    confidence = 0.4 + 0.15 * chosen.score + 0.05 * min(agreeing - 1, 3)
+    return AmountFound(chosen.extracted(confidence), symbol, line)
+
+
+def currency(ctx: Context, amount: AmountFound | None,
+             label_fields: Iterable[str] = ("currency",)) -> Extracted | None:
+    """The currency: written with the amount, else labelled, else the most frequent one."""
+    if amount is not None:
+        mentions = find_currencies(amount.line.text, ctx.lang)
+        if amount.symbol is not None:
+            mentions = [m for m in mentions if m[1] == amount.symbol] or mentions
+        if mentions:
+            iso, text, start, end = mentions[0]
+            tokens = amount.line.tokens_in(start, end)
+            confidence = 0.75 if text in _AMBIGUOUS_SYMBOLS else 0.95
+            return Extracted(iso, ctx.layout.evidence(tokens, text, "written with the amount"),
+                             confidence)
+    for line, hit in ctx.labelled(label_fields):
+        window = ctx.right(line, hit)
+        mentions = find_currencies(window.text, ctx.lang)
+        if mentions:
+            iso, text, start, end = mentions[-1]  # "EURO (EUR)": the code is the last
+            return Extracted(iso, ctx.evidence(window, start, end, label_note(hit)), 0.9)
+    counts: Counter[str] = Counter()
+    first: dict[str, Evidence] = {}
+    for line in ctx.layout.lines:
+        for iso, text, start, end in find_currencies(line.text, ctx.lang):
+            counts[iso] += 1
+            first.setdefault(iso, ctx.layout.evidence(line.tokens_in(start, end), text,
+                                                       "most frequent currency in the document"))
+    if not counts:
+        return None
+    (iso, n), *rest = counts.most_common(2)
+    confidence = 0.7 if not rest or rest[0][1] * 2 <= n else 0.45
+    return Extracted(iso, first[iso], confidence)
