@@ -17,7 +17,7 @@ str, bool) checked at compile time, so that a date is never silently compared wi
 
 Conditions are three-valued: a comparison that needs a missing value is *unknown*, and so is a
 rule whose condition ends up unknown; the report then says the rule could not be checked instead
-of passing silently. ``truth_form`` and ``unknown_form`` rewrite a condition into two plain
+of passing silently. ``truth_form`` and ``falsity_form`` rewrite a condition into two plain
 two-valued conditions over field presence, which is what an engine without missing-value logic
 (durable-rules) can run.
 """
@@ -138,7 +138,8 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ExprError(f"unexpected character {text[pos:].strip()[:1]!r} at position {pos}")
+            at = len(text) - len(text[pos:].lstrip())  # the character's position, not the space's
+            raise ExprError(f"unexpected character {text[at]!r} at position {at}")
         group = match.lastgroup or ""
         value, start = match.group(group), match.start(group)
         kind = value if group == "name" and value in _KEYWORDS else group
@@ -221,7 +222,7 @@ class _Parser:
     def sum_(self) -> Node:
         node = self.atom()
         while self.peek()[0] == "op" and self.peek()[1] in "+-":
-            op, at = self.take()[1], self.peek()[2]
+            _, op, at = self.take()  # the operator's position, as for comparisons
             node = _arith(op, node, self.atom(), at)
         return node
 
@@ -526,12 +527,11 @@ def _expand_first(node: Node) -> Node:
                 return node
             head, rest = target.items[0], target.items[1:]
             tail = rest[0] if len(rest) == 1 else First(rest)
-            known = fields_of(head)
             with_head = Compare(op, _replace(a, target, head), _replace(b, target, head))
             with_tail = Compare(op, _replace(a, target, tail), _replace(b, target, tail))
             return Or((
-                And((*(Exists(f) for f in known), _expand_first(with_head))),
-                And((Or(tuple(Missing(f) for f in known)), _expand_first(with_tail))),
+                And((_known(head, True), _expand_first(with_head))),
+                And((_known(head, False), _expand_first(with_tail))),
             ))
         case And(items=items):
             return And(tuple(_expand_first(i) for i in items))
@@ -540,6 +540,26 @@ def _expand_first(node: Node) -> Node:
         case Not(item=item):
             return Not(_expand_first(item))
     return node
+
+
+def _known(node: Node, want: bool) -> Node:
+    """A two-valued condition: the value ``node`` is known (``want``), or it is unknown.
+
+    Not simply "all its fields exist": ``first(a, b)`` is known when *either* is, so a head such
+    as ``x + first(a, b)`` is known with ``b`` missing.
+    """
+    match node:
+        case Field():
+            return Exists(node) if want else Missing(node)
+        case Currency(field=f):
+            return _known(f, want)
+        case Arith(left=a, right=b):
+            parts = (_known(a, want), _known(b, want))
+            return And(parts) if want else Or(parts)
+        case First(items=items):
+            parts = tuple(_known(i, want) for i in items)
+            return Or(parts) if want else And(parts)
+    return TRUE if want else FALSE  # a constant is always known
 
 
 def _find_first(node: Node) -> First | None:
