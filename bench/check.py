@@ -30,8 +30,10 @@ def main() -> None:
     rules = rulebook()
     engines = ["python"] + (["durable"] if durable_available() else [])
     today = date(2024, 7, 20)
-    print(f"{'claim':<36} {'docs':>4} {'read':>5} {'load ms':>8} "
-          + " ".join(f"{e + ' ms':>10}" for e in engines))
+    print(
+        f"{'claim':<36} {'docs':>4} {'read':>5} {'load ms':>8} "
+        + " ".join(f"{e + ' ms':>10}" for e in engines)
+    )
     load_times, rule_times = [], {e: [] for e in engines}
     for folder in folders:
         loads = []
@@ -50,15 +52,21 @@ def main() -> None:
             per_engine[engine] = (time.perf_counter() - started) / 200
             rule_times[engine].append(per_engine[engine])
         load_times.append(min(loads))
-        print(f"{folder.name:<36} {len(claim.documents):>4} {readable:>5} {min(loads) * 1000:>8.1f} "
-              + " ".join(f"{per_engine[e] * 1000:>10.3f}" for e in engines))
+        print(
+            f"{folder.name:<36} {len(claim.documents):>4} {readable:>5} {min(loads) * 1000:>8.1f} "
+            + " ".join(f"{per_engine[e] * 1000:>10.3f}" for e in engines)
+        )
     mean_load = statistics.mean(load_times)
-    print(f"\nclaims: {len(folders)}; mean end-to-end load+extract: {mean_load * 1000:.1f} ms/claim")
+    print(
+        f"\nclaims: {len(folders)}; mean end-to-end load+extract: {mean_load * 1000:.1f} ms/claim"
+    )
     for engine in engines:
         mean_rules = statistics.mean(rule_times[engine])
-        print(f"{engine:>8}: rule evaluation {mean_rules * 1000:.3f} ms/claim = "
-              f"{1 / mean_rules:,.0f} claims/s; {100 * mean_rules / (mean_load + mean_rules):.2f} % "
-              "of a whole check")
+        print(
+            f"{engine:>8}: rule evaluation {mean_rules * 1000:.3f} ms/claim = "
+            f"{1 / mean_rules:,.0f} claims/s; {100 * mean_rules / (mean_load + mean_rules):.2f} % "
+            "of a whole check"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak:.0f} MiB")
 

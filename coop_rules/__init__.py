@@ -14,5 +14,15 @@ from coop_rules.report import Finding, Report, Verdict
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigurationError", "CoopRulesError", "Finding", "Report", "Verdict", "__version__",
-           "check_claim", "check_facts", "extract", "rulebook"]
+__all__ = [
+    "ConfigurationError",
+    "CoopRulesError",
+    "Finding",
+    "Report",
+    "Verdict",
+    "__version__",
+    "check_claim",
+    "check_facts",
+    "extract",
+    "rulebook",
+]

@@ -69,17 +69,32 @@ def load_claim(folder: Path, *, einvoice: bool = True) -> Claim:
     manifest = load_manifest(manifest_path)
     documents = []
     for entry in manifest.documents:
-        extracted = extract_file(folder / entry.path, entry.path, einvoice=einvoice, role=entry.role)
-        documents.append(ClaimDocument(entry.role, True, entry.note,
-                                       entry.subtype.value if entry.subtype else None, extracted))
+        extracted = extract_file(
+            folder / entry.path, entry.path, einvoice=einvoice, role=entry.role
+        )
+        documents.append(
+            ClaimDocument(
+                entry.role,
+                True,
+                entry.note,
+                entry.subtype.value if entry.subtype else None,
+                extracted,
+            )
+        )
     listed = {Path(e.path) for e in manifest.documents} | {Path(manifest_path.name)}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or relative in listed or any(p.startswith(".") for p in relative.parts):
+        if (
+            not path.is_file()
+            or relative in listed
+            or any(p.startswith(".") for p in relative.parts)
+        ):
             continue
         extracted = extract_file(path, relative.as_posix(), einvoice=einvoice)
         role = ROLE_OF_KIND.get(extracted.kind, Role.OTHER)
-        documents.append(ClaimDocument(role, False, None, extracted.value("poe_subtype"), extracted))
+        documents.append(
+            ClaimDocument(role, False, None, extracted.value("poe_subtype"), extracted)
+        )
     return Claim(folder, manifest, manifest_path.name, tuple(documents))
 
 
@@ -92,7 +107,9 @@ def claim_facts(claim: Claim, today: date) -> FactSet:
         return Value(value, (Evidence(source, text=text, field=path),))  # type: ignore[arg-type]
 
     def money(path: str, amount: Decimal, currency: str) -> Value:
-        return Value((amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),))
+        return Value(
+            (amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
+        )
 
     values: dict[str, Value] = {
         "claim.id": stated("claim_id", m.claim_id),
@@ -110,19 +127,30 @@ def claim_facts(claim: Claim, today: date) -> FactSet:
         values["claim.submission_date"] = stated("submission_date", m.submission_date)
     else:
         values["claim.submission_date"] = Value(
-            today, (Evidence(source, text=today.isoformat(), note="not stated: today's date"),))
+            today, (Evidence(source, text=today.isoformat(), note="not stated: today's date"),)
+        )
     if m.claiming_window is not None:
         if m.claiming_window.opens is not None:
             values["claim.window_opens"] = stated("claiming_window.opens", m.claiming_window.opens)
         if m.claiming_window.closes is not None:
-            values["claim.window_closes"] = stated("claiming_window.closes", m.claiming_window.closes)
+            values["claim.window_closes"] = stated(
+                "claiming_window.closes", m.claiming_window.closes
+            )
     if m.funds.remaining is not None:
         values["claim.remaining"] = money("funds.remaining", m.funds.remaining, m.funds.currency)
     else:
         remaining = m.funds.earned - m.funds.already_claimed
-        values["claim.remaining"] = Value((remaining, m.funds.currency), (Evidence(
-            source, text=f"{m.funds.earned} − {m.funds.already_claimed} {m.funds.currency}",
-            field="funds", note="earned − already claimed"),))
+        values["claim.remaining"] = Value(
+            (remaining, m.funds.currency),
+            (
+                Evidence(
+                    source,
+                    text=f"{m.funds.earned} − {m.funds.already_claimed} {m.funds.currency}",
+                    field="funds",
+                    note="earned − already claimed",
+                ),
+            ),
+        )
     values.update(_document_counts(claim))
     documented = _documented_total(claim, m.claimed.currency)
     if documented is not None:
@@ -140,20 +168,31 @@ def claim_facts(claim: Claim, today: date) -> FactSet:
 def _document_counts(claim: Claim) -> dict[str, Value]:
     def count(name: str, docs: list[ClaimDocument], what: str) -> tuple[str, Value]:
         listing = ", ".join(d.path for d in docs) or "none"
-        return name, Value(len(docs), (Evidence(claim.manifest_name, text=listing,
-                                                note=f"{len(docs)} {what}"),))
+        return name, Value(
+            len(docs), (Evidence(claim.manifest_name, text=listing, note=f"{len(docs)} {what}"),)
+        )
 
     docs = list(claim.documents)
-    return dict([
-        count("claim.document_count", docs, "documents"),
-        count("claim.invoice_count", [d for d in docs if d.role is Role.INVOICE], "invoices"),
-        count("claim.csr_count", [d for d in docs if d.role is Role.CSR], "CSRs"),
-        count("claim.cost_document_count", [d for d in docs if d.role in COST_ROLES],
-              "invoices and CSRs"),
-        count("claim.poe_count", [d for d in docs if d.role is Role.POE], "proofs of execution"),
-        count("claim.unreadable_count", [d for d in docs if not d.extracted.readable],
-              "unreadable documents"),
-    ])
+    return dict(
+        [
+            count("claim.document_count", docs, "documents"),
+            count("claim.invoice_count", [d for d in docs if d.role is Role.INVOICE], "invoices"),
+            count("claim.csr_count", [d for d in docs if d.role is Role.CSR], "CSRs"),
+            count(
+                "claim.cost_document_count",
+                [d for d in docs if d.role in COST_ROLES],
+                "invoices and CSRs",
+            ),
+            count(
+                "claim.poe_count", [d for d in docs if d.role is Role.POE], "proofs of execution"
+            ),
+            count(
+                "claim.unreadable_count",
+                [d for d in docs if not d.extracted.readable],
+                "unreadable documents",
+            ),
+        ]
+    )
 
 
 def _documented_total(claim: Claim, currency: str) -> Value | None:
@@ -162,7 +201,10 @@ def _documented_total(claim: Claim, currency: str) -> Value | None:
     for document in claim.documents:
         if document.role not in COST_ROLES:
             continue
-        amount, found_currency = document.extracted.fields.get("total"), document.extracted.value("currency")
+        amount, found_currency = (
+            document.extracted.fields.get("total"),
+            document.extracted.value("currency"),
+        )
         if amount is None or amount.ambiguous or found_currency != currency:
             return None
         total += amount.value  # type: ignore[operator]
@@ -170,8 +212,9 @@ def _documented_total(claim: Claim, currency: str) -> Value | None:
     return Value((total, currency), tuple(evidence))
 
 
-def _document_values(document: ClaimDocument, partner_names: set[str],
-                     partner_tax_id: str | None) -> dict[str, Value]:
+def _document_values(
+    document: ClaimDocument, partner_names: set[str], partner_tax_id: str | None
+) -> dict[str, Value]:
     extracted = document.extracted
     here = Evidence(document.path, note="from the manifest" if document.listed else "classified")
     values: dict[str, Value] = {
@@ -193,28 +236,47 @@ def _document_values(document: ClaimDocument, partner_names: set[str],
             values[key] = _from_extracted(found)
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
-        values["doc.total"] = Value((total.value, currency.value), (total.evidence, currency.evidence),
-                                    tuple((a, currency.value) for a in total.alternatives))
+        values["doc.total"] = Value(
+            (total.value, currency.value),
+            (total.evidence, currency.evidence),
+            tuple((a, currency.value) for a in total.alternatives),
+        )
     is_partner = _vendor_is_partner(extracted, partner_names, partner_tax_id)
     if is_partner is not None:
         values["doc.vendor_is_partner"] = is_partner
     return values
 
 
-_DOC_FIELDS = {"doc.vendor", "doc.vendor_tax_id", "doc.bill_to", "doc.invoice_number",
-               "doc.issue_date", "doc.currency", "doc.period_start", "doc.period_end",
-               "doc.signatory", "doc.signature_date", "doc.execution_date", "doc.execution_end"}
+_DOC_FIELDS = {
+    "doc.vendor",
+    "doc.vendor_tax_id",
+    "doc.bill_to",
+    "doc.invoice_number",
+    "doc.issue_date",
+    "doc.currency",
+    "doc.period_start",
+    "doc.period_end",
+    "doc.signatory",
+    "doc.signature_date",
+    "doc.execution_date",
+    "doc.execution_end",
+}
 
 
 def _from_extracted(found: Extracted) -> Value:
     return Value(found.value, (found.evidence,), found.alternatives)
 
 
-def _vendor_is_partner(extracted: ExtractedDocument, partner_names: set[str],
-                       partner_tax_id: str | None) -> Value | None:
+def _vendor_is_partner(
+    extracted: ExtractedDocument, partner_names: set[str], partner_tax_id: str | None
+) -> Value | None:
     """True when the issuer's name or tax ID is the partner's; None when neither was read."""
     vendor, tax_id = extracted.fields.get("vendor"), extracted.fields.get("vendor_tax_id")
-    if tax_id is not None and partner_tax_id and _normal_tax_id(str(tax_id.value)) == partner_tax_id:
+    if (
+        tax_id is not None
+        and partner_tax_id
+        and _normal_tax_id(str(tax_id.value)) == partner_tax_id
+    ):
         return Value(True, (tax_id.evidence,))
     if vendor is not None:
         return Value(_normal_name(str(vendor.value)) in partner_names, (vendor.evidence,))

@@ -32,8 +32,10 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.run(args))
     except ConfigurationError as exc:
@@ -49,8 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # an internal error is still one line; --verbose shows the trace
         logging.getLogger(__name__).debug("internal error", exc_info=True)
-        print(f"coop-rules: internal error: {type(exc).__name__}: {exc} (run with --verbose "
-              "for details)", file=sys.stderr)
+        print(
+            f"coop-rules: internal error: {type(exc).__name__}: {exc} (run with --verbose "
+            "for details)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 
@@ -66,30 +71,49 @@ def _parser() -> argparse.ArgumentParser:
 
     def output_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", choices=FORMATS, default=env("COOP_RULES_FORMAT", "terminal"))
-        sub.add_argument("-o", "--output", default="-",
-                         help="write the report to this file ('-' = stdout, the default)")
+        sub.add_argument(
+            "-o",
+            "--output",
+            default="-",
+            help="write the report to this file ('-' = stdout, the default)",
+        )
 
     check = commands.add_parser("check", help="check a claim folder")
     check.add_argument("path", type=Path, help="a claim folder with claim.yaml or claim.json")
     output_options(check)
-    check.add_argument("--fail-on", choices=[str(s) for s in Severity],
-                       default=env("COOP_RULES_FAIL_ON", "error"),
-                       help="exit 1 when a finding has this severity or a higher one")
-    check.add_argument("--today", type=_iso_date, default=None,
-                       help="the date to check as (YYYY-MM-DD); a claim without submission_date "
-                       "is taken to be submitted on it")
-    check.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
-                       help="a folder of extra rule files (a code there overrides the bundled rule)")
+    check.add_argument(
+        "--fail-on",
+        choices=[str(s) for s in Severity],
+        default=env("COOP_RULES_FAIL_ON", "error"),
+        help="exit 1 when a finding has this severity or a higher one",
+    )
+    check.add_argument(
+        "--today",
+        type=_iso_date,
+        default=None,
+        help="the date to check as (YYYY-MM-DD); a claim without submission_date "
+        "is taken to be submitted on it",
+    )
+    check.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of extra rule files (a code there overrides the bundled rule)",
+    )
     check.add_argument("--engine", choices=ENGINES, default=env("COOP_RULES_ENGINE", "auto"))
-    check.add_argument("--no-einvoice", action="store_true",
-                       help="do not read e-invoice XML embedded in PDFs")
+    check.add_argument(
+        "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
+    )
     check.set_defaults(run=_check)
 
     extract = commands.add_parser("extract", help="read documents and print what was found")
     extract.add_argument("files", type=Path, nargs="+")
     output_options(extract)
-    extract.add_argument("--no-einvoice", action="store_true",
-                         help="do not read e-invoice XML embedded in PDFs")
+    extract.add_argument(
+        "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
+    )
     extract.set_defaults(run=_extract)
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
@@ -122,8 +146,13 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = api.check_claim(args.path, today=args.today, rules_dirs=args.rules,
-                             engine=args.engine, einvoice=not args.no_einvoice)
+    report = api.check_claim(
+        args.path,
+        today=args.today,
+        rules_dirs=args.rules,
+        engine=args.engine,
+        einvoice=not args.no_einvoice,
+    )
     renderer = get_renderer(args.format, color=_color(args))
     _write(args.output, renderer.report(report))
     blocking = report.at_or_above(Severity(args.fail_on))
@@ -142,8 +171,11 @@ def _extract(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     book = api.rulebook(args.rules)
     if args.format == "json":
-        _write(args.output, json.dumps({"rules": [_rule_json(r) for r in book]}, indent=2,
-                                       ensure_ascii=False) + "\n")
+        _write(
+            args.output,
+            json.dumps({"rules": [_rule_json(r) for r in book]}, indent=2, ensure_ascii=False)
+            + "\n",
+        )
         return EXIT_OK
     lines = [f"{'code':<5} {'severity':<8} {'req.':<7} name", "-" * 60]
     lines += [f"{r.code:<5} {r.severity:<8} {r.requirement:<7} {r.name}" for r in book]
@@ -166,16 +198,16 @@ severity: {spec.severity}    requirement: {spec.requirement}    applies to: each
 parameters: {params}
 
 What it checks
-  {spec.docs['what']}
+  {spec.docs["what"]}
 
 Why
-  {spec.docs['why']}
+  {spec.docs["why"]}
 
 Example that fails
-  {spec.docs['fail']}
+  {spec.docs["fail"]}
 
 Example that passes
-  {spec.docs['pass']}
+  {spec.docs["pass"]}
 
 Message: {spec.message.text}
 Hint:    {spec.hint.text}
@@ -188,10 +220,17 @@ Defined in {spec.source}
 
 def _rule_json(spec: RuleSpec) -> dict[str, object]:
     return {
-        "code": spec.code, "name": spec.name, "severity": str(spec.severity),
-        "requirement": spec.requirement, "subject": spec.subject, "where": spec.where_text,
-        "when": spec.when_text, "params": {k: str(v) for k, v in spec.params.items()},
-        "message": spec.message.text, "hint": spec.hint.text, "docs": spec.docs,
+        "code": spec.code,
+        "name": spec.name,
+        "severity": str(spec.severity),
+        "requirement": spec.requirement,
+        "subject": spec.subject,
+        "where": spec.where_text,
+        "when": spec.when_text,
+        "params": {k: str(v) for k, v in spec.params.items()},
+        "message": spec.message.text,
+        "hint": spec.hint.text,
+        "docs": spec.docs,
     }
 
 

@@ -29,8 +29,14 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "claim.submission_date": (Type.DATE, "the date the claim is (to be) submitted"),
     "claim.usage_start": (Type.DATE, "first day of the usage period"),
     "claim.usage_end": (Type.DATE, "last day of the usage period"),
-    "claim.window_opens": (Type.DATE, "first day of the claiming window, where the program states it"),
-    "claim.window_closes": (Type.DATE, "last day of the claiming window, where the program states it"),
+    "claim.window_opens": (
+        Type.DATE,
+        "first day of the claiming window, where the program states it",
+    ),
+    "claim.window_closes": (
+        Type.DATE,
+        "last day of the claiming window, where the program states it",
+    ),
     "claim.activity_type": (Type.STR, "the activity type (kebab-case, from the activity matrix)"),
     "claim.activity_start": (Type.DATE, "first day of the activity"),
     "claim.activity_end": (Type.DATE, "last day of the activity"),
@@ -62,7 +68,9 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "doc.vendor": (Type.STR, "the issuer's name"),
     "doc.vendor_tax_id": (Type.STR, "the issuer's VAT / tax ID"),
     "doc.vendor_is_partner": (
-        Type.BOOL, "whether the issuer is the claiming partner (legal name, alias or tax ID)"),
+        Type.BOOL,
+        "whether the issuer is the claiming partner (legal name, alias or tax ID)",
+    ),
     "doc.bill_to": (Type.STR, "the name the invoice is addressed to"),
     "doc.invoice_number": (Type.STR, "the invoice number as printed"),
     "doc.issue_date": (Type.DATE, "the invoice's issue date"),
@@ -116,27 +124,6 @@ class Fact:
         found = self.values.get(name)
         return found.value if found is not None and found.known else None
 
-    def engine_view(self) -> dict[str, int | str | bool]:
-        """The fact as plain scalars for a rules engine without date or decimal types.
-
-        Dates become ordinal day numbers and amounts integer hundredths (with the currency in
-        ``<key>__ccy``), so that comparisons are exact.
-        """
-        view: dict[str, int | str | bool] = {"id": self.id, "subject": self.subject}
-        for name in self.values:
-            value = self.lookup(name)
-            if value is None:
-                continue
-            key = engine_key(name)
-            if isinstance(value, tuple):
-                view[key] = int((value[0] * 100).to_integral_value())
-                view[key + "__ccy"] = value[1]
-            elif isinstance(value, date):
-                view[key] = value.toordinal()
-            else:
-                view[key] = value
-        return view
-
 
 def engine_key(name: str) -> str:
     """The flat property name an engine uses for a qualified field name."""
@@ -188,13 +175,16 @@ def parse_typed(name: str, raw: Any) -> Value:
 def facts_from_data(claim: Mapping[str, Any], documents: list[Mapping[str, Any]] = ()) -> FactSet:
     """Build a FactSet from plain data keyed by unqualified field names (rule test cases)."""
     claim_fact = Fact(
-        "claim", CLAIM,
+        "claim",
+        CLAIM,
         {f"claim.{k}": parse_typed(f"claim.{k}", v) for k, v in claim.items()},
         str(claim.get("id", "claim")),
     )
     docs = tuple(
         document_fact(
-            i, claim_fact, {f"doc.{k}": parse_typed(f"doc.{k}", v) for k, v in doc.items()},
+            i,
+            claim_fact,
+            {f"doc.{k}": parse_typed(f"doc.{k}", v) for k, v in doc.items()},
             str(doc.get("file", f"document {i}")),
         )
         for i, doc in enumerate(documents, start=1)

@@ -30,7 +30,7 @@ class _Model(BaseModel):
 class Money(_Model):
     """An amount in a currency. Amounts are decimal strings (``"1234.50"``) or integers."""
 
-    amount: Decimal = Field(description="decimal amount, e.g. \"1234.50\"")
+    amount: Decimal = Field(description='decimal amount, e.g. "1234.50"')
     currency: Currency
 
     @field_validator("amount", mode="before")
@@ -41,7 +41,7 @@ class Money(_Model):
         if isinstance(value, float):
             text = repr(value)
             if "e" in text.lower() or len(text.partition(".")[2]) > 2:
-                raise ValueError("write the amount as a quoted decimal string, e.g. \"1234.50\"")
+                raise ValueError('write the amount as a quoted decimal string, e.g. "1234.50"')
             return Decimal(text)
         return value
 
@@ -189,7 +189,9 @@ def find_manifest(folder: Path) -> Path:
         candidate = folder / name
         if candidate.is_file():
             return candidate
-    raise CoopRulesError(f"{folder}: no claim manifest (expected one of {', '.join(MANIFEST_NAMES)})")
+    raise CoopRulesError(
+        f"{folder}: no claim manifest (expected one of {', '.join(MANIFEST_NAMES)})"
+    )
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -221,7 +223,8 @@ def manifest_schema() -> dict[str, Any]:
 def _syntax_message(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
-        return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {getattr(exc, 'problem', exc)}"
+        what = getattr(exc, "problem", exc)
+        return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {what}"
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
     return f"invalid file: {exc}"
@@ -230,9 +233,12 @@ def _syntax_message(exc: Exception) -> str:
 def _problems(exc: ValidationError) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        location = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
-        ).lstrip(".") or "(top level)"
+        location = (
+            "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+            ).lstrip(".")
+            or "(top level)"
+        )
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field"

@@ -103,14 +103,14 @@ class Report:
             "rules": list(self.rules),
             "counts": self.counts(),
             "findings": [f.to_json() for f in self.findings],
-            "documents": [
-                {**d.to_json(), "role": self.roles.get(d.path)} for d in self.documents
-            ],
+            "documents": [{**d.to_json(), "role": self.roles.get(d.path)} for d in self.documents],
             "unreadable": [p.to_json() for d in self.documents for p in d.problems],
         }
 
 
-def findings_from_hits(hits: list[Hit], facts: FactSet, rules: dict[str, RuleSpec]) -> list[Finding]:
+def findings_from_hits(
+    hits: list[Hit], facts: FactSet, rules: dict[str, RuleSpec]
+) -> list[Finding]:
     """Turn engine hits into findings, most severe first, then by rule code and subject."""
     findings = [_finding(rules[h.code], facts.by_id(h.fact_id), h.outcome) for h in hits]
     return sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.subject))
@@ -133,10 +133,17 @@ def _finding(rule: RuleSpec, fact: Fact, outcome: Outcome) -> Finding:
         severity = Severity.WARNING if rule.severity.rank >= Severity.ACTION.rank else Severity.INFO
         message = f"Could not check {rule.name}: {_unknown_reason(rule.when, fact)}."
     return Finding(
-        code=rule.code, name=rule.name, severity=severity, outcome=outcome,
-        requirement=rule.requirement, subject=fact.label, message=message,
-        hint=render(rule.hint.text, rule.hint.parts, fact), values=values,
-        evidence=tuple(evidence), params=rule.params,
+        code=rule.code,
+        name=rule.name,
+        severity=severity,
+        outcome=outcome,
+        requirement=rule.requirement,
+        subject=fact.label,
+        message=message,
+        hint=render(rule.hint.text, rule.hint.parts, fact),
+        values=values,
+        evidence=tuple(evidence),
+        params=rule.params,
     )
 
 

@@ -17,8 +17,13 @@ _EVIDENCE = {
         "file": {"type": "string"},
         "text": {"type": "string"},
         "page": {"type": "integer", "minimum": 1},
-        "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
-                "description": "x0, top, x1, bottom in PDF points, origin top-left"},
+        "box": {
+            "type": "array",
+            "items": {"type": "number"},
+            "minItems": 4,
+            "maxItems": 4,
+            "description": "x0, top, x1, bottom in PDF points, origin top-left",
+        },
         "cell": {"type": "string", "description": "Sheet!B4"},
         "field": {"type": "string", "description": "manifest field path or e-mail header"},
         "note": {"type": "string"},
@@ -30,8 +35,10 @@ _FIELD = {
     "type": "object",
     "required": ["value", "evidence"],
     "properties": {
-        "value": {"type": ["string", "number", "boolean"],
-                  "description": "dates YYYY-MM-DD, amounts as decimal strings"},
+        "value": {
+            "type": ["string", "number", "boolean"],
+            "description": "dates YYYY-MM-DD, amounts as decimal strings",
+        },
         "evidence": {"$ref": "#/$defs/evidence"},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "ambiguous": {"type": "boolean"},
@@ -44,8 +51,17 @@ _PROBLEM = {
     "required": ["path", "kind", "reason", "advice"],
     "properties": {
         "path": {"type": "string"},
-        "kind": {"enum": ["not-found", "empty", "unsupported", "encrypted", "corrupt",
-                          "too-large", "no-text"]},
+        "kind": {
+            "enum": [
+                "not-found",
+                "empty",
+                "unsupported",
+                "encrypted",
+                "corrupt",
+                "too-large",
+                "no-text",
+            ]
+        },
         "reason": {"type": "string"},
         "advice": {"type": "string"},
     },
@@ -66,8 +82,20 @@ _DOCUMENT = {
 
 _FINDING = {
     "type": "object",
-    "required": ["code", "name", "severity", "outcome", "requirement", "subject", "message",
-                 "hint", "values", "params", "evidence", "docs_url"],
+    "required": [
+        "code",
+        "name",
+        "severity",
+        "outcome",
+        "requirement",
+        "subject",
+        "message",
+        "hint",
+        "values",
+        "params",
+        "evidence",
+        "docs_url",
+    ],
     "properties": {
         "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}$"},
         "name": {"type": "string"},
@@ -85,15 +113,30 @@ _FINDING = {
     "additionalProperties": False,
 }
 
-_DEFS = {"evidence": _EVIDENCE, "field": _FIELD, "problem": _PROBLEM, "document": _DOCUMENT,
-         "finding": _FINDING}
+_DEFS = {
+    "evidence": _EVIDENCE,
+    "field": _FIELD,
+    "problem": _PROBLEM,
+    "document": _DOCUMENT,
+    "finding": _FINDING,
+}
 
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "coop-rules claim report",
     "type": "object",
-    "required": ["format_version", "claim_id", "verdict", "checked_on", "engine", "rules",
-                 "counts", "findings", "documents", "unreadable"],
+    "required": [
+        "format_version",
+        "claim_id",
+        "verdict",
+        "checked_on",
+        "engine",
+        "rules",
+        "counts",
+        "findings",
+        "documents",
+        "unreadable",
+    ],
     "properties": {
         "format_version": {"const": FORMAT_VERSION},
         "claim_id": {"type": "string"},

@@ -45,15 +45,17 @@ def test_fail_on_warning_turns_a_review_into_exit_1(capsys: pytest.CaptureFixtur
 
 def test_output_file_is_written(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    code, out, err = run(capsys, "check", str(FIXTURES / "compliant"), "--format", "json",
-                         "-o", str(target))
+    code, out, err = run(
+        capsys, "check", str(FIXTURES / "compliant"), "--format", "json", "-o", str(target)
+    )
     assert code == 0 and out == "" and str(target) in err
     assert json.loads(target.read_text())["verdict"] == "pass"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary left
 
 
-def test_today_decides_an_unstated_submission_date(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
+def test_today_decides_an_unstated_submission_date(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     folder = tmp_path / "claim"
     folder.mkdir()
     source = FIXTURES / "compliant"
@@ -61,13 +63,17 @@ def test_today_decides_an_unstated_submission_date(capsys: pytest.CaptureFixture
     del manifest["submission_date"]
     for entry in manifest["documents"]:
         (folder / entry["path"]).write_bytes((source / entry["path"]).read_bytes())
-    (folder / "claim.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+    (folder / "claim.yaml").write_text(
+        yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8"
+    )
     assert run(capsys, "check", str(folder), "--today", "2024-07-20")[0] == 0
     code, out, _ = run(capsys, "check", str(folder), "--today", "2024-09-30")
     assert code == 1 and "DT01" in out
 
 
-def test_bad_manifest_is_one_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_manifest_is_one_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "claim.yaml").write_text("claim_id: x\nfunds: {currency: euro}\n", encoding="utf-8")
     code, out, err = run(capsys, "check", str(tmp_path))
     assert code == 2 and out == ""
@@ -75,12 +81,16 @@ def test_bad_manifest_is_one_clear_error(capsys: pytest.CaptureFixture[str], tmp
     assert "Traceback" not in err
 
 
-def test_missing_folder_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_missing_folder_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "check", str(tmp_path / "nowhere"))
     assert code == 2 and "no claim manifest" in err
 
 
-def test_bad_rules_folder_lists_problems(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_rules_folder_lists_problems(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "XX01.yaml").write_text("code: XX01\nname: bad\n", encoding="utf-8")
     code, _, err = run(capsys, "check", str(FIXTURES / "compliant"), "--rules", str(tmp_path))
     assert code == 2 and "XX01.yaml: requirement: required key is missing" in err
@@ -105,8 +115,15 @@ def test_schemas_are_json(capsys: pytest.CaptureFixture[str], which: str) -> Non
 def test_extract_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "empty.pdf").write_bytes(b"")
     invoice = next((FIXTURES / "compliant").glob("*.pdf"))
-    code, out, _ = run(capsys, "extract", str(invoice), str(tmp_path / "empty.pdf"),
-                       "--format", "json", "--no-einvoice")
+    code, out, _ = run(
+        capsys,
+        "extract",
+        str(invoice),
+        str(tmp_path / "empty.pdf"),
+        "--format",
+        "json",
+        "--no-einvoice",
+    )
     assert code == 0  # it ran, even though one file could not be read
     payload = json.loads(out)
     assert payload["format_version"] == 1
@@ -133,6 +150,7 @@ def test_extract_a_real_invoice(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_python_m_runs_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "coop_rules", "rules"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "coop_rules", "rules"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "DT01" in result.stdout

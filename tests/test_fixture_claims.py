@@ -108,9 +108,11 @@ def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
     import hashlib
 
     folder = FIXTURES / "compliant"
+
     def hashes() -> dict[Path, str]:
-        return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*")
-                if p.is_file()}
+        return {
+            p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
+        }
 
     before = hashes()
     check_claim(folder, today=TODAY)

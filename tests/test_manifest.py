@@ -55,8 +55,14 @@ def test_every_problem_is_reported_at_once_with_its_path(tmp_path: Path) -> None
     with pytest.raises(ConfigurationError) as caught:
         load_manifest(write(tmp_path, data))
     locations = {p.location for p in caught.value.problems}
-    assert locations == {"funds.currency", "activity.end", "documents[0].role",
-                         "documents[1].path", "unexpected", "claimed"}
+    assert locations == {
+        "funds.currency",
+        "activity.end",
+        "documents[0].role",
+        "documents[1].path",
+        "unexpected",
+        "claimed",
+    }
     messages = {p.location: p.message for p in caught.value.problems}
     assert messages["claimed"] == "required field is missing"
     assert messages["unexpected"] == "unknown field"
@@ -70,7 +76,7 @@ def test_end_before_start_is_a_problem(tmp_path: Path) -> None:
 
 def test_float_amount_with_many_decimals_is_refused(tmp_path: Path) -> None:
     data = {**VALID, "claimed": {"amount": 12000.123, "currency": "EUR"}}
-    with pytest.raises(ConfigurationError, match="claimed.amount: write the amount as a quoted"):
+    with pytest.raises(ConfigurationError, match=r"claimed\.amount: write the amount as a quoted"):
         load_manifest(write(tmp_path, data))
 
 
@@ -94,14 +100,23 @@ def test_schema_describes_the_manifest() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from([*VALID, "x"]), children, max_size=6),
-    max_leaves=20,
-))
-def test_loader_never_crashes_on_arbitrary_data(tmp_path_factory: pytest.TempPathFactory,
-                                                data: object) -> None:
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.sampled_from([*VALID, "x"]), children, max_size=6)
+        ),
+        max_leaves=20,
+    )
+)
+def test_loader_never_crashes_on_arbitrary_data(
+    tmp_path_factory: pytest.TempPathFactory, data: object
+) -> None:
     path = write(tmp_path_factory.mktemp("m"), data, "claim.json")
     try:
         load_manifest(path)

@@ -41,8 +41,11 @@ def _read_image(path: Path, display_path: str) -> Document:
 def _read_text(path: Path, display_path: str) -> Document:
     if path.stat().st_size > MAX_TEXT_BYTES:
         raise DocumentError(ProblemKind.TOO_LARGE, "text file larger than 5 MiB")
-    return Document(path=display_path, media_type=media.TEXT,
-                    text=path.read_text(encoding="utf-8", errors="replace"))
+    return Document(
+        path=display_path,
+        media_type=media.TEXT,
+        text=path.read_text(encoding="utf-8", errors="replace"),
+    )
 
 
 READERS: dict[str, Reader] = {

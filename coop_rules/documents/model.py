@@ -64,7 +64,11 @@ class Cell:
     @property
     def text(self) -> str:
         if isinstance(self.value, datetime):
-            return self.value.date().isoformat() if self.value.time() == datetime.min.time() else self.value.isoformat()
+            return (
+                self.value.date().isoformat()
+                if self.value.time() == datetime.min.time()
+                else self.value.isoformat()
+            )
         if isinstance(self.value, date):
             return self.value.isoformat()
         return str(self.value)
@@ -140,7 +144,12 @@ class ReadProblem:
         return f"could not read {self.path}: {self.reason}"
 
     def to_json(self) -> dict[str, str]:
-        return {"path": self.path, "kind": str(self.kind), "reason": self.reason, "advice": self.advice}
+        return {
+            "path": self.path,
+            "kind": str(self.kind),
+            "reason": self.reason,
+            "advice": self.advice,
+        }
 
 
 class DocumentError(Exception):

@@ -37,8 +37,13 @@ def read_pdf(path: Path, display_path: str) -> Document:
                         width=float(page.width),
                         height=float(page.height),
                         words=tuple(
-                            Word(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]),
-                                 float(w["bottom"]))
+                            Word(
+                                w["text"],
+                                float(w["x0"]),
+                                float(w["top"]),
+                                float(w["x1"]),
+                                float(w["bottom"]),
+                            )
                             for w in words
                         ),
                         text=page.extract_text() or "",

@@ -24,8 +24,17 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", CFB),
 )
 
-_EMAIL_HEADERS = (b"from:", b"date:", b"subject:", b"to:", b"received:", b"return-path:",
-                  b"mime-version:", b"message-id:", b"delivered-to:")
+_EMAIL_HEADERS = (
+    b"from:",
+    b"date:",
+    b"subject:",
+    b"to:",
+    b"received:",
+    b"return-path:",
+    b"mime-version:",
+    b"message-id:",
+    b"delivered-to:",
+)
 
 
 def sniff(path: Path) -> str:

@@ -45,8 +45,13 @@ def _cells(workbook: openpyxl.Workbook) -> list[Cell]:
                         continue
                     row_idx, col_idx = cell.row, cell.column
                     cells.append(
-                        Cell(sheet.title, f"{get_column_letter(col_idx)}{row_idx}", row_idx,
-                             col_idx, value)
+                        Cell(
+                            sheet.title,
+                            f"{get_column_letter(col_idx)}{row_idx}",
+                            row_idx,
+                            col_idx,
+                            value,
+                        )
                     )
                     if len(cells) > MAX_CELLS:
                         raise DocumentError(

@@ -28,7 +28,7 @@ def durable_available() -> bool:
 
 
 def select_engine(rulebook: Rulebook, name: str = "auto") -> Engine:
-    """The engine called ``name``: ``auto`` (durable where it imports), ``durable`` or ``python``."""
+    """The engine called ``name``: ``auto`` (durable where it imports), ``durable``, ``python``."""
     if name not in ENGINES:
         raise CoopRulesError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
     if name == "python" or (name == "auto" and not durable_available()):
@@ -36,7 +36,9 @@ def select_engine(rulebook: Rulebook, name: str = "auto") -> Engine:
             log.info("durable-rules is not importable; using the Python evaluator")
         return PythonEngine(rulebook)
     if not durable_available():
-        raise CoopRulesError("the durable engine was asked for, but durable-rules cannot be imported")
+        raise CoopRulesError(
+            "the durable engine was asked for, but durable-rules cannot be imported"
+        )
     from coop_rules.engines.durable import DurableEngine
 
     return DurableEngine(rulebook)

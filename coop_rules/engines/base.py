@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Protocol
 
 from coop_rules.facts import FactSet
-from coop_rules.rulebook import Rulebook
 
 
 class Outcome(StrEnum):
@@ -30,5 +29,3 @@ class Engine(Protocol):
     def evaluate(self, facts: FactSet) -> list[Hit]:
         """Every (rule, fact) whose outcome is violated or not-checked, sorted."""
         ...
-
-

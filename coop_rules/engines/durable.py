@@ -31,7 +31,7 @@ as durable messages, and one evaluation session per claim. Each choice below ans
 - Exceptions inside actions are swallowed by durable: each action catches and records its own,
   re-raised after evaluation as a CoopRulesError naming the rule.
 - No dates or decimals, and a string compared with a number compares as text: dates are ordinals,
-  amounts exact integer millionths (not ``engine_view``'s rounded cents), every value is checked
+  amounts exact integer millionths (cents would round sub-cent amounts), every value is checked
   against its declared type, and integers must fit in 64 bits. Measured: strings that differ only
   past 64 KiB compare equal (a 16-bit length), so long strings are replaced by a digest (only
   ``==``/``!=`` apply to strings).
@@ -190,8 +190,16 @@ def _comparison(node: Compare, rule: str) -> tuple[str, str, Any] | bool:
         terms = {k: c for k, c in terms.items() if c}
         const = ca - cb
         if not terms:
-            return bool({"<": const < 0, "<=": const <= 0, ">": const > 0, ">=": const >= 0,
-                         "==": const == 0, "!=": const != 0}[op])
+            return bool(
+                {
+                    "<": const < 0,
+                    "<=": const <= 0,
+                    ">": const > 0,
+                    ">=": const >= 0,
+                    "==": const == 0,
+                    "!=": const != 0,
+                }[op]
+            )
         prop, c = next(iter(terms.items()))
         # c·p + rest op 0  ⇔  p op −rest − (c−1)·p (c > 0), or p mirror(op) rest + (c+1)·p (c < 0)
         sign = -1 if c > 0 else 1
@@ -299,12 +307,17 @@ def compile_rule(rule: RuleSpec) -> dict[str, dict]:
         Outcome.VIOLATED: _product(where, _cover(true_form, True, rule.code), rule.code),
         Outcome.NOT_CHECKED: _product(
             _product(where, _cover(true_form, False, rule.code), rule.code),
-            _cover(false_form, False, rule.code), rule.code),
+            _cover(false_form, False, rule.code),
+            rule.code,
+        ),
     }
     if sum(map(len, covers.values())) > MAX_TERMS:
         raise CoopRulesError(f"rule {rule.code}: condition too complex for durable-rules")
-    return {f"{rule.code}.{outcome}.{n}": {"all": [{"m": _pattern(rule.subject, term)}]}
-            for outcome, cover in covers.items() for n, term in enumerate(cover, start=1)}
+    return {
+        f"{rule.code}.{outcome}.{n}": {"all": [{"m": _pattern(rule.subject, term)}]}
+        for outcome, cover in covers.items()
+        for n, term in enumerate(cover, start=1)
+    }
 
 
 # --- rulesets and sessions -------------------------------------------------------------------
@@ -326,8 +339,13 @@ class _Compiled:
         codes = [r.code for r in rulebook]
         if len(set(codes)) != len(codes):
             raise CoopRulesError("the rulebook has two rules with the same code")
-        read = {f.name: f.type for r in rulebook for node in (r.where, r.when) if node
-                for f in fields_of(node)}
+        read = {
+            f.name: f.type
+            for r in rulebook
+            for node in (r.where, r.when)
+            if node
+            for f in fields_of(node)
+        }
         self.fields = [(name, engine_key(name), kind) for name, kind in read.items()]
         if len(read) + sum(kind is Type.MONEY for kind in read.values()) > MAX_PROPERTIES:
             raise CoopRulesError("the rules read more fields than durable-rules holds per fact")
@@ -335,8 +353,10 @@ class _Compiled:
         chunks: list[list[dict[str, dict]]] = [[]]
         for rule in rulebook:
             compiled, chunk = compile_rule(rule), chunks[-1]
-            if chunk and (len(chunk) == SPECS_PER_RULESET
-                          or sum(map(len, chunk)) + len(compiled) > MAX_RULES - 2):
+            if chunk and (
+                len(chunk) == SPECS_PER_RULESET
+                or sum(map(len, chunk)) + len(compiled) > MAX_RULES - 2
+            ):
                 chunks.append(chunk := [])
             chunk.append(compiled)
         self.definitions: dict[str, dict[str, dict]] = {}
@@ -391,8 +411,9 @@ class _Compiled:
         return message
 
     def evaluate(self, facts: FactSet) -> set[tuple[str, str, Outcome]]:
-        if facts.claim.subject != CLAIM or any(d.subject not in (CLAIM, DOCUMENT)
-                                               for d in facts.documents):
+        if facts.claim.subject != CLAIM or any(
+            d.subject not in (CLAIM, DOCUMENT) for d in facts.documents
+        ):
             raise CoopRulesError("a claim's facts must be one claim and its documents")
         if len({f.id for f in facts}) != len(facts.documents) + 1:
             raise CoopRulesError(f"claim {facts.claim.label}: two facts have the same id")
@@ -450,5 +471,6 @@ class DurableEngine:
 
     def evaluate(self, facts: FactSet) -> list[Hit]:
         """Every (rule, fact) whose outcome is violated or not-checked, sorted."""
-        return sorted(Hit(code, fact_id, outcome)
-                      for code, fact_id, outcome in self._compiled.evaluate(facts))
+        return sorted(
+            Hit(code, fact_id, outcome) for code, fact_id, outcome in self._compiled.evaluate(facts)
+        )

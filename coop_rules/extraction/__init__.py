@@ -32,20 +32,24 @@ log = logging.getLogger(__name__)
 Extractor = Callable[[Document, Layout, Classification, str | None], dict[str, Extracted]]
 
 
-def _invoice(document: Document, layout: Layout, _found: Classification,
-             lang: str | None) -> dict[str, Extracted]:
+def _invoice(
+    document: Document, layout: Layout, _found: Classification, lang: str | None
+) -> dict[str, Extracted]:
     return extract_invoice(Context(document, "invoice", layout, lang))
 
 
-def _csr(document: Document, layout: Layout, _found: Classification,
-         lang: str | None) -> dict[str, Extracted]:
+def _csr(
+    document: Document, layout: Layout, _found: Classification, lang: str | None
+) -> dict[str, Extracted]:
     return extract_csr(Context(document, "csr", layout, lang))
 
 
-def _poe(document: Document, layout: Layout, found: Classification,
-         lang: str | None) -> dict[str, Extracted]:
-    return extract_poe(Context(document, "poe", layout, lang), found.poe_subtype,
-                       found.subtype_evidence)
+def _poe(
+    document: Document, layout: Layout, found: Classification, lang: str | None
+) -> dict[str, Extracted]:
+    return extract_poe(
+        Context(document, "poe", layout, lang), found.poe_subtype, found.subtype_evidence
+    )
 
 
 EXTRACTORS: dict[DocumentKind, Extractor] = {
@@ -60,8 +64,9 @@ EXTRACTORS: dict[DocumentKind, Extractor] = {
 }
 
 
-def extract_file(path: Path, display_path: str | None = None, *, einvoice: bool = True,
-                 role: str | None = None) -> ExtractedDocument:
+def extract_file(
+    path: Path, display_path: str | None = None, *, einvoice: bool = True, role: str | None = None
+) -> ExtractedDocument:
     """Read ``path`` and extract its fields; an unreadable file gives an UNREADABLE document."""
     read = read_document(path, display_path)
     if isinstance(read, ReadProblem):
@@ -69,8 +74,9 @@ def extract_file(path: Path, display_path: str | None = None, *, einvoice: bool 
     return extract_document(read, einvoice=einvoice, role=role)
 
 
-def extract_document(document: Document, *, einvoice: bool = True,
-                     role: str | None = None) -> ExtractedDocument:
+def extract_document(
+    document: Document, *, einvoice: bool = True, role: str | None = None
+) -> ExtractedDocument:
     """Classify ``document`` and extract its fields.
 
     Args:
@@ -96,7 +102,10 @@ def extract_document(document: Document, *, einvoice: bool = True,
         raise  # a broken label file is our error, not the document's
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim
         log.warning("extraction failed on %s", document.path, exc_info=True)
-        problem = ReadProblem(document.path, ProblemKind.CORRUPT,
-                              f"fields could not be extracted ({type(exc).__name__}: {exc})"[:300])
+        problem = ReadProblem(
+            document.path,
+            ProblemKind.CORRUPT,
+            f"fields could not be extracted ({type(exc).__name__}: {exc})"[:300],
+        )
         return ExtractedDocument(document.path, document.media_type, kind, problems=(problem,))
     return ExtractedDocument(document.path, document.media_type, kind, fields)

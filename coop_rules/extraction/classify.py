@@ -22,15 +22,36 @@ from coop_rules.extraction.layout import Layout, Line
 from coop_rules.extraction.lexicon import fold, keyword_matcher, section_matcher
 from coop_rules.extraction.model import DocumentKind
 
-INVOICE_FAMILY = (DocumentKind.PROFORMA, DocumentKind.QUOTE, DocumentKind.ORDER_CONFIRMATION,
-                  DocumentKind.CREDIT_NOTE, DocumentKind.INVOICE, DocumentKind.RECEIPT)
-_PRECEDENCE = {kind: i for i, kind in enumerate(
-    (*INVOICE_FAMILY, DocumentKind.CSR, DocumentKind.METRICS, DocumentKind.POE))}
-ROLE_KINDS = {"csr": DocumentKind.CSR, "poe": DocumentKind.POE, "metrics": DocumentKind.METRICS,
-              "other": DocumentKind.OTHER}
+INVOICE_FAMILY = (
+    DocumentKind.PROFORMA,
+    DocumentKind.QUOTE,
+    DocumentKind.ORDER_CONFIRMATION,
+    DocumentKind.CREDIT_NOTE,
+    DocumentKind.INVOICE,
+    DocumentKind.RECEIPT,
+)
+_PRECEDENCE = {
+    kind: i
+    for i, kind in enumerate(
+        (*INVOICE_FAMILY, DocumentKind.CSR, DocumentKind.METRICS, DocumentKind.POE)
+    )
+}
+ROLE_KINDS = {
+    "csr": DocumentKind.CSR,
+    "poe": DocumentKind.POE,
+    "metrics": DocumentKind.METRICS,
+    "other": DocumentKind.OTHER,
+}
 MIN_SCORE = 1.0  # below this, the words are no evidence of a kind
-SUBTYPE_PRIORITY = {"screenshot": 1.5, "invitation": 1.3, "agenda": 1.3, "attendee-list": 1.3,
-                    "script": 1.2, "advertisement": 0.8, "photo": 0.8}
+SUBTYPE_PRIORITY = {
+    "screenshot": 1.5,
+    "invitation": 1.3,
+    "agenda": 1.3,
+    "attendee-list": 1.3,
+    "script": 1.2,
+    "advertisement": 0.8,
+    "photo": 0.8,
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +64,7 @@ class Classification:
     subtype_evidence: Evidence | None = None
 
 
-def _weight(layout: Layout, line: Line, pos: int, typical: float,
-            first_page: int | None) -> float:
+def _weight(layout: Layout, line: Line, pos: int, typical: float, first_page: int | None) -> float:
     """How much a keyword at ``pos`` on ``line`` says about the whole document."""
     start = line.text.rfind("\t", 0, pos) + 1
     end = line.text.find("\t", pos)
@@ -60,8 +80,9 @@ def _weight(layout: Layout, line: Line, pos: int, typical: float,
     return weight
 
 
-def _scores(layout: Layout, lang: str | None, table: str
-            ) -> tuple[dict[str, float], dict[str, tuple[float, Evidence]]]:
+def _scores(
+    layout: Layout, lang: str | None, table: str
+) -> tuple[dict[str, float], dict[str, tuple[float, Evidence]]]:
     """Per keyword group: the summed weight, and the strongest single mention's evidence."""
     matcher = keyword_matcher(table, lang)
     heights = [line.height for line in layout.lines[:400]]
@@ -79,12 +100,14 @@ def _scores(layout: Layout, lang: str | None, table: str
     return totals, strongest
 
 
-def poe_subtype(layout: Layout, document: Document, lang: str | None
-                ) -> tuple[str | None, Evidence | None]:
+def poe_subtype(
+    layout: Layout, document: Document, lang: str | None
+) -> tuple[str | None, Evidence | None]:
     """A guess at what kind of proof a document is (screenshot, invitation, agenda …)."""
     if document.media_type == EMAIL or "Date" in document.headers:
-        return "email", Evidence(document.path, document.headers.get("Date", ""), field="Date",
-                                 note="an e-mail message")
+        return "email", Evidence(
+            document.path, document.headers.get("Date", ""), field="Date", note="an e-mail message"
+        )
     if not layout.lines:
         return None, None
     totals, strongest = _scores(layout, lang, "poe_subtypes")
@@ -92,13 +115,19 @@ def poe_subtype(layout: Layout, document: Document, lang: str | None
         return None, None
     # A document that calls itself a screenshot or an invitation is one, whatever ad or photo
     # it shows: kinds of proof weigh more than kinds of content.
-    name, score = max(((n, w * SUBTYPE_PRIORITY.get(n, 1.0)) for n, w in totals.items()),
-                      key=lambda item: item[1])
+    name, score = max(
+        ((n, w * SUBTYPE_PRIORITY.get(n, 1.0)) for n, w in totals.items()), key=lambda item: item[1]
+    )
     return (name, strongest[name][1]) if score >= MIN_SCORE else (None, None)
 
 
-def _poe(kind: DocumentKind, layout: Layout, document: Document, lang: str | None,
-         evidence: Evidence | None = None) -> Classification:
+def _poe(
+    kind: DocumentKind,
+    layout: Layout,
+    document: Document,
+    lang: str | None,
+    evidence: Evidence | None = None,
+) -> Classification:
     subtype, where = poe_subtype(layout, document, lang)
     return Classification(kind, subtype, evidence, where)
 
@@ -107,25 +136,35 @@ def _invoice_labels(layout: Layout, lang: str | None) -> float:
     """Extra weight for the invoice family from invoice-only labels (``Rechnungsnummer``,
     ``Invoice date``): an invoice whose title is a logo or letter-spaced still says so."""
     matcher = section_matcher("invoice", lang)
-    found = sum(1 for line in layout.lines[:200] for hit in matcher.find(line.text)
-                if hit.field in ("invoice_number", "issue_date"))
+    found = sum(
+        1
+        for line in layout.lines[:200]
+        for hit in matcher.find(line.text)
+        if hit.field in ("invoice_number", "issue_date")
+    )
     return min(found, 2) * 1.0
 
 
-def classify(document: Document, layout: Layout, lang: str | None,
-             role: str | None = None) -> Classification:
+def classify(
+    document: Document, layout: Layout, lang: str | None, role: str | None = None
+) -> Classification:
     """Decide the document's kind (see the module docstring for the rules)."""
     if role in ROLE_KINDS:
         kind = ROLE_KINDS[role]
-        return _poe(kind, layout, document, lang) if kind is DocumentKind.POE else (
-            Classification(kind))
+        return (
+            _poe(kind, layout, document, lang)
+            if kind is DocumentKind.POE
+            else (Classification(kind))
+        )
     if not layout.lines:
         # An image or an empty body: without OCR it can only be a photo or screenshot of proof.
         return Classification(DocumentKind.POE if role is None else DocumentKind.INVOICE)
     _, strongest = _scores(layout, lang, "kinds")
     weights = {DocumentKind(name): weight for name, (weight, _) in strongest.items()}
-    family = sorted((kind for kind in INVOICE_FAMILY if weights.get(kind, 0.0) >= MIN_SCORE),
-                    key=lambda kind: (-round(weights[kind], 1), _PRECEDENCE[kind]))
+    family = sorted(
+        (kind for kind in INVOICE_FAMILY if weights.get(kind, 0.0) >= MIN_SCORE),
+        key=lambda kind: (-round(weights[kind], 1), _PRECEDENCE[kind]),
+    )
     labels = _invoice_labels(layout, lang)
     if role == "invoice" or (family or labels):
         kind = family[0] if family else DocumentKind.INVOICE
@@ -135,9 +174,10 @@ def classify(document: Document, layout: Layout, lang: str | None,
         family_score = (weights[kind] if family else 0.0) + labels
     else:
         kind, evidence, family_score = DocumentKind.OTHER, None, 0.0
-    others = sorted(((k, w) for k, w in weights.items()
-                     if k not in INVOICE_FAMILY and w >= MIN_SCORE),
-                    key=lambda item: (-item[1], _PRECEDENCE[item[0]]))
+    others = sorted(
+        ((k, w) for k, w in weights.items() if k not in INVOICE_FAMILY and w >= MIN_SCORE),
+        key=lambda item: (-item[1], _PRECEDENCE[item[0]]),
+    )
     if document.media_type == EMAIL and family_score < 3.0:
         return _poe(DocumentKind.POE, layout, document, lang)
     if others and others[0][1] > family_score:

@@ -36,14 +36,19 @@ def _period(ctx: Context) -> dict[str, Extracted]:
         if len(natives) >= 2:  # two date cells right of "Period of work"
             for name, token in (("period_start", natives[0]), ("period_end", natives[1])):
                 assert isinstance(token.native, date)
-                out[name] = Extracted(token.native, ctx.layout.evidence(
-                    [token], token.text, label_note(hit)), 0.9)
+                out[name] = Extracted(
+                    token.native, ctx.layout.evidence([token], token.text, label_note(hit)), 0.9
+                )
             return out
         if len(dates) >= 2:
             for name, reading in (("period_start", dates[0]), ("period_end", dates[1])):
-                out[name] = Candidate(reading.value, 1.0, ctx.evidence(
-                    window, reading.start, reading.end, label_note(hit)), line.index,
-                    reading.alternatives).extracted(0.5 if reading.ambiguous else 0.85)
+                out[name] = Candidate(
+                    reading.value,
+                    1.0,
+                    ctx.evidence(window, reading.start, reading.end, label_note(hit)),
+                    line.index,
+                    reading.alternatives,
+                ).extracted(0.5 if reading.ambiguous else 0.85)
             return out
     for name in ("period_start", "period_end"):
         found = date_candidates(ctx, {name: 1.0})
@@ -57,8 +62,9 @@ SIGNATORY_TIERS = {"signatory": 2.0, "signatory_generic": 1.0}
 TITLE_TIERS = {"signatory_title": 2.0, "title_generic": 1.0}
 
 
-def _text_value(ctx: Context, tiers: dict[str, float], person: bool, near: int | None = None
-                ) -> tuple[Extracted, int] | None:
+def _text_value(
+    ctx: Context, tiers: dict[str, float], person: bool, near: int | None = None
+) -> tuple[Extracted, int] | None:
     """A name or title right of (or under) its label, with the label's line index.
 
     Stronger labels win ("Signed by" over a table's "Name" column); with ``near`` (the
@@ -80,8 +86,11 @@ def _text_value(ctx: Context, tiers: dict[str, float], person: bool, near: int |
             score = tiers[hit.field] - (0.3 if window.below else 0.0)
             if near is not None:
                 score -= 0.1 * min(abs(line.index - near), 10)
-            found = Extracted(value, ctx.evidence(window, start, start + len(value),
-                                                  label_note(hit)), 0.5 + 0.15 * tiers[hit.field])
+            found = Extracted(
+                value,
+                ctx.evidence(window, start, start + len(value), label_note(hit)),
+                0.5 + 0.15 * tiers[hit.field],
+            )
             candidates.append((score, found, line.index))
             break
     if not candidates:
@@ -113,6 +122,5 @@ def extract_csr(ctx: Context) -> dict[str, Extracted]:
     after = [d for d in dated if d.candidate.order >= anchor] or dated
     if after:
         pick = min(after, key=lambda d: d.candidate.order) if signatory else after[-1]
-        fields["signature_date"] = pick.candidate.extracted(
-            0.5 if pick.reading.ambiguous else 0.8)
+        fields["signature_date"] = pick.candidate.extracted(0.5 if pick.reading.ambiguous else 0.8)
     return fields

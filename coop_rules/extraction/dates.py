@@ -26,8 +26,20 @@ __all__ = ["DAYFIRST_LANGS", "DateReading", "find_dates", "normalize_text", "par
 # Full-width forms (U+FF01..FF5E) and the full-width currency signs map one-to-one to ASCII /
 # the ordinary signs, so offsets stay valid after normalising (NFKC would change lengths).
 _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_WIDE.update({0x3000: 0x20, 0xFFE0: 0xA2, 0xFFE1: 0xA3, 0xFFE5: 0xA5, 0xFFE6: 0x20A9,
-              0x2212: 0x2D, 0x2013: 0x2D, 0x00A0: 0x20, 0x202F: 0x20, 0x2009: 0x20})
+_WIDE.update(
+    {
+        0x3000: 0x20,
+        0xFFE0: 0xA2,
+        0xFFE1: 0xA3,
+        0xFFE5: 0xA5,
+        0xFFE6: 0x20A9,
+        0x2212: 0x2D,
+        0x2013: 0x2D,
+        0x00A0: 0x20,
+        0x202F: 0x20,
+        0x2009: 0x20,
+    }
+)
 
 
 def normalize_text(text: str) -> str:
@@ -36,6 +48,7 @@ def normalize_text(text: str) -> str:
     Lives here, the leaf module, because amounts and dates both need it.
     """
     return text.translate(_WIDE)
+
 
 # Languages whose numeric dates are day-first (the others are year-first or ambiguous: en).
 DAYFIRST_LANGS = frozenset({"de", "fr", "nl", "es", "it", "pt"})
@@ -68,8 +81,10 @@ class DateReading:
 _SEP = r"[./\-]"
 _NUM_YMD = re.compile(r"(?<![\d.,/-])(\d{4})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{1,2})\.?(?![\d])")
 _NUM_DMY = re.compile(r"(?<![\d.,/])(\d{1,2})([./\-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[.,/]\d)")
-_CJK = re.compile(r"(?:(民國|民国|令和|平成|昭和)\s*)?(\d{1,4}|元)\s*[年년]\s*(\d{1,2})\s*[月월]"
-                  r"\s*(\d{1,2})\s*[日일]")
+_CJK = re.compile(
+    r"(?:(民國|民国|令和|平成|昭和)\s*)?(\d{1,4}|元)\s*[年년]\s*(\d{1,2})\s*[月월]"
+    r"\s*(\d{1,2})\s*[日일]"
+)
 _ROC_NUM = re.compile(r"(?<![\d.,/-])(\d{2,3})([./\-])(\d{1,2})\2(\d{1,2})(?![\d])")
 
 
@@ -82,11 +97,14 @@ def _month_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]
     day_first = re.compile(
         rf"(?<![\w])(?P<day>\d{{1,2}})(?:\.|er|st|nd|rd|th)?[\s\-]*(?:de\s+)?{month}"
         rf"(?![^\W\d_])[\s\-,]*(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
-        re.IGNORECASE)
+        re.IGNORECASE,
+    )
     # April 19, 2014 / Dec 28, 2022 / Mar. 4 2023
     month_first = re.compile(
         rf"(?<![\w]){month}(?![^\W\d_])\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-        rf"(?!\d)", re.IGNORECASE)
+        rf"(?!\d)",
+        re.IGNORECASE,
+    )
     return day_first, month_first, names
 
 
@@ -104,8 +122,9 @@ def _year(text: str) -> int:
     return value
 
 
-def find_dates(text: str, *, lang: str | None = None, dayfirst: bool | None = None,
-               roc: bool | None = None) -> list[DateReading]:
+def find_dates(
+    text: str, *, lang: str | None = None, dayfirst: bool | None = None, roc: bool | None = None
+) -> list[DateReading]:
     """Every date in ``text``, in order of position.
 
     Args:
@@ -165,8 +184,9 @@ def find_dates(text: str, *, lang: str | None = None, dayfirst: bool | None = No
     return found
 
 
-def parse_date(text: str, *, lang: str | None = None, dayfirst: bool | None = None,
-               roc: bool | None = None) -> DateReading | None:
+def parse_date(
+    text: str, *, lang: str | None = None, dayfirst: bool | None = None, roc: bool | None = None
+) -> DateReading | None:
     """The first date in ``text`` (see :func:`find_dates`), or None. Never raises."""
     found = find_dates(text, lang=lang, dayfirst=dayfirst, roc=roc)
     return found[0] if found else None

@@ -70,8 +70,9 @@ class Candidate:
     alternatives: tuple[Scalar, ...] = ()
 
     def extracted(self, confidence: float) -> Extracted:
-        return Extracted(self.value, self.evidence, round(min(1.0, max(0.05, confidence)), 2),
-                         self.alternatives)
+        return Extracted(
+            self.value, self.evidence, round(min(1.0, max(0.05, confidence)), 2), self.alternatives
+        )
 
 
 def best(candidates: Iterable[Candidate]) -> Candidate | None:
@@ -90,15 +91,21 @@ def segment_bounds(line: Line, pos: int) -> tuple[int, int]:
 class Context:
     """One document prepared for one lexicon section."""
 
-    def __init__(self, document: Document, section: str, layout: Layout | None = None,
-                 lang: str | None = None) -> None:
+    def __init__(
+        self,
+        document: Document,
+        section: str,
+        layout: Layout | None = None,
+        lang: str | None = None,
+    ) -> None:
         self.document = document
         self.layout = layout or build_layout(document)
         self.text = "\n".join(line.text for line in self.layout.lines)
         self.lang = lang or detect_language(self.text)
         self.matcher = section_matcher(section, self.lang)
-        self.hits: list[list[LabelHit]] = [self.matcher.find(line.text)
-                                           for line in self.layout.lines]
+        self.hits: list[list[LabelHit]] = [
+            self.matcher.find(line.text) for line in self.layout.lines
+        ]
 
     @cached_property
     def decimal_comma(self) -> bool | None:
@@ -137,8 +144,11 @@ class Context:
         masked = list(text)
         for reading in find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0]):
             masked[reading.start : reading.end] = " " * (reading.end - reading.start)
-        return [a for a in find_amounts("".join(masked), decimal_comma=self.decimal_comma)
-                if not a.percent]
+        return [
+            a
+            for a in find_amounts("".join(masked), decimal_comma=self.decimal_comma)
+            if not a.percent
+        ]
 
     def labelled(self, fields: Iterable[str]) -> Iterator[tuple[Line, LabelHit]]:
         """Every hit of ``fields`` in document order."""
@@ -171,8 +181,11 @@ class Context:
             last = other.tokens.index(inside[-1])
             start = segment_bounds(other, other.starts[first])[0]
             end = segment_bounds(other, other.starts[last])[1]
-            blocking = [h for h in self.hits[other.index] if h.start < end and h.end > start
-                        and not h.field.startswith("kind:")]
+            blocking = [
+                h
+                for h in self.hits[other.index]
+                if h.start < end and h.end > start and not h.field.startswith("kind:")
+            ]
             if blocking:
                 # A label in the column starts the next field; text before it still counts.
                 if blocking[0].start > start:
@@ -213,8 +226,11 @@ class Context:
         if previous.page != line.page:
             return False
         hits = self.hits[previous.index]
-        alone = (len(hits) == 1 and hits[0].field.startswith("kind:")
-                 and not previous.text.replace(hits[0].text, "").strip(" .:\t"))
+        alone = (
+            len(hits) == 1
+            and hits[0].field.startswith("kind:")
+            and not previous.text.replace(hits[0].text, "").strip(" .:\t")
+        )
         return alone or self.title_line(previous)
 
     def prose(self, line: Line, pos: int) -> bool:

@@ -31,13 +31,12 @@ TOTAL_TIERS = {"total_gross": 3.0, "total": 2.0, "amount_due": 1.0}
 NUMBER_TIERS = {"invoice_number": 3.0, "invoice_number_generic": 2.5}
 
 # What may stand between a label and its value ("Nr.:", "#", "n°", "No.").
-_LEAD = re.compile(r"^[\s:;#.\-–=]*(?:(?:n[°º]|no|nr|num)(?:[.:\s#]+|(?=\d))|#\s*)?",
-                   re.IGNORECASE)
+_LEAD = re.compile(r"^[\s:;#.\-–=]*(?:(?:n[°º]|no|nr|num)(?:[.:\s#]+|(?=\d))|#\s*)?", re.IGNORECASE)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_/.\-\ufffd]*[A-Za-z0-9]|[0-9]")
 
 
 def _on_title_line(ctx: Context, line: Line, hit: LabelHit) -> bool:
-    """"vom", "du", "of" name the invoice date only in the document's title line (or at the
+    """ "vom", "du", "of" name the invoice date only in the document's title line (or at the
     start of the line after it: "Gutschrift Nr. 471102" + line break + "vom 05.03.2018")."""
     if hit.field != "issue_date_weak":
         return True
@@ -99,8 +98,14 @@ def _invoice_number(ctx: Context) -> Extracted | None:
             if _is_not_an_id(ctx, value):
                 continue
             score = tier - (BELOW_PENALTY if window.below else 0.0)
-            candidates.append(Candidate(value, score, ctx.evidence(
-                window, span[0], span[1], label_note(hit)), line.index))
+            candidates.append(
+                Candidate(
+                    value,
+                    score,
+                    ctx.evidence(window, span[0], span[1], label_note(hit)),
+                    line.index,
+                )
+            )
             break
     chosen = best(candidates)
     if chosen is None:
@@ -114,7 +119,8 @@ def extract_invoice(ctx: Context) -> dict[str, Extracted]:
     fields: dict[str, Extracted | None] = {}
     fields["invoice_number"] = _invoice_number(ctx)
     fields["issue_date"] = labelled_date(
-        ctx, DATE_TIERS, lambda line, hit: _on_title_line(ctx, line, hit))
+        ctx, DATE_TIERS, lambda line, hit: _on_title_line(ctx, line, hit)
+    )
     total = labelled_amount(ctx, TOTAL_TIERS)
     fields["total"] = total.value if total else None
     fields["currency"] = currency(ctx, total)

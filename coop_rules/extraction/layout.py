@@ -105,8 +105,9 @@ class Layout:
     lines: list[Line]
     page_heights: dict[int, float] = field(default_factory=dict)
 
-    def evidence(self, tokens: Sequence[Token], text: str | None = None,
-                 note: str | None = None) -> Evidence:
+    def evidence(
+        self, tokens: Sequence[Token], text: str | None = None, note: str | None = None
+    ) -> Evidence:
         """Evidence for a value read from ``tokens`` (box = union of their boxes)."""
         shown = text if text is not None else " ".join(t.text for t in tokens)
         first = tokens[0]
@@ -115,12 +116,17 @@ class Layout:
         if first.page is None:
             return Evidence(self.path, shown, note=note)
         same = [t for t in tokens if t.page == first.page]
-        box = (min(t.x0 for t in same), min(t.top for t in same), max(t.x1 for t in same),
-               max(t.bottom for t in same))
+        box = (
+            min(t.x0 for t in same),
+            min(t.top for t in same),
+            max(t.x1 for t in same),
+            max(t.bottom for t in same),
+        )
         return Evidence(self.path, shown, page=first.page, box=box, note=note)
 
-    def below(self, line: Line, x0: float, x1: float, max_lines: int = 4,
-              max_gap: float = 4.0) -> Iterator[tuple[Line, list[Token]]]:
+    def below(
+        self, line: Line, x0: float, x1: float, max_lines: int = 4, max_gap: float = 4.0
+    ) -> Iterator[tuple[Line, list[Token]]]:
         """Lines under ``line`` on the same page with the tokens overlapping ``[x0, x1]``.
 
         Stops after ``max_lines`` lines or when the vertical gap exceeds ``max_gap`` line
@@ -169,8 +175,14 @@ def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]
                 if -0.5 <= gap <= 0.3 and not prev.text.endswith(":"):
                     # Touching glyph runs are one word ("F" + "actuurnummer:").
                     glued = prev.text + word.text.replace("\x00", "\ufffd")
-                    tokens[-1] = Token(glued, prev.x0, min(prev.top, word.top), word.x1,
-                                       max(prev.bottom, word.bottom), page)
+                    tokens[-1] = Token(
+                        glued,
+                        prev.x0,
+                        min(prev.top, word.top),
+                        word.x1,
+                        max(prev.bottom, word.bottom),
+                        page,
+                    )
                     continue
                 if gap > COLUMN_GAP * height:
                     breaks.add(len(tokens))
@@ -208,8 +220,16 @@ def build_layout(document: Document) -> Layout:
         for cell in document.cells:
             sheet = sheets.setdefault(cell.sheet, len(sheets) + 1)
             x0, top = (cell.column - 1) * CELL_WIDTH, (cell.row - 1) * CELL_HEIGHT
-            token = Token(" ".join(cell.text.split()), x0, top, x0 + 0.9 * CELL_WIDTH,
-                          top + 0.8 * CELL_HEIGHT, sheet, cell.locator, _cell_native(cell.value))
+            token = Token(
+                " ".join(cell.text.split()),
+                x0,
+                top,
+                x0 + 0.9 * CELL_WIDTH,
+                top + 0.8 * CELL_HEIGHT,
+                sheet,
+                cell.locator,
+                _cell_native(cell.value),
+            )
             rows.setdefault((sheet, cell.row), []).append(token)
         for (sheet, _row), tokens in sorted(rows.items()):
             tokens.sort(key=lambda t: t.x0)
@@ -222,8 +242,16 @@ def build_layout(document: Document) -> Layout:
                 if piece:
                     if tokens and col - (tokens[-1].x1 / CHAR_WIDTH) >= 2:
                         breaks.add(len(tokens))  # two or more spaces: a column gap
-                    tokens.append(Token(piece, col * CHAR_WIDTH, row * 12.0,
-                                        (col + len(piece)) * CHAR_WIDTH, row * 12.0 + 10, None))
+                    tokens.append(
+                        Token(
+                            piece,
+                            col * CHAR_WIDTH,
+                            row * 12.0,
+                            (col + len(piece)) * CHAR_WIDTH,
+                            row * 12.0 + 10,
+                            None,
+                        )
+                    )
                 col += len(piece) + 1
             if tokens:
                 lines.append(_join(Line(len(lines), None, tokens), breaks))

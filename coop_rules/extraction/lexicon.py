@@ -63,9 +63,11 @@ def languages() -> dict[str, Language]:
     for path in sorted(DATA_DIR.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         src = f"extraction/data/{path.name}"
-        months = {name.lower().rstrip("."): int(number)
-                  for number, names in (raw.get("months") or {}).items()
-                  for name in _words(names, f"{src}: months")}
+        months = {
+            name.lower().rstrip("."): int(number)
+            for number, names in (raw.get("months") or {}).items()
+            for name in _words(names, f"{src}: months")
+        }
 
         def table(key: str, raw_table: Any, src: str = src) -> dict[str, tuple[str, ...]]:
             return {k: _words(v, f"{src}: {key}.{k}") for k, v in (raw_table or {}).items()}
@@ -128,8 +130,12 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 def _lone_letter(text: str, i: int, n: int) -> bool:
     """``text[i]`` is a letter standing alone between non-letters."""
-    return (0 <= i < n and text[i].isalpha() and (i == 0 or not text[i - 1].isalnum())
-            and (i + 1 == n or not text[i + 1].isalnum()))
+    return (
+        0 <= i < n
+        and text[i].isalpha()
+        and (i == 0 or not text[i - 1].isalnum())
+        and (i + 1 == n or not text[i + 1].isalnum())
+    )
 
 
 def _glued(text: str, i: int, n: int) -> bool:
@@ -171,8 +177,11 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
     end = f"(?![{_LATIN}_])" if latin else ""
 
     def build(node: dict[str, Any]) -> str:
-        alts = [(" ?" if ch == " " else re.escape(ch)) + build(child)
-                for ch, child in sorted(node.items()) if ch]
+        alts = [
+            (" ?" if ch == " " else re.escape(ch)) + build(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
         if "" in node:
             alts.append(end)  # ending here is the last (shortest) choice
         if len(alts) == 1:
@@ -193,8 +202,10 @@ class LabelMatcher:
         """
         exact = {lab: f for lab, f in labels.items() if not lab.startswith("*")}
         self._fields = {label.replace(" ", ""): field for label, field in exact.items()}
-        self._endings = sorted(((lab[1:], f) for lab, f in labels.items() if lab.startswith("*")),
-                               key=lambda item: -len(item[0]))
+        self._endings = sorted(
+            ((lab[1:], f) for lab, f in labels.items() if lab.startswith("*")),
+            key=lambda item: -len(item[0]),
+        )
         latin = [lab for lab in exact if re.match(f"[{_LATIN}#]", lab)]
         other = [lab for lab in exact if lab not in set(latin)]
         parts = []
@@ -289,8 +300,7 @@ def legal_suffix_regex() -> re.Pattern[str]:
 
     latin_alts = "|".join(flexible(s) for s in sorted(latin, key=len, reverse=True))
     cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=len, reverse=True))
-    return re.compile(rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}",
-                      re.IGNORECASE)
+    return re.compile(rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}", re.IGNORECASE)
 
 
 # --- language detection -----------------------------------------------------------------------

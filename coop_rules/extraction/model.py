@@ -25,10 +25,24 @@ class DocumentKind(StrEnum):
 
 
 # Field names other tools rely on (the ``extract --format json`` contract).
-INVOICE_FIELDS = ("vendor", "vendor_tax_id", "bill_to", "invoice_number", "issue_date", "total",
-                  "currency")
-CSR_FIELDS = ("total", "currency", "period_start", "period_end", "signatory", "signatory_title",
-              "signature_date")
+INVOICE_FIELDS = (
+    "vendor",
+    "vendor_tax_id",
+    "bill_to",
+    "invoice_number",
+    "issue_date",
+    "total",
+    "currency",
+)
+CSR_FIELDS = (
+    "total",
+    "currency",
+    "period_start",
+    "period_end",
+    "signatory",
+    "signatory_title",
+    "signature_date",
+)
 POE_FIELDS = ("execution_date", "execution_end", "poe_subtype")
 
 

@@ -29,23 +29,86 @@ __all__ = [
 
 # Unambiguous symbols and words. Longer keys first in the regex, so "US$" wins over "$".
 _SYMBOLS: dict[str, str] = {
-    "€": "EUR", "£": "GBP", "₩": "KRW", "₹": "INR", "₺": "TRY", "₽": "RUB", "zł": "PLN",
-    "US$": "USD", "U$S": "USD", "NT$": "TWD", "HK$": "HKD", "S$": "SGD", "A$": "AUD",
-    "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "R$": "BRL", "MX$": "MXN",
-    "円": "JPY", "원": "KRW", "人民币": "CNY", "人民幣": "CNY", "新台幣": "TWD", "新台币": "TWD",
-    "Rs.": "INR", "Rs": "INR", "CHF": "CHF", "Fr.": "CHF", "RMB": "CNY", "euro": "EUR",
-    "euros": "EUR", "Euro": "EUR", "EURO": "EUR",
+    "€": "EUR",
+    "£": "GBP",
+    "₩": "KRW",
+    "₹": "INR",
+    "₺": "TRY",
+    "₽": "RUB",
+    "zł": "PLN",
+    "US$": "USD",
+    "U$S": "USD",
+    "NT$": "TWD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "NZ$": "NZD",
+    "R$": "BRL",
+    "MX$": "MXN",
+    "円": "JPY",
+    "원": "KRW",
+    "人民币": "CNY",
+    "人民幣": "CNY",
+    "新台幣": "TWD",
+    "新台币": "TWD",
+    "Rs.": "INR",
+    "Rs": "INR",
+    "CHF": "CHF",
+    "Fr.": "CHF",
+    "RMB": "CNY",
+    "euro": "EUR",
+    "euros": "EUR",
+    "Euro": "EUR",
+    "EURO": "EUR",
 }
 # ISO codes we accept as currency mentions (a bare three-letter word is often something else).
-_ISO = ("EUR", "USD", "GBP", "JPY", "KRW", "CNY", "TWD", "HKD", "SGD", "AUD", "CAD", "NZD",
-        "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "TRY",
-        "RUB", "AED", "SAR", "ILS", "THB", "MYR", "IDR", "PHP", "VND", "RON", "BGN")
+_ISO = (
+    "EUR",
+    "USD",
+    "GBP",
+    "JPY",
+    "KRW",
+    "CNY",
+    "TWD",
+    "HKD",
+    "SGD",
+    "AUD",
+    "CAD",
+    "NZD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "INR",
+    "BRL",
+    "MXN",
+    "ZAR",
+    "TRY",
+    "RUB",
+    "AED",
+    "SAR",
+    "ILS",
+    "THB",
+    "MYR",
+    "IDR",
+    "PHP",
+    "VND",
+    "RON",
+    "BGN",
+)
 
 # Symbols whose meaning depends on the document's language (decided in ``_resolve``).
 _AMBIGUOUS = ("$", "¥", "元", "kr")
 
-_CUR_ALTS = sorted([*map(re.escape, _SYMBOLS), *_ISO, *map(re.escape, _AMBIGUOUS)],
-                   key=len, reverse=True)
+_CUR_ALTS = sorted(
+    [*map(re.escape, _SYMBOLS), *_ISO, *map(re.escape, _AMBIGUOUS)], key=len, reverse=True
+)
 # ISO codes and letter symbols must stand alone ("EURO" is not "EUR" + "O", "DEUR" is nothing).
 _CUR_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_CUR_ALTS) + r")(?![A-Za-z])")
 
@@ -73,8 +136,10 @@ def _resolve(symbol: str, lang: str | None) -> str:
 def find_currencies(text: str, lang: str | None = None) -> list[tuple[str, str, int, int]]:
     """Every currency mention in ``text`` as ``(iso, matched text, start, end)``."""
     # Match on the normalised text (same length) but report the text as printed ("￦").
-    return [(_resolve(m.group(), lang), text[m.start() : m.end()], m.start(), m.end())
-            for m in _CUR_RE.finditer(normalize_text(text))]
+    return [
+        (_resolve(m.group(), lang), text[m.start() : m.end()], m.start(), m.end())
+        for m in _CUR_RE.finditer(normalize_text(text))
+    ]
 
 
 def find_currency(text: str, lang: str | None = None) -> tuple[str, str] | None:
@@ -84,6 +149,7 @@ def find_currency(text: str, lang: str | None = None) -> tuple[str, str] | None:
 
 
 # --- amounts ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AmountMatch:
@@ -143,9 +209,13 @@ def _number(core: str, decimal_comma: bool | None) -> tuple[Decimal, int] | None
             intpart, tail = parts
             # One separator before exactly three digits is a thousands separator unless the
             # document's convention (or a zero / long integer part) says it is a decimal one.
-            is_decimal = (len(tail) != 3 or intpart in ("0", "") or len(intpart) > 3
-                          or (decimal_comma is True and sep == ",")
-                          or (decimal_comma is False and sep == "."))
+            is_decimal = (
+                len(tail) != 3
+                or intpart in ("0", "")
+                or len(intpart) > 3
+                or (decimal_comma is True and sep == ",")
+                or (decimal_comma is False and sep == ".")
+            )
             if is_decimal:
                 return _decimal(intpart, tail)
             groups, frac = parts, ""
@@ -180,8 +250,11 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
             for piece in re.finditer(r"\S+", core):
                 alone = _number(piece.group(), decimal_comma)
                 if alone is not None:
-                    found.append(AmountMatch(alone[0], offset + piece.start(),
-                                             offset + piece.end(), alone[1]))
+                    found.append(
+                        AmountMatch(
+                            alone[0], offset + piece.start(), offset + piece.end(), alone[1]
+                        )
+                    )
             continue
         if parsed is None:
             continue
@@ -200,22 +273,28 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
         negative = bool(m.group("pre") or m.group("neg") or m.group("post") or bracketed)
         # The span starts at the first part that belongs to the amount.
         starts = [m.start("num")]
-        for name, keep in (("open", bracketed), ("pre", True), ("sym1", sym1_kept),
-                           ("neg", True)):
+        for name, keep in (("open", bracketed), ("pre", True), ("sym1", sym1_kept), ("neg", True)):
             if m.group(name) and keep:
                 starts.append(m.start(name))
         end = m.end("num")
         for name in ("close", "post", "sym2", "pct"):
             if m.group(name) and (name != "close" or bracketed):
                 end = m.end(name)
-        found.append(AmountMatch(-value if negative else value, min(starts), end, decimals,
-                                 symbol, bool(m.group("pct"))))
+        found.append(
+            AmountMatch(
+                -value if negative else value,
+                min(starts),
+                end,
+                decimals,
+                symbol,
+                bool(m.group("pct")),
+            )
+        )
     return found
 
 
 def _is_currency(symbol: str) -> bool:
-    return not (symbol.isalpha() and symbol.isupper() and len(symbol) == 3
-                and symbol not in _ISO)
+    return not (symbol.isalpha() and symbol.isupper() and len(symbol) == 3 and symbol not in _ISO)
 
 
 def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | None:
@@ -233,7 +312,7 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | N
     found = find_amounts(stripped, decimal_comma=decimal_comma)
     if len(found) != 1 or found[0].percent:
         return None
-    rest = (stripped[: found[0].start] + stripped[found[0].end:]).strip()
+    rest = (stripped[: found[0].start] + stripped[found[0].end :]).strip()
     if rest and _CUR_RE.fullmatch(rest) is None:
         return None
     return found[0].value

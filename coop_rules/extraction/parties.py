@@ -25,8 +25,23 @@ from coop_rules.extraction.lexicon import LabelHit, all_stopwords, fold_label, l
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
 _BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
-_CONNECTORS = {"&", "and", "und", "et", "y", "e", "van", "von", "der", "den", "de", "la", "du",
-               "des", "of"}
+_CONNECTORS = {
+    "&",
+    "and",
+    "und",
+    "et",
+    "y",
+    "e",
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "la",
+    "du",
+    "des",
+    "of",
+}
 _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
@@ -73,13 +88,16 @@ def _first_name(window: Window) -> tuple[str, Window, int, int] | None:
 def _rest(ctx: Context, line: Line, hit: LabelHit) -> Window:
     """The line after ``hit`` up to the next real label: label words inside a name
     ("Name: Lieferant GmbH", "Seller: Kunde & Partner") do not end it."""
-    end = next((h.start for h in ctx.hits[line.index]
-                if h.start >= hit.end and _label_like(ctx, line, h)), len(line.text))
+    end = next(
+        (h.start for h in ctx.hits[line.index] if h.start >= hit.end and _label_like(ctx, line, h)),
+        len(line.text),
+    )
     return Window(line, hit.end, end)
 
 
-def _name_near(ctx: Context, line: Line, hit: LabelHit, name_fields: set[str]
-               ) -> tuple[str, Window, int, int] | None:
+def _name_near(
+    ctx: Context, line: Line, hit: LabelHit, name_fields: set[str]
+) -> tuple[str, Window, int, int] | None:
     """The name right of a party label (``Seller: X``), or on the first lines under it."""
     right = _rest(ctx, line, hit)
     # "Seller: X" has its value beside it; a heading label ("Bill to", "Verkäufer") above it.
@@ -95,8 +113,11 @@ def _name_near(ctx: Context, line: Line, hit: LabelHit, name_fields: set[str]
         if not inside:
             continue
         start, end = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
-        labels = [h for h in ctx.hits[other.index] if start <= h.start <= start + 1
-                  and _label_like(ctx, other, h)]
+        labels = [
+            h
+            for h in ctx.hits[other.index]
+            if start <= h.start <= start + 1 and _label_like(ctx, other, h)
+        ]
         if labels:
             if labels[0].field in name_fields:  # "Name: Lieferant GmbH"
                 found = _first_name(_rest(ctx, other, labels[0]))
@@ -123,7 +144,7 @@ def _name_before(line: Line, hit: LabelHit) -> tuple[str, Window, int, int] | No
 
 
 def _without_honorific(ctx: Context, name: str) -> str:
-    """"株式会社コントソ 御中" read under 請求先 is the name without its honorific."""
+    """ "株式会社コントソ 御中" read under 請求先 is the name without its honorific."""
     hits = [h for h in ctx.matcher.find(name) if h.field == "bill_to_after"]
     if hits and hits[-1].end >= len(name.rstrip()) and hits[-1].start > 0:
         return name[: hits[-1].start].rstrip()
@@ -152,8 +173,11 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             if found is None:
                 name = _without_honorific(ctx, name)
                 end = start + len(name)
-                found = Extracted(name, ctx.evidence(window, start, end, f"label: {hit.text}"),
-                                  0.7 if window.below else 0.8)
+                found = Extracted(
+                    name,
+                    ctx.evidence(window, start, end, f"label: {hit.text}"),
+                    0.7 if window.below else 0.8,
+                )
         x0, x1 = min(a for a, _ in xs) - 2, max(b for _, b in xs) + 2
         for _other, inside in ctx.layout.below(line, x0, x1, max_lines=8, max_gap=PARTY_GAP):
             region.update(id(t) for t in inside)
@@ -167,8 +191,11 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
     for line in ctx.layout.lines:
         # Names stop at labels and invoice words ("Invoice Userpilot, Inc."), not at words
         # that are kind keywords elsewhere ("Emerald Reach Media Ltd", "Event GmbH").
-        labelled = [(h.start, h.end) for h in ctx.hits[line.index]
-                    if not h.field.startswith(("kind:poe", "kind:metrics", "kind:csr"))]
+        labelled = [
+            (h.start, h.end)
+            for h in ctx.hits[line.index]
+            if not h.field.startswith(("kind:poe", "kind:metrics", "kind:csr"))
+        ]
         for m in regex.finditer(line.text):
             suffix = m.group()
             latin = suffix[:1].isascii()
@@ -194,11 +221,17 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 if not word:
                     continue
                 clean = word.rstrip(",")
-                if (word in _BREAK_WORDS or word.endswith(":") or (word.endswith(",") and i)
-                        or (clean.islower() and clean in stop)
-                        or any(ch.isdigit() for ch in clean)
-                        or "@" in clean or clean.lower().startswith(("www", "http"))
-                        or any(s <= pos + 1 < e for s, e in labelled) or len(kept) >= 6):
+                if (
+                    word in _BREAK_WORDS
+                    or word.endswith(":")
+                    or (word.endswith(",") and i)
+                    or (clean.islower() and clean in stop)
+                    or any(ch.isdigit() for ch in clean)
+                    or "@" in clean
+                    or clean.lower().startswith(("www", "http"))
+                    or any(s <= pos + 1 < e for s, e in labelled)
+                    or len(kept) >= 6
+                ):
                     break
                 kept.insert(0, word)
             while kept and kept[0].lower() in _CONNECTORS:
@@ -240,8 +273,9 @@ def _address_under(ctx: Context, line: Line) -> set[int]:
     return found
 
 
-def _vendor(ctx: Context, buyer: Extracted | None, region: set[int],
-            sender: tuple[str, Line] | None) -> Extracted | None:
+def _vendor(
+    ctx: Context, buyer: Extracted | None, region: set[int], sender: tuple[str, Line] | None
+) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
     suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
     for name, _line, tokens in suffixed:
@@ -262,8 +296,7 @@ def _vendor(ctx: Context, buyer: Extracted | None, region: set[int],
             if near is not None:
                 name, window, start, end = near
                 bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
-                add(name, 3.0 + bonus, window.tokens(start, end), line.index,
-                    f"label: {hit.text}")
+                add(name, 3.0 + bonus, window.tokens(start, end), line.index, f"label: {hit.text}")
     if sender is not None:
         name, line = sender
         bonus = 0.5 if legal_suffix_regex().search(name) else 0.0
@@ -287,15 +320,22 @@ def _vendor(ctx: Context, buyer: Extracted | None, region: set[int],
             guess = _name_text(" ".join(kept))
             if guess and len(guess.split()) <= 5 and guess.replace(" ", "").isalpha():
                 start = segment.find(kept[0])
-                add(guess, 0.9, line.tokens_in(start, start + len(" ".join(kept))),
-                    line.index, "first line of the document")
+                add(
+                    guess,
+                    0.9,
+                    line.tokens_in(start, start + len(" ".join(kept))),
+                    line.index,
+                    "first line of the document",
+                )
                 break
     # The same name found by several clues is more certain.
     by_key: dict[str, float] = {}
     for c in candidates:
         by_key[name_key(str(c.value))] = by_key.get(name_key(str(c.value)), 0.0) + 0.2
-    chosen = best(Candidate(c.value, c.score + by_key[name_key(str(c.value))] - 0.2,
-                            c.evidence, c.order) for c in candidates)
+    chosen = best(
+        Candidate(c.value, c.score + by_key[name_key(str(c.value))] - 0.2, c.evidence, c.order)
+        for c in candidates
+    )
     if chosen is None:
         return None
     return chosen.extracted(min(0.95, chosen.score / 3.5))
@@ -327,8 +367,14 @@ def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:
         score = 2.0 if re.match(r"[A-Z]{2}", value) else 1.0
         if ctx.layout.relative_top(line) > 0.75:
             score += 0.5  # the vendor's own identifiers sit in its letterhead or footer
-        candidates.append(Candidate(value, score, ctx.evidence(
-            window, start, start + len(value), f"label: {hit.text}"), line.index))
+        candidates.append(
+            Candidate(
+                value,
+                score,
+                ctx.evidence(window, start, start + len(value), f"label: {hit.text}"),
+                line.index,
+            )
+        )
     chosen = best(candidates)
     return chosen.extracted(0.4 + 0.2 * chosen.score) if chosen else None
 
@@ -339,5 +385,8 @@ def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     sender = _sender_line(ctx)
     if sender is not None:
         region |= _address_under(ctx, sender[1])
-    return {"vendor": _vendor(ctx, buyer, region, sender), "vendor_tax_id": _tax_id(ctx, region),
-            "bill_to": buyer}
+    return {
+        "vendor": _vendor(ctx, buyer, region, sender),
+        "vendor_tax_id": _tax_id(ctx, region),
+        "bill_to": buyer,
+    }

@@ -19,8 +19,11 @@ from coop_rules.extraction.fields import Candidate, Context, best
 from coop_rules.extraction.values import DateCandidate, date_candidates, label_note
 
 # What joins the two ends of a date range.
-_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|~|～|〜|to|bis|au|al|à|a|hasta|until|till|through|"
-                         r"까지|から|至)\s*", re.IGNORECASE)
+_RANGE_JOIN = re.compile(
+    r"^\s*(?:-|–|—|~|～|〜|to|bis|au|al|à|a|hasta|until|till|through|"
+    r"까지|から|至)\s*",
+    re.IGNORECASE,
+)
 
 
 def _header_date(ctx: Context) -> Extracted | None:
@@ -45,10 +48,13 @@ def _range_end(ctx: Context, found: DateCandidate) -> Extracted | None:
     if not after or after[0].start != 0 or after[0].value < found.reading.value:
         return None
     offset = found.reading.end + join.end()
-    return Candidate(after[0].value, 1.0, ctx.evidence(
-        found.window, offset, offset + after[0].end, label_note(found.hit)),
-        found.candidate.order, after[0].alternatives).extracted(
-        0.5 if after[0].ambiguous else 0.75)
+    return Candidate(
+        after[0].value,
+        1.0,
+        ctx.evidence(found.window, offset, offset + after[0].end, label_note(found.hit)),
+        found.candidate.order,
+        after[0].alternatives,
+    ).extracted(0.5 if after[0].ambiguous else 0.75)
 
 
 def _earliest_date(ctx: Context) -> Extracted | None:
@@ -57,19 +63,26 @@ def _earliest_date(ctx: Context) -> Extracted | None:
     if not everything:
         return None
     reading, line = min(everything, key=lambda item: item[0].value)
-    evidence = ctx.layout.evidence(line.tokens_in(reading.start, reading.end), reading.text,
-                                   "no activity-date label: the earliest date found")
+    evidence = ctx.layout.evidence(
+        line.tokens_in(reading.start, reading.end),
+        reading.text,
+        "no activity-date label: the earliest date found",
+    )
     return Extracted(reading.value, evidence, 0.3, reading.alternatives)
 
 
-def extract_poe(ctx: Context, subtype: str | None = None,
-                subtype_evidence: Evidence | None = None) -> dict[str, Extracted]:
+def extract_poe(
+    ctx: Context, subtype: str | None = None, subtype_evidence: Evidence | None = None
+) -> dict[str, Extracted]:
     """PoE fields found in ``ctx`` (absent when not found)."""
     fields: dict[str, Extracted] = {}
     if subtype:
         fields["poe_subtype"] = Extracted(
-            subtype, subtype_evidence or Evidence(ctx.document.path, subtype,
-                                                  note="guessed from the document's words"), 0.6)
+            subtype,
+            subtype_evidence
+            or Evidence(ctx.document.path, subtype, note="guessed from the document's words"),
+            0.6,
+        )
     labelled = date_candidates(ctx, {"execution_date": 1.0})
     start: Extracted | None = _header_date(ctx)
     if start is None and labelled:

@@ -71,10 +71,16 @@ def first_date(ctx: Context, window: Window) -> DateReading | None:
     if cell is not None:
         value, start, end = cell
         return DateReading(value, window.text[start:end], start, end)
-    return next((d for d in ctx.dates(window.text)
-                 if not window.text[: d.start].strip(" \t:.#,-")
-                 or _PLACE.match(window.text[: d.start])
-                 or (window.below and window.in_column(d.start, d.end))), None)
+    return next(
+        (
+            d
+            for d in ctx.dates(window.text)
+            if not window.text[: d.start].strip(" \t:.#,-")
+            or _PLACE.match(window.text[: d.start])
+            or (window.below and window.in_column(d.start, d.end))
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,9 @@ class DateCandidate:
     hit: LabelHit
 
 
-def date_candidates(ctx: Context, tiers: dict[str, float],
-                    accept: Callable[[Line, LabelHit], bool] | None = None
-                    ) -> list[DateCandidate]:
+def date_candidates(
+    ctx: Context, tiers: dict[str, float], accept: Callable[[Line, LabelHit], bool] | None = None
+) -> list[DateCandidate]:
     """Every labelled date, scored by its label's tier (lower when read below the label)."""
     out: list[DateCandidate] = []
     order_note = ctx.dayfirst[1]
@@ -104,15 +110,21 @@ def date_candidates(ctx: Context, tiers: dict[str, float],
             score = tiers[hit.field] - (BELOW_PENALTY if window.below else 0.0)
             if ctx.prose(line, hit.start):
                 score -= PROSE_PENALTY
-            cand = Candidate(found.value, score, ctx.evidence(window, found.start, found.end, note),
-                             line.index, found.alternatives)
+            cand = Candidate(
+                found.value,
+                score,
+                ctx.evidence(window, found.start, found.end, note),
+                line.index,
+                found.alternatives,
+            )
             out.append(DateCandidate(cand, found, window, hit))
             break
     return out
 
 
-def labelled_date(ctx: Context, tiers: dict[str, float],
-                  accept: Callable[[Line, LabelHit], bool] | None = None) -> Extracted | None:
+def labelled_date(
+    ctx: Context, tiers: dict[str, float], accept: Callable[[Line, LabelHit], bool] | None = None
+) -> Extracted | None:
     """The best labelled date; ambiguous readings keep their alternatives and low confidence."""
     candidates = [d.candidate for d in date_candidates(ctx, tiers, accept)]
     chosen = best(candidates)
@@ -188,8 +200,9 @@ def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None
             score = tiers[hit.field] - (PROSE_PENALTY if ctx.prose(line, hit.start) else 0.0)
             if window.below:
                 score -= BELOW_PENALTY + (1.5 if _column_continues(ctx, window) else 0.0)
-            cand = Candidate(value, score, ctx.evidence(window, start, end, label_note(hit)),
-                             line.index)
+            cand = Candidate(
+                value, score, ctx.evidence(window, start, end, label_note(hit)), line.index
+            )
             candidates.append((cand, symbol, window.line))
             break
     if not candidates:
@@ -197,14 +210,16 @@ def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None
     top = max(c.score for c, _, _ in candidates)
     chosen, symbol, line = max(
         (item for item in candidates if item[0].score == top),
-        key=lambda item: (abs(Decimal(str(item[0].value))), -item[0].order))
+        key=lambda item: (abs(Decimal(str(item[0].value))), -item[0].order),
+    )
     agreeing = sum(c.value == chosen.value for c, _, _ in candidates)
     confidence = 0.4 + 0.15 * chosen.score + 0.05 * min(agreeing - 1, 3)
     return AmountFound(chosen.extracted(confidence), symbol, line)
 
 
-def currency(ctx: Context, amount: AmountFound | None,
-             label_fields: Iterable[str] = ("currency",)) -> Extracted | None:
+def currency(
+    ctx: Context, amount: AmountFound | None, label_fields: Iterable[str] = ("currency",)
+) -> Extracted | None:
     """The currency: written with the amount, else labelled, else the most frequent one."""
     if amount is not None:
         mentions = find_currencies(amount.line.text, ctx.lang)
@@ -214,8 +229,9 @@ def currency(ctx: Context, amount: AmountFound | None,
             iso, text, start, end = mentions[0]
             tokens = amount.line.tokens_in(start, end)
             confidence = 0.75 if text in _AMBIGUOUS_SYMBOLS else 0.95
-            return Extracted(iso, ctx.layout.evidence(tokens, text, "written with the amount"),
-                             confidence)
+            return Extracted(
+                iso, ctx.layout.evidence(tokens, text, "written with the amount"), confidence
+            )
     for line, hit in ctx.labelled(label_fields):
         window = ctx.right(line, hit)
         mentions = find_currencies(window.text, ctx.lang)
@@ -227,8 +243,12 @@ def currency(ctx: Context, amount: AmountFound | None,
     for line in ctx.layout.lines:
         for iso, text, start, end in find_currencies(line.text, ctx.lang):
             counts[iso] += 1
-            first.setdefault(iso, ctx.layout.evidence(line.tokens_in(start, end), text,
-                                                       "most frequent currency in the document"))
+            first.setdefault(
+                iso,
+                ctx.layout.evidence(
+                    line.tokens_in(start, end), text, "most frequent currency in the document"
+                ),
+            )
     if not counts:
         return None
     (iso, n), *rest = counts.most_common(2)

@@ -11,11 +11,26 @@ from coop_rules.report import Finding, Report, Verdict, format_value
 from coop_rules.rulebook import Severity
 
 _COLORS = {
-    Verdict.PASS: "32", Verdict.REVIEW: "33", Verdict.FAIL: "31",
-    Severity.ERROR: "31", Severity.ACTION: "35", Severity.WARNING: "33", Severity.INFO: "36",
+    Verdict.PASS: "32",
+    Verdict.REVIEW: "33",
+    Verdict.FAIL: "31",
+    Severity.ERROR: "31",
+    Severity.ACTION: "35",
+    Severity.WARNING: "33",
+    Severity.INFO: "36",
 }
-_SHOWN_FIELDS = ("vendor", "invoice_number", "issue_date", "total", "currency",
-                 "period_start", "period_end", "signatory", "execution_date", "execution_end")
+_SHOWN_FIELDS = (
+    "vendor",
+    "invoice_number",
+    "issue_date",
+    "total",
+    "currency",
+    "period_start",
+    "period_end",
+    "signatory",
+    "execution_date",
+    "execution_end",
+)
 
 
 class TerminalRenderer:
@@ -70,8 +85,15 @@ class TerminalRenderer:
                 lines.append(f"  could not read: {problem.reason}")
                 lines.append(f"  what to do: {problem.advice}")
             for name, found in sorted(document.fields.items()):
-                flag = "  (ambiguous: " + ", ".join(format_value(a) for a in found.alternatives) + ")" if found.ambiguous else ""
-                lines.append(f"  {name:<15} {format_value(found.value):<30} {_evidence(found.evidence)}{flag}")
+                flag = (
+                    "  (ambiguous: " + ", ".join(format_value(a) for a in found.alternatives) + ")"
+                    if found.ambiguous
+                    else ""
+                )
+                lines.append(
+                    f"  {name:<15} {format_value(found.value):<30} "
+                    f"{_evidence(found.evidence)}{flag}"
+                )
             lines.append("")
         return "\n".join(lines)
 

@@ -6,7 +6,8 @@ Grammar (precedence from loose to tight)::
     or      := and ("or" and)*
     and     := not ("and" not)*
     not     := "not" not | compare
-    compare := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum | "in" "[" literal ("," literal)* "]")?
+    compare := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum
+                   | "in" "[" literal ("," literal)* "]")?
     sum     := atom (("+" | "-") atom)*
     atom    := NUMBER | STRING | "true" | "false" | FIELD | PARAM | "(" expr ")"
              | "exists" "(" FIELD ")" | "first" "(" sum ("," sum)+ ")"
@@ -169,7 +170,9 @@ class _Parser:
         token = self.peek()
         if kinds and token[0] not in kinds and token[1] not in kinds:
             found = token[1] or "end of condition"
-            raise ExprError(f"expected {' or '.join(kinds)} at position {token[2]}, found {found!r}")
+            raise ExprError(
+                f"expected {' or '.join(kinds)} at position {token[2]}, found {found!r}"
+            )
         self.pos += 1
         return token
 
@@ -230,8 +233,10 @@ class _Parser:
         kind, value, at = self.take()
         if kind == "number":
             if "." in value:
-                raise ExprError(f"write amounts as parameters with a currency (\"18750.00 USD\"), "
-                                f"not as a bare number (position {at})")
+                raise ExprError(
+                    f'write amounts as parameters with a currency ("18750.00 USD"), '
+                    f"not as a bare number (position {at})"
+                )
             return Const(int(value), Type.INT)
         if kind == "string":
             return Const(_unquote(value), Type.STR)
@@ -325,7 +330,9 @@ def _compare(op: str, left: Node, right: Node, at: int) -> Compare:
 def _arith(op: str, left: Node, right: Node, at: int) -> Arith:
     lt, rt = type_of(left), type_of(right)
     if (lt, rt) not in ((Type.DATE, Type.INT), (Type.INT, Type.INT)):
-        raise ExprError(f"cannot compute {lt} {op} {rt} at position {at} (date ± days, or int ± int)")
+        raise ExprError(
+            f"cannot compute {lt} {op} {rt} at position {at} (date ± days, or int ± int)"
+        )
     return Arith(op, left, right)
 
 
@@ -423,7 +430,10 @@ def value_of(node: Node, lookup: Lookup) -> Any:
             if left is None or right is None:
                 return None
             if isinstance(left, date):
-                return date.fromordinal(left.toordinal() + (right if op == "+" else -right))
+                try:
+                    return date.fromordinal(left.toordinal() + (right if op == "+" else -right))
+                except (OverflowError, ValueError):  # beyond year 1..9999: no such date
+                    return None
             return left + right if op == "+" else left - right
         case First(items=items):
             for item in items:
@@ -489,7 +499,9 @@ def _form(node: Node, want: bool) -> Node:
     match node:
         case Compare(op=op, left=a, right=b):
             present = tuple(Exists(f) for f in fields_of(node))
-            return And((*present, *_currency_guard(a, b), node if want else Compare(NEGATED[op], a, b)))
+            return And(
+                (*present, *_currency_guard(a, b), node if want else Compare(NEGATED[op], a, b))
+            )
         case Exists(field=f):
             return node if want else Missing(f)
         case Missing(field=f):
@@ -529,10 +541,12 @@ def _expand_first(node: Node) -> Node:
             tail = rest[0] if len(rest) == 1 else First(rest)
             with_head = Compare(op, _replace(a, target, head), _replace(b, target, head))
             with_tail = Compare(op, _replace(a, target, tail), _replace(b, target, tail))
-            return Or((
-                And((_known(head, True), _expand_first(with_head))),
-                And((_known(head, False), _expand_first(with_tail))),
-            ))
+            return Or(
+                (
+                    And((_known(head, True), _expand_first(with_head))),
+                    And((_known(head, False), _expand_first(with_tail))),
+                )
+            )
         case And(items=items):
             return And(tuple(_expand_first(i) for i in items))
         case Or(items=items):

@@ -1,7 +1,7 @@
 """Rule specs: one YAML file per rule in ``rules/``, validated and compiled to typed specs.
 
 A rule names its code, a kebab-case name of the *problem*, its severity, the DOMAIN requirement
-it implements, its parameters, a condition in the expression language (``coop_rules.rulebook.expr``),
+it implements, its parameters, a condition in the expression language (``rulebook.expr``),
 message and hint templates, and documentation in fixed sections. Every mistake in a rule file is
 reported at once, with the file, the line and the key.
 """
@@ -84,9 +84,30 @@ class Rulebook:
         return len(self.rules)
 
 
-_KEYS = {"code", "name", "requirement", "severity", "subject", "params", "where", "when",
-         "message", "hint", "docs"}
-_REQUIRED = ("code", "name", "requirement", "severity", "subject", "when", "message", "hint", "docs")
+_KEYS = {
+    "code",
+    "name",
+    "requirement",
+    "severity",
+    "subject",
+    "params",
+    "where",
+    "when",
+    "message",
+    "hint",
+    "docs",
+}
+_REQUIRED = (
+    "code",
+    "name",
+    "requirement",
+    "severity",
+    "subject",
+    "when",
+    "message",
+    "hint",
+    "docs",
+)
 
 
 def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
@@ -108,8 +129,9 @@ def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
                 by_code[spec.code] = spec
     if problems:
         raise ConfigurationError("rules", problems)
-    return Rulebook(tuple(sorted(by_code.values(), key=lambda r: r.code)),
-                    tuple(str(d) for d in dirs))
+    return Rulebook(
+        tuple(sorted(by_code.values(), key=lambda r: r.code)), tuple(str(d) for d in dirs)
+    )
 
 
 def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
@@ -125,8 +147,11 @@ def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
     if not isinstance(data, dict):
         problems.append(Problem(str(path), "expected a mapping of rule keys"))
         return None
-    lines = {k.value: k.start_mark.line + 1 for k, _ in getattr(node, "value", [])
-             if isinstance(k, yaml.ScalarNode)}
+    lines = {
+        k.value: k.start_mark.line + 1
+        for k, _ in getattr(node, "value", [])
+        if isinstance(k, yaml.ScalarNode)
+    }
     found: list[Problem] = []
 
     def problem(key: str, message: str) -> None:
@@ -195,11 +220,20 @@ def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
         problems.extend(found)
         return None
     return RuleSpec(
-        code=code, name=name, requirement=str(data["requirement"]), severity=severity,
-        subject=subject, when=when, when_text=" ".join(str(data["when"]).split()),
-        where=where, where_text=" ".join(str(data["where"]).split()) if "where" in data else None,
-        message=message, hint=hint, docs={k: str(v).strip() for k, v in docs.items()},
-        params=dict(params), source=str(path),
+        code=code,
+        name=name,
+        requirement=str(data["requirement"]),
+        severity=severity,
+        subject=subject,
+        when=when,
+        when_text=" ".join(str(data["when"]).split()),
+        where=where,
+        where_text=" ".join(str(data["where"]).split()) if "where" in data else None,
+        message=message,
+        hint=hint,
+        docs={k: str(v).strip() for k, v in docs.items()},
+        params=dict(params),
+        source=str(path),
     )
 
 

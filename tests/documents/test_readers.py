@@ -51,8 +51,11 @@ def test_xlsx_cells_keep_sheet_and_reference(tmp_path: Path) -> None:
 
 def test_email_headers_are_read(tmp_path: Path) -> None:
     path = tmp_path / "mail.eml"
-    path.write_text("From: news@contoso.example\nDate: Fri, 01 Mar 2024 09:30:00 +0100\n"
-                    "Subject: Spring offers\n\nHello world\n", encoding="utf-8")
+    path.write_text(
+        "From: news@contoso.example\nDate: Fri, 01 Mar 2024 09:30:00 +0100\n"
+        "Subject: Spring offers\n\nHello world\n",
+        encoding="utf-8",
+    )
     document = read_document(path, "mail.eml")
     assert not isinstance(document, ReadProblem)
     assert document.headers["Date"].startswith("Fri, 01 Mar 2024")
@@ -81,13 +84,16 @@ def test_pdf_encrypted_without_user_password_still_reads(tmp_path: Path) -> None
     assert "Secret invoice" in result.pages[0].text
 
 
-@pytest.mark.parametrize(("content", "kind"), [
-    (b"", ProblemKind.EMPTY),
-    (b"%PDF-1.7\n1 0 obj <<", ProblemKind.CORRUPT),
-    (b"PK\x03\x04not really a zip", ProblemKind.UNSUPPORTED),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ProblemKind.UNSUPPORTED),
-    (bytes(range(256)) * 4, ProblemKind.UNSUPPORTED),
-])
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"", ProblemKind.EMPTY),
+        (b"%PDF-1.7\n1 0 obj <<", ProblemKind.CORRUPT),
+        (b"PK\x03\x04not really a zip", ProblemKind.UNSUPPORTED),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ProblemKind.UNSUPPORTED),
+        (bytes(range(256)) * 4, ProblemKind.UNSUPPORTED),
+    ],
+)
 def test_bad_files_become_problems(tmp_path: Path, content: bytes, kind: ProblemKind) -> None:
     path = tmp_path / "bad.pdf"
     path.write_bytes(content)
@@ -102,7 +108,10 @@ def test_truncated_real_pdf_is_a_problem_or_partial_read(tmp_path: Path) -> None
     path = tmp_path / "cut.pdf"
     path.write_bytes(whole[: len(whole) // 3])
     result = read_document(path, "cut.pdf")
-    assert isinstance(result, ReadProblem) and result.kind in (ProblemKind.CORRUPT, ProblemKind.NO_TEXT)
+    assert isinstance(result, ReadProblem) and result.kind in (
+        ProblemKind.CORRUPT,
+        ProblemKind.NO_TEXT,
+    )
 
 
 def test_scanned_pdf_without_text_layer_is_reported(tmp_path: Path) -> None:

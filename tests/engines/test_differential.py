@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 pytest.importorskip(
-    "durable.engine", exc_type=ImportError,
-    reason="durable-rules is not installed or does not import on this Python (>= 3.13)")
+    "durable.engine",
+    exc_type=ImportError,
+    reason="durable-rules is not installed or does not import on this Python (>= 3.13)",
+)
 
 from coop_rules.engines.durable import DurableEngine
 from coop_rules.engines.python import PythonEngine
@@ -30,31 +32,62 @@ from coop_rules.rulebook.spec import Template
 CLAIMS = int(os.environ.get("COOP_DIFF_CLAIMS", "3000"))
 SEED = int(os.environ.get("COOP_DIFF_SEED", "20240131"))
 BASE = date(2024, 1, 1)
-PARAMS = {"grace": 10, "cutoff": date(2024, 3, 31), "limit": "100.00 USD", "cap": "250.50 EUR",
-          "kind": "invoice"}
+PARAMS = {
+    "grace": 10,
+    "cutoff": date(2024, 3, 31),
+    "limit": "100.00 USD",
+    "cap": "250.50 EUR",
+    "kind": "invoice",
+}
 
 # Hand-written rules: every node type, both subjects, constants on either side, date and int
 # arithmetic on both sides, nested first(), money constants in two currencies, in [...].
 HAND_WRITTEN = [
-    (CLAIM, None, "claim.submission_date > first(claim.window_closes, claim.usage_end + 45, "
-                  "claim.activity_end + grace)"),
-    (CLAIM, None, "claim.submission_date > first(claim.usage_end + first(claim.poe_count, "
-                  "claim.csr_count), claim.window_closes)"),
-    (CLAIM, "exists(claim.documented_total)",
-     "not (claim.claimed > claim.earned or claim.claimed <= claim.remaining)"),
+    (
+        CLAIM,
+        None,
+        "claim.submission_date > first(claim.window_closes, claim.usage_end + 45, "
+        "claim.activity_end + grace)",
+    ),
+    (
+        CLAIM,
+        None,
+        "claim.submission_date > first(claim.usage_end + first(claim.poe_count, "
+        "claim.csr_count), claim.window_closes)",
+    ),
+    (
+        CLAIM,
+        "exists(claim.documented_total)",
+        "not (claim.claimed > claim.earned or claim.claimed <= claim.remaining)",
+    ),
     (CLAIM, None, "claim.claimed >= limit or claim.remaining < cap or claim.earned == limit"),
     (CLAIM, None, "claim.invoice_count + claim.csr_count != claim.cost_document_count"),
     (CLAIM, None, "5 < claim.poe_count + 3 and claim.usage_end - 1 >= claim.usage_start"),
-    (CLAIM, None, 'claim.currency in ["USD", "GBP"] and not exists(claim.funds_currency) '
-                  'or claim.currency == claim.funds_currency'),
+    (
+        CLAIM,
+        None,
+        'claim.currency in ["USD", "GBP"] and not exists(claim.funds_currency) '
+        "or claim.currency == claim.funds_currency",
+    ),
     (CLAIM, None, "claim.usage_end < cutoff and claim.usage_end == claim.usage_end"),
-    (DOCUMENT, 'doc.role in ["invoice", "csr"]',
-     "(doc.total > claim.claimed or doc.currency != claim.currency) and not exists(doc.issue_date)"
-     " or doc.issue_date - 30 < first(doc.period_start, claim.usage_start) + grace"),
-    (DOCUMENT, "doc.is_cost and doc.currency == claim.currency",
-     "doc.listed == doc.readable or doc.vendor_is_partner != true"),
-    (DOCUMENT, None, "first(doc.execution_end, doc.execution_date, claim.activity_end) "
-                     "> claim.usage_end + grace or kind == doc.kind"),
+    (
+        DOCUMENT,
+        'doc.role in ["invoice", "csr"]',
+        "(doc.total > claim.claimed or doc.currency != claim.currency)"
+        " and not exists(doc.issue_date)"
+        " or doc.issue_date - 30 < first(doc.period_start, claim.usage_start) + grace",
+    ),
+    (
+        DOCUMENT,
+        "doc.is_cost and doc.currency == claim.currency",
+        "doc.listed == doc.readable or doc.vendor_is_partner != true",
+    ),
+    (
+        DOCUMENT,
+        None,
+        "first(doc.execution_end, doc.execution_date, claim.activity_end) "
+        "> claim.usage_end + grace or kind == doc.kind",
+    ),
     (DOCUMENT, None, 'doc.vendor == claim.id or doc.vendor in ["", "Acme"] or not doc.has_note'),
 ]
 
@@ -62,10 +95,20 @@ HAND_WRITTEN = [
 def _spec(code: str, subject: str, where: str | None, when: str) -> RuleSpec:
     fields = fields_for(subject)
     return RuleSpec(
-        code=code, name="generated-rule", requirement="general", severity=Severity.INFO,
-        subject=subject, when=parse_condition(when, fields, PARAMS), when_text=when,
-        where=parse_condition(where, fields, PARAMS) if where else None, where_text=where,
-        message=Template(code), hint=Template(code), docs={}, params=PARAMS)
+        code=code,
+        name="generated-rule",
+        requirement="general",
+        severity=Severity.INFO,
+        subject=subject,
+        when=parse_condition(when, fields, PARAMS),
+        when_text=when,
+        where=parse_condition(where, fields, PARAMS) if where else None,
+        where_text=where,
+        message=Template(code),
+        hint=Template(code),
+        docs={},
+        params=PARAMS,
+    )
 
 
 # --- random rules ------------------------------------------------------------------------------
@@ -83,10 +126,15 @@ def _value(rng: random.Random, kind: Type, fields: list[str], depth: int) -> str
         return f"({_value(rng, kind, fields, depth - 1)} {rng.choice('+-')} {right})"
     if roll < 0.8 and names:
         return rng.choice(names)
-    return rng.choice({
-        Type.DATE: ["cutoff"], Type.MONEY: ["limit", "cap"], Type.INT: ["0", "1", "2", "grace"],
-        Type.STR: ['"USD"', '"invoice"', '""', "kind"], Type.BOOL: ["true", "false"],
-    }[kind])
+    return rng.choice(
+        {
+            Type.DATE: ["cutoff"],
+            Type.MONEY: ["limit", "cap"],
+            Type.INT: ["0", "1", "2", "grace"],
+            Type.STR: ['"USD"', '"invoice"', '""', "kind"],
+            Type.BOOL: ["true", "false"],
+        }[kind]
+    )
 
 
 def _condition(rng: random.Random, fields: list[str], depth: int) -> str:
@@ -101,7 +149,7 @@ def _condition(rng: random.Random, fields: list[str], depth: int) -> str:
     kind = rng.choice(list(Type))
     left, right = _value(rng, kind, fields, 2), _value(rng, kind, fields, 2)
     if kind is Type.STR and roll < 0.7:
-        return f"{left} in [{right}, \"EUR\"]"
+        return f'{left} in [{right}, "EUR"]'
     ordered = kind in (Type.DATE, Type.MONEY, Type.INT)
     op = rng.choice(["<", "<=", ">", ">=", "==", "!="] if ordered else ["==", "!="])
     return f"{left} {op} {right}"
@@ -124,7 +172,8 @@ def rulebook(seed: int = SEED, generated: int = 16) -> Rulebook:
 STRINGS = {
     "role": ["invoice", "csr", "poe", "metrics", "other"],
     "kind": ["invoice", "credit-note", "proforma", "quote"],
-    "currency": ["USD", "USD", "EUR", "GBP"], "funds_currency": ["USD", "EUR"],
+    "currency": ["USD", "USD", "EUR", "GBP"],
+    "funds_currency": ["USD", "EUR"],
     "activity_type": ["webinar", "event"],
 }
 OTHER_STRINGS = ["", "Acme", "acme", 'ACME "GmbH"', "Müller", "C-1", "x" * 1500]

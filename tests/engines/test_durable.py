@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 pytest.importorskip(
-    "durable.engine", exc_type=ImportError,
-    reason="durable-rules is not installed or does not import on this Python (>= 3.13)")
+    "durable.engine",
+    exc_type=ImportError,
+    reason="durable-rules is not installed or does not import on this Python (>= 3.13)",
+)
 
 from coop_rules.engines import durable as durable_module
 from coop_rules.engines.base import Hit, Outcome
@@ -42,33 +44,77 @@ docs: {what: a, why: b, fail: c, pass: d}
 """
 
 GOLDEN = {
-    "XX01.violated.1": {"all": [{"m": {"$and": [
-        {"subject": "document"},
-        {"$ex": {"claim__currency": 1}}, {"$ex": {"doc__currency": 1}},
-        {"$ex": {"doc__is_cost": 1}},
-        {"$neq": {"doc__currency": {"$m": "claim__currency"}}},
-        {"doc__is_cost": True},
-    ]}}]},
-    "XX01.not-checked.1": {"all": [{"m": {"$and": [
-        {"subject": "document"},
-        {"$ex": {"doc__is_cost": 1}}, {"doc__is_cost": True}, {"$nex": {"doc__currency": 1}},
-    ]}}]},
-    "XX01.not-checked.2": {"all": [{"m": {"$and": [
-        {"subject": "document"},
-        {"$ex": {"doc__currency": 1}}, {"$ex": {"doc__is_cost": 1}}, {"doc__is_cost": True},
-        {"$nex": {"claim__currency": 1}},
-    ]}}]},
+    "XX01.violated.1": {
+        "all": [
+            {
+                "m": {
+                    "$and": [
+                        {"subject": "document"},
+                        {"$ex": {"claim__currency": 1}},
+                        {"$ex": {"doc__currency": 1}},
+                        {"$ex": {"doc__is_cost": 1}},
+                        {"$neq": {"doc__currency": {"$m": "claim__currency"}}},
+                        {"doc__is_cost": True},
+                    ]
+                }
+            }
+        ]
+    },
+    "XX01.not-checked.1": {
+        "all": [
+            {
+                "m": {
+                    "$and": [
+                        {"subject": "document"},
+                        {"$ex": {"doc__is_cost": 1}},
+                        {"doc__is_cost": True},
+                        {"$nex": {"doc__currency": 1}},
+                    ]
+                }
+            }
+        ]
+    },
+    "XX01.not-checked.2": {
+        "all": [
+            {
+                "m": {
+                    "$and": [
+                        {"subject": "document"},
+                        {"$ex": {"doc__currency": 1}},
+                        {"$ex": {"doc__is_cost": 1}},
+                        {"doc__is_cost": True},
+                        {"$nex": {"claim__currency": 1}},
+                    ]
+                }
+            }
+        ]
+    },
 }
 
 
-def rule(code: str, subject: str, when: str, where: str | None = None,
-         params: dict[str, Any] | None = None) -> RuleSpec:
+def rule(
+    code: str,
+    subject: str,
+    when: str,
+    where: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> RuleSpec:
     fields, params = fields_for(subject), params or {}
     return RuleSpec(
-        code=code, name="test-rule", requirement="general", severity=Severity.WARNING,
-        subject=subject, when=parse_condition(when, fields, params), when_text=when,
-        where=parse_condition(where, fields, params) if where else None, where_text=where,
-        message=Template(code), hint=Template(code), docs={}, params=params)
+        code=code,
+        name="test-rule",
+        requirement="general",
+        severity=Severity.WARNING,
+        subject=subject,
+        when=parse_condition(when, fields, params),
+        when_text=when,
+        where=parse_condition(where, fields, params) if where else None,
+        where_text=where,
+        message=Template(code),
+        hint=Template(code),
+        docs={},
+        params=params,
+    )
 
 
 def both(rulebook: Rulebook, facts: FactSet) -> list[Hit]:
@@ -92,28 +138,42 @@ def test_compiled_json_of_one_rule(tmp_path: Path) -> None:
         "catch-all.document": {"pri": 1000, "all": [{"m": {"subject": "document"}}]},
         "evaluation-complete": {"pri": 1000, "all": [{"m": {"subject": "claim"}}]},
     }
-    facts = facts_from_data({"currency": "USD"}, [
-        {"is_cost": True, "currency": "EUR"}, {"is_cost": True, "currency": "USD"},
-        {"is_cost": True}, {"is_cost": False, "currency": "EUR"}, {"currency": "EUR"}])
+    facts = facts_from_data(
+        {"currency": "USD"},
+        [
+            {"is_cost": True, "currency": "EUR"},
+            {"is_cost": True, "currency": "USD"},
+            {"is_cost": True},
+            {"is_cost": False, "currency": "EUR"},
+            {"currency": "EUR"},
+        ],
+    )
     assert both(Rulebook((spec,)), facts) == [Hit("XX01", "doc1", V), Hit("XX01", "doc3", N)]
 
 
 def test_arithmetic_is_moved_to_the_right_of_a_property() -> None:
     spec = rule("XX02", "claim", "claim.usage_end + 45 < claim.submission_date")
     violated = compile_rule(spec)["XX02.violated.1"]
-    assert {"$lt": {"claim__usage_end": {"$sub": {"$l": {"$m": "claim__submission_date"},
-                                                  "$r": 45}}}} in violated["all"][0]["m"]["$and"]
-    rules = Rulebook((
-        spec,
-        rule("XX03", "claim", "5 < claim.poe_count + 3"),
-        rule("XX04", "claim", "claim.poe_count + claim.poe_count - claim.csr_count > 3"),
-        rule("XX05", "claim", "claim.poe_count - claim.poe_count == 0"),
-        rule("XX06", "claim", "claim.csr_count - 1 >= claim.poe_count + claim.poe_count"),
-    ))
+    assert {
+        "$lt": {"claim__usage_end": {"$sub": {"$l": {"$m": "claim__submission_date"}, "$r": 45}}}
+    } in violated["all"][0]["m"]["$and"]
+    rules = Rulebook(
+        (
+            spec,
+            rule("XX03", "claim", "5 < claim.poe_count + 3"),
+            rule("XX04", "claim", "claim.poe_count + claim.poe_count - claim.csr_count > 3"),
+            rule("XX05", "claim", "claim.poe_count - claim.poe_count == 0"),
+            rule("XX06", "claim", "claim.csr_count - 1 >= claim.poe_count + claim.poe_count"),
+        )
+    )
     for submission in ("2024-05-15", "2024-05-16", None):
         for poe, csr in ((1, 0), (2, 0), (3, 1), (0, 5), (None, 1)):
-            claim = {"usage_end": "2024-03-31", "submission_date": submission,
-                     "poe_count": poe, "csr_count": csr}
+            claim = {
+                "usage_end": "2024-03-31",
+                "submission_date": submission,
+                "poe_count": poe,
+                "csr_count": csr,
+            }
             both(rules, facts_from_data({k: v for k, v in claim.items() if v is not None}))
 
 
@@ -125,20 +185,26 @@ def test_two_identical_documents_are_two_facts() -> None:
 
 
 def test_a_claim_on_which_no_rule_fires() -> None:
-    rules = Rulebook((rule("XX01", "claim", "claim.poe_count == 0"),
-                      rule("XX02", "document", "doc.readable == false")))
+    rules = Rulebook(
+        (
+            rule("XX01", "claim", "claim.poe_count == 0"),
+            rule("XX02", "document", "doc.readable == false"),
+        )
+    )
     assert both(rules, facts_from_data({"poe_count": 1})) == []
     assert both(rules, facts_from_data({"poe_count": 1}, [{"readable": True}] * 3)) == []
     assert both(Rulebook(()), facts_from_data({}, [{}])) == []
 
 
 def test_conditions_that_are_constant() -> None:
-    rules = Rulebook((
-        rule("XX01", "claim", "n == 1", params={"n": 1}),
-        rule("XX02", "claim", "n == 2", params={"n": 1}),
-        rule("XX03", "document", "exists(doc.file)", where="n == 2", params={"n": 1}),
-        rule("XX04", "claim", '"a" != "a" or claim.usage_end == claim.usage_end'),
-    ))
+    rules = Rulebook(
+        (
+            rule("XX01", "claim", "n == 1", params={"n": 1}),
+            rule("XX02", "claim", "n == 2", params={"n": 1}),
+            rule("XX03", "document", "exists(doc.file)", where="n == 2", params={"n": 1}),
+            rule("XX04", "claim", '"a" != "a" or claim.usage_end == claim.usage_end'),
+        )
+    )
     assert compile_rule(rules.rules[1]) == {} and compile_rule(rules.rules[2]) == {}
     always = {"XX01.violated.1": {"all": [{"m": {"subject": "claim"}}]}}
     assert compile_rule(rules.rules[0]) == always
@@ -153,13 +219,19 @@ def test_only_absence_tests_do_not_match_the_session_state() -> None:
 
 
 def test_booleans() -> None:
-    rules = Rulebook((
-        rule("XX01", "document", "doc.listed == doc.readable"),
-        rule("XX02", "document", "not doc.vendor_is_partner"),
-        rule("XX03", "document", "doc.has_note != false", where="doc.is_cost"),
-    ))
-    docs = [{"listed": a, "readable": b, "vendor_is_partner": b, "has_note": a, "is_cost": c}
-            for a in (True, False) for b in (True, False) for c in (True, False)]
+    rules = Rulebook(
+        (
+            rule("XX01", "document", "doc.listed == doc.readable"),
+            rule("XX02", "document", "not doc.vendor_is_partner"),
+            rule("XX03", "document", "doc.has_note != false", where="doc.is_cost"),
+        )
+    )
+    docs = [
+        {"listed": a, "readable": b, "vendor_is_partner": b, "has_note": a, "is_cost": c}
+        for a in (True, False)
+        for b in (True, False)
+        for c in (True, False)
+    ]
     docs += [{}, {"listed": {"ambiguous": [True, False]}, "readable": True, "is_cost": True}]
     hits = both(rules, facts_from_data({}, docs))
     assert Hit("XX01", "doc1", V) in hits and Hit("XX01", "doc3", N) not in hits
@@ -167,10 +239,12 @@ def test_booleans() -> None:
 
 
 def test_strings() -> None:
-    rules = Rulebook((
-        rule("XX01", "document", "doc.vendor == claim.id"),
-        rule("XX02", "document", 'doc.vendor in ["", "Acme \\"Ltd\\"", "Müller & Søn"]'),
-    ))
+    rules = Rulebook(
+        (
+            rule("XX01", "document", "doc.vendor == claim.id"),
+            rule("XX02", "document", 'doc.vendor in ["", "Acme \\"Ltd\\"", "Müller & Søn"]'),
+        )
+    )
     long = "x" * 70_000  # durable alone compares strings of 64 KiB or more wrongly
     cases = ["", 'Acme "Ltd"', "Müller & Søn", "12", "C-1", long + "y", long + "z", "c-1"]
     hits = both(rules, facts_from_data({"id": long + "y"}, [{"vendor": v} for v in cases]))
@@ -179,10 +253,12 @@ def test_strings() -> None:
 
 
 def test_money_in_two_currencies_and_below_a_cent() -> None:
-    rules = Rulebook((
-        rule("XX01", "claim", "claim.claimed > claim.remaining"),
-        rule("XX02", "claim", "claim.claimed >= limit", params={"limit": "100.005 USD"}),
-    ))
+    rules = Rulebook(
+        (
+            rule("XX01", "claim", "claim.claimed > claim.remaining"),
+            rule("XX02", "claim", "claim.claimed >= limit", params={"limit": "100.005 USD"}),
+        )
+    )
     cases = [
         ("100.00 USD", "50.00 USD", [Hit("XX01", "claim", V)]),
         ("100.00 USD", "50.00 EUR", [Hit("XX01", "claim", N)]),
@@ -199,19 +275,37 @@ def test_money_in_two_currencies_and_below_a_cent() -> None:
 
 
 def test_missing_and_ambiguous_values_are_not_checked() -> None:
-    rules = Rulebook((rule("XX01", "document", "doc.issue_date < claim.usage_start",
-                           where='doc.role == "invoice"'),))
-    docs = [{"role": "invoice", "issue_date": "2023-12-31"},
-            {"role": "invoice", "issue_date": {"ambiguous": ["2024-01-02", "2024-02-01"]}},
-            {"role": "invoice"}, {"role": {"ambiguous": ["invoice", "poe"]}}, {"role": "poe"}]
+    rules = Rulebook(
+        (
+            rule(
+                "XX01",
+                "document",
+                "doc.issue_date < claim.usage_start",
+                where='doc.role == "invoice"',
+            ),
+        )
+    )
+    docs = [
+        {"role": "invoice", "issue_date": "2023-12-31"},
+        {"role": "invoice", "issue_date": {"ambiguous": ["2024-01-02", "2024-02-01"]}},
+        {"role": "invoice"},
+        {"role": {"ambiguous": ["invoice", "poe"]}},
+        {"role": "poe"},
+    ]
     hits = both(rules, facts_from_data({"usage_start": "2024-01-01"}, docs))
     assert hits == [Hit("XX01", "doc1", V), Hit("XX01", "doc2", N), Hit("XX01", "doc3", N)]
 
 
 def test_two_thousand_claims_do_not_leak_sessions() -> None:
     """A ruleset holds at most 1,024 live sessions: each claim's is deleted after evaluation."""
-    engine = DurableEngine(Rulebook((rule("XX01", "claim", "claim.poe_count == 0"),
-                                     rule("XX02", "document", "doc.readable == false"))))
+    engine = DurableEngine(
+        Rulebook(
+            (
+                rule("XX01", "claim", "claim.poe_count == 0"),
+                rule("XX02", "document", "doc.readable == false"),
+            )
+        )
+    )
     for i in range(2000):
         facts = facts_from_data({"poe_count": i % 2}, [{"readable": i % 3 == 0}])
         expected = [Hit("XX01", "claim", V)] if i % 2 == 0 else []
@@ -221,8 +315,9 @@ def test_two_thousand_claims_do_not_leak_sessions() -> None:
 
 def test_more_rules_than_one_ruleset_takes() -> None:
     """One fact may match at most 64 rules in durable: rules are split across rulesets."""
-    rules = Rulebook(tuple(rule(f"X{i:03d}", "claim", f"claim.poe_count >= {i % 7}")
-                           for i in range(130)))
+    rules = Rulebook(
+        tuple(rule(f"X{i:03d}", "claim", f"claim.poe_count >= {i % 7}") for i in range(130))
+    )
     engine = DurableEngine(rules)
     assert len(engine.definitions) == 3
     facts = facts_from_data({"poe_count": 9})

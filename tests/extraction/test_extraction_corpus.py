@@ -27,8 +27,13 @@ FIELDS = ("date", "total", "currency", "invoice_number", "vendor")
 
 # Measured: overall 100 / 98 / 100 / 100 / 97 %, without ZUGFeRD 2.x 100 / 97 / 100 / 100 / 94 %.
 OVERALL = {"date": 0.95, "total": 0.93, "currency": 0.95, "invoice_number": 0.93, "vendor": 0.90}
-REAL_LAYOUTS = {"date": 0.93, "total": 0.90, "currency": 0.93, "invoice_number": 0.90,
-                "vendor": 0.85}
+REAL_LAYOUTS = {
+    "date": 0.93,
+    "total": 0.90,
+    "currency": 0.93,
+    "invoice_number": 0.90,
+    "vendor": 0.85,
+}
 SECONDS_PER_PAGE = 0.5  # reading included; measured about 0.06
 
 pytestmark = pytest.mark.corpus

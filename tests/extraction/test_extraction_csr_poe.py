@@ -78,7 +78,9 @@ def test_german_csr_with_text_values(tmp_path: Path) -> None:
     assert doc.value("total") == Decimal("5595.00")
     assert doc.value("currency") == "EUR"
     assert (doc.value("period_start"), doc.value("period_end")) == (
-        date(2024, 3, 1), date(2024, 4, 30))
+        date(2024, 3, 1),
+        date(2024, 4, 30),
+    )
     assert doc.value("signatory") == "Markus Hoffmann"
     assert doc.value("signatory_title") == "Geschäftsführer"
     assert doc.value("signature_date") == date(2024, 5, 2)
@@ -103,11 +105,13 @@ def test_pdf_proof_with_a_published_date_and_a_campaign_range(tmp_path: Path) ->
     path = tmp_path / "screenshot.pdf"
     page = canvas.Canvas(str(path), pagesize=A4)
     page.setFont("Helvetica", 10)
-    for y, text in ((800, "https://www.contoso.example/cloud-wochen"),
-                    (760, "Screenshot of the landing page"),
-                    (120, "Screenshot taken: 04.03.2024 10:15"),
-                    (100, "Published: 01.03.2024"),
-                    (80, "Campaign live: 01.03.2024 – 30.04.2024")):
+    for y, text in (
+        (800, "https://www.contoso.example/cloud-wochen"),
+        (760, "Screenshot of the landing page"),
+        (120, "Screenshot taken: 04.03.2024 10:15"),
+        (100, "Published: 01.03.2024"),
+        (80, "Campaign live: 01.03.2024 – 30.04.2024"),
+    ):
         page.drawString(50, y, text)
     page.save()
     doc = extract_file(path, role="poe")

@@ -237,8 +237,13 @@ def test_a_devis_mentioned_in_the_terms_does_not_make_a_quote(tmp_path: Path) ->
         (50, 60, "Facture n° 2022089083", 14),
         (50, 80, "Date : 28/11/2022", 10),
         (300, 300, "Total TTC : 56,02 €", 10),
-        (50, 500, "Vous pouvez régler directement cette annonce en ligne en cliquant sur le lien "
-                  "fourni dans l'email d'envoi du devis.", 7),
+        (
+            50,
+            500,
+            "Vous pouvez régler directement cette annonce en ligne en cliquant sur le lien "
+            "fourni dans l'email d'envoi du devis.",
+            7,
+        ),
     ]
     doc = extract_file(write_pdf(tmp_path / "facture.pdf", lines))
     assert doc.kind is DocumentKind.INVOICE
@@ -264,12 +269,26 @@ def test_value_under_its_column_heading(tmp_path: Path) -> None:
 
 
 def test_odd_documents_never_raise() -> None:
-    empty = Document("empty.pdf", "application/pdf",
-                     pages=(Page(1, 595, 842, (), ""),))
+    empty = Document("empty.pdf", "application/pdf", pages=(Page(1, 595, 842, (), ""),))
     assert extract_document(empty).fields == {}
-    noise = Document("noise.pdf", "application/pdf", pages=(Page(1, 595, 842, tuple(
-        Word(t, 10.0 * i, 50.0, 10.0 * i + 8, 60.0) for i, t in enumerate(
-            ["Total", ":", "€", "(", ")", "Rechnung", "Nr.", "vom", "年", "Date", "-"])), ""),))
+    noise = Document(
+        "noise.pdf",
+        "application/pdf",
+        pages=(
+            Page(
+                1,
+                595,
+                842,
+                tuple(
+                    Word(t, 10.0 * i, 50.0, 10.0 * i + 8, 60.0)
+                    for i, t in enumerate(
+                        ["Total", ":", "€", "(", ")", "Rechnung", "Nr.", "vom", "年", "Date", "-"]
+                    )
+                ),
+                "",
+            ),
+        ),
+    )
     result = extract_document(noise, role="invoice")
     assert result.readable and not result.problems
     image = Document("photo.png", "image/png")
@@ -281,12 +300,20 @@ def test_invoice_workbook_cells(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Rechnung"
-    for row in (["Muster Events GmbH"], ["Rechnung"], ["Rechnungsnummer", "R-77"],
-                ["Rechnungsdatum", datetime(2024, 3, 15)],
-                ["Rechnungsempfänger", "Contoso Marketing GmbH"], [],
-                ["Pos", "Beschreibung", "Betrag"], [1, "Messestand", 1000],
-                ["Nettobetrag", None, 1000], ["MwSt. 19 %", None, 190],
-                ["Gesamtbetrag", None, 1190], ["Währung", "EUR"]):
+    for row in (
+        ["Muster Events GmbH"],
+        ["Rechnung"],
+        ["Rechnungsnummer", "R-77"],
+        ["Rechnungsdatum", datetime(2024, 3, 15)],
+        ["Rechnungsempfänger", "Contoso Marketing GmbH"],
+        [],
+        ["Pos", "Beschreibung", "Betrag"],
+        [1, "Messestand", 1000],
+        ["Nettobetrag", None, 1000],
+        ["MwSt. 19 %", None, 190],
+        ["Gesamtbetrag", None, 1190],
+        ["Währung", "EUR"],
+    ):
         sheet.append(row)
     book.save(tmp_path / "rechnung.xlsx")
     doc = extract_file(tmp_path / "rechnung.xlsx", "rechnung.xlsx", role="invoice")

@@ -16,8 +16,16 @@ from coop_rules.extraction.lexicon import (
 )
 
 REQUIRED = {"en", "de", "fr", "nl", "es", "it", "pt", "ja", "ko", "zh-Hant", "zh-Hans"}
-INVOICE_FIELDS = {"invoice_number", "issue_date", "total_gross", "total", "not_total",
-                  "vendor", "bill_to", "tax_id"}
+INVOICE_FIELDS = {
+    "invoice_number",
+    "issue_date",
+    "total_gross",
+    "total",
+    "not_total",
+    "vendor",
+    "bill_to",
+    "tax_id",
+}
 
 
 def test_every_language_has_the_invoice_csr_and_poe_labels() -> None:
@@ -51,10 +59,14 @@ def test_longest_label_wins_and_labels_are_whole_words() -> None:
     matcher = section_matcher("invoice", "fr")
     hits = matcher.find("TOTAL HT\tTOTAL TVA\tTOTAL TTC")
     assert [(h.field, h.text) for h in hits] == [
-        ("not_total", "TOTAL HT"), ("not_total", "TOTAL TVA"), ("total_gross", "TOTAL TTC")]
+        ("not_total", "TOTAL HT"),
+        ("not_total", "TOTAL TVA"),
+        ("total_gross", "TOTAL TTC"),
+    ]
     assert matcher.find("Totalement") == []
     assert [h.field for h in section_matcher("invoice", "de").find("Rechnungssumme Brutto")] == [
-        "total_gross"]
+        "total_gross"
+    ]
 
 
 def test_folding_tolerates_punctuation_and_split_letters() -> None:
@@ -77,14 +89,21 @@ def test_cjk_labels_match_inside_running_text() -> None:
     hits = section_matcher("invoice", "ja").find("合計金額¥123,456 請求日:2024年3月15日")
     assert [h.field for h in hits] == ["total_gross", "issue_date"]
     assert [h.field for h in section_matcher("invoice", "ko").find("합계금액 ￦1,000")] == [
-        "total_gross"]
+        "total_gross"
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "suffix"),
-    [("Kreativwerk Hamburg GmbH", "GmbH"), ("Coolblue B.V.", "B.V."), ("Squeaky BV", "BV"),
-     ("Atlassian Pty Ltd", "Pty Ltd"), ("Au bon moulin SARL", "SARL"),
-     ("株式会社サクラ広告", "株式会社"), ("주식회사 한빛애드", "주식회사")],
+    [
+        ("Kreativwerk Hamburg GmbH", "GmbH"),
+        ("Coolblue B.V.", "B.V."),
+        ("Squeaky BV", "BV"),
+        ("Atlassian Pty Ltd", "Pty Ltd"),
+        ("Au bon moulin SARL", "SARL"),
+        ("株式会社サクラ広告", "株式会社"),
+        ("주식회사 한빛애드", "주식회사"),
+    ],
 )
 def test_legal_suffixes(name: str, suffix: str) -> None:
     match = legal_suffix_regex().search(name)

@@ -100,8 +100,13 @@ def test_find_currency_ignores_words_that_contain_a_code() -> None:
     assert find_currency("Total 5") is None
 
 
-money = st.decimals(min_value=Decimal("-9999999.99"), max_value=Decimal("9999999.99"),
-                    places=2, allow_nan=False, allow_infinity=False)
+money = st.decimals(
+    min_value=Decimal("-9999999.99"),
+    max_value=Decimal("9999999.99"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
+)
 
 
 def _format(value: Decimal, thousands: str, decimal: str) -> str:

@@ -38,14 +38,26 @@ from coop_rules.rulebook.expr import (
 )
 
 FIELDS = {
-    "c.d1": Type.DATE, "c.d2": Type.DATE, "c.d3": Type.DATE,
-    "c.m1": Type.MONEY, "c.m2": Type.MONEY,
-    "c.i1": Type.INT, "c.i2": Type.INT,
-    "c.s1": Type.STR, "c.s2": Type.STR,
-    "c.b1": Type.BOOL, "c.b2": Type.BOOL,
+    "c.d1": Type.DATE,
+    "c.d2": Type.DATE,
+    "c.d3": Type.DATE,
+    "c.m1": Type.MONEY,
+    "c.m2": Type.MONEY,
+    "c.i1": Type.INT,
+    "c.i2": Type.INT,
+    "c.s1": Type.STR,
+    "c.s2": Type.STR,
+    "c.b1": Type.BOOL,
+    "c.b2": Type.BOOL,
 }
-PARAMS = {"day": date(2024, 1, 10), "amt": "10.00 USD", "amt_eur": "10.00 EUR", "n": 2,
-          "flag": True, "word": "a"}
+PARAMS = {
+    "day": date(2024, 1, 10),
+    "amt": "10.00 USD",
+    "amt_eur": "10.00 EUR",
+    "n": 2,
+    "flag": True,
+    "word": "a",
+}
 D1, I1, M1, S1, B1 = (Field(n, FIELDS[n]) for n in ("c.d1", "c.i1", "c.m1", "c.s1", "c.b1"))
 
 
@@ -69,10 +81,12 @@ def test_precedence_or_and_not() -> None:
 def test_bool_fields_in_and_literals() -> None:
     true = Const(True, Type.BOOL)
     assert parse("c.b1") == Compare("==", B1, true)
-    assert parse("not c.b1 and flag") == And((Not(Compare("==", B1, true)),
-                                               Compare("==", Const(True, Type.BOOL), true)))
-    assert parse('c.s1 in ["a", \'b\\\'c\']') == Or((
-        Compare("==", S1, Const("a", Type.STR)), Compare("==", S1, Const("b'c", Type.STR))))
+    assert parse("not c.b1 and flag") == And(
+        (Not(Compare("==", B1, true)), Compare("==", Const(True, Type.BOOL), true))
+    )
+    assert parse("c.s1 in [\"a\", 'b\\'c']") == Or(
+        (Compare("==", S1, Const("a", Type.STR)), Compare("==", S1, Const("b'c", Type.STR)))
+    )
 
 
 def test_params_become_typed_constants() -> None:
@@ -86,35 +100,41 @@ def test_params_become_typed_constants() -> None:
 
 def test_first_exists_and_arithmetic() -> None:
     node = parse("c.d1 + 3 - c.i1 < first(c.d2, day)")
-    assert node == Compare("<", Arith("-", Arith("+", D1, Const(3, Type.INT)), I1),
-                           First((Field("c.d2", Type.DATE), Const(date(2024, 1, 10), Type.DATE))))
+    assert node == Compare(
+        "<",
+        Arith("-", Arith("+", D1, Const(3, Type.INT)), I1),
+        First((Field("c.d2", Type.DATE), Const(date(2024, 1, 10), Type.DATE))),
+    )
     assert parse("exists(c.s1)") == Exists(S1)
     assert parse_value("c.d1 + n", FIELDS, PARAMS) == Arith("+", D1, Const(2, Type.INT))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("c.nope > 1", "unknown field 'c.nope' at position 0"),
-    ("c.i1 > limit", "unknown parameter 'limit' at position 7"),
-    ("c.d1 > 5", "cannot compare date with int at position 5"),
-    ('c.s1 < "a"', "< needs dates, amounts or numbers, not str (position 5)"),
-    ("c.b1 >= true", ">= needs dates, amounts or numbers, not bool (position 5)"),
-    ("c.d1 - c.d2 > 0", "cannot compute date - date at position 5"),
-    ("c.i1 + c.d1 > 0", "cannot compute int + date at position 5"),
-    ("c.m1 + amt > amt", "cannot compute money + money at position 5"),
-    ("c.i1 >  @ 1", "unexpected character '@' at position 8"),
-    ("c.i1 > 1.5", "write amounts as parameters with a currency"),
-    ("(c.i1 > 1", "expected ) at position 9, found 'end of condition'"),
-    ("c.i1 > 1 2", "unexpected '2' at position 9"),
-    ("c.i1 < 1 < 2", "unexpected '<' at position 9"),
-    ("first(c.d1, c.i1) > 1", "first() takes two or more values of one type (position 0)"),
-    ("first(c.d1) > day", "first() takes two or more values of one type (position 0)"),
-    ("exists(1)", "exists() takes a field name (position 0)"),
-    ("c.i1 + 1", "expected a condition, found a int value"),
-    ("c.i1 > 1 and c.d1", "expected a condition, found a date value"),
-    ("c.s1 in []", "unexpected ']' at position 9"),
-    ("c.i1 in [1, 'a']", "cannot compare int with str at position 5"),
-    ("", "unexpected 'end of condition' at position 0"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("c.nope > 1", "unknown field 'c.nope' at position 0"),
+        ("c.i1 > limit", "unknown parameter 'limit' at position 7"),
+        ("c.d1 > 5", "cannot compare date with int at position 5"),
+        ('c.s1 < "a"', "< needs dates, amounts or numbers, not str (position 5)"),
+        ("c.b1 >= true", ">= needs dates, amounts or numbers, not bool (position 5)"),
+        ("c.d1 - c.d2 > 0", "cannot compute date - date at position 5"),
+        ("c.i1 + c.d1 > 0", "cannot compute int + date at position 5"),
+        ("c.m1 + amt > amt", "cannot compute money + money at position 5"),
+        ("c.i1 >  @ 1", "unexpected character '@' at position 8"),
+        ("c.i1 > 1.5", "write amounts as parameters with a currency"),
+        ("(c.i1 > 1", "expected ) at position 9, found 'end of condition'"),
+        ("c.i1 > 1 2", "unexpected '2' at position 9"),
+        ("c.i1 < 1 < 2", "unexpected '<' at position 9"),
+        ("first(c.d1, c.i1) > 1", "first() takes two or more values of one type (position 0)"),
+        ("first(c.d1) > day", "first() takes two or more values of one type (position 0)"),
+        ("exists(1)", "exists() takes a field name (position 0)"),
+        ("c.i1 + 1", "expected a condition, found a int value"),
+        ("c.i1 > 1 and c.d1", "expected a condition, found a date value"),
+        ("c.s1 in []", "unexpected ']' at position 9"),
+        ("c.i1 in [1, 'a']", "cannot compare int with str at position 5"),
+        ("", "unexpected 'end of condition' at position 0"),
+    ],
+)
 def test_errors_say_what_and_where(text: str, message: str) -> None:
     with pytest.raises(ExprError) as raised:
         parse(text)
@@ -128,8 +148,14 @@ def test_claim_rules_cannot_read_documents() -> None:
 
 # --- three-valued evaluation -------------------------------------------------------------------
 
-VALUES = {"c.i1": 1, "c.d1": date(2024, 1, 1), "c.m1": (Decimal("5.00"), "USD"),
-          "c.m2": (Decimal("5.00"), "EUR"), "c.s1": "a", "c.b1": True}
+VALUES = {
+    "c.i1": 1,
+    "c.d1": date(2024, 1, 1),
+    "c.m1": (Decimal("5.00"), "USD"),
+    "c.m2": (Decimal("5.00"), "EUR"),
+    "c.s1": "a",
+    "c.b1": True,
+}
 ATOM = {True: "exists(c.i1)", False: "exists(c.i2)", None: "c.i2 > 0"}  # i2 is missing
 
 
@@ -147,16 +173,30 @@ def test_kleene_not(a: bool | None) -> None:
     assert evaluate(parse(f"not {ATOM[a]}"), VALUES.get) is (None if a is None else not a)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("c.i1 == 1", True), ("c.i1 != 1", False), ("c.i2 == 1", None),
-    ("c.m1 >= amt", False), ("c.m1 < amt", True), ("c.m2 < amt", None),  # EUR vs USD: unknown
-    ("c.m1 == c.m2", None), ("c.m1 > c.m3x", "unknown field"),
-    ("c.d1 + 9 == day", True), ("c.d2 + 9 == day", None),
-    ("first(c.d2, c.d1) == c.d1", True), ("first(c.d2, c.d3) == c.d1", None),
-    ("c.s1 in ['b', 'a']", True), ("c.s2 in ['a']", None),
-    ("c.b1", True), ("not c.b1", False), ("c.b2 != false", None),
-    ("exists(c.s2)", False), ("not exists(c.s2)", True),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("c.i1 == 1", True),
+        ("c.i1 != 1", False),
+        ("c.i2 == 1", None),
+        ("c.m1 >= amt", False),
+        ("c.m1 < amt", True),
+        ("c.m2 < amt", None),  # EUR vs USD: unknown
+        ("c.m1 == c.m2", None),
+        ("c.m1 > c.m3x", "unknown field"),
+        ("c.d1 + 9 == day", True),
+        ("c.d2 + 9 == day", None),
+        ("first(c.d2, c.d1) == c.d1", True),
+        ("first(c.d2, c.d3) == c.d1", None),
+        ("c.s1 in ['b', 'a']", True),
+        ("c.s2 in ['a']", None),
+        ("c.b1", True),
+        ("not c.b1", False),
+        ("c.b2 != false", None),
+        ("exists(c.s2)", False),
+        ("not exists(c.s2)", True),
+    ],
+)
 def test_evaluate(text: str, expected: Any) -> None:
     if isinstance(expected, str):
         with pytest.raises(ExprError, match=expected):
@@ -184,8 +224,12 @@ def test_forms_of_constants_and_presence() -> None:
 def test_first_with_a_nested_first_in_its_head() -> None:
     """Regression: the head ``c.d1 + first(c.i1, c.i2)`` is known when c.i2 is missing."""
     node = parse("c.d2 > first(c.d1 + first(c.i1, c.i2), c.d3)")
-    values = {"c.d2": date(2024, 1, 10), "c.d1": date(2024, 1, 1), "c.i1": 3,
-              "c.d3": date(2024, 2, 1)}
+    values = {
+        "c.d2": date(2024, 1, 10),
+        "c.d1": date(2024, 1, 1),
+        "c.i1": 3,
+        "c.d3": date(2024, 2, 1),
+    }
     assert evaluate(node, values.get) is True
     assert evaluate(truth_form(node), values.get) is True
     assert evaluate(falsity_form(node), values.get) is False
@@ -197,8 +241,10 @@ def _dates(base: date = date(2024, 1, 10)) -> st.SearchStrategy[date]:
 
 VALUE_STRATEGY = {
     Type.DATE: _dates(),
-    Type.MONEY: st.tuples(st.sampled_from([Decimal(0), Decimal("5.00"), Decimal("10.00"),
-                                           Decimal("10.005")]), st.sampled_from(["USD", "EUR"])),
+    Type.MONEY: st.tuples(
+        st.sampled_from([Decimal(0), Decimal("5.00"), Decimal("10.00"), Decimal("10.005")]),
+        st.sampled_from(["USD", "EUR"]),
+    ),
     Type.INT: st.integers(0, 3),
     Type.STR: st.sampled_from(["a", "b", ""]),
     Type.BOOL: st.booleans(),
@@ -237,13 +283,16 @@ def _comparison(draw: st.DrawFn) -> str:
     op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="] if ordered else ["==", "!="]))
     left, right = draw(_values(kind)), draw(_values(kind))
     if kind is Type.STR and draw(st.booleans()):
-        return f"{left} in [{right}, \"b\"]"
+        return f'{left} in [{right}, "b"]'
     return f"{left} {op} {right}"
 
 
 CONDITIONS = st.recursive(
-    st.one_of(_comparison(), st.sampled_from(list(FIELDS)).map(lambda f: f"exists({f})"),
-              st.sampled_from(BY_TYPE[Type.BOOL])),
+    st.one_of(
+        _comparison(),
+        st.sampled_from(list(FIELDS)).map(lambda f: f"exists({f})"),
+        st.sampled_from(BY_TYPE[Type.BOOL]),
+    ),
     lambda inner: st.one_of(
         inner.map(lambda c: f"not ({c})"),
         st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(" ".join).map("({})".format),
@@ -251,7 +300,8 @@ CONDITIONS = st.recursive(
     max_leaves=6,
 )
 PARTIAL_FACTS = st.fixed_dictionaries(
-    {}, optional={name: VALUE_STRATEGY[kind] for name, kind in FIELDS.items()})
+    {}, optional={name: VALUE_STRATEGY[kind] for name, kind in FIELDS.items()}
+)
 
 
 def _two_valued(node: Node) -> bool:

@@ -17,8 +17,15 @@ from coop_rules.facts import facts_from_data
 from coop_rules.rulebook.spec import DEFAULT_RULES_DIR
 
 CASES_DIR = DEFAULT_RULES_DIR / "cases"
-ENGINES = ["python", pytest.param("durable", marks=pytest.mark.skipif(
-    not durable_available(), reason="durable-rules is not importable on this Python"))]
+ENGINES = [
+    "python",
+    pytest.param(
+        "durable",
+        marks=pytest.mark.skipif(
+            not durable_available(), reason="durable-rules is not importable on this Python"
+        ),
+    ),
+]
 
 
 def _cases() -> list:
@@ -37,9 +44,7 @@ def test_rule_case(engine: str, code: str, base: dict, case: dict) -> None:
     claim = {"id": "CLAIM-1", **base.get("claim", {}), **case.get("claim", {})}
     facts = facts_from_data(claim, case.get("documents", base.get("documents", [])))
     hits = select_engine(rulebook(), engine).evaluate(facts)
-    found = sorted(
-        (str(h.outcome), facts.by_id(h.fact_id).label) for h in hits if h.code == code
-    )
+    found = sorted((str(h.outcome), facts.by_id(h.fact_id).label) for h in hits if h.code == code)
     expected = sorted((e["outcome"], e.get("subject", "CLAIM-1")) for e in case["expect"])
     assert found == expected
 

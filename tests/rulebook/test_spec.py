@@ -46,11 +46,13 @@ def test_extra_folder_adds_and_overrides(tmp_path: Path) -> None:
 
 
 def test_every_mistake_is_reported_with_line_and_key(tmp_path: Path) -> None:
-    broken = (GOOD.replace("severity: warning", "severity: fatal")
-              .replace("when: claim.claimed > limit", "when: claim.claimed > claim.usage_end")
-              .replace("name: claimed-above-ten-thousand", "name: Claimed Above")
-              .replace("  pass: 9,000 EUR.\n", "")
-              + "colour: red\n")
+    broken = (
+        GOOD.replace("severity: warning", "severity: fatal")
+        .replace("when: claim.claimed > limit", "when: claim.claimed > claim.usage_end")
+        .replace("name: claimed-above-ten-thousand", "name: Claimed Above")
+        .replace("  pass: 9,000 EUR.\n", "")
+        + "colour: red\n"
+    )
     (tmp_path / "XX01.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(ConfigurationError) as caught:
         load_rulebook([tmp_path])
@@ -65,8 +67,9 @@ def test_every_mistake_is_reported_with_line_and_key(tmp_path: Path) -> None:
 
 def test_problems_across_files_are_collected(tmp_path: Path) -> None:
     (tmp_path / "XX01.yaml").write_text("code: [unclosed\n", encoding="utf-8")
-    (tmp_path / "XX02.yaml").write_text(GOOD.replace("XX01", "XX02").replace(
-        "{claim.claimed}", "{claim.nothing}"), encoding="utf-8")
+    (tmp_path / "XX02.yaml").write_text(
+        GOOD.replace("XX01", "XX02").replace("{claim.claimed}", "{claim.nothing}"), encoding="utf-8"
+    )
     with pytest.raises(ConfigurationError) as caught:
         load_rulebook([tmp_path])
     text = "\n".join(str(p) for p in caught.value.problems)
