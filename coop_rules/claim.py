@@ -152,10 +152,13 @@ def claim_facts(claim: Claim, today: date) -> FactSet:
             ),
         )
     values.update(_document_counts(claim))
+    gaps: dict[str, str] = {}
     documented = _documented_total(claim, m.claimed.currency)
-    if documented is not None:
+    if isinstance(documented, Value):
         values["claim.documented_total"] = documented
-    claim_fact = Fact("claim", CLAIM, values, m.claim_id)
+    else:
+        gaps["claim.documented_total"] = documented
+    claim_fact = Fact("claim", CLAIM, values, m.claim_id, gaps)
     partner_names = {_normal_name(n) for n in (m.partner.legal_name, *m.partner.aliases)}
     partner_tax_id = _normal_tax_id(m.partner.tax_id) if m.partner.tax_id else None
     docs = tuple(
@@ -195,18 +198,23 @@ def _document_counts(claim: Claim) -> dict[str, Value]:
     )
 
 
-def _documented_total(claim: Claim, currency: str) -> Value | None:
-    """The sum of the cost documents' totals, or None when any is unknown or foreign."""
+def _documented_total(claim: Claim, currency: str) -> Value | str:
+    """The sum of the cost documents' totals, or why it cannot be computed."""
     total, evidence = Decimal(0), []
     for document in claim.documents:
         if document.role not in COST_ROLES:
             continue
-        amount, found_currency = (
-            document.extracted.fields.get("total"),
-            document.extracted.value("currency"),
-        )
-        if amount is None or amount.ambiguous or found_currency != currency:
-            return None
+        amount = document.extracted.fields.get("total")
+        found_currency = document.extracted.value("currency")
+        if not document.extracted.readable:
+            return f"{document.path} could not be read"
+        if amount is None:
+            return f"no total was found in {document.path}"
+        if amount.ambiguous:
+            return f"the total of {document.path} is ambiguous"
+        if found_currency != currency:
+            found = found_currency or "an unknown currency"
+            return f"{document.path} is in {found}, not {currency}"
         total += amount.value  # type: ignore[operator]
         evidence.append(amount.evidence)
     return Value((total, currency), tuple(evidence))

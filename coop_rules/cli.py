@@ -156,9 +156,8 @@ def _check(args: argparse.Namespace) -> int:
     renderer = get_renderer(args.format, color=_color(args))
     _write(args.output, renderer.report(report))
     blocking = report.at_or_above(Severity(args.fail_on))
-    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n) or "no findings"
     where = "" if args.output == "-" else f"; report written to {args.output}"
-    print(f"{report.claim_id}: {report.verdict} ({counts}){where}", file=sys.stderr)
+    print(f"{report.claim_id}: {report.verdict} ({report.summary()}){where}", file=sys.stderr)
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
@@ -212,10 +211,18 @@ Example that passes
 Message: {spec.message.text}
 Hint:    {spec.hint.text}
 Fields it reads: {", ".join(sorted({n for n in FIELDS if n in spec.when_text}))}
-Defined in {spec.source}
+Defined in {_shown_path(spec.source)}
 """
     _write(args.output, text)
     return EXIT_OK
+
+
+def _shown_path(path: str) -> str:
+    """A path relative to the working directory where it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _rule_json(spec: RuleSpec) -> dict[str, object]:

@@ -118,6 +118,7 @@ class Fact:
     subject: str  # CLAIM | DOCUMENT
     values: Mapping[str, Value] = field(default_factory=dict)
     label: str = ""  # what a report calls it: the claim id or the document's path
+    gaps: Mapping[str, str] = field(default_factory=dict)  # why a derived value is missing
 
     def lookup(self, name: str) -> Any:
         """The rule-visible value of a field: None when missing or ambiguous."""
@@ -150,7 +151,7 @@ class FactSet:
 
 def document_fact(index: int, claim: Fact, values: Mapping[str, Value], label: str) -> Fact:
     """A document fact that also carries the claim's values, as every document fact does."""
-    return Fact(f"doc{index}", DOCUMENT, {**claim.values, **values}, label)
+    return Fact(f"doc{index}", DOCUMENT, {**claim.values, **values}, label, claim.gaps)
 
 
 def parse_typed(name: str, raw: Any) -> Value:

@@ -87,6 +87,13 @@ class Report:
             return Verdict.REVIEW
         return Verdict.PASS
 
+    def summary(self) -> str:
+        """``2 errors, 1 warning``: the non-zero counts, most severe first."""
+        parts = [
+            f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in self.counts().items() if n
+        ]
+        return ", ".join(parts) or "no findings"
+
     def counts(self) -> dict[str, int]:
         return {str(s): sum(f.severity is s for f in self.findings) for s in Severity}
 
@@ -189,7 +196,9 @@ def _unknown_reason(condition: Node, fact: Fact) -> str:
             elif name.startswith("doc."):
                 reasons.append(f"{name} was not found in the document")
             else:
-                reasons.append(f"{name} is not known")
+                reasons.append(
+                    f"{name} is not known" + (f" ({fact.gaps[name]})" if name in fact.gaps else "")
+                )
         elif isinstance(found.value, tuple):
             currencies[name] = format_value(found.value)
     if len({c.rsplit(" ", 1)[1] for c in currencies.values()}) > 1:

@@ -117,3 +117,11 @@ def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
     before = hashes()
     check_claim(folder, today=TODAY)
     assert hashes() == before
+
+
+def test_a_rule_that_could_not_be_checked_says_why() -> None:
+    report = check_claim(FIXTURES / "am03-document-in-other-currency", today=TODAY)
+    (finding,) = [f for f in report.findings if f.code == "AM04"]
+    assert finding.outcome == "not-checked" and finding.severity == "warning"
+    assert "invoice-emerald-reach-ERM-24-1093.pdf is in GBP, not EUR" in finding.message
+    assert report.verdict == "review"

@@ -47,8 +47,7 @@ class TerminalRenderer:
         return f"\x1b[{'1;' if bold else ''}{code}m{text}\x1b[0m"
 
     def report(self, report: Report) -> str:
-        counts = report.counts()
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+        summary = report.summary()
         lines = [
             f"Claim {report.claim_id}: "
             + self.paint(str(report.verdict).upper(), report.verdict, bold=True)
@@ -92,15 +91,18 @@ class TerminalRenderer:
                 )
                 lines.append(
                     f"  {name:<15} {format_value(found.value):<30} "
-                    f"{_evidence(found.evidence)}{flag}"
+                    f"{_evidence(found.evidence, with_file=False)}{flag}"
                 )
             lines.append("")
         return "\n".join(lines)
 
 
-def _evidence(evidence: Evidence) -> str:
+def _evidence(evidence: Evidence, *, with_file: bool = True) -> str:
+    place = evidence.locator()
+    if not with_file:  # under a document's own heading the file name is noise
+        place = place.removeprefix(evidence.file).strip() or "(document)"
     text = " ".join(evidence.text.split())
-    shown = f'{evidence.locator()} "{text[:70]}"' if text else evidence.locator()
+    shown = f'{place} "{text[:70]}"' if text else place
     return shown + (f" ({evidence.note})" if evidence.note else "")
 
 
