@@ -84,6 +84,37 @@ class Rulebook:
         return len(self.rules)
 
 
+def rule_from_text(
+    code: str,
+    subject: str,
+    when: str,
+    where: str | None = None,
+    params: dict[str, Any] | None = None,
+    severity: Severity = Severity.WARNING,
+) -> RuleSpec:
+    """A rule built from condition texts alone (tests, generated rules): no docs, no templates.
+
+    Raises:
+        ExprError: a condition does not parse or type-check.
+    """
+    fields, params = fields_for(subject), params or {}
+    return RuleSpec(
+        code=code,
+        name="generated-rule",
+        requirement="general",
+        severity=severity,
+        subject=subject,
+        when=parse_condition(when, fields, params),
+        when_text=when,
+        where=parse_condition(where, fields, params) if where else None,
+        where_text=where,
+        message=Template(code),
+        hint=Template(code),
+        docs={},
+        params=params,
+    )
+
+
 _KEYS = {
     "code",
     "name",

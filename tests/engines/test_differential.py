@@ -26,8 +26,8 @@ from coop_rules.engines.durable import DurableEngine
 from coop_rules.engines.python import PythonEngine
 from coop_rules.facts import CLAIM, DOCUMENT, FIELD_TYPES, FactSet, facts_from_data, fields_for
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity, load_rulebook
-from coop_rules.rulebook.expr import Type, parse_condition
-from coop_rules.rulebook.spec import Template
+from coop_rules.rulebook.expr import Type
+from coop_rules.rulebook.spec import rule_from_text
 
 CLAIMS = int(os.environ.get("COOP_DIFF_CLAIMS", "3000"))
 SEED = int(os.environ.get("COOP_DIFF_SEED", "20240131"))
@@ -93,22 +93,7 @@ HAND_WRITTEN = [
 
 
 def _spec(code: str, subject: str, where: str | None, when: str) -> RuleSpec:
-    fields = fields_for(subject)
-    return RuleSpec(
-        code=code,
-        name="generated-rule",
-        requirement="general",
-        severity=Severity.INFO,
-        subject=subject,
-        when=parse_condition(when, fields, PARAMS),
-        when_text=when,
-        where=parse_condition(where, fields, PARAMS) if where else None,
-        where_text=where,
-        message=Template(code),
-        hint=Template(code),
-        docs={},
-        params=PARAMS,
-    )
+    return rule_from_text(code, subject, when, where, PARAMS, Severity.INFO)
 
 
 # --- random rules ------------------------------------------------------------------------------

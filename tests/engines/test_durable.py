@@ -23,10 +23,9 @@ from coop_rules.engines.base import Hit, Outcome
 from coop_rules.engines.durable import DurableEngine, compile_rule
 from coop_rules.engines.python import PythonEngine
 from coop_rules.errors import CoopRulesError
-from coop_rules.facts import FactSet, facts_from_data, fields_for
-from coop_rules.rulebook import Rulebook, RuleSpec, Severity
-from coop_rules.rulebook.expr import parse_condition
-from coop_rules.rulebook.spec import Template, load_rule
+from coop_rules.facts import FactSet, facts_from_data
+from coop_rules.rulebook import Rulebook, RuleSpec
+from coop_rules.rulebook.spec import load_rule, rule_from_text
 
 V, N = Outcome.VIOLATED, Outcome.NOT_CHECKED
 
@@ -99,22 +98,7 @@ def rule(
     where: str | None = None,
     params: dict[str, Any] | None = None,
 ) -> RuleSpec:
-    fields, params = fields_for(subject), params or {}
-    return RuleSpec(
-        code=code,
-        name="test-rule",
-        requirement="general",
-        severity=Severity.WARNING,
-        subject=subject,
-        when=parse_condition(when, fields, params),
-        when_text=when,
-        where=parse_condition(where, fields, params) if where else None,
-        where_text=where,
-        message=Template(code),
-        hint=Template(code),
-        docs={},
-        params=params,
-    )
+    return rule_from_text(code, subject, when, where, params)
 
 
 def both(rulebook: Rulebook, facts: FactSet) -> list[Hit]:
