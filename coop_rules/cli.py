@@ -20,11 +20,11 @@ from pathlib import Path
 from coop_rules import api
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
-from coop_rules.facts import FIELDS
 from coop_rules.manifest import manifest_schema
 from coop_rules.renderers import FORMATS, get_renderer
 from coop_rules.report_schema import REPORT_SCHEMA
 from coop_rules.rulebook import RuleSpec, Severity
+from coop_rules.rulebook.expr import fields_of
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -210,11 +210,16 @@ Example that passes
 
 Message: {spec.message.text}
 Hint:    {spec.hint.text}
-Fields it reads: {", ".join(sorted({n for n in FIELDS if n in spec.when_text}))}
+Fields it reads: {", ".join(_fields_read(spec))}
 Defined in {_shown_path(spec.source)}
 """
     _write(args.output, text)
     return EXIT_OK
+
+
+def _fields_read(spec: RuleSpec) -> list[str]:
+    conditions = [spec.when] + ([spec.where] if spec.where is not None else [])
+    return sorted({f.name for c in conditions for f in fields_of(c)})
 
 
 def _shown_path(path: str) -> str:
