@@ -1,0 +1,225 @@
+"""PDFium access: the characters of every page, with boxes in points, origin top-left.
+
+Everything that calls into PDFium (through pypdfium2's ctypes bindings) lives here, behind one
+lock: PDFium is not thread-safe, and a pypdfium2 object closed by the garbage collector in
+another thread would call into it too, so every handle is opened and closed explicitly inside
+the lock. The raw API is used rather than pypdfium2's helper classes: it is one ctypes call per
+value (the helpers add a Python layer per character) and it lets us close exactly what we open.
+
+Coordinates: PDFium reports characters in PDF user space (origin bottom-left of the MediaBox,
+unrotated). :func:`_chars` maps them onto the page as it is displayed: relative to the top-left
+corner of the visible box (CropBox ∩ MediaBox), with the page's /Rotate applied — what a viewer
+shows. That is pdfplumber's convention on every page whose MediaBox starts at 0, 0 and has no
+smaller CropBox (all the real invoices we have), so boxes stay comparable; where a box is offset
+pdfplumber mixes MediaBox and page coordinates, and ours still match the rendered page.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2  # noqa: F401  (importing it initialises the PDFium library once per process)
+import pypdfium2.raw as pdfium_c
+
+# PDFium is not thread-safe: hold this around every call into it.
+LOCK = threading.Lock()
+
+# A character as read: (text, x0, top, x1, bottom, font size, turn), in points on the displayed
+# page; ``turn`` is how the glyph is turned as displayed, in quarter turns clockwise (0 upright,
+# reading right; 1 reading down; 2 upside down, reading left; 3 reading up), -1 at another angle.
+# Word breaks (spaces, PDFium's generated spaces and line breaks) come as BREAK, whose other
+# fields mean nothing.
+Char = tuple[str, float, float, float, float, float, int]
+BREAK: Char = (" ", 0.0, 0.0, 0.0, 0.0, 0.0, -1)
+
+# pdfplumber expands these presentation-form ligatures by default; do the same so words read
+# "Zertifikat", not "Zertiﬁkat".
+_LIGATURES = {
+    0xFB00: "ff",
+    0xFB01: "fi",
+    0xFB02: "fl",
+    0xFB03: "ffi",
+    0xFB04: "ffl",
+    0xFB05: "ſt",
+    0xFB06: "st",
+}
+# PDFium reports a hyphen it takes for a line-end hyphenation as U+0002: it is a printed hyphen,
+# keep it as one. So is a soft hyphen (U+00AD) that a content stream draws.
+_HYPHENS = frozenset({0x02, 0xAD})
+_WHITESPACE = frozenset(c for c in range(0x3000 + 1) if chr(c).isspace()) | {0xFEFF, 0x200B}
+
+
+class PdfiumOpenError(Exception):
+    """The document could not be opened; ``code`` is PDFium's FPDF_ERR_* value."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"PDFium error {code}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One page as PDFium reads it: size as displayed and its characters in stream order."""
+
+    width: float
+    height: float
+    chars: list[Char]
+
+
+def page_count_and_pages(path: Path, max_pages: int) -> tuple[int, list[RawPage]]:
+    """The document's page count and, if it is at most ``max_pages``, every page's characters.
+
+    Raises:
+        PdfiumOpenError: PDFium cannot open the file (``code`` tells a password from damage).
+    """
+    # Read-only, and closed at once: PDFium parses the bytes in memory (``data`` stays alive,
+    # and unchanged, until the document is closed below).
+    data = path.read_bytes()
+    with LOCK:
+        doc = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
+        if not doc:
+            raise PdfiumOpenError(pdfium_c.FPDF_GetLastError())
+        try:
+            count = pdfium_c.FPDF_GetPageCount(doc)
+            if count > max_pages:
+                return count, []
+            return count, [_read_page(doc, index) for index in range(count)]
+        finally:
+            pdfium_c.FPDF_CloseDocument(doc)
+
+
+def _read_page(doc: object, index: int) -> RawPage:
+    page = pdfium_c.FPDF_LoadPage(doc, index)
+    if not page:  # a page object PDFium cannot load: keep the numbering, without text
+        size = pdfium_c.FS_SIZEF()
+        if not pdfium_c.FPDF_GetPageSizeByIndexF(doc, index, size):
+            size.width, size.height = 0.0, 0.0
+        return RawPage(size.width, size.height, [])
+    try:
+        width = pdfium_c.FPDF_GetPageWidthF(page)
+        height = pdfium_c.FPDF_GetPageHeightF(page)
+        bbox = pdfium_c.FS_RECTF()
+        if not pdfium_c.FPDF_GetPageBoundingBox(page, bbox):
+            bbox.left, bbox.bottom, bbox.right, bbox.top = 0.0, 0.0, width, height
+        rotation = pdfium_c.FPDFPage_GetRotation(page) % 4  # quarter turns, clockwise
+        text_page = pdfium_c.FPDFText_LoadPage(page)
+        if not text_page:
+            return RawPage(width, height, [])
+        try:
+            chars = list(_chars(text_page, bbox, rotation))
+        finally:
+            pdfium_c.FPDFText_ClosePage(text_page)
+        return RawPage(width, height, chars)
+    finally:
+        pdfium_c.FPDF_ClosePage(page)
+
+
+def _chars(text_page: object, bbox: pdfium_c.FS_RECTF, rotation: int) -> Iterator[Char]:
+    """The text page's characters, whitespace folded into BREAK, boxes mapped to the display."""
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    get_origin = pdfium_c.FPDFText_GetCharOrigin
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    left, bottom, right, top = bbox.left, bbox.bottom, bbox.right, bbox.top
+    rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    last_height, size, up, turn = -1.0, 0.0, -1, -1  # see _size_and_up
+    pending_high = 0  # a UTF-16 high surrogate waiting for its low half (PDFium counts both)
+    for i in range(pdfium_c.FPDFText_CountChars(text_page)):
+        code = get_unicode(text_page, i)
+        if code in _WHITESPACE:
+            pending_high = 0
+            yield BREAK
+            continue
+        if 0xD800 <= code < 0xDC00:
+            pending_high = code
+            continue
+        if 0xDC00 <= code < 0xE000:
+            if not pending_high:
+                continue  # a lone low surrogate: nothing printable
+            code = 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00)
+            pending_high = 0
+        if code in _HYPHENS:
+            text = "-"
+        elif code < 0x20 and code != 0:
+            yield BREAK  # other control characters: nothing printed, treat as a break
+            continue
+        else:
+            text = _LIGATURES.get(code) or chr(code)
+        if not get_box(text_page, i, rect):
+            continue
+        x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
+        if x0 > x1:
+            x0, x1 = x1, x0
+        if y0 > y1:
+            y0, y1 = y1, y0
+        # The loose box spans the font's descent to its ascent, which for many fonts is a third
+        # taller than the font size: cut it to one font size from the descent line, as pdfminer
+        # does, or a large heading would reach into the lines above and below it. Characters in
+        # a run of the same font and size have the same box height: ask PDFium only on a change.
+        if y1 - y0 != last_height:
+            last_height = y1 - y0
+            size, up = _size_and_up(text_page, i, matrix, last_height)
+            turn = (up + rotation) % 4 if up >= 0 else -1
+        if up < 0:
+            pass  # text at an angle: PDFium's box as it is
+        elif (y1 - y0 if up % 2 == 0 else x1 - x0) < 0.6 * size:
+            # The font has no usable ascent and descent, and PDFium gave the glyph's own box (a
+            # hyphen a line thick): put a font-size box on the baseline, 0.2 em below it.
+            if get_origin(text_page, i, origin_x, origin_y):
+                if up == 0:
+                    y0 = origin_y.value - 0.2 * size
+                    y1 = y0 + size
+                elif up == 2:
+                    y1 = origin_y.value + 0.2 * size
+                    y0 = y1 - size
+                elif up == 1:
+                    x0 = origin_x.value - 0.2 * size
+                    x1 = x0 + size
+                else:
+                    x1 = origin_x.value + 0.2 * size
+                    x0 = x1 - size
+        elif up == 0:
+            y1 = y0 + size
+        elif up == 2:
+            y0 = y1 - size
+        elif up == 1:
+            x1 = x0 + size
+        else:
+            x0 = x1 - size
+        # From PDF user space to the displayed page, origin top-left (see the module docstring).
+        if rotation == 0:
+            yield (text, x0 - left, top - y1, x1 - left, top - y0, size, turn)
+        elif rotation == 1:
+            yield (text, y0 - bottom, x0 - left, y1 - bottom, x1 - left, size, turn)
+        elif rotation == 2:
+            yield (text, right - x1, y0 - bottom, right - x0, y1 - bottom, size, turn)
+        else:
+            yield (text, top - y1, right - x1, top - y0, right - x0, size, turn)
+
+
+def _size_and_up(
+    text_page: object, index: int, matrix: pdfium_c.FS_MATRIX, height: float
+) -> tuple[float, int]:
+    """The character's font size in points, and how its glyph is turned in user space, in
+    quarter turns clockwise (0 upright … 3), or -1 at another angle (its box is then left as
+    PDFium gives it)."""
+    font_size = pdfium_c.FPDFText_GetFontSize(text_page, index)
+    if font_size <= 0 or not pdfium_c.FPDFText_GetMatrix(text_page, index, matrix):
+        return height, -1
+    # The matrix maps text space to user space: its second row is where the glyph's "up" goes,
+    # and its length scales the font size (a page drawn at 0.75 "cm", a Tm that sets the size).
+    c, d = matrix.c, matrix.d
+    size = font_size * math.hypot(c, d)
+    if size <= 0:
+        return height, -1
+    if abs(c) <= 1e-3 * abs(d):
+        return size, 0 if d > 0 else 2
+    if abs(d) <= 1e-3 * abs(c):
+        return size, 1 if c > 0 else 3
+    return size, -1
