@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from coop_rules.evidence import Evidence, Extracted
+from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.facts import CLAIM, Fact, FactSet, Value, document_fact
 from coop_rules.manifest import Manifest, Role, find_manifest, load_manifest
@@ -252,6 +252,33 @@ def _document_values(
     is_partner = _vendor_is_partner(extracted, partner_names, partner_tax_id)
     if is_partner is not None:
         values["doc.vendor_is_partner"] = is_partner
+    values.update(_einvoice_values(document, here))
+    return values
+
+
+def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
+    """Whether an embedded e-invoice was read and whether it really differs from the page."""
+    check = document.extracted.einvoice
+    if check is None or not check.read:
+        return {"doc.has_einvoice": Value(False, (here,))}
+    attachment = Evidence(
+        document.path,
+        text=check.attachment or "",
+        field=check.attachment,
+        note="embedded e-invoice",
+    )
+    mismatches = check.mismatches
+    evidence = tuple(e for d in mismatches for e in (d.page.evidence, d.xml.evidence))
+    values = {
+        "doc.has_einvoice": Value(True, (attachment,)),
+        "doc.einvoice_disagrees": Value(bool(mismatches), evidence or (attachment,)),
+    }
+    if mismatches:
+        text = "; ".join(
+            f"{d.field}: XML {json_value(d.xml.value)}, page {json_value(d.page.value)}"
+            for d in mismatches
+        )
+        values["doc.einvoice_mismatch"] = Value(text, evidence)
     return values
 
 

@@ -82,6 +82,19 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "doc.signature_date": (Type.DATE, "when the CSR was signed"),
     "doc.execution_date": (Type.DATE, "the first date of execution a proof shows"),
     "doc.execution_end": (Type.DATE, "the last date of execution a proof shows"),
+    "doc.has_einvoice": (
+        Type.BOOL,
+        "whether an embedded e-invoice (ZUGFeRD, Factur-X, XRechnung or UBL XML) was read",
+    ),
+    "doc.einvoice_disagrees": (
+        Type.BOOL,
+        "whether the embedded e-invoice states a value (total, date, number, parties, currency) "
+        "that the page shows nowhere",
+    ),
+    "doc.einvoice_mismatch": (
+        Type.STR,
+        "the fields on which the embedded e-invoice and the page differ, with both values",
+    ),
 }
 
 FIELD_TYPES: dict[str, Type] = {name: spec[0] for name, spec in FIELDS.items()}

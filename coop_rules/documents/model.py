@@ -46,6 +46,27 @@ class Page:
 
 CellValue = str | int | float | Decimal | date | datetime | bool
 
+# An embedded file larger than this is not kept: e-invoice XML is kilobytes (an XRechnung with
+# its supporting documents inlined as base64 reaches a megabyte or two).
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in a document (a PDF's EmbeddedFiles), kept when it may be e-invoice XML.
+
+    Attributes:
+        name: the embedded file's name (``factur-x.xml``), as the PDF states it.
+        data: its bytes; empty when it was not kept (see ``skipped``).
+        size: its decoded size in bytes.
+        skipped: why ``data`` is empty (too large, its stream could not be decoded), else None.
+    """
+
+    name: str
+    data: bytes = field(default=b"", repr=False)
+    size: int = 0
+    skipped: str | None = None
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -85,6 +106,7 @@ class Document:
         cells: workbook cells (empty for PDFs).
         headers: e-mail headers or document metadata worth keeping (``Date``, ``Subject``).
         text: the plain text for documents without pages (an e-mail body).
+        attachments: embedded files that may be e-invoice XML (PDFs only; others are not kept).
     """
 
     path: str
@@ -93,6 +115,7 @@ class Document:
     cells: tuple[Cell, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def full_text(self) -> str:

@@ -17,6 +17,13 @@ tried (files cut short at any point, without a trailer, with a broken or no cros
 table, with garbage before the header or zeroed blocks: both read the same files, and PDFium
 read one more). Encryption comes from PDFium too: a file that needs a user password does not
 open (FPDF_ERR_PASSWORD); one encrypted with only an owner password opens and is read.
+
+Embedded files: only those that look like XML are kept, as ``Document.attachments`` (an
+e-invoice — ZUGFeRD, Factur-X, XRechnung, UBL — is one XML file embedded in the PDF). A file is
+decoded only when its name ends in ``.xml`` or its MIME subtype names XML, kept only when it is
+at most MAX_ATTACHMENT_BYTES and its bytes start like XML; one that is too large or cannot be
+decoded is kept without bytes, with the reason. Whether the XML is read at all is the
+extractor's choice (``einvoice``); the reader does not parse it.
 """
 
 from __future__ import annotations
@@ -26,8 +33,16 @@ from pathlib import Path
 
 import pypdfium2.raw as pdfium_c
 
-from coop_rules.documents.model import Document, DocumentError, Page, ProblemKind, Word
-from coop_rules.documents.pdfium import BREAK, Char, PdfiumOpenError, page_count_and_pages
+from coop_rules.documents.model import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    Document,
+    DocumentError,
+    Page,
+    ProblemKind,
+    Word,
+)
+from coop_rules.documents.pdfium import BREAK, Char, PdfiumOpenError, RawAttachment, read_raw
 from coop_rules.documents.sniff import PDF
 
 MAX_PAGES = 200  # a claim document longer than this is not read past it (see the problem text)
@@ -55,26 +70,27 @@ _OPEN_ERRORS = {
 def read_pdf(path: Path, display_path: str) -> Document:
     """Read every page's words and text; raise DocumentError for what cannot be read."""
     try:
-        count, raw_pages = page_count_and_pages(path, MAX_PAGES)
+        raw = read_raw(path, MAX_PAGES, _may_be_xml, MAX_ATTACHMENT_BYTES)
     except PdfiumOpenError as exc:
         kind, reason = _OPEN_ERRORS.get(
             exc.code, (ProblemKind.CORRUPT, "not a valid PDF (damaged or truncated)")
         )
         raise DocumentError(kind, reason) from exc
+    count = raw.page_count
     if count > MAX_PAGES:
         raise DocumentError(
             ProblemKind.TOO_LARGE, f"{count} pages; only documents up to {MAX_PAGES} pages are read"
         )
-    if not raw_pages:
+    if not raw.pages:
         raise DocumentError(ProblemKind.EMPTY, "the PDF has no pages")
     pages = []
-    for number, raw in enumerate(raw_pages, start=1):
-        lines = _lines(_words(raw.chars))
+    for number, raw_page in enumerate(raw.pages, start=1):
+        lines = _lines(_words(raw_page.chars))
         pages.append(
             Page(
                 number=number,
-                width=raw.width,
-                height=raw.height,
+                width=raw_page.width,
+                height=raw_page.height,
                 words=tuple(word for line in lines for word in line),
                 text="\n".join(_line_text(line) for line in lines),
             )
@@ -83,7 +99,26 @@ def read_pdf(path: Path, display_path: str) -> Document:
         raise DocumentError(
             ProblemKind.NO_TEXT, f"none of its {len(pages)} page(s) has a text layer (scanned?)"
         )
-    return Document(path=display_path, media_type=PDF, pages=tuple(pages))
+    attachments = tuple(a for a in map(_attachment, raw.attachments) if a is not None)
+    return Document(path=display_path, media_type=PDF, pages=tuple(pages), attachments=attachments)
+
+
+def _may_be_xml(name: str, subtype: str) -> bool:
+    """Whether an embedded file is worth decoding: named ``*.xml`` or typed as XML."""
+    return name.lower().endswith(".xml") or "xml" in subtype.lower()
+
+
+# What XML may start with: a byte-order mark, whitespace, then "<" (in UTF-8 or UTF-16).
+_XML_START = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _attachment(raw: RawAttachment) -> Attachment | None:
+    """The embedded file as a document keeps it, or None when it is not XML."""
+    if raw.skipped is not None:
+        return Attachment(raw.name, size=raw.size, skipped=raw.skipped)
+    if raw.data is None or not raw.data.lstrip().startswith(_XML_START):
+        return None
+    return Attachment(raw.name, raw.data, raw.size)
 
 
 def _frame(char: Char) -> tuple[float, float, float, float]:

@@ -12,6 +12,12 @@ corner of the visible box (CropBox ∩ MediaBox), with the page's /Rotate applie
 shows. That is pdfplumber's convention on every page whose MediaBox starts at 0, 0 and has no
 smaller CropBox (all the real invoices we have), so boxes stay comparable; where a box is offset
 pdfplumber mixes MediaBox and page coordinates, and ours still match the rendered page.
+
+Embedded files (the document's EmbeddedFiles name tree, where ZUGFeRD / Factur-X / XRechnung put
+their XML) are read in the same pass: their names always, their bytes only when the caller wants
+them (by name and MIME subtype) and they are not larger than the caller's cap. PDFium decodes an
+embedded file's whole stream to report its size, so unwanted files (images, PDFs) are never
+decoded at all.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import ctypes
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +42,9 @@ LOCK = threading.Lock()
 # fields mean nothing.
 Char = tuple[str, float, float, float, float, float, int]
 BREAK: Char = (" ", 0.0, 0.0, 0.0, 0.0, 0.0, -1)
+
+# At most this many embedded files are looked at (a PDF may declare any number).
+MAX_ATTACHMENTS = 100
 
 # pdfplumber expands these presentation-form ligatures by default; do the same so words read
 # "Zertifikat", not "Zertiﬁkat".
@@ -71,8 +80,43 @@ class RawPage:
     chars: list[Char]
 
 
-def page_count_and_pages(path: Path, max_pages: int) -> tuple[int, list[RawPage]]:
-    """The document's page count and, if it is at most ``max_pages``, every page's characters.
+@dataclass(frozen=True)
+class RawAttachment:
+    """One embedded file: its name and MIME subtype, and its bytes when they were read.
+
+    ``data`` is None when the file was not wanted, was larger than the cap (``size`` still says
+    how large), or has no stream PDFium can decode; ``skipped`` then says which, or is None for
+    a file that was simply not wanted.
+    """
+
+    name: str
+    subtype: str
+    data: bytes | None
+    size: int = 0
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class RawPdf:
+    """What one pass over a PDF gives: page count, pages (unless too many) and embedded files."""
+
+    page_count: int
+    pages: list[RawPage]
+    attachments: list[RawAttachment]
+
+
+# Whether an embedded file's bytes are wanted, from its name and MIME subtype ("text/xml").
+AttachmentFilter = Callable[[str, str], bool]
+
+
+def read_raw(
+    path: Path,
+    max_pages: int,
+    wanted: AttachmentFilter | None = None,
+    max_attachment_bytes: int = 0,
+) -> RawPdf:
+    """The document's page count and, if it is at most ``max_pages``, every page's characters
+    and its embedded files (bytes only for those ``wanted`` and at most ``max_attachment_bytes``).
 
     Raises:
         PdfiumOpenError: PDFium cannot open the file (``code`` tells a password from damage).
@@ -87,10 +131,57 @@ def page_count_and_pages(path: Path, max_pages: int) -> tuple[int, list[RawPage]
         try:
             count = pdfium_c.FPDF_GetPageCount(doc)
             if count > max_pages:
-                return count, []
-            return count, [_read_page(doc, index) for index in range(count)]
+                return RawPdf(count, [], [])
+            pages = [_read_page(doc, index) for index in range(count)]
+            attachments = _attachments(doc, wanted, max_attachment_bytes) if wanted else []
+            return RawPdf(count, pages, attachments)
         finally:
             pdfium_c.FPDF_CloseDocument(doc)
+
+
+def _wide_string(getter: Callable[..., int], handle: object) -> str:
+    """A UTF-16LE string PDFium writes into a caller's buffer (length in bytes, NUL included)."""
+    length = getter(handle, None, 0)
+    if length <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(length)
+    getter(handle, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), length)
+    return buffer.raw[:length].decode("utf-16-le", errors="replace").rstrip("\x00")
+
+
+def _attachments(doc: object, wanted: AttachmentFilter, max_bytes: int) -> list[RawAttachment]:
+    """The document's embedded files; call with LOCK held."""
+    # FPDFAttachment_GetSubtype is recent (PDFium 2023); without it, names decide alone.
+    get_subtype = getattr(pdfium_c, "FPDFAttachment_GetSubtype", None)
+    found = []
+    for index in range(min(pdfium_c.FPDFDoc_GetAttachmentCount(doc), MAX_ATTACHMENTS)):
+        handle = pdfium_c.FPDFDoc_GetAttachment(doc, index)
+        if not handle:
+            continue
+        # Attachment handles belong to the document: closing the document frees them.
+        name = _wide_string(pdfium_c.FPDFAttachment_GetName, handle)[:200]
+        subtype = _wide_string(get_subtype, handle)[:100] if get_subtype else ""
+        if not wanted(name, subtype):
+            found.append(RawAttachment(name, subtype, None))
+            continue
+        size = ctypes.c_ulong(0)
+        if not pdfium_c.FPDFAttachment_GetFile(handle, None, 0, size):
+            found.append(RawAttachment(name, subtype, None, 0, "its stream cannot be decoded"))
+            continue
+        if size.value > max_bytes:
+            limit = f"{max_bytes / 2**20:g} MB"
+            found.append(RawAttachment(name, subtype, None, size.value, f"larger than {limit}"))
+            continue
+        buffer = ctypes.create_string_buffer(max(size.value, 1))
+        written = ctypes.c_ulong(0)
+        if (
+            not pdfium_c.FPDFAttachment_GetFile(handle, buffer, size.value, written)
+            or written.value != size.value
+        ):
+            found.append(RawAttachment(name, subtype, None, 0, "its stream cannot be decoded"))
+            continue
+        found.append(RawAttachment(name, subtype, buffer.raw[: size.value], size.value))
+    return found
 
 
 def _read_page(doc: object, index: int) -> RawPage:

@@ -17,6 +17,7 @@ from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.classify import Classification, classify
 from coop_rules.extraction.csr import extract_csr
+from coop_rules.extraction.einvoice import apply_einvoice
 from coop_rules.extraction.fields import Context
 from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout
@@ -81,15 +82,14 @@ def extract_document(
 
     Args:
         document: a document a reader produced.
-        einvoice: read an embedded e-invoice (ZUGFeRD / Factur-X CII XML) when present. Not
-            implemented yet: the flag is accepted so callers can already pass it, and today
-            every value comes from the text layer. Reading the XML belongs in its own module
-            that fills the same fields with ``Evidence(field=<XML path>)``.
+        einvoice: read an embedded e-invoice (ZUGFeRD / Factur-X / XRechnung CII, or UBL XML)
+            when the PDF carries one, cross-check it with the page text and record where they
+            disagree (:mod:`coop_rules.extraction.einvoice` says which value wins). False
+            ignores attachments entirely: every value comes from the text layer.
         role: the role the claim manifest gives the document (``invoice``, ``csr``, ``poe``,
             ``metrics``, ``other``); it picks the extractor, while the kind within the invoice
             family (pro-forma, quote, credit note …) is still read from the content.
     """
-    del einvoice  # see the docstring: embedded e-invoice XML is later work
     kind = DocumentKind.OTHER
     try:
         layout = build_layout(document)
@@ -108,4 +108,10 @@ def extract_document(
             f"fields could not be extracted ({type(exc).__name__}: {exc})"[:300],
         )
         return ExtractedDocument(document.path, document.media_type, kind, problems=(problem,))
-    return ExtractedDocument(document.path, document.media_type, kind, fields)
+    if not einvoice:
+        return ExtractedDocument(document.path, document.media_type, kind, fields)
+    # Embedded e-invoice XML: never raises; a bad attachment is a problem on the check.
+    kind, fields, check = apply_einvoice(
+        document, kind, fields, role, lambda: _invoice(document, layout, found, lang)
+    )
+    return ExtractedDocument(document.path, document.media_type, kind, fields, einvoice=check)

@@ -1,4 +1,5 @@
-"""What extraction produces: a document's kind and its fields, each with evidence."""
+"""What extraction produces: a document's kind and its fields, each with evidence, and what an
+embedded e-invoice said about them."""
 
 from __future__ import annotations
 
@@ -47,6 +48,83 @@ POE_FIELDS = ("execution_date", "execution_end", "poe_subtype")
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """A field on which the embedded e-invoice XML and the page text say different things.
+
+    Attributes:
+        field: the field name (``total``).
+        xml: the value read from the XML, with its element path as evidence.
+        page: the value read from the page, with its page and box.
+        chosen: which of the two the document's field holds: ``"xml"`` or ``"page"``.
+        xml_on_page: whether the XML's value is also printed somewhere on the page. Then the
+            document is consistent and the page reader took another printed value (a footer's
+            VAT ID, a contact line for the buyer); otherwise the two halves of the invoice
+            really differ, which a reviewer must see.
+    """
+
+    field: str
+    xml: Extracted
+    page: Extracted
+    chosen: str = "xml"
+    xml_on_page: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "xml": self.xml.to_json(),
+            "page": self.page.to_json(),
+            "chosen": self.chosen,
+            "xml_on_page": self.xml_on_page,
+        }
+
+
+@dataclass(frozen=True)
+class EInvoiceCheck:
+    """An embedded e-invoice (ZUGFeRD / Factur-X / XRechnung CII, or UBL): what was read from it
+    and how it compares with the page. See :mod:`coop_rules.extraction.einvoice`.
+
+    Attributes:
+        attachment: the embedded file's name (``factur-x.xml``); None when none could be read.
+        syntax: ``CII``, ``ZUGFeRD 1.0`` or ``UBL``; None when no e-invoice was recognised.
+        profile: the guideline the XML declares (``urn:cen.eu:en16931:2017``), if any.
+        type_code: the document type code (UNTDID 1001: 380 invoice, 381 credit note …).
+        fields: the values read from the XML, each with its element path as evidence.
+        disagreements: fields on which the XML and the page text differ.
+        problems: why XML could not be read or used (malformed, hostile, too large …).
+    """
+
+    attachment: str | None = None
+    syntax: str | None = None
+    profile: str | None = None
+    type_code: str | None = None
+    fields: dict[str, Extracted] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def read(self) -> bool:
+        """Whether an e-invoice was recognised and read."""
+        return self.syntax is not None
+
+    @property
+    def mismatches(self) -> tuple[Disagreement, ...]:
+        """The disagreements whose XML value the page does not show anywhere: the document's
+        XML and its page really differ (not merely the page reader's choice)."""
+        return tuple(d for d in self.disagreements if not d.xml_on_page)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attachment": self.attachment,
+            "syntax": self.syntax,
+            "profile": self.profile,
+            "type_code": self.type_code,
+            "fields": {name: value.to_json() for name, value in sorted(self.fields.items())},
+            "disagreements": [d.to_json() for d in self.disagreements],
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
 class ExtractedDocument:
     """One document as extraction saw it.
 
@@ -56,6 +134,8 @@ class ExtractedDocument:
         kind: what the document is, from its content.
         fields: field name → value with evidence; a field that was not found is absent.
         problems: why the document (or a part of it) could not be read.
+        einvoice: the embedded e-invoice XML and its cross-check with the page; None when the
+            document has no XML attachment or e-invoices were switched off.
     """
 
     path: str
@@ -63,6 +143,12 @@ class ExtractedDocument:
     kind: DocumentKind
     fields: dict[str, Extracted] = field(default_factory=dict)
     problems: tuple[ReadProblem, ...] = ()
+    einvoice: EInvoiceCheck | None = None
+
+    @property
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        """Fields on which an embedded e-invoice and the page text differ."""
+        return self.einvoice.disagreements if self.einvoice else ()
 
     @property
     def readable(self) -> bool:
@@ -73,10 +159,13 @@ class ExtractedDocument:
         return found.value if found else None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "media_type": self.media_type,
             "kind": str(self.kind),
             "fields": {name: value.to_json() for name, value in sorted(self.fields.items())},
             "problems": [p.to_json() for p in self.problems],
         }
+        if self.einvoice is not None:  # optional key: only where a PDF carries XML
+            out["einvoice"] = self.einvoice.to_json()
+        return out

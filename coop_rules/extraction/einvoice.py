@@ -1,0 +1,582 @@
+"""Embedded e-invoices: the XML a ZUGFeRD / Factur-X / XRechnung or UBL PDF carries, read and
+cross-checked against the page text.
+
+Syntaxes, told apart by the root element's namespace:
+
+* CII, ``rsm:CrossIndustryInvoice`` (UN/CEFACT D16B): ZUGFeRD 2.x, Factur-X, XRechnung CII;
+* ZUGFeRD 1.0, ``rsm:CrossIndustryDocument`` (``urn:ferd:CrossIndustryDocument:invoice:1p0``);
+* UBL 2.x ``Invoice`` and ``CreditNote`` (XRechnung UBL, Peppol BIS).
+
+Anything else (a pre-release draft namespace, some other XML) is reported as not recognised,
+never guessed at. Each value is read from one element path and keeps it as evidence
+(``Evidence.field = "factur-x.xml: rsm:ExchangedDocument/ram:ID"``, the conventional prefixes
+whatever the file's own are). The XML is parsed with defusedxml and DTDs forbidden: an e-invoice
+never declares one, and without a DTD there are no entities to expand (billion laughs) and no
+external references to fetch. Malformed, hostile or oversized XML never raises: it becomes a
+problem on :class:`EInvoiceCheck` and the page values stand.
+
+Sign convention. A credit note (type code 381 and the other credit-note codes of UNTDID 1001,
+or a UBL ``CreditNote``) states its amounts as positive numbers; the type says they are owed to
+the buyer. The XML value is kept as written, and a page that prints the same amount negated
+(``-233,47 €``) agrees with it; the field then keeps the page's sign, as for any agreeing value.
+Where the page has no total, a credit note's total is the XML's positive amount and its kind
+(``credit-note``) says which way it goes.
+
+A document whose page text did not read as an invoice (and that the manifest gives no role)
+takes its kind from the XML's type code; one the manifest calls a CSR or a proof keeps its role
+and the XML is only noted.
+
+Which value wins, per field:
+
+* the page and the XML agree (dates equal, amounts equal to the cent, invoice numbers equal
+  after dropping case, spaces and punctuation, tax IDs equal after the same, names equal after
+  dropping legal forms or nearly so): the **page value** stays, with its page and box, because
+  the page is what a reviewer reads and can find; its confidence rises and its note says the
+  XML agrees. An ambiguous page date that the XML settles takes the XML's reading.
+* the page has no value: the **XML value** fills the field.
+* they disagree: the **XML value** wins, because it is machine-exact where page extraction is a
+  reading of positioned words that can pick the wrong one — but the disagreement is recorded
+  (field, both values, both evidences) so a report shows it and a rule can flag it. Each
+  disagreement also says whether the XML's value is printed anywhere on the page
+  (``xml_on_page``): if it is, the page reader merely took another printed value (a footer's
+  VAT ID, a contact line for the buyer); if not, the two halves of the invoice really differ —
+  the mismatch rule (AM05) looks only at those.
+* the page's total is the XML's amount due rather than its grand total (prepayments, partial
+  invoices): the document is consistent, the page reader took the payable line; ``total`` takes
+  the XML's grand total and nothing is flagged.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.ElementTree import fromstring
+
+from coop_rules.documents.model import Attachment, Document
+from coop_rules.evidence import Evidence, Extracted, Scalar
+from coop_rules.extraction.classify import INVOICE_FAMILY
+from coop_rules.extraction.dates import find_dates
+from coop_rules.extraction.model import Disagreement, DocumentKind, EInvoiceCheck
+from coop_rules.extraction.parsing import find_amounts
+from coop_rules.extraction.parties import name_key
+
+log = logging.getLogger(__name__)
+
+NOTE = "embedded e-invoice XML"
+XML_CONFIDENCE = 0.95  # an XML value the page does not contradict
+AGREED_CONFIDENCE = 0.99  # a page value the XML confirms
+DISPUTED_CONFIDENCE = 0.8  # an XML value the page contradicts
+NAME_RATIO = 0.85  # difflib ratio at which two normalised names are the same name
+CENT = Decimal("0.01")
+
+# The file names the standards give the XML; tried first when a PDF carries several XML files.
+STANDARD_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml")
+
+# UNTDID 1001 document types that are credit notes (EN 16931 code list).
+CREDIT_NOTE_TYPES = frozenset(
+    {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
+)
+PROFORMA_TYPES = frozenset({"325"})
+
+# The order fields are cross-checked and reported in.
+FIELDS = (
+    "vendor",
+    "vendor_tax_id",
+    "bill_to",
+    "invoice_number",
+    "issue_date",
+    "total",
+    "currency",
+    "amount_due",
+)
+
+_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity"
+_UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType"
+_UBL = "urn:oasis:names:specification:ubl:schema:xsd"
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Where one e-invoice syntax keeps each field.
+
+    ``paths`` gives, per field, element paths relative to the root, best first: the first that
+    holds a value gives the field; every one that holds a value counts when a page value is
+    compared (a seller's trading name as well as its legal name; its tax number as well as its
+    VAT ID).
+    """
+
+    name: str
+    namespaces: dict[str, str]
+    type_code: str
+    profile: str
+    paths: dict[str, tuple[str, ...]]
+
+
+def _cii_paths(
+    document: str, transaction: str, agreement: str, settlement: str, summation: str
+) -> dict[str, tuple[str, ...]]:
+    seller = f"{transaction}/ram:{agreement}/ram:SellerTradeParty"
+    buyer = f"{transaction}/ram:{agreement}/ram:BuyerTradeParty"
+    money = f"{transaction}/ram:{settlement}"
+    return {
+        "invoice_number": (f"{document}/ram:ID",),
+        "issue_date": (f"{document}/ram:IssueDateTime/udt:DateTimeString",),
+        "vendor": (
+            f"{seller}/ram:Name",
+            f"{seller}/ram:SpecifiedLegalOrganization/ram:TradingBusinessName",
+        ),
+        "vendor_tax_id": (
+            f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']",
+            f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']",
+            f"{seller}/ram:SpecifiedLegalOrganization/ram:ID",
+        ),
+        "bill_to": (f"{buyer}/ram:Name",),
+        "currency": (f"{money}/ram:InvoiceCurrencyCode",),
+        "total": (f"{money}/ram:{summation}/ram:GrandTotalAmount",),
+        "amount_due": (f"{money}/ram:{summation}/ram:DuePayableAmount",),
+    }
+
+
+CII = Syntax(
+    "CII",
+    {
+        "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+        "ram": f"{_RAM}:100",
+        "udt": f"{_UDT}:100",
+    },
+    "rsm:ExchangedDocument/ram:TypeCode",
+    "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+    _cii_paths(
+        "rsm:ExchangedDocument",
+        "rsm:SupplyChainTradeTransaction",
+        "ApplicableHeaderTradeAgreement",
+        "ApplicableHeaderTradeSettlement",
+        "SpecifiedTradeSettlementHeaderMonetarySummation",
+    ),
+)
+
+ZUGFERD1 = Syntax(
+    "ZUGFeRD 1.0",
+    {"rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0", "ram": f"{_RAM}:12", "udt": f"{_UDT}:15"},
+    "rsm:HeaderExchangedDocument/ram:TypeCode",
+    "rsm:SpecifiedExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+    _cii_paths(
+        "rsm:HeaderExchangedDocument",
+        "rsm:SpecifiedSupplyChainTradeTransaction",
+        "ApplicableSupplyChainTradeAgreement",
+        "ApplicableSupplyChainTradeSettlement",
+        "SpecifiedTradeSettlementMonetarySummation",
+    ),
+)
+
+
+def _ubl(root: str, type_code: str) -> Syntax:
+    supplier = "cac:AccountingSupplierParty/cac:Party"
+    customer = "cac:AccountingCustomerParty/cac:Party"
+    return Syntax(
+        "UBL",
+        {
+            "root": f"{_UBL}:{root}-2",
+            "cac": f"{_UBL}:CommonAggregateComponents-2",
+            "cbc": f"{_UBL}:CommonBasicComponents-2",
+        },
+        f"cbc:{type_code}",
+        "cbc:CustomizationID",
+        {
+            "invoice_number": ("cbc:ID",),
+            "issue_date": ("cbc:IssueDate",),
+            "vendor": (
+                f"{supplier}/cac:PartyLegalEntity/cbc:RegistrationName",
+                f"{supplier}/cac:PartyName/cbc:Name",
+            ),
+            "vendor_tax_id": (
+                f"{supplier}/cac:PartyTaxScheme/cbc:CompanyID",
+                f"{supplier}/cac:PartyLegalEntity/cbc:CompanyID",
+            ),
+            "bill_to": (
+                f"{customer}/cac:PartyLegalEntity/cbc:RegistrationName",
+                f"{customer}/cac:PartyName/cbc:Name",
+            ),
+            "currency": ("cbc:DocumentCurrencyCode",),
+            "total": ("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",),
+            "amount_due": ("cac:LegalMonetaryTotal/cbc:PayableAmount",),
+        },
+    )
+
+
+UBL_INVOICE = _ubl("Invoice", "InvoiceTypeCode")
+UBL_CREDIT_NOTE = _ubl("CreditNote", "CreditNoteTypeCode")
+
+SYNTAXES = {
+    f"{{{CII.namespaces['rsm']}}}CrossIndustryInvoice": CII,
+    f"{{{ZUGFERD1.namespaces['rsm']}}}CrossIndustryDocument": ZUGFERD1,
+    f"{{{UBL_INVOICE.namespaces['root']}}}Invoice": UBL_INVOICE,
+    f"{{{UBL_CREDIT_NOTE.namespaces['root']}}}CreditNote": UBL_CREDIT_NOTE,
+}
+
+
+class EInvoiceError(Exception):
+    """The XML cannot be read as an e-invoice; the message says why, for a report."""
+
+
+@dataclass(frozen=True)
+class EInvoice:
+    """The values of one embedded e-invoice.
+
+    Attributes:
+        attachment: the embedded file's name.
+        syntax: ``CII``, ``ZUGFeRD 1.0`` or ``UBL``.
+        profile: the guideline or customization ID the XML declares.
+        type_code: UNTDID 1001 document type (380 invoice, 381 credit note …).
+        fields: field → value with the element path as evidence.
+        also: field → every value the XML gives for it (the first is ``fields[field]``), which
+            a page value may match.
+        problems: values the XML holds but that could not be read (a date in another format).
+    """
+
+    attachment: str
+    syntax: str
+    profile: str | None
+    type_code: str | None
+    fields: dict[str, Extracted]
+    also: dict[str, tuple[str, ...]]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def credit_note(self) -> bool:
+        return self.type_code in CREDIT_NOTE_TYPES
+
+    @property
+    def kind(self) -> DocumentKind:
+        if self.type_code in CREDIT_NOTE_TYPES:
+            return DocumentKind.CREDIT_NOTE
+        if self.type_code in PROFORMA_TYPES:
+            return DocumentKind.PROFORMA
+        return DocumentKind.INVOICE
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the XML
+
+
+def _text(element: Element | None) -> str:
+    if element is None or element.text is None:
+        return ""
+    return " ".join(element.text.split())[:300]
+
+
+def _date(text: str, element: Element) -> date:
+    """A CII ``DateTimeString`` (format 102: ``20240131``) or an ISO date (UBL, some CII)."""
+    fmt = element.get("format")
+    if fmt not in (None, "102"):
+        raise ValueError(f"date format {fmt} is not a calendar date")
+    if re.fullmatch(r"\d{8}", text):
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    if re.match(r"\d{4}-\d{2}-\d{2}(?:$|[TZ+\-])", text):  # "2017-11-13", "2013-03-01T00:00:00"
+        return date.fromisoformat(text[:10])
+    raise ValueError(f"{text!r} is not a date")
+
+
+def _amount(text: str) -> Decimal:
+    """An XML decimal (``529.87``, ``300``, ``-90.00``), written to the cent at least."""
+    if not re.fullmatch(r"[+-]?\d{1,15}(?:\.\d{1,6})?", text):
+        raise ValueError(f"{text!r} is not an amount")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only decimals
+        raise ValueError(f"{text!r} is not an amount") from exc
+    exponent = value.as_tuple().exponent
+    return value.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else value
+
+
+def _value(name: str, text: str, element: Element) -> Scalar:
+    if name == "issue_date":
+        return _date(text, element)
+    if name in ("total", "amount_due"):
+        return _amount(text)
+    if name == "currency":
+        if not re.fullmatch(r"[A-Za-z]{3}", text):
+            raise ValueError(f"{text!r} is not an ISO 4217 code")
+        return text.upper()
+    return text
+
+
+def _in_currency(elements: list[Element], currency: str | None) -> list[Element]:
+    """Amount elements in the invoice's currency first (CII may repeat a total per currency)."""
+    return sorted(elements, key=lambda e: e.get("currencyID") not in (None, currency))
+
+
+def parse_einvoice(data: bytes, attachment: str, file: str) -> EInvoice:
+    """Read the e-invoice in ``data`` (the embedded file ``attachment`` of ``file``).
+
+    Raises:
+        EInvoiceError: the bytes are not well-formed XML, declare a DTD, or are not one of the
+            syntaxes this module reads.
+    """
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DTDForbidden as exc:
+        raise EInvoiceError(
+            f"{attachment} declares a DTD (<!DOCTYPE …>), which no e-invoice needs: not read "
+            "(entities and external references are never resolved)"
+        ) from exc
+    except DefusedXmlException as exc:
+        raise EInvoiceError(f"{attachment} uses forbidden XML ({type(exc).__name__})") from exc
+    except ParseError as exc:
+        raise EInvoiceError(f"{attachment} is not well-formed XML ({exc})") from exc
+    except (ValueError, LookupError) as exc:  # an unknown or broken encoding declaration
+        raise EInvoiceError(f"{attachment} cannot be decoded as XML ({exc})") from exc
+    syntax = SYNTAXES.get(root.tag)
+    if syntax is None:
+        raise EInvoiceError(
+            f"{attachment} is XML but not a recognised e-invoice (root element {root.tag[:200]})"
+        )
+    ns = syntax.namespaces
+    type_code = _text(root.find(syntax.type_code, ns)) or None
+    profile = _text(root.find(syntax.profile, ns)) or None
+    currency = _text(root.find(syntax.paths["currency"][0], ns)).upper() or None
+    fields: dict[str, Extracted] = {}
+    also: dict[str, tuple[str, ...]] = {}
+    problems: list[str] = []
+    for name, paths in syntax.paths.items():
+        texts: list[str] = []
+        for path in paths:
+            for element in _in_currency(root.findall(path, ns), currency):
+                text = _text(element)
+                if not text:
+                    continue
+                texts.append(text)
+                if name in fields:
+                    continue
+                try:
+                    value = _value(name, text, element)
+                except ValueError as exc:
+                    problems.append(f"{attachment}: {path}: {exc}")
+                    continue
+                evidence = Evidence(file, text=text, field=f"{attachment}: {path}", note=NOTE)
+                fields[name] = Extracted(value, evidence, XML_CONFIDENCE)
+        if texts:
+            also[name] = tuple(dict.fromkeys(texts))
+    if syntax.name == "UBL" and root.tag.endswith("}CreditNote") and type_code is None:
+        type_code = "381"  # a UBL CreditNote is a credit note whatever its (optional) code
+    if not fields:
+        raise EInvoiceError(f"{attachment} is a {syntax.name} e-invoice without any value read")
+    return EInvoice(attachment, syntax.name, profile, type_code, fields, also, tuple(problems))
+
+
+def _candidates(attachments: tuple[Attachment, ...]) -> list[Attachment]:
+    """XML attachments, the standard e-invoice names first."""
+    return sorted(
+        attachments,
+        key=lambda a: a.name.lower() not in STANDARD_NAMES,
+    )
+
+
+def read_einvoice(document: Document) -> tuple[EInvoice | None, str | None, tuple[str, ...]]:
+    """The first embedded e-invoice of ``document`` that can be read, and the problems met.
+
+    Returns ``(einvoice, attachment name, problems)``; never raises.
+    """
+    problems: list[str] = []
+    tried: str | None = None
+    for attachment in _candidates(document.attachments):
+        tried = tried or attachment.name
+        if attachment.skipped is not None:
+            problems.append(f"{attachment.name} was not read: {attachment.skipped}")
+            continue
+        try:
+            found = parse_einvoice(attachment.data, attachment.name, document.path)
+        except EInvoiceError as exc:
+            problems.append(str(exc))
+            continue
+        except RecursionError:
+            problems.append(f"{attachment.name} is nested too deeply to be read")
+            continue
+        except MemoryError:
+            problems.append(f"{attachment.name} needs too much memory to be read")
+            continue
+        except Exception as exc:  # a parser bug on a hostile file must not stop extraction
+            log.warning("e-invoice XML failed on %s", document.path, exc_info=True)
+            problems.append(f"{attachment.name} could not be read ({type(exc).__name__})"[:300])
+            continue
+        return found, attachment.name, (*problems, *found.problems)
+    return None, tried, tuple(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing with the page
+
+
+def _normal_id(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _same_name(page: str, xml: str) -> bool:
+    a, b = name_key(page), name_key(xml)
+    if not a or not b:
+        a, b = _normal_id(page), _normal_id(xml)
+    if not a or not b:
+        return False
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= NAME_RATIO
+
+
+def _same_tax_id(page: str, xml: str) -> bool:
+    a, b = _normal_id(page).upper(), _normal_id(xml).upper()
+    if not a or not b:
+        return False
+    # "DE123456789" and "123456789": the same VAT ID with and without its country prefix.
+    return a == b or (a[2:] == b and a[:2].isalpha()) or (b[2:] == a and b[:2].isalpha())
+
+
+def _agrees(name: str, page: Scalar, einvoice: EInvoice) -> bool:
+    """Whether the page value ``page`` of field ``name`` is what the XML says."""
+    xml = einvoice.fields[name].value
+    if name in ("total", "amount_due"):
+        if not isinstance(xml, Decimal) or not isinstance(page, Decimal):
+            return False
+        # Equal to the cent; a credit note's page may print the positive XML amount negated.
+        cents = {xml.quantize(CENT)}
+        if einvoice.credit_note:
+            cents.add(-xml.quantize(CENT))
+        return page.quantize(CENT) in cents
+    if name == "issue_date":
+        return page == xml
+    texts = einvoice.also.get(name, (str(xml),))
+    if name in ("vendor", "bill_to"):
+        return any(_same_name(str(page), text) for text in texts)
+    if name == "vendor_tax_id":
+        return any(_same_tax_id(str(page), text) for text in texts)
+    if name == "currency":
+        return str(page).upper() == str(xml).upper()
+    return any(_normal_id(str(page)) == _normal_id(text) for text in texts)  # invoice_number
+
+
+def _on_page(value: Scalar, text: str) -> bool:
+    """Whether ``value`` (from the XML) is printed anywhere in the page ``text``."""
+    if isinstance(value, Decimal):
+        wanted = abs(value).quantize(CENT)
+        return any(
+            abs(a.value).quantize(CENT) == wanted
+            for comma in (True, False)
+            for line in text.splitlines()
+            for a in find_amounts(line, decimal_comma=comma)
+        )
+    if isinstance(value, date):
+        return any(
+            value in (d.value, *d.alternatives)
+            for line in text.splitlines()
+            for d in find_dates(line)
+        )
+    key = _normal_id(str(value))
+    # Too short a string is found anywhere: "AB" would prove nothing.
+    return len(key) >= 4 and key in _normal_id(text)
+
+
+def _confirmed(page: Extracted, value: Scalar, why: str) -> Extracted:
+    note = f"{page.evidence.note}; {why}" if page.evidence.note else why
+    return Extracted(
+        value,
+        replace(page.evidence, note=note),
+        max(page.confidence, AGREED_CONFIDENCE),
+    )
+
+
+def cross_check(
+    page: dict[str, Extracted], einvoice: EInvoice, page_text: str = ""
+) -> tuple[dict[str, Extracted], tuple[Disagreement, ...]]:
+    """The document's fields once the XML is taken into account, and the disagreements.
+
+    See the module docstring for which value wins. ``page_text`` (the document's text) tells
+    whether a disagreeing XML value is printed on the page all the same.
+    """
+    fields = dict(page)
+    disagreements = []
+    for name in FIELDS:
+        xml = einvoice.fields.get(name)
+        if xml is None:
+            continue
+        seen = page.get(name)
+        if seen is None:
+            fields[name] = xml
+            continue
+        readings = (seen.value, *seen.alternatives)
+        agreeing = [r for r in readings if _agrees(name, r, einvoice)]
+        if agreeing:
+            why = "the embedded e-invoice XML agrees"
+            if seen.alternatives:
+                why = f"ambiguous on the page; the embedded e-invoice XML reads {xml.value}"
+            elif agreeing[0] != xml.value and name in ("total", "amount_due"):
+                why = f"the embedded e-invoice XML states {xml.value} (credit note, positive)"
+            fields[name] = _confirmed(seen, agreeing[0], why)
+            continue
+        if (
+            name == "total"
+            and "amount_due" in einvoice.fields
+            and _agrees("amount_due", seen.value, einvoice)
+        ):
+            # The page reader took the payable line: the document itself is consistent.
+            fields[name] = xml
+            continue
+        printed = _on_page(xml.value, page_text)
+        disagreements.append(Disagreement(name, xml, seen, "xml", printed))
+        fields[name] = replace(xml, confidence=DISPUTED_CONFIDENCE)
+    return fields, tuple(disagreements)
+
+
+def apply_einvoice(
+    document: Document,
+    kind: DocumentKind,
+    fields: dict[str, Extracted],
+    role: str | None,
+    invoice_fields: Callable[[], dict[str, Extracted]],
+) -> tuple[DocumentKind, dict[str, Extracted], EInvoiceCheck | None]:
+    """Read ``document``'s embedded e-invoice, if any, and merge it with the page ``fields``.
+
+    A document the page text did not show to be an invoice (and that the manifest gives no
+    role) takes its kind from the XML's type code, and its page fields from
+    ``invoice_fields``. Never raises: whatever goes wrong is a problem on the returned check,
+    and the page fields stand.
+    """
+    if not document.attachments:
+        return kind, fields, None
+    try:
+        einvoice, attachment, problems = read_einvoice(document)
+        if einvoice is None:
+            return kind, fields, EInvoiceCheck(attachment=attachment, problems=problems)
+        if kind not in INVOICE_FAMILY:
+            if role is not None and role != "invoice":
+                problem = (
+                    f"{einvoice.attachment} is an e-invoice, but the manifest gives the "
+                    f"document the role {role}: its values are not used"
+                )
+                return kind, fields, _check(einvoice, (), (*problems, problem))
+            kind = einvoice.kind
+            fields = invoice_fields()
+        merged, disagreements = cross_check(fields, einvoice, document.full_text)
+        return kind, merged, _check(einvoice, disagreements, problems)
+    except Exception as exc:  # never lose the page values to a bug here
+        log.warning("e-invoice cross-check failed on %s", document.path, exc_info=True)
+        problem = f"the embedded XML could not be used ({type(exc).__name__}: {exc})"[:300]
+        return kind, fields, EInvoiceCheck(problems=(problem,))
+
+
+def _check(
+    einvoice: EInvoice, disagreements: tuple[Disagreement, ...], problems: tuple[str, ...]
+) -> EInvoiceCheck:
+    return EInvoiceCheck(
+        attachment=einvoice.attachment,
+        syntax=einvoice.syntax,
+        profile=einvoice.profile,
+        type_code=einvoice.type_code,
+        fields=einvoice.fields,
+        disagreements=disagreements,
+        problems=problems,
+    )
