@@ -15,7 +15,14 @@ from coop_rules.claim import claim_facts, load_claim
 from coop_rules.engines import Engine, select_engine
 from coop_rules.extraction import ExtractedDocument, extract_file
 from coop_rules.facts import FactSet
-from coop_rules.report import Finding, Report, findings_from_hits
+from coop_rules.report import (
+    Finding,
+    Report,
+    fields_used,
+    findings_from_hits,
+    retention_date,
+    rule_set,
+)
 from coop_rules.rulebook import Rulebook, load_rulebook
 
 
@@ -67,14 +74,21 @@ def check_claim(
     facts = claim_facts(claim, today)
     selected = _engine(rules, engine)
     findings = check_facts(facts, rules, engine)
+    documents = tuple(d.extracted for d in claim.documents)
+    manifest = claim.manifest
     return Report(
-        claim_id=claim.manifest.claim_id,
+        claim_id=manifest.claim_id,
         checked_on=today,
         engine=selected.name,
         rules=tuple(r.code for r in rules),
         findings=tuple(findings),
-        documents=tuple(d.extracted for d in claim.documents),
+        documents=documents,
         roles={d.path: str(d.role) for d in claim.documents},
+        folder=claim.folder,
+        claimed=(manifest.claimed.amount, manifest.claimed.currency),
+        retention_until=retention_date(manifest.activity.end),
+        rule_set=rule_set(rules),
+        used=fields_used(facts, rules, documents),
     )
 
 

@@ -13,20 +13,22 @@ import logging
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from coop_rules import api
+from coop_rules import api, batch
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
-from coop_rules.manifest import manifest_schema
-from coop_rules.renderers import FORMATS, get_renderer
+from coop_rules.manifest import MANIFEST_NAMES, manifest_schema
+from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.report_schema import REPORT_SCHEMA
 from coop_rules.rulebook import RuleSpec, Severity
 from coop_rules.rulebook.expr import fields_of
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("coop-rules: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # an internal error is still one line; --verbose shows the trace
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         print(
@@ -69,8 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def output_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--format", choices=FORMATS, default=env("COOP_RULES_FORMAT", "terminal"))
+    def output_options(
+        sub: argparse.ArgumentParser, formats: tuple[str, ...] = ("terminal", "json")
+    ) -> None:
+        # No default here: `check --out` defaults to html, everything else to terminal.
+        sub.add_argument("--format", choices=formats, default=env("COOP_RULES_FORMAT"))
         sub.add_argument(
             "-o",
             "--output",
@@ -78,9 +83,29 @@ def _parser() -> argparse.ArgumentParser:
             help="write the report to this file ('-' = stdout, the default)",
         )
 
-    check = commands.add_parser("check", help="check a claim folder")
-    check.add_argument("path", type=Path, help="a claim folder with claim.yaml or claim.json")
-    output_options(check)
+    check = commands.add_parser("check", help="check a claim folder, or many")
+    check.add_argument(
+        "paths",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="a claim folder (with claim.yaml or claim.json), or a folder of claim folders",
+    )
+    output_options(check, FORMATS)
+    check.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write one report per claim here (by --format, default html), with index.html "
+        "and index.csv: the claims as a triage queue",
+    )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=_jobs(env("COOP_RULES_JOBS", "0")),
+        help="worker processes for several claims (default: every core)",
+    )
     check.add_argument(
         "--fail-on",
         choices=[str(s) for s in Severity],
@@ -110,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="read documents and print what was found")
     extract.add_argument("files", type=Path, nargs="+")
-    output_options(extract)
+    output_options(extract, FORMATS)
     extract.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
     )
@@ -134,6 +159,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}")
+    return jobs  # 0: every core
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -146,14 +181,56 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
+        return _check_one(args, args.paths[0])
+    folders = batch.find_claims(args.paths)
+    if args.output != "-":
+        raise CoopRulesError("--output is for one claim; for several, give --out DIR")
+    report_format = args.format or ("html" if args.out else "terminal")
+    if args.out is None:
+        if report_format != "terminal":
+            raise CoopRulesError(f"{len(folders)} claims: give --out DIR for their reports")
+        return _triage_listing(args, folders)
+    if report_format not in FILE_FORMATS:
+        raise CoopRulesError(f"--out writes files: choose --format {'|'.join(FILE_FORMATS)}")
+    result = _run_batch(args, folders, args.out, report_format)
+    return _batch_summary(args, result)
+
+
+def _run_batch(
+    args: argparse.Namespace, folders: list[Path], out: Path, report_format: str
+) -> batch.BatchResult:
+    options = batch.Options(
+        format=report_format,
+        today=args.today,
+        rules_dirs=tuple(args.rules),
+        engine=args.engine,
+        einvoice=not args.no_einvoice,
+    )
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _is_claim(path: Path) -> bool:
+    return any((path / name).is_file() for name in MANIFEST_NAMES)
+
+
+def _check_one(args: argparse.Namespace, path: Path) -> int:
+    """One claim, report to stdout or --output: the command as it always was."""
     report = api.check_claim(
-        args.path,
+        path,
         today=args.today,
         rules_dirs=args.rules,
         engine=args.engine,
         einvoice=not args.no_einvoice,
     )
-    renderer = get_renderer(args.format, color=_color(args))
+    renderer = get_renderer(args.format or "terminal", color=_color(args))
+    if renderer.binary and args.output == "-" and sys.stdout.isatty():
+        raise CoopRulesError(f"{renderer.name} is binary: write it with --output FILE")
     _write(args.output, renderer.report(report))
     blocking = report.at_or_above(Severity(args.fail_on))
     where = "" if args.output == "-" else f"; report written to {args.output}"
@@ -161,9 +238,72 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
+def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
+    """Several claims without --out: check them and print the queue, no report files."""
+    with tempfile.TemporaryDirectory(prefix="coop-rules-") as scratch:
+        result = _run_batch(args, folders, Path(scratch), "json")
+    lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
+    for rank, claim in enumerate(result.queue(), start=1):
+        amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""
+        detail = claim.error or claim.summary
+        lines.append(f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})")
+    _write("-", "\n".join(lines) + "\n")
+    if result.interrupted:
+        print("coop-rules: interrupted; the list above is what was checked", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return _exit_code(args, result)
+
+
+def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
+    verdicts = Counter(r.verdict for r in result.results)
+    reused = sum(r.reused for r in result.results)
+    parts = [f"{verdicts[v]} {v}" for v in ("error", "fail", "review", "pass") if verdicts[v]]
+    print(
+        f"{len(result.results)} claim(s): {', '.join(parts) or 'none'}"
+        + (f" ({reused} unchanged, not checked again)" if reused else "")
+        + f"; queue in {args.out / 'index.html'}",
+        file=sys.stderr,
+    )
+    for claim in result.results:
+        if claim.error:
+            print(f"coop-rules: error: {claim.folder}: {claim.error}", file=sys.stderr)
+    if result.interrupted:
+        print("coop-rules: interrupted; the reports in the index are complete", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return _exit_code(args, result)
+
+
+def _exit_code(args: argparse.Namespace, result: batch.BatchResult) -> int:
+    if any(r.verdict == "error" for r in result.results):
+        return EXIT_ERROR
+    threshold = Severity(args.fail_on)
+    return EXIT_FINDINGS if any(r.at_or_above(threshold) for r in result.results) else EXIT_OK
+
+
+class _Progress:
+    """One line on stderr, rewritten in place (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.width = 0
+
+    def __call__(self, done: int, total: int, claim: batch.ClaimResult) -> None:
+        filled = 20 * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total} {claim.verdict:<6} "
+        line += claim.claim_id[:40]
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(line)
+
+    def close(self) -> None:
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
 def _extract(args: argparse.Namespace) -> int:
     documents = [api.extract(path, einvoice=not args.no_einvoice) for path in args.files]
-    _write(args.output, get_renderer(args.format, color=_color(args)).extraction(documents))
+    renderer = get_renderer(args.format or "terminal", color=_color(args))
+    _write(args.output, renderer.extraction(documents))
     return EXIT_OK  # it ran; unreadable files are reported in the output, not as a failure
 
 
@@ -252,20 +392,13 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write(output: str, text: str) -> None:
+def _write(output: str, data: str | bytes) -> None:
     """Write to stdout, or atomically to a file: never a half-written report."""
     if output == "-":
-        sys.stdout.write(text)
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
         return
-    target = Path(output)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
-    except OSError as exc:
-        raise CoopRulesError(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    batch.write_atomic(Path(output), data)

@@ -7,22 +7,28 @@ hint, the values the rule compared and where each came from, and the claim's ver
 
 from __future__ import annotations
 
+import calendar
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from coop_rules.engines import Hit, Outcome
 from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import Fact, FactSet
-from coop_rules.rulebook import RuleSpec, Severity
+from coop_rules.rulebook import Rulebook, RuleSpec, Severity
 from coop_rules.rulebook.expr import Node, fields_of, needed_fields, value_of
 
 # The report's JSON format. History:
 #   1 — first version: verdict, findings (code, name, severity, outcome, message, hint, subject,
 #       values, evidence), documents (extract contract), unreadable.
+#       Added later as optional keys (a reader of the first version ignores them, so no bump):
+#       claimed {amount, currency}, retention_until (R7), rule_set {coop_rules_version, digest}.
 FORMAT_VERSION = 1
 DOCS_URL = "https://github.com/coop-rules/coop-rules/blob/main/rules/{code}.yaml"
 
@@ -69,7 +75,47 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RuleSet:
+    """Which rules decided a report: the coop-rules version and a digest of the rule files."""
+
+    coop_rules_version: str
+    digest: str  # "sha256:<hex>" over the codes and bytes of the rule files in force
+
+    def to_json(self) -> dict[str, str]:
+        return {"coop_rules_version": self.coop_rules_version, "digest": self.digest}
+
+
+@functools.lru_cache(maxsize=8)
+def rule_set(rules: Rulebook) -> RuleSet:
+    """The rule set of ``rules`` (cached per rulebook: rulebooks are compared by identity)."""
+    import coop_rules  # here, not at the top: the package imports this module first
+
+    digest = hashlib.sha256()
+    for spec in rules:
+        digest.update(spec.code.encode() + b"\0")
+        # A rule built in memory has no file: its condition text stands in for it.
+        source = Path(spec.source) if spec.source else None
+        body = source.read_bytes() if source and source.is_file() else spec.when_text.encode()
+        digest.update(hashlib.sha256(body).digest())
+    return RuleSet(coop_rules.__version__, "sha256:" + digest.hexdigest())
+
+
+def retention_date(activity_end: date, months: int = 24) -> date:
+    """R7: originals are kept until the activity's end plus ``months`` (Feb 29 → Feb 28)."""
+    month0 = activity_end.month - 1 + months
+    year, month = activity_end.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(activity_end.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
 class Report:
+    """One claim's result: the findings, the documents as read, and what the renderers need.
+
+    ``folder`` (the claim folder on disk) lets a renderer show the page or cell a piece of
+    evidence points to; ``used`` maps a document's path to the names of its extracted fields
+    that a rule read (directly or through a derived value such as the documented total).
+    """
+
     claim_id: str
     checked_on: date
     engine: str
@@ -77,6 +123,11 @@ class Report:
     findings: tuple[Finding, ...]
     documents: tuple[ExtractedDocument, ...] = ()
     roles: dict[str, str] = field(default_factory=dict)  # document path -> role in the claim
+    folder: Path | None = None
+    claimed: tuple[Decimal, str] | None = None
+    retention_until: date | None = None
+    rule_set: RuleSet | None = None
+    used: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def verdict(self) -> Verdict:
@@ -100,8 +151,24 @@ class Report:
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
+    @property
+    def top_severity(self) -> Severity | None:
+        """The most severe finding's severity; None without findings."""
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+    def source_file(self, path: str) -> Path | None:
+        """The file on disk behind a document path (or the manifest), if it lies in the folder."""
+        if self.folder is None:
+            return None
+        folder = self.folder.resolve()
+        candidate = (folder / path).resolve()
+        # Paths come from the manifest and the folder listing; never follow one out of the claim.
+        if not candidate.is_relative_to(folder) or not candidate.is_file():
+            return None
+        return candidate
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "claim_id": self.claim_id,
             "verdict": str(self.verdict),
@@ -113,6 +180,13 @@ class Report:
             "documents": [{**d.to_json(), "role": self.roles.get(d.path)} for d in self.documents],
             "unreadable": [p.to_json() for d in self.documents for p in d.problems],
         }
+        if self.claimed is not None:
+            out["claimed"] = {"amount": str(self.claimed[0]), "currency": self.claimed[1]}
+        if self.retention_until is not None:
+            out["retention_until"] = self.retention_until.isoformat()
+        if self.rule_set is not None:
+            out["rule_set"] = self.rule_set.to_json()
+        return out
 
 
 def findings_from_hits(
@@ -121,6 +195,29 @@ def findings_from_hits(
     """Turn engine hits into findings, most severe first, then by rule code and subject."""
     findings = [_finding(rules[h.code], facts.by_id(h.fact_id), h.outcome) for h in hits]
     return sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.subject))
+
+
+def fields_used(
+    facts: FactSet, rules: Rulebook, documents: tuple[ExtractedDocument, ...]
+) -> dict[str, frozenset[str]]:
+    """Per document path, the extracted fields whose evidence backs a value some rule reads.
+
+    Matching on evidence rather than on names follows derived values too: ``doc.total`` is the
+    document's total and currency, ``claim.documented_total`` the totals of every cost document.
+    """
+    read = {f.name for r in rules for c in (r.when, r.where) if c is not None for f in fields_of(c)}
+    backing = {
+        item
+        for fact in facts
+        for name in read
+        if (found := fact.values.get(name)) is not None
+        for item in found.evidence
+    }
+    used = {
+        d.path: frozenset(n for n, found in d.fields.items() if found.evidence in backing)
+        for d in documents
+    }
+    return {path: names for path, names in used.items() if names}
 
 
 def _finding(rule: RuleSpec, fact: Fact, outcome: Outcome) -> Finding:

@@ -148,6 +148,30 @@ REPORT_SCHEMA: dict[str, Any] = {
         "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
         "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
         "unreadable": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
+        # Optional keys added within format version 1 (see the history in coop_rules/report.py).
+        "claimed": {
+            "type": "object",
+            "required": ["amount", "currency"],
+            "properties": {
+                "amount": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            },
+            "additionalProperties": False,
+        },
+        "retention_until": {
+            "type": "string",
+            "format": "date",
+            "description": "R7: keep the originals until this date (activity end + 24 months)",
+        },
+        "rule_set": {
+            "type": "object",
+            "required": ["coop_rules_version", "digest"],
+            "properties": {
+                "coop_rules_version": {"type": "string"},
+                "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            },
+            "additionalProperties": False,
+        },
     },
     "$defs": _DEFS,
 }

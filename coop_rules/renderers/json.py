@@ -16,6 +16,8 @@ EXTRACT_FORMAT_VERSION = 1
 class JsonRenderer:
     name = "json"
     media_type = "application/json"
+    suffix = ".json"
+    binary = False
 
     def report(self, report: Report) -> str:
         return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"

@@ -36,6 +36,8 @@ _SHOWN_FIELDS = (
 class TerminalRenderer:
     name = "terminal"
     media_type = "text/plain"
+    suffix = ".txt"
+    binary = False
 
     def __init__(self, *, color: bool = False) -> None:
         self.color = color

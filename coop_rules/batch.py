@@ -1,0 +1,428 @@
+"""Checking many claims: one report per claim in an output folder, and a triage index.
+
+The claims are checked in worker processes (reading PDFs is CPU-bound and the GIL would serialise
+threads). Each worker checks a claim, renders its report and writes it atomically, then writes a
+*stamp* beside it: a key over the claim's files, the rule files, the coop-rules version and the
+options, with the claim's summary. A later run whose key matches reuses the report without
+reading a document. The index (``index.html``, ``index.csv``) is the triage queue: claims that
+could not be checked, then fail, review, pass; within each, the most severe finding first, then
+the largest claimed amount.
+
+Interrupting (Ctrl-C) is safe: the workers ignore SIGINT and finish the claim in hand, the parent
+cancels the rest, writes the index of what is done and reports the interruption. Every file is
+written to a temporary name and renamed, so no report, stamp or index is ever half-written.
+Nothing here prints: progress goes to a callback the shell provides.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from coop_rules import api
+from coop_rules.errors import CoopRulesError
+from coop_rules.manifest import MANIFEST_NAMES, find_manifest, load_manifest
+from coop_rules.renderers import get_renderer
+from coop_rules.report import rule_set
+from coop_rules.rulebook import Severity
+
+log = logging.getLogger(__name__)
+
+INDEX_NAMES = ("index.html", "index.csv")
+_TEMP_SUFFIX = ".partial"
+STAMP_VERSION = 1  # bump when the stamp's content or the key's inputs change
+_VERDICT_ORDER = {"error": 0, "fail": 1, "review": 2, "pass": 3}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How every claim of a batch is checked and rendered."""
+
+    format: str = "html"
+    today: date | None = None
+    rules_dirs: tuple[Path, ...] = ()
+    engine: str = "auto"
+    einvoice: bool = True
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claim's outcome as the index shows it (JSON-ready; kept in the stamp)."""
+
+    folder: str
+    claim_id: str
+    verdict: str  # pass | review | fail | error (could not be checked)
+    report: str | None = None  # file name in the output folder
+    counts: dict[str, int] = field(default_factory=dict)
+    top_severity: str | None = None
+    claimed: str | None = None  # decimal amount as text
+    currency: str | None = None
+    summary: str = ""
+    error: str | None = None
+    reused: bool = False
+
+    def at_or_above(self, threshold: Severity) -> bool:
+        return any(n and Severity(s).rank >= threshold.rank for s, n in self.counts.items())
+
+    def triage_key(self) -> tuple[int, int, Decimal, str]:
+        """Sort key of the queue: verdict, most severe finding, larger amounts first."""
+        rank = Severity(self.top_severity).rank if self.top_severity else -1
+        try:
+            amount = Decimal(self.claimed) if self.claimed else Decimal(0)
+        except InvalidOperation:
+            amount = Decimal(0)
+        return (_VERDICT_ORDER.get(self.verdict, 0), -rank, -amount, self.claim_id)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to check one claim (picklable)."""
+
+    folder: Path
+    stem: str  # the report's file name without suffix
+    out_dir: Path
+    options: Options
+    base_key: str  # version, rules and options; the worker adds the claim's files
+    today: date  # the date a claim without submission_date is checked as
+    claim_id: str
+
+
+@dataclass
+class BatchResult:
+    results: list[ClaimResult]
+    interrupted: bool = False
+
+    def queue(self) -> list[ClaimResult]:
+        return sorted(self.results, key=ClaimResult.triage_key)
+
+
+Progress = Callable[[int, int, ClaimResult], None]
+
+
+def find_claims(paths: Iterable[Path]) -> list[Path]:
+    """Claim folders: each path with a manifest, or else its subfolders that have one.
+
+    Raises:
+        CoopRulesError: a path is neither a claim nor a folder of claims.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if any((path / name).is_file() for name in MANIFEST_NAMES):
+            found.append(path)
+            continue
+        children = (
+            sorted(
+                p
+                for p in path.iterdir()
+                if p.is_dir() and any((p / n).is_file() for n in MANIFEST_NAMES)
+            )
+            if path.is_dir()
+            else []
+        )
+        if not children:
+            find_manifest(path)  # raises the usual "no claim manifest" error
+        found.extend(children)
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def run_batch(
+    folders: Sequence[Path],
+    out_dir: Path,
+    options: Options,
+    *,
+    jobs: int = 0,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Check ``folders`` into ``out_dir`` with ``jobs`` worker processes (0: every core).
+
+    Claims whose manifest cannot be loaded are results with verdict ``error``, not exceptions.
+
+    Raises:
+        CoopRulesError: the output folder cannot be made, or the rule files are invalid.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoopRulesError(f"cannot create {out_dir}: {exc.strerror}") from None
+    _remove_partials(out_dir)
+    rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
+    today = options.today or date.today()
+    base_key = _base_key(options, rule_set(rules).digest)
+    batch = BatchResult([])
+    claims: list[tuple[Path, str, bool]] = []
+    for folder in folders:
+        try:
+            manifest = load_manifest(find_manifest(folder))
+        except CoopRulesError as exc:  # this claim cannot be checked; the others can
+            result = ClaimResult(str(folder), folder.name, "error", error=_one_line(exc))
+            batch.results.append(result)
+            _notify(progress, len(batch.results), len(folders), result)
+            continue
+        claims.append((folder, manifest.claim_id, manifest.submission_date is None))
+    stems = _stems([(folder, claim_id) for folder, claim_id, _ in claims])
+    pending = [
+        Job(
+            folder=folder,
+            stem=stem,
+            out_dir=out_dir,
+            options=options,
+            # a claim without submission_date is checked as of today: a new day, a new check
+            base_key=base_key + (f"today={today.isoformat()}" if undated else ""),
+            today=today,
+            claim_id=claim_id,
+        )
+        for (folder, claim_id, undated), stem in zip(claims, stems, strict=True)
+    ]
+    # Largest claims first: the last worker to finish is then not the one with the big claim.
+    pending.sort(key=lambda job: -_folder_size(job.folder))
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
+    try:
+        if workers == 1:
+            _run_here(pending, batch, len(folders), progress)
+        else:
+            # The first check in a process costs ~10 later ones (language data, compiled
+            # patterns, the engine, templates). Pay it once, here, with useful work: forked
+            # workers inherit the warm caches.
+            _run_here(pending[:1], batch, len(folders), progress)
+            if not batch.interrupted:
+                _run_pool(
+                    pending[1:], batch, len(folders), progress, min(workers, len(pending) - 1)
+                )
+    finally:
+        # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
+        write_index(out_dir, batch.queue(), options.format)
+    return batch
+
+
+def _run_here(
+    pending: Sequence[Job], batch: BatchResult, total: int, progress: Progress | None
+) -> None:
+    """One worker: check in this process (no start-up cost, and a plain traceback in tests)."""
+    try:
+        for job in pending:
+            result = check_one(job)
+            batch.results.append(result)
+            _notify(progress, len(batch.results), total, result)
+    except KeyboardInterrupt:
+        batch.interrupted = True
+
+
+def _run_pool(
+    pending: Sequence[Job],
+    batch: BatchResult,
+    total: int,
+    progress: Progress | None,
+    workers: int,
+) -> None:
+    # fork on Linux (its default before Python 3.14): workers start in milliseconds with this
+    # process's warm caches. Safe here: this process runs no threads of its own at this point.
+    # Elsewhere (macOS system libraries are not fork-safe) the platform's default.
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+    futures: dict[Future[ClaimResult], Job] = {}
+
+    def collect(future: Future[ClaimResult]) -> None:
+        result = _result_of(future, futures[future])
+        batch.results.append(result)
+        _notify(progress, len(batch.results), total, result)
+
+    try:
+        futures = {pool.submit(check_one, job): job for job in pending}
+        for future in as_completed(futures):
+            collect(future)
+    except KeyboardInterrupt:
+        batch.interrupted = True
+        collected = {r.folder for r in batch.results}
+        # The claims in hand finish (their workers ignore SIGINT); the others never start.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            finished = future.done() and not future.cancelled()
+            if finished and str(futures[future].folder) not in collected:
+                collect(future)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
+    """The worker's result, or an error result if the worker itself failed (or died)."""
+    try:
+        return future.result()
+    except Exception as exc:  # a crashed worker (BrokenProcessPool) fails its claims only
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
+
+
+def _ignore_sigint() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def check_one(job: Job) -> ClaimResult:
+    """Check one claim and write its report and stamp, or reuse them if nothing changed."""
+    renderer = get_renderer(job.options.format)
+    report_name = job.stem + renderer.suffix
+    report_path, stamp_path = job.out_dir / report_name, job.out_dir / (report_name + ".stamp")
+    try:
+        key = _claim_key(job)
+        reused = _reuse(stamp_path, report_path, key)
+        if reused is not None:
+            return reused
+        report = api.check_claim(
+            job.folder,
+            today=job.today,
+            rules_dirs=job.options.rules_dirs,
+            engine=job.options.engine,
+            einvoice=job.options.einvoice,
+        )
+        write_atomic(report_path, renderer.report(report))
+    except CoopRulesError as exc:
+        return ClaimResult(str(job.folder), job.claim_id, "error", error=_one_line(exc))
+    except Exception as exc:  # a bug met on one claim must not stop the other thousand
+        log.warning("checking %s failed", job.folder, exc_info=True)
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
+    top = report.top_severity
+    result = ClaimResult(
+        folder=str(job.folder),
+        claim_id=report.claim_id,
+        verdict=str(report.verdict),
+        report=report_name,
+        counts=report.counts(),
+        top_severity=str(top) if top else None,
+        claimed=str(report.claimed[0]) if report.claimed else None,
+        currency=report.claimed[1] if report.claimed else None,
+        summary=report.summary(),
+    )
+    stamp = {"stamp_version": STAMP_VERSION, "key": key, "result": asdict(result)}
+    write_atomic(stamp_path, json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
+    return result
+
+
+def _reuse(stamp_path: Path, report_path: Path, key: str) -> ClaimResult | None:
+    """The stored result if the stamp's key matches and its report is there."""
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        if stamp.get("stamp_version") != STAMP_VERSION or stamp.get("key") != key:
+            return None
+        if not report_path.is_file():
+            return None
+        return ClaimResult(**{**stamp["result"], "reused": True})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _base_key(options: Options, rules_digest: str) -> str:
+    import coop_rules
+
+    return (
+        f"coop-rules={coop_rules.__version__};rules={rules_digest};format={options.format};"
+        f"engine={options.engine};einvoice={options.einvoice};"
+    )
+
+
+def _claim_key(job: Job) -> str:
+    """sha256 over the base key and every file of the claim (name and bytes)."""
+    digest = hashlib.sha256(job.base_key.encode())
+    for path in sorted(job.folder.rglob("*")):
+        relative = path.relative_to(job.folder)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue  # the loader skips hidden files too
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def _folder_size(folder: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return 0
+
+
+def _stems(claims: Sequence[tuple[Path, str]]) -> list[str]:
+    """A safe, unique file name per claim: its id, with its folder's name when ids repeat."""
+    safe = [_safe_name(claim_id) for _, claim_id in claims]
+    repeated = {s for s, n in Counter(safe).items() if n > 1}
+    stems, taken = [], set(Path(n).stem for n in INDEX_NAMES)
+    for (folder, _), stem in zip(claims, safe, strict=True):
+        if stem in repeated or stem in taken:
+            stem = f"{stem}--{_safe_name(folder.name)}"
+        base, n = stem, 1
+        while stem in taken:
+            n += 1
+            stem = f"{base}-{n}"
+        taken.add(stem)
+        stems.append(stem)
+    return stems
+
+
+def _safe_name(text: str) -> str:
+    name = re.sub(r"[^\w.-]+", "_", text, flags=re.ASCII).strip("._")[:100]
+    return name or "claim"
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _notify(progress: Progress | None, done: int, total: int, result: ClaimResult) -> None:
+    if progress is not None:
+        progress(done, total, result)
+
+
+def write_atomic(target: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename: never half-written.
+
+    Raises:
+        CoopRulesError: the folder cannot be written to.
+    """
+    try:
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=_TEMP_SUFFIX
+        )
+    except OSError as exc:
+        raise CoopRulesError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it 0600; a report is shared
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+def _remove_partials(out_dir: Path) -> None:
+    """Temporary files a killed run left behind (a clean interruption leaves none)."""
+    for leftover in out_dir.glob(f".*{_TEMP_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+
+
+def write_index(out_dir: Path, queue: Sequence[ClaimResult], report_format: str) -> None:
+    """``index.csv`` and ``index.html``: the claims in triage order, linked to their reports."""
+    from coop_rules.renderers.index import index_csv, index_html
+
+    write_atomic(out_dir / "index.csv", index_csv(queue))
+    write_atomic(out_dir / "index.html", index_html(queue, report_format))
