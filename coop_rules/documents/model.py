@@ -6,6 +6,7 @@ contract between them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +43,28 @@ class Page:
     @property
     def has_text(self) -> bool:
         return any(w.text.strip() for w in self.words)
+
+
+def visual_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into visual lines, top to bottom, each left to right.
+
+    A word joins a line when it overlaps the line's first word vertically by at least half the
+    smaller height; only the latest few lines are candidates, which keeps this linear.
+    """
+    bands: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        for band in reversed(bands[-3:]):
+            ref = band[0]
+            overlap = min(ref.bottom, word.bottom) - max(ref.top, word.top)
+            if overlap >= 0.5 * min(ref.bottom - ref.top, word.bottom - word.top):
+                band.append(word)
+                break
+        else:
+            bands.append([word])
+    bands.sort(key=lambda b: b[0].top)
+    for band in bands:
+        band.sort(key=lambda w: w.x0)
+    return bands
 
 
 CellValue = str | int | float | Decimal | date | datetime | bool

@@ -41,6 +41,7 @@ from coop_rules.documents.model import (
     Page,
     ProblemKind,
     Word,
+    visual_lines,
 )
 from coop_rules.documents.pdfium import BREAK, Char, PdfiumOpenError, RawAttachment, read_raw
 from coop_rules.documents.sniff import PDF
@@ -85,7 +86,7 @@ def read_pdf(path: Path, display_path: str) -> Document:
         raise DocumentError(ProblemKind.EMPTY, "the PDF has no pages")
     pages = []
     for number, raw_page in enumerate(raw.pages, start=1):
-        lines = _lines(_words(raw_page.chars))
+        lines = visual_lines(_words(raw_page.chars))
         pages.append(
             Page(
                 number=number,
@@ -174,24 +175,6 @@ def _words(chars: Sequence[Char]) -> list[Word]:
         )
         for run in runs
     ]
-
-
-def _lines(words: Sequence[Word]) -> list[list[Word]]:
-    """Words grouped into visual lines, top to bottom, each left to right."""
-    bands: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        for band in reversed(bands[-3:]):  # a word can only join one of the latest lines
-            ref = band[0]
-            overlap = min(ref.bottom, word.bottom) - max(ref.top, word.top)
-            if overlap >= 0.5 * min(ref.bottom - ref.top, word.bottom - word.top):
-                band.append(word)
-                break
-        else:
-            bands.append([word])
-    bands.sort(key=lambda b: b[0].top)
-    for band in bands:
-        band.sort(key=lambda w: w.x0)
-    return bands
 
 
 def _line_text(line: Sequence[Word]) -> str:

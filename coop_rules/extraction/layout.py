@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
-from coop_rules.documents.model import Document, Word
+from coop_rules.documents.model import Document, Word, visual_lines
 from coop_rules.evidence import Evidence
 
 # A horizontal gap wider than this many line heights separates two columns (word spaces are
@@ -147,22 +147,8 @@ class Layout:
 
 def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]:
     """Group a page's words into lines and split them into column segments."""
-    bands: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        if not word.text.strip():
-            continue
-        for band in reversed(bands[-3:]):  # a word can only join one of the latest lines
-            ref = band[0]
-            overlap = min(ref.bottom, word.bottom) - max(ref.top, word.top)
-            if overlap >= 0.5 * min(ref.bottom - ref.top, word.bottom - word.top):
-                band.append(word)
-                break
-        else:
-            bands.append([word])
-    bands.sort(key=lambda b: b[0].top)
     lines: list[Line] = []
-    for band in bands:
-        band.sort(key=lambda w: w.x0)
+    for band in visual_lines([w for w in words if w.text.strip()]):
         tokens: list[Token] = []
         breaks: set[int] = set()
         for word in band:
