@@ -2,7 +2,7 @@
 
 This module owns the compiler from rule conditions to durable-rules JSON, the encoding of facts
 as durable messages, and one evaluation session per claim. Each choice below answers a pitfall of
-``/work/shared/ENGINE-NOTES.md`` or one measured while writing this module ("measured"):
+``ENGINE-NOTES.md`` (shared notes) or one measured while writing this module ("measured"):
 
 - Plain-data rulesets, registered with ``Host.register_rulesets`` on a ``Host`` whose ``_run``
   does nothing: no ``durable.lang`` globals, no timer threads; every action runs in the caller's
