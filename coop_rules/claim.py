@@ -237,11 +237,8 @@ def _document_values(
     if extracted.problems:
         values["doc.read_problem"] = Value("; ".join(p.reason for p in extracted.problems), (here,))
     for name, found in extracted.fields.items():
-        key = f"doc.{name}"
-        if key in ("doc.total",):
-            continue
-        if key in _DOC_FIELDS:
-            values[key] = _from_extracted(found)
+        if f"doc.{name}" in _DOC_FIELDS:  # the total becomes money with its currency, below
+            values[f"doc.{name}"] = _from_extracted(found)
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
         values["doc.total"] = Value(

@@ -64,7 +64,12 @@ from coop_rules.documents.model import Attachment, Document
 from coop_rules.evidence import Evidence, Extracted, Scalar
 from coop_rules.extraction.classify import INVOICE_FAMILY
 from coop_rules.extraction.dates import find_dates
-from coop_rules.extraction.model import Disagreement, DocumentKind, EInvoiceCheck
+from coop_rules.extraction.model import (
+    INVOICE_FIELDS,
+    Disagreement,
+    DocumentKind,
+    EInvoiceCheck,
+)
 from coop_rules.extraction.parsing import find_amounts
 from coop_rules.extraction.parties import name_key
 
@@ -86,17 +91,8 @@ CREDIT_NOTE_TYPES = frozenset(
 )
 PROFORMA_TYPES = frozenset({"325"})
 
-# The order fields are cross-checked and reported in.
-FIELDS = (
-    "vendor",
-    "vendor_tax_id",
-    "bill_to",
-    "invoice_number",
-    "issue_date",
-    "total",
-    "currency",
-    "amount_due",
-)
+# The order fields are cross-checked and reported in: the extract contract's, plus amount due.
+FIELDS = (*INVOICE_FIELDS, "amount_due")
 
 _RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity"
 _UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType"
