@@ -125,6 +125,27 @@ class EInvoiceCheck:
 
 
 @dataclass(frozen=True)
+class LineItem:
+    """One line of an invoice's item table; a cell that is not there is None.
+
+    ``amount`` is the line's net amount in the document's currency; ``quantity`` and
+    ``unit_price`` are Decimals. Each value keeps the evidence of the cell it was read from.
+    """
+
+    description: Extracted | None = None
+    quantity: Extracted | None = None
+    unit_price: Extracted | None = None
+    amount: Extracted | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            name: value.to_json()
+            for name in ("description", "quantity", "unit_price", "amount")
+            if (value := getattr(self, name)) is not None
+        }
+
+
+@dataclass(frozen=True)
 class ExtractedDocument:
     """One document as extraction saw it.
 
@@ -136,6 +157,7 @@ class ExtractedDocument:
         problems: why the document (or a part of it) could not be read.
         einvoice: the embedded e-invoice XML and its cross-check with the page; None when the
             document has no XML attachment or e-invoices were switched off.
+        line_items: the rows of the item table, where the document has one.
     """
 
     path: str
@@ -144,6 +166,7 @@ class ExtractedDocument:
     fields: dict[str, Extracted] = field(default_factory=dict)
     problems: tuple[ReadProblem, ...] = ()
     einvoice: EInvoiceCheck | None = None
+    line_items: tuple[LineItem, ...] = ()
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:
