@@ -10,8 +10,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from coop_rules.documents import preflight
 from coop_rules.documents import sniff as media
 from coop_rules.documents.email import read_email
+from coop_rules.documents.image import image_metadata
+from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
 from coop_rules.documents.model import (
     Cell,
     Document,
@@ -24,27 +27,38 @@ from coop_rules.documents.model import (
 from coop_rules.documents.pdf import read_pdf
 from coop_rules.documents.xlsx import read_xlsx
 
-__all__ = ["Cell", "Document", "Page", "ProblemKind", "ReadProblem", "Word", "read_document"]
+__all__ = [
+    "Cell",
+    "Document",
+    "Limits",
+    "Page",
+    "ProblemKind",
+    "ReadProblem",
+    "Word",
+    "read_document",
+]
 
 log = logging.getLogger(__name__)
 
-Reader = Callable[[Path, str], Document]
+Reader = Callable[[Path, str, Limits], Document]
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 
 
-def _read_image(path: Path, display_path: str) -> Document:
+def _read_image(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     # A screenshot or photo is valid proof of execution; without OCR it has no text to extract.
-    return Document(path=display_path, media_type=media.sniff(path))
+    # Its header and chunks are checked, never its pixels decoded.
+    preflight.check_image(path, limits)
+    return Document(path=display_path, media_type=media.sniff(path), headers=image_metadata(path))
 
 
-def _read_text(path: Path, display_path: str) -> Document:
-    if path.stat().st_size > MAX_TEXT_BYTES:
+def _read_text(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    if path.stat().st_size > min(MAX_TEXT_BYTES, 4 * limits.max_chars):
         raise DocumentError(ProblemKind.TOO_LARGE, "text file larger than 5 MiB")
     return Document(
         path=display_path,
         media_type=media.TEXT,
-        text=path.read_text(encoding="utf-8", errors="replace"),
+        text=path.read_text(encoding="utf-8", errors="replace")[: limits.max_chars],
     )
 
 
@@ -65,31 +79,50 @@ _UNSUPPORTED_REASONS = {
 }
 
 
-def read_document(path: Path, display_path: str | None = None) -> Document | ReadProblem:
-    """Read ``path`` with the reader its content calls for.
+def read_document(
+    path: Path, display_path: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Document | ReadProblem:
+    """Read ``path`` with the reader its content calls for, within ``limits``' caps.
+
+    The type comes from the bytes; :mod:`~coop_rules.documents.preflight` checks them before
+    the reader's library sees them. Time and memory are not limited here: that is the
+    isolating worker's job (:mod:`coop_rules.isolation`).
 
     Args:
         path: the file on disk (opened read-only, never modified).
         display_path: how reports name it (relative to the claim folder); defaults to ``path``.
+        limits: the caps on size, pages, characters and cells.
     """
     shown = display_path or str(path)
     try:
         if not path.is_file():
             return ReadProblem(shown, ProblemKind.NOT_FOUND, "no such file")
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             return ReadProblem(shown, ProblemKind.EMPTY, "the file is empty (0 bytes)")
+        if size > limits.max_file_mb * MIB:
+            return ReadProblem(
+                shown,
+                ProblemKind.TOO_LARGE,
+                f"the file is {size / MIB:.0f} MB (at most {limits.max_file_mb} MB are read)",
+            )
         media_type = media.sniff(path)
+        if media_type == media.CFB:
+            raise preflight.cfb_problem(path)
         reader = READERS.get(media_type)
         if reader is None:
             reason = _UNSUPPORTED_REASONS.get(media_type, "not a PDF, XLSX, e-mail or image file")
             return ReadProblem(shown, ProblemKind.UNSUPPORTED, reason)
-        return reader(path, shown)
+        if media_type == media.XLSX:
+            preflight.check_xlsx(path, limits)
+        return reader(path, shown, limits)
     except DocumentError as exc:
         return ReadProblem(shown, exc.kind, exc.reason)
     except RecursionError:
         return ReadProblem(shown, ProblemKind.CORRUPT, "structure nested too deeply")
     except MemoryError:
-        return ReadProblem(shown, ProblemKind.TOO_LARGE, "needs too much memory to read")
+        limit = limits.memory_text if limits.isolate else "the available amount"
+        return ReadProblem(shown, ProblemKind.TOO_LARGE, f"needed more than {limit} of memory")
     except Exception as exc:  # a parser library's own bug on a broken file is still a finding
         log.debug("reader failed on %s", path, exc_info=True)
         return ReadProblem(shown, ProblemKind.CORRUPT, f"{type(exc).__name__}: {exc}"[:300])

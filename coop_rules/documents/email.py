@@ -6,6 +6,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.documents.model import Document, DocumentError, ProblemKind
 from coop_rules.documents.sniff import EMAIL
 
@@ -13,7 +14,7 @@ MAX_BYTES = 20 * 1024 * 1024
 KEPT_HEADERS = ("Date", "From", "To", "Subject")
 
 
-def read_email(path: Path, display_path: str) -> Document:
+def read_email(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     if path.stat().st_size > MAX_BYTES:
         raise DocumentError(ProblemKind.TOO_LARGE, f"larger than {MAX_BYTES // 2**20} MiB")
     with path.open("rb") as handle:
@@ -21,6 +22,10 @@ def read_email(path: Path, display_path: str) -> Document:
     headers = {name: str(message[name]) for name in KEPT_HEADERS if message[name] is not None}
     body = message.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
+    if len(text) > limits.max_chars:
+        raise DocumentError(
+            ProblemKind.TOO_LARGE, f"more than {limits.max_chars:,} characters of text"
+        )
     if not headers and not text.strip():
         raise DocumentError(ProblemKind.EMPTY, "no headers and no text")
     return Document(path=display_path, media_type=EMAIL, headers=headers, text=text)

@@ -39,6 +39,7 @@ class Page:
     height: float
     words: tuple[Word, ...]
     text: str
+    image_cover: float = 0.0  # share of a page with (almost) no text that an image covers
 
     @property
     def has_text(self) -> bool:
@@ -158,7 +159,9 @@ class ProblemKind(StrEnum):
     ENCRYPTED = "encrypted"
     CORRUPT = "corrupt"
     TOO_LARGE = "too-large"
+    TOO_SLOW = "too-slow"
     NO_TEXT = "no-text"
+    GARBLED = "garbled-text"
 
 
 ADVICE = {
@@ -168,8 +171,12 @@ ADVICE = {
     ProblemKind.ENCRYPTED: "Submit a copy without a password or encryption.",
     ProblemKind.CORRUPT: "Export or scan the document again and resubmit it.",
     ProblemKind.TOO_LARGE: "Submit only the relevant pages, or a smaller export.",
+    ProblemKind.TOO_SLOW: "Reading it took too long: submit only the relevant pages, or export "
+    "or print it to PDF again.",
     ProblemKind.NO_TEXT: "The pages are images without text: a reviewer must read them, "
     "or submit a PDF with a text layer.",
+    ProblemKind.GARBLED: "The text layer does not map to readable characters (a font without "
+    "a Unicode map): a reviewer must read the page, or submit a PDF exported again.",
 }
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pypdfium2.raw as pdfium_c
 
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.documents.model import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
@@ -44,9 +45,8 @@ from coop_rules.documents.model import (
     visual_lines,
 )
 from coop_rules.documents.pdfium import BREAK, Char, PdfiumOpenError, RawAttachment, read_raw
+from coop_rules.documents.preflight import check_pdf
 from coop_rules.documents.sniff import PDF
-
-MAX_PAGES = 200  # a claim document longer than this is not read past it (see the problem text)
 
 # A gap between two characters wider than this many font sizes ends a word. Word spaces set by
 # positioning rather than by a space character are 0.2–0.35 em; kerning and letter-spacing
@@ -57,7 +57,11 @@ WORD_GAP = 0.15
 COLUMN_GAP = 1.1
 
 _OPEN_ERRORS = {
-    pdfium_c.FPDF_ERR_PASSWORD: (ProblemKind.ENCRYPTED, "the PDF is protected by a password"),
+    pdfium_c.FPDF_ERR_PASSWORD: (
+        ProblemKind.ENCRYPTED,
+        "the PDF is protected by a password that is needed to open it (a copy saved without "
+        "the password can be read)",
+    ),
     pdfium_c.FPDF_ERR_SECURITY: (
         ProblemKind.ENCRYPTED,
         "the PDF is encrypted with a security handler that cannot be opened (password or "
@@ -68,19 +72,30 @@ _OPEN_ERRORS = {
 }
 
 
-def read_pdf(path: Path, display_path: str) -> Document:
+def read_pdf(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read every page's words and text; raise DocumentError for what cannot be read."""
+    data = path.read_bytes()
+    check_pdf(data, limits)  # a decompression bomb must never reach PDFium (it aborts)
+    max_pages = limits.max_pages
     try:
-        raw = read_raw(path, MAX_PAGES, _may_be_xml, MAX_ATTACHMENT_BYTES)
+        raw = read_raw(
+            data, max_pages, _may_be_xml, MAX_ATTACHMENT_BYTES, max_chars=limits.max_chars
+        )
     except PdfiumOpenError as exc:
         kind, reason = _OPEN_ERRORS.get(
             exc.code, (ProblemKind.CORRUPT, "not a valid PDF (damaged or truncated)")
         )
         raise DocumentError(kind, reason) from exc
     count = raw.page_count
-    if count > MAX_PAGES:
+    if count > max_pages:
         raise DocumentError(
-            ProblemKind.TOO_LARGE, f"{count} pages; only documents up to {MAX_PAGES} pages are read"
+            ProblemKind.TOO_LARGE, f"{count} pages; only documents up to {max_pages} pages are read"
+        )
+    if raw.too_many_chars:
+        raise DocumentError(
+            ProblemKind.TOO_LARGE,
+            f"more than {limits.max_chars:,} characters of text "
+            f"(in its first {len(raw.pages)} of {count} pages)",
         )
     if not raw.pages:
         raise DocumentError(ProblemKind.EMPTY, "the PDF has no pages")
@@ -94,6 +109,7 @@ def read_pdf(path: Path, display_path: str) -> Document:
                 height=raw_page.height,
                 words=tuple(word for line in lines for word in line),
                 text="\n".join(_line_text(line) for line in lines),
+                image_cover=raw_page.image_cover,
             )
         )
     if not any(p.has_text for p in pages):

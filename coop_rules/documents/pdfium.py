@@ -23,6 +23,7 @@ decoded at all.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator
@@ -73,11 +74,16 @@ class PdfiumOpenError(Exception):
 
 @dataclass(frozen=True)
 class RawPage:
-    """One page as PDFium reads it: size as displayed and its characters in stream order."""
+    """One page as PDFium reads it: size as displayed and its characters in stream order.
+
+    ``image_cover`` is the share of the page the largest image covers, measured only on a page
+    with fewer than SCAN_CHARS characters (0.0 otherwise): with no text, a large image is a scan.
+    """
 
     width: float
     height: float
     chars: list[Char]
+    image_cover: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -98,11 +104,16 @@ class RawAttachment:
 
 @dataclass(frozen=True)
 class RawPdf:
-    """What one pass over a PDF gives: page count, pages (unless too many) and embedded files."""
+    """What one pass over a PDF gives: page count, pages (unless too many) and embedded files.
+
+    ``too_many_chars`` is True when reading stopped because the pages held more characters
+    than the caller's cap (``pages`` then holds what was read so far).
+    """
 
     page_count: int
     pages: list[RawPage]
     attachments: list[RawAttachment]
+    too_many_chars: bool = False
 
 
 # Whether an embedded file's bytes are wanted, from its name and MIME subtype ("text/xml").
@@ -110,20 +121,22 @@ AttachmentFilter = Callable[[str, str], bool]
 
 
 def read_raw(
-    path: Path,
+    source: Path | bytes,
     max_pages: int,
     wanted: AttachmentFilter | None = None,
     max_attachment_bytes: int = 0,
+    max_chars: int | None = None,
 ) -> RawPdf:
     """The document's page count and, if it is at most ``max_pages``, every page's characters
-    and its embedded files (bytes only for those ``wanted`` and at most ``max_attachment_bytes``).
+    (at most ``max_chars`` in all) and its embedded files (bytes only for those ``wanted`` and
+    at most ``max_attachment_bytes``).
 
     Raises:
         PdfiumOpenError: PDFium cannot open the file (``code`` tells a password from damage).
     """
     # Read-only, and closed at once: PDFium parses the bytes in memory (``data`` stays alive,
     # and unchanged, until the document is closed below).
-    data = path.read_bytes()
+    data = source if isinstance(source, bytes) else source.read_bytes()
     with LOCK:
         doc = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
         if not doc:
@@ -132,7 +145,15 @@ def read_raw(
             count = pdfium_c.FPDF_GetPageCount(doc)
             if count > max_pages:
                 return RawPdf(count, [], [])
-            pages = [_read_page(doc, index) for index in range(count)]
+            pages: list[RawPage] = []
+            budget = max_chars if max_chars is not None else -1
+            for index in range(count):
+                # Stop at the cap, mid-page too: a page may draw millions of characters.
+                pages.append(_read_page(doc, index, budget + 1 if budget >= 0 else None))
+                if budget >= 0:
+                    budget -= len(pages[-1].chars)
+                    if budget < 0:
+                        return RawPdf(count, pages, [], too_many_chars=True)
             attachments = _attachments(doc, wanted, max_attachment_bytes) if wanted else []
             return RawPdf(count, pages, attachments)
         finally:
@@ -184,7 +205,7 @@ def _attachments(doc: object, wanted: AttachmentFilter, max_bytes: int) -> list[
     return found
 
 
-def _read_page(doc: object, index: int) -> RawPage:
+def _read_page(doc: object, index: int, max_chars: int | None = None) -> RawPage:
     page = pdfium_c.FPDF_LoadPage(doc, index)
     if not page:  # a page object PDFium cannot load: keep the numbering, without text
         size = pdfium_c.FS_SIZEF()
@@ -202,12 +223,46 @@ def _read_page(doc: object, index: int) -> RawPage:
         if not text_page:
             return RawPage(width, height, [])
         try:
-            chars = list(_chars(text_page, bbox, rotation))
+            chars = list(itertools.islice(_chars(text_page, bbox, rotation), max_chars))
         finally:
             pdfium_c.FPDFText_ClosePage(text_page)
-        return RawPage(width, height, chars)
+        cover = _image_cover(page, width * height) if len(chars) < SCAN_CHARS else 0.0
+        return RawPage(width, height, chars, cover)
     finally:
         pdfium_c.FPDF_ClosePage(page)
+
+
+# Pages with fewer characters than this are checked for a scanned image (text-quality check).
+SCAN_CHARS = 200
+MAX_PAGE_OBJECTS = 2000  # objects looked at per page for images (a scan has a handful)
+
+
+def _image_cover(page: object, area: float) -> float:
+    """The share of the page's ``area`` that its largest image covers (top-level images and
+    those one form XObject down); call with LOCK held."""
+    if area <= 0:
+        return 0.0
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    largest = 0.0
+    objects = [
+        pdfium_c.FPDFPage_GetObject(page, i)
+        for i in range(min(pdfium_c.FPDFPage_CountObjects(page), MAX_PAGE_OBJECTS))
+    ]
+    for obj in objects:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            count = min(pdfium_c.FPDFFormObj_CountObjects(obj), MAX_PAGE_OBJECTS)
+            inner = [pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(count)]
+            kinds = [(o, pdfium_c.FPDFPageObj_GetType(o)) for o in inner]
+        else:
+            kinds = [(obj, kind)]
+        for image, image_kind in kinds:
+            if image_kind != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                continue
+            if pdfium_c.FPDFPageObj_GetBounds(image, left, bottom, right, top):
+                size = max(0.0, right.value - left.value) * max(0.0, top.value - bottom.value)
+                largest = max(largest, size)
+    return min(1.0, largest / area)
 
 
 def _chars(text_page: object, bbox: pdfium_c.FS_RECTF, rotation: int) -> Iterator[Char]:

@@ -17,8 +17,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from coop_rules.documents import Document, ProblemKind, ReadProblem, Word, read_document
-from coop_rules.documents import pdf as pdf_reader
+from coop_rules.documents import Document, Limits, ProblemKind, ReadProblem, Word, read_document
 
 TOLERANCE = 1.5  # points: how far a box may sit from pdfplumber's for the same word
 
@@ -311,10 +310,9 @@ def test_a_text_page_among_scans_is_read(tmp_path: Path) -> None:
     assert document.pages[0].words == () and document.pages[0].text == ""
 
 
-def test_page_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 2)
+def test_page_cap(tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "long.pdf", *[text_at((72, 100, f"Page {i}", 10)) for i in range(3)])
-    result = read_document(path, "long.pdf")
+    result = read_document(path, "long.pdf", Limits(max_pages=2))
     assert isinstance(result, ReadProblem) and result.kind is ProblemKind.TOO_LARGE
 
 

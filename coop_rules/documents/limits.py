@@ -1,0 +1,74 @@
+"""The limits a document is read within: one frozen value, passed from the shells to the readers.
+
+Documents are untrusted input: a partner's upload, or a file made to hurt. Every cap a reader
+applies, and every limit the isolating worker enforces (time, memory), is a field here, so that
+the Python API (``check_claim(..., limits=)``), the CLI (``--doc-timeout``, ``--doc-memory``,
+``--no-isolation``) and the HTTP service all set them the same way. The defaults suit a laptop:
+a real claim document is read in well under a second and a few hundred MB; each cap is one or
+two orders of magnitude above what a real invoice, CSR or proof needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may cost to read.
+
+    Attributes:
+        isolate: read each document in a worker process that enforces ``timeout`` and
+            ``memory_mb`` (False reads in this process without them: for debugging only).
+        timeout: seconds of wall-clock time per document before its worker is killed.
+        memory_mb: address space a document may add to its worker (RLIMIT_AS, MiB).
+        recycle_after: documents a worker reads before it is replaced by a fresh one.
+        max_file_mb: a larger file is not opened at all.
+        max_pages: PDF pages (a longer document is reported, not read in part).
+        max_chars: characters of text in one document.
+        max_cells: non-empty workbook cells.
+        max_rows / max_columns: the part of each sheet that is read (a declared dimension is
+            never trusted).
+        max_inflated_mb: what one compressed PDF stream or workbook part may inflate to.
+        max_zip_entries: entries of a workbook's ZIP container.
+        max_zip_ratio: inflated / compressed size of a workbook part larger than 1 MiB.
+        max_shared_strings_mb: a workbook's shared-strings table (openpyxl holds it whole).
+        max_image_pixels: pixels an image may declare.
+    """
+
+    isolate: bool = True
+    timeout: float = 20.0
+    memory_mb: int = 1024
+    recycle_after: int = 100
+    max_file_mb: int = 100
+    max_pages: int = 200
+    max_chars: int = 2_000_000
+    max_cells: int = 200_000
+    max_rows: int = 10_000
+    max_columns: int = 200
+    max_inflated_mb: int = 256
+    max_zip_entries: int = 2_000
+    max_zip_ratio: int = 200
+    max_shared_strings_mb: int = 32
+    max_image_pixels: int = 100_000_000
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if name != "isolate" and not value > 0:
+                raise ValueError(f"Limits.{name} must be positive, not {value!r}")
+
+    @property
+    def memory_text(self) -> str:
+        """The memory limit as people write it: ``1 GiB``, ``512 MiB``."""
+        if self.memory_mb % 1024 == 0:
+            return f"{self.memory_mb // 1024} GiB"
+        return f"{self.memory_mb} MiB"
+
+    @property
+    def timeout_text(self) -> str:
+        return f"{self.timeout:g} s"
+
+
+DEFAULT_LIMITS = Limits()
