@@ -26,6 +26,8 @@ class LedgerClaim:
     recorded_at: datetime
     rule_set: str = ""  # the rule-set version the claim was checked against
     verdict: str = ""  # pass | review | fail at the time it was recorded
+    partner_name: str = ""  # the partner's legal name as the manifest states it
+    origin: str = "check"  # "check" (check --record) or "import <file>" (ledger import)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Match:
 
     document: LedgerDocument
     how: str
+    claim: LedgerClaim | None = None  # the earlier document's claim, for the message
+    days_apart: int | None = None  # near matches: days between the two issue dates
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,13 @@ class History:
         source: where the ledger lives, as evidence shows it (a file name or a redacted URL).
         earlier_claims: recorded claims of the same partner, program and usage period.
         matches: this claim's document path → the earlier documents it duplicates.
+        documents: this claim's cost documents as they were compared (path → keys); a
+            document not here was not compared (not a cost document, or its file is missing).
+        near_days: near matches are issue dates at most this many days apart.
     """
 
     source: str
     earlier_claims: tuple[LedgerClaim, ...] = ()
     matches: dict[str, tuple[Match, ...]] = field(default_factory=dict)
+    documents: dict[str, LedgerDocument] = field(default_factory=dict)
+    near_days: int = 31
