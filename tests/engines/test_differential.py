@@ -22,8 +22,9 @@ pytest.importorskip(
     reason="durable-rules is not installed or does not import on this Python (>= 3.13)",
 )
 
-from coop_rules.engines.durable import DurableEngine
+from coop_rules.engines.durable import DurableEngine, compile_rule
 from coop_rules.engines.python import PythonEngine
+from coop_rules.errors import CoopRulesError
 from coop_rules.facts import CLAIM, DOCUMENT, FIELD_TYPES, FactSet, facts_from_data, fields_for
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity, load_rulebook
 from coop_rules.rulebook.expr import Type
@@ -145,10 +146,17 @@ def rulebook(seed: int = SEED, generated: int = 16) -> Rulebook:
     rules = list(load_rulebook())
     rules += [_spec(f"HW{i:02d}", *r) for i, r in enumerate(HAND_WRITTEN, start=1)]
     for i in range(1, generated + 1):
-        subject = rng.choice([CLAIM, DOCUMENT])
-        fields = sorted(fields_for(subject))
-        where = _condition(rng, fields, 1) if rng.random() < 0.3 else None
-        rules.append(_spec(f"RG{i:02d}", subject, where, _condition(rng, fields, 3)))
+        while True:  # a random condition whose disjoint DNF durable refuses is drawn again
+            subject = rng.choice([CLAIM, DOCUMENT])
+            fields = sorted(fields_for(subject))
+            where = _condition(rng, fields, 1) if rng.random() < 0.3 else None
+            spec = _spec(f"RG{i:02d}", subject, where, _condition(rng, fields, 3))
+            try:
+                compile_rule(spec)
+            except CoopRulesError:
+                continue
+            rules.append(spec)
+            break
     return Rulebook(tuple(rules))
 
 

@@ -1,0 +1,558 @@
+"""Program data: the activity matrix per fiscal year, program profiles, claiming calendars and
+the word lists that classify invoice lines, loaded from YAML and validated.
+
+The files live beside the rules (``rules/matrix/``, ``rules/programs/``, ``rules/calendars/``,
+``rules/lexicon/``); every ``--rules DIR`` may add its own in the same sub-folders, and a later
+folder's entry replaces an earlier one with the same key (a profile's code, a matrix's family
+and fiscal year, a calendar's id). So another vendor's co-op program is a profile, a matrix and
+a calendar file, without code. Every mistake in any file is reported at once, each as
+``file:line: key: what is expected``, like the rule loader does.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coop_rules.errors import ConfigurationError, Problem
+from coop_rules.manifest import PoeSubtype
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "rules"
+FISCAL_YEAR = re.compile(r"^FY\d{2}$")
+KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MoneyValue = tuple[Decimal, str]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A cap of one activity, over all claims of its ``group`` in a usage period and program.
+
+    ``amount`` is a fixed cap; ``percent_of_earned`` a share of the earned co-op, raised to
+    ``at_least`` where that is larger (demo units: max(10 %, USD 3,000)). ``unlimited`` says the
+    program variant lifts the cap (Surface). Conferences add a per-person travel cap and a
+    number of attendees.
+    """
+
+    group: str
+    amount: MoneyValue | None = None
+    percent_of_earned: Decimal | None = None
+    at_least: MoneyValue | None = None
+    per_person: MoneyValue | None = None
+    max_attendees: int | None = None
+    unlimited: bool = False
+
+
+@dataclass(frozen=True)
+class ActivitySpec:
+    """One row of the activity matrix.
+
+    ``proof`` is a list of groups: the claim needs, for each group, one proof-of-execution
+    document of one of the group's subtypes. ``metrics`` is a list of groups of alternative
+    manifest metric keys (``[calls, calls_made]``): every group needs one of its keys; a
+    document with the role ``metrics`` stands for all of them where ``metrics_document`` is
+    true.
+    """
+
+    id: str
+    name: str
+    file: str
+    line: int
+    proof: tuple[tuple[str, ...], ...] = ()
+    metrics: tuple[tuple[str, ...], ...] = ()  # every group needed; any key of a group will do
+    metrics_document: bool = True
+    categories: tuple[str, ...] = ()
+    cap: Cap | None = None
+    surface_cap: Cap | None = None  # replaces ``cap`` when the program is a Surface program
+    excluded_for: tuple[str, ...] = ()  # program tags (``surface-add``) it is not eligible for
+    preapproval: bool = False
+    review: str | None = None  # what a reviewer must look at that a machine cannot decide
+
+
+@dataclass(frozen=True)
+class Matrix:
+    family: str  # "microsoft"; another vendor's program names its own
+    fiscal_year: str  # "FY25"
+    file: str
+    activities: dict[str, ActivitySpec] = field(default_factory=dict)
+    based_on: str | None = None  # a year's file states what changed since the year it names
+    removed: tuple[str, ...] = ()  # activities of ``based_on`` no longer eligible
+
+
+@dataclass(frozen=True)
+class Window:
+    """One usage period of a calendar and its claiming window."""
+
+    period: str  # "FY24-H2"
+    usage_start: date
+    usage_end: date
+    opens: date
+    closes: date
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Calendar:
+    id: str
+    fiscal_year_starts: int  # month: 7 for Microsoft (FY25 = Jul 2024 – Jun 2025)
+    file: str
+    periods: tuple[Window, ...] = ()
+
+    def fiscal_year(self, day: date) -> str:
+        """The fiscal year a day belongs to, named by the calendar year it ends in."""
+        year = day.year + (
+            1 if self.fiscal_year_starts > 1 and day.month >= self.fiscal_year_starts else 0
+        )
+        return f"FY{year % 100:02d}"
+
+    def window(self, usage_start: date, usage_end: date) -> Window | None:
+        return next(
+            (w for w in self.periods if (w.usage_start, w.usage_end) == (usage_start, usage_end)),
+            None,
+        )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A program profile; the manifest's ``program.code`` selects it (``MCPP-CO-OP`` also
+    matches ``MCPP-CO-OP-FY24``), and values the manifest states win over the profile's."""
+
+    code: str
+    name: str
+    file: str
+    surface: bool = False
+    tags: tuple[str, ...] = ()
+    thresholds: tuple[MoneyValue, ...] = ()  # one per currency
+    requires_preapproval: bool = False
+    requires_tax_invoice: bool = False
+    calendar: str = "microsoft"
+    matrix: str = "microsoft"
+
+    def matches(self, code: str) -> bool:
+        return code == self.code or code.startswith(self.code + "-")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words that classify invoice lines (multilingual; matched case- and width-insensitively)."""
+
+    alcohol: tuple[str, ...] = ()
+    drinks: tuple[str, ...] = ()  # ambiguous: may or may not include alcohol
+    folio_extras: tuple[str, ...] = ()  # hotel folio lines other than room rate and taxes
+    travel_extras: tuple[str, ...] = ()  # travel lines other than fares and taxes
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    vat_rates: tuple[Decimal, ...] = ()  # percent
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    profiles: tuple[Profile, ...] = ()
+    matrices: dict[tuple[str, str], Matrix] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+
+    def profile(self, code: str) -> Profile | None:
+        """The profile for a manifest's program code: an exact match, else the longest prefix."""
+        found = [p for p in self.profiles if p.matches(code)]
+        return max(found, key=lambda p: len(p.code), default=None)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
+    problems: list[Problem] = []
+    profiles: dict[str, Profile] = {}
+    matrices: dict[tuple[str, str], Matrix] = {}
+    calendars: dict[str, Calendar] = {}
+    lexicon = Lexicon()
+    for folder in dirs:
+        for path in sorted((folder / "programs").glob("*.yaml")):
+            if (profile := _load(path, _profile, problems)) is not None:
+                profiles[profile.code] = profile
+        for path in sorted((folder / "matrix").glob("*.yaml")):
+            if (matrix := _load(path, _matrix, problems)) is not None:
+                matrices[(matrix.family, matrix.fiscal_year)] = matrix
+        for path in sorted((folder / "calendars").glob("*.yaml")):
+            if (calendar := _load(path, _calendar, problems)) is not None:
+                calendars[calendar.id] = calendar
+        for path in sorted((folder / "lexicon").glob("*.yaml")):
+            if (found := _load(path, _lexicon, problems)) is not None:
+                lexicon = _merge_lexicon(lexicon, found)
+    matrices = _resolve(matrices, problems)
+    for profile in profiles.values():
+        if profile.calendar not in calendars:
+            problems.append(
+                Problem(f"{profile.file}: calendar", f"no calendar {profile.calendar!r}")
+            )
+    if problems:
+        raise ConfigurationError("program data", problems)
+    return Catalogue(
+        tuple(sorted(profiles.values(), key=lambda p: p.code)), matrices, calendars, lexicon
+    )
+
+
+def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
+    """The bundled program data, then each extra folder's (cached per list of folders).
+
+    Raises:
+        ConfigurationError: one or more files are wrong; every problem is listed.
+    """
+    return _catalogue((DEFAULT_DATA_DIR, *(Path(d).resolve() for d in extra_dirs)))
+
+
+def _resolve(
+    matrices: dict[tuple[str, str], Matrix], problems: list[Problem]
+) -> dict[tuple[str, str], Matrix]:
+    """Expand each ``based_on`` matrix: the earlier year's rows, minus ``removed``, plus its own."""
+    done: dict[tuple[str, str], Matrix] = {}
+
+    def full(key: tuple[str, str], seen: tuple[tuple[str, str], ...]) -> Matrix | None:
+        if key in done:
+            return done[key]
+        matrix = matrices[key]
+        if matrix.based_on is None:
+            done[key] = matrix
+            return matrix
+        base_key = (matrix.family, matrix.based_on)
+        if base_key not in matrices or base_key in seen:
+            what = "a cycle" if base_key in seen else "no such matrix"
+            problems.append(Problem(f"{matrix.file}: based_on", f"{matrix.based_on}: {what}"))
+            return None
+        base = full(base_key, (*seen, key))
+        if base is None:
+            return None
+        rows = {k: v for k, v in base.activities.items() if k not in matrix.removed}
+        done[key] = Matrix(
+            matrix.family, matrix.fiscal_year, matrix.file, {**rows, **matrix.activities}
+        )
+        return done[key]
+
+    return {key: m for key in matrices if (m := full(key, ())) is not None}
+
+
+class _Reader:
+    """One YAML file with the line of every key, and the problems found in it."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path, self.problems, self.lines = path, problems, {}
+        self.name = _shown(path)
+        text = path.read_text(encoding="utf-8")
+        self._index(yaml.compose(text), ())
+        self.data = yaml.safe_load(text)
+
+    def _index(self, node: Any, at: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here = (*at, str(key.value))
+                self.lines[here] = key.start_mark.line + 1
+                self._index(value, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines.setdefault((*at, str(i)), item.start_mark.line + 1)
+                self._index(item, (*at, str(i)))
+
+    def line(self, at: tuple[str, ...]) -> int:
+        while at and at not in self.lines:
+            at = at[:-1]
+        return self.lines.get(at, 1)
+
+    def problem(self, at: tuple[str, ...], message: str) -> None:
+        key = ".".join(at) or "(file)"
+        self.problems.append(Problem(f"{self.name}:{self.line(at)}: {key}", message))
+
+    def mapping(self, value: Any, at: tuple[str, ...], keys: Iterable[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(at, "expected a mapping")
+            return {}
+        allowed = set(keys)
+        for key in sorted(set(map(str, value)) - allowed):
+            self.problem((*at, key), f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+        return {str(k): v for k, v in value.items()}
+
+    def required(self, data: dict[str, Any], at: tuple[str, ...], key: str) -> Any:
+        if data.get(key) is None:
+            self.problem((*at, key), "required key is missing")
+        return data.get(key)
+
+    def strings(self, value: Any, at: tuple[str, ...], *, kebab: bool = False) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            self.problem(at, "expected a list of words")
+            return ()
+        for i, item in enumerate(value):
+            if kebab and not KEBAB.match(str(item)):
+                self.problem((*at, str(i)), f"{item!r} is not a kebab-case id")
+        return tuple(str(v) for v in value)
+
+    def money(self, value: Any, at: tuple[str, ...]) -> MoneyValue | None:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?) ([A-Z]{3})", str(value).strip())
+        if value is None or isinstance(value, bool) or not match:
+            self.problem(
+                at, f'expected an amount with its currency like "18750.00 USD", got {value!r}'
+            )
+            return None
+        return Decimal(match.group(1)), match.group(2)
+
+    def decimal(self, value: Any, at: tuple[str, ...]) -> Decimal | None:
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            return Decimal(str(value))
+        except InvalidOperation:
+            self.problem(at, f"expected a number, got {value!r}")
+            return None
+
+    def boolean(self, data: dict[str, Any], at: tuple[str, ...], key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.problem((*at, key), f"expected true or false, got {value!r}")
+            return False
+        return value
+
+    def day(self, value: Any, at: tuple[str, ...]) -> date:
+        if not isinstance(value, date):
+            self.problem(at, f"expected a date like 2024-08-15, got {value!r}")
+            return date.min
+        return value
+
+
+def _shown(path: Path) -> str:
+    """A data file's path as problems and evidence show it: relative to the bundled data."""
+    try:
+        return path.resolve().relative_to(DEFAULT_DATA_DIR.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _load(path: Path, build: Callable[[_Reader], Any], problems: list[Problem]) -> Any:
+    try:
+        reader = _Reader(path, problems)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{_shown(path)}:{mark.line + 1}" if mark else _shown(path)
+        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    before = len(problems)
+    result = build(reader)
+    return result if len(problems) == before else None
+
+
+def _profile(r: _Reader) -> Profile | None:
+    keys = [
+        "code",
+        "name",
+        "surface",
+        "tags",
+        "thresholds",
+        "requires_preapproval",
+        "requires_tax_invoice",
+        "calendar",
+        "matrix",
+    ]
+    data = r.mapping(r.data, (), keys)
+    code, name = r.required(data, (), "code"), r.required(data, (), "name")
+    thresholds = data.get("thresholds") or []
+    if not isinstance(thresholds, list):
+        r.problem(("thresholds",), "expected a list of amounts, one per currency")
+        thresholds = []
+    money = [r.money(t, ("thresholds", str(i))) for i, t in enumerate(thresholds)]
+    if code is None or name is None:
+        return None
+    return Profile(
+        code=str(code),
+        name=str(name),
+        file=r.name,
+        surface=r.boolean(data, (), "surface"),
+        tags=r.strings(data.get("tags"), ("tags",), kebab=True),
+        thresholds=tuple(m for m in money if m is not None),
+        requires_preapproval=r.boolean(data, (), "requires_preapproval"),
+        requires_tax_invoice=r.boolean(data, (), "requires_tax_invoice"),
+        calendar=str(data.get("calendar") or "microsoft"),
+        matrix=str(data.get("matrix") or "microsoft"),
+    )
+
+
+_SUBTYPES = {str(s) for s in PoeSubtype}
+_ACTIVITY_KEYS = [
+    "name",
+    "proof",
+    "metrics",
+    "metrics_document",
+    "categories",
+    "cap",
+    "surface_cap",
+    "excluded_for",
+    "preapproval",
+    "review",
+]
+_CAP_KEYS = [
+    "group",
+    "amount",
+    "percent_of_earned",
+    "at_least",
+    "per_person",
+    "max_attendees",
+    "unlimited",
+]
+
+
+def _matrix(r: _Reader) -> Matrix | None:
+    data = r.mapping(r.data, (), ("matrix", "fiscal_year", "based_on", "removed", "activities"))
+    based_on = data.get("based_on")
+    if based_on is not None and not FISCAL_YEAR.match(str(based_on)):
+        r.problem(("based_on",), f"{based_on!r} is not a fiscal year like FY24")
+    year = str(r.required(data, (), "fiscal_year"))
+    if not FISCAL_YEAR.match(year):
+        r.problem(("fiscal_year",), f"{year!r} is not a fiscal year like FY25")
+    activities = r.mapping(data.get("activities"), ("activities",), data.get("activities") or {})
+    specs = {}
+    for key, raw in activities.items():
+        at = ("activities", key)
+        if not KEBAB.match(key):
+            r.problem(at, f"{key!r} is not a kebab-case activity id")
+        row = r.mapping(raw, at, _ACTIVITY_KEYS)
+        proof = []
+        for i, group in enumerate(row.get("proof") or []):
+            subtypes = r.strings(
+                group if isinstance(group, list) else [group], (*at, "proof", str(i))
+            )
+            for subtype in subtypes:
+                if subtype not in _SUBTYPES:
+                    r.problem(
+                        (*at, "proof", str(i)),
+                        f"{subtype!r} is not a PoE subtype ({', '.join(sorted(_SUBTYPES))})",
+                    )
+            proof.append(subtypes)
+        specs[key] = ActivitySpec(
+            id=key,
+            name=str(row.get("name") or key),
+            file=r.name,
+            line=r.line(at),
+            proof=tuple(proof),
+            metrics=tuple(
+                r.strings(g if isinstance(g, list) else [g], (*at, "metrics", str(i)))
+                for i, g in enumerate(row.get("metrics") or [])
+            ),
+            metrics_document=row.get("metrics_document", True) is not False,
+            categories=r.strings(row.get("categories"), (*at, "categories"), kebab=True),
+            cap=_cap(r, row.get("cap"), (*at, "cap")),
+            surface_cap=_cap(r, row.get("surface_cap"), (*at, "surface_cap")),
+            excluded_for=r.strings(row.get("excluded_for"), (*at, "excluded_for"), kebab=True),
+            preapproval=r.boolean(row, at, "preapproval"),
+            review=" ".join(str(row["review"]).split()) if row.get("review") else None,
+        )
+    return Matrix(
+        str(data.get("matrix") or "microsoft"),
+        year,
+        r.name,
+        specs,
+        str(based_on) if based_on else None,
+        r.strings(data.get("removed"), ("removed",), kebab=True),
+    )
+
+
+def _cap(r: _Reader, raw: Any, at: tuple[str, ...]) -> Cap | None:
+    if raw is None:
+        return None
+    row = r.mapping(raw, at, _CAP_KEYS)
+    group = str(r.required(row, at, "group"))
+
+    def money(key: str) -> MoneyValue | None:
+        return r.money(row[key], (*at, key)) if row.get(key) is not None else None
+
+    percent = (
+        r.decimal(row["percent_of_earned"], (*at, "percent_of_earned"))
+        if "percent_of_earned" in row
+        else None
+    )
+    attendees = row.get("max_attendees")
+    if attendees is not None and (not isinstance(attendees, int) or isinstance(attendees, bool)):
+        r.problem((*at, "max_attendees"), f"expected a whole number, got {attendees!r}")
+        attendees = None
+    cap = Cap(
+        group=group,
+        amount=money("amount"),
+        percent_of_earned=percent,
+        at_least=money("at_least"),
+        per_person=money("per_person"),
+        max_attendees=attendees,
+        unlimited=r.boolean(row, at, "unlimited"),
+    )
+    if not cap.unlimited and "amount" not in row and "percent_of_earned" not in row:
+        r.problem(at, "a cap needs amount, percent_of_earned, or unlimited: true")
+    return cap
+
+
+def _calendar(r: _Reader) -> Calendar | None:
+    data = r.mapping(r.data, (), ("calendar", "fiscal_year_starts", "periods"))
+    ident = str(r.required(data, (), "calendar"))
+    starts = data.get("fiscal_year_starts", 7)
+    if not isinstance(starts, int) or not 1 <= starts <= 12:
+        r.problem(("fiscal_year_starts",), f"expected a month number 1–12, got {starts!r}")
+        starts = 7
+    windows = []
+    for period, raw in r.mapping(
+        data.get("periods"), ("periods",), data.get("periods") or {}
+    ).items():
+        at = ("periods", period)
+        row = r.mapping(raw, at, ("usage", "window"))
+        usage, window = row.get("usage"), row.get("window")
+        if not (isinstance(usage, list) and len(usage) == 2):
+            r.problem((*at, "usage"), "expected [first day, last day] of the usage period")
+            continue
+        if not (isinstance(window, list) and len(window) == 2):
+            r.problem((*at, "window"), "expected [opens, closes] of the claiming window")
+            continue
+        days = [
+            r.day(v, (*at, k)) for k, pair in (("usage", usage), ("window", window)) for v in pair
+        ]
+        if days[1] < days[0] or days[3] < days[2]:
+            r.problem(at, "a period ends before it starts")
+        windows.append(Window(period, *days, file=r.name, line=r.line(at)))
+    return Calendar(ident, starts, r.name, tuple(windows))
+
+
+def _lexicon(r: _Reader) -> Lexicon:
+    keys = ("alcohol", "drinks", "folio_extras", "travel_extras", "categories", "vat_rates")
+    data = r.mapping(r.data, (), keys)
+    categories = {
+        name: r.strings(words, ("categories", name))
+        for name, words in r.mapping(
+            data.get("categories") or {}, ("categories",), data.get("categories") or {}
+        ).items()
+    }
+    rates = [r.decimal(v, ("vat_rates", str(i))) for i, v in enumerate(data.get("vat_rates") or [])]
+    return Lexicon(
+        alcohol=r.strings(data.get("alcohol"), ("alcohol",)),
+        drinks=r.strings(data.get("drinks"), ("drinks",)),
+        folio_extras=r.strings(data.get("folio_extras"), ("folio_extras",)),
+        travel_extras=r.strings(data.get("travel_extras"), ("travel_extras",)),
+        categories=categories,
+        vat_rates=tuple(v for v in rates if v is not None),
+    )
+
+
+def _merge_lexicon(a: Lexicon, b: Lexicon) -> Lexicon:
+    """Word lists add up across folders (a partner adds words, never has to repeat ours)."""
+    categories = dict(a.categories)
+    for name, words in b.categories.items():
+        categories[name] = (*categories.get(name, ()), *words)
+    return Lexicon(
+        alcohol=(*a.alcohol, *b.alcohol),
+        drinks=(*a.drinks, *b.drinks),
+        folio_extras=(*a.folio_extras, *b.folio_extras),
+        travel_extras=(*a.travel_extras, *b.travel_extras),
+        categories=categories,
+        vat_rates=(*a.vat_rates, *b.vat_rates),
+    )
