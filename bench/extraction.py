@@ -13,6 +13,13 @@ least 0.8). A value that is absent counts as wrong. Figures are "n/N (pct)" per 
 ZUGFeRD ``family`` (the 2.x samples are renderings of their XML, so they are also left out of the
 second overall line).
 
+Totals and line items: the truth files have no subtotal or tax, so the embedded e-invoice XML
+stands for the truth where a PDF carries one: subtotal, tax, amount due and due date read from the
+page (XML off) are compared with the XML's (right / wrong / absent: a wrong value is worse than an
+absent one). Line items (XML off): on how many invoices a table was read, on how many of those
+the line amounts add up to the printed subtotal or total, and, where the XML has lines, whether
+the page's line amounts are the XML's.
+
 Speed: wall time of the whole corpus, best of ``--repeat`` runs, for our extraction (XML off),
 for pdfplumber's ``page.extract_words()`` on every page and for poppler's ``pdftotext`` (one
 process per file, if installed); then ms per page and the ratios. Peak memory is the process's max
@@ -127,6 +134,69 @@ def score(docs: list[Doc], results: list[ExtractedDocument]) -> tuple[dict, list
     return {g: {f: tuple(table[g][f]) for f in FIELDS} for g in order}, misses
 
 
+XML_FIELDS = ("subtotal", "tax", "amount_due", "due_date")
+
+
+def _sum(items: tuple) -> Decimal:
+    return sum((Decimal(str(i.amount.value)) for i in items if i.amount), Decimal(0))
+
+
+def totals_and_lines(off: list[ExtractedDocument], on: list[ExtractedDocument]) -> dict:
+    """Subtotal/tax/amount due/due date against the XML, and the line-item figures."""
+    fields: dict[str, dict[str, int]] = {
+        f: {"right": 0, "wrong": 0, "absent": 0} for f in XML_FIELDS
+    }
+    wrong: list[str] = []
+    lines = {"invoices": len(off), "with_lines": 0, "adds_up": 0, "xml_lines": 0, "as_xml": 0}
+    for page, xml_doc in zip(off, on, strict=True):
+        xml = xml_doc.einvoice.fields if xml_doc.einvoice and xml_doc.einvoice.read else {}
+        for name in XML_FIELDS:
+            if name not in xml:
+                continue
+            got = page.value(name)
+            if got is None:
+                fields[name]["absent"] += 1
+            elif got == xml[name].value or (
+                isinstance(got, Decimal) and abs(got) == abs(Decimal(str(xml[name].value)))
+            ):
+                fields[name]["right"] += 1
+            else:
+                fields[name]["wrong"] += 1
+                wrong.append(f"{page.path}: {name} page {got} xml {xml[name].value}")
+        if page.line_items:
+            lines["with_lines"] += 1
+            targets = {page.value("subtotal"), page.value("total")} - {None}
+            lines["adds_up"] += _sum(page.line_items) in targets
+        xml_items = xml_doc.einvoice.line_items if xml_doc.einvoice else ()
+        if xml_items:
+            lines["xml_lines"] += 1
+            amounts = [i.amount.value if i.amount else None for i in page.line_items]
+            lines["as_xml"] += amounts == [i.amount.value if i.amount else None for i in xml_items]
+    return {"fields": fields, "wrong": wrong, "lines": lines}
+
+
+def print_totals_and_lines(found: dict) -> None:
+    print("\n== subtotal, tax, amount due, due date: page (XML off) against the embedded XML")
+    for name, cell in found["fields"].items():
+        total = sum(cell.values())
+        if total:
+            print(
+                f"{name:<12} right {cell['right']}/{total} ({100 * cell['right'] / total:.0f}%)"
+                f"  wrong {cell['wrong']}  absent {cell['absent']}"
+            )
+    for line in found["wrong"]:
+        print(f"    wrong: {line}")
+    n = found["lines"]
+    print("\n== line items (XML off)")
+    print(f"invoices with an item table read     {n['with_lines']}/{n['invoices']}")
+    if n["with_lines"]:
+        pct = 100 * n["adds_up"] / n["with_lines"]
+        print(f"  Σ line amounts = subtotal or total {n['adds_up']}/{n['with_lines']} ({pct:.0f}%)")
+    if n["xml_lines"]:
+        pct = 100 * n["as_xml"] / n["xml_lines"]
+        print(f"  same amounts as the XML's lines    {n['as_xml']}/{n['xml_lines']} ({pct:.0f}%)")
+
+
 def print_table(table: dict) -> None:
     print(f"{'':<38}" + "".join(f"{f:>17}" for f in FIELDS))
     for group, cells in table.items():
@@ -177,13 +247,14 @@ def main() -> None:
     out: dict[str, Any] = {"documents": len(docs), "pages": pages, "repeat": args.repeat}
 
     seconds: dict[str, float | None] = {}
-    tables, values = {}, {}
+    tables, values, results_by_mode = {}, {}, {}
     for mode, einvoice in (("xml-off", False), ("xml-on", True)):
         timed, results = best_of(
             args.repeat, lambda e=einvoice: [extract_file(p, einvoice=e) for p in paths]
         )
         seconds[f"ours ({mode})"] = timed
         tables[mode], misses = score(docs, results)
+        results_by_mode[mode] = results
         values[mode] = [r.to_json() for r in results]
         print(f"\n== accuracy, e-invoice XML {mode.removeprefix('xml-')} (einvoice={einvoice})")
         print_table(tables[mode])
@@ -193,6 +264,10 @@ def main() -> None:
                 print(f"{m['file']}  {m['field']}: expected {m['expected']!r}, got {m['got']!r}")
                 print(f"    evidence: {m['evidence']!r}")
         out[mode] = {"accuracy": tables[mode], "misses": misses}
+    out["totals_and_lines"] = totals_and_lines(
+        results_by_mode["xml-off"], results_by_mode["xml-on"]
+    )
+    print_totals_and_lines(out["totals_and_lines"])
     out["identical"] = values["xml-off"] == values["xml-on"]
     if out["identical"]:
         print("\nXML off and on give identical values and evidence (embedded XML is not read yet).")

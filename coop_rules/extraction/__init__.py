@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coop_rules.documents import Document, ProblemKind, ReadProblem, read_document
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.classify import Classification, classify
@@ -21,36 +22,39 @@ from coop_rules.extraction.einvoice import apply_einvoice
 from coop_rules.extraction.fields import Context
 from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout
-from coop_rules.extraction.lexicon import detect_language
-from coop_rules.extraction.model import DocumentKind, ExtractedDocument
+from coop_rules.extraction.lexicon import detect_language, forget_lines
+from coop_rules.extraction.lines import extract_line_items
+from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
 from coop_rules.extraction.poe import extract_poe
+from coop_rules.extraction.quality import readable_pages
 
 __all__ = ["DocumentKind", "ExtractedDocument", "extract_document", "extract_file"]
 
 log = logging.getLogger(__name__)
 
+# What an extractor gives: the fields, and the item table's rows where it reads one.
+Extraction = tuple[dict[str, Extracted], tuple[LineItem, ...]]
 # An extractor reads one kind of document, given the shared layout and the classification.
-Extractor = Callable[[Document, Layout, Classification, str | None], dict[str, Extracted]]
+Extractor = Callable[[Document, Layout, Classification, str | None], Extraction]
 
 
 def _invoice(
     document: Document, layout: Layout, _found: Classification, lang: str | None
-) -> dict[str, Extracted]:
-    return extract_invoice(Context(document, "invoice", layout, lang))
+) -> Extraction:
+    ctx = Context(document, "invoice", layout, lang)
+    fields = extract_invoice(ctx)
+    return fields, extract_line_items(ctx, fields)
 
 
 def _csr(
     document: Document, layout: Layout, _found: Classification, lang: str | None
-) -> dict[str, Extracted]:
-    return extract_csr(Context(document, "csr", layout, lang))
+) -> Extraction:
+    return extract_csr(Context(document, "csr", layout, lang)), ()
 
 
-def _poe(
-    document: Document, layout: Layout, found: Classification, lang: str | None
-) -> dict[str, Extracted]:
-    return extract_poe(
-        Context(document, "poe", layout, lang), found.poe_subtype, found.subtype_evidence
-    )
+def _poe(document: Document, layout: Layout, found: Classification, lang: str | None) -> Extraction:
+    ctx = Context(document, "poe", layout, lang)
+    return extract_poe(ctx, found.poe_subtype, found.subtype_evidence), ()
 
 
 EXTRACTORS: dict[DocumentKind, Extractor] = {
@@ -66,10 +70,19 @@ EXTRACTORS: dict[DocumentKind, Extractor] = {
 
 
 def extract_file(
-    path: Path, display_path: str | None = None, *, einvoice: bool = True, role: str | None = None
+    path: Path,
+    display_path: str | None = None,
+    *,
+    einvoice: bool = True,
+    role: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ExtractedDocument:
-    """Read ``path`` and extract its fields; an unreadable file gives an UNREADABLE document."""
-    read = read_document(path, display_path)
+    """Read ``path`` and extract its fields; an unreadable file gives an UNREADABLE document.
+
+    In this process, within ``limits``' caps but not its time and memory limits: for those,
+    read through :mod:`coop_rules.isolation`.
+    """
+    read = read_document(path, display_path, limits)
     if isinstance(read, ReadProblem):
         return ExtractedDocument(read.path, None, DocumentKind.UNREADABLE, problems=(read,))
     return extract_document(read, einvoice=einvoice, role=role)
@@ -90,6 +103,13 @@ def extract_document(
             ``metrics``, ``other``); it picks the extractor, while the kind within the invoice
             family (pro-forma, quote, credit note …) is still read from the content.
     """
+    forget_lines()  # label caches hold one document's lines
+    # Scanned and garbled pages are reported and left out: values read from them are guesses.
+    document, unread = readable_pages(document)
+    if unread and not document.pages:
+        return ExtractedDocument(
+            document.path, document.media_type, DocumentKind.UNREADABLE, problems=unread
+        )
     kind = DocumentKind.OTHER
     try:
         layout = build_layout(document)
@@ -97,7 +117,7 @@ def extract_document(
         found = classify(document, layout, lang, role)
         kind = found.kind
         extractor = EXTRACTORS.get(kind)
-        fields = extractor(document, layout, found, lang) if extractor else {}
+        fields, items = extractor(document, layout, found, lang) if extractor else ({}, ())
     except CoopRulesError:
         raise  # a broken label file is our error, not the document's
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim
@@ -107,11 +127,17 @@ def extract_document(
             ProblemKind.CORRUPT,
             f"fields could not be extracted ({type(exc).__name__}: {exc})"[:300],
         )
-        return ExtractedDocument(document.path, document.media_type, kind, problems=(problem,))
+        return ExtractedDocument(
+            document.path, document.media_type, kind, problems=(*unread, problem)
+        )
     if not einvoice:
-        return ExtractedDocument(document.path, document.media_type, kind, fields)
+        return ExtractedDocument(
+            document.path, document.media_type, kind, fields, unread, line_items=items
+        )
     # Embedded e-invoice XML: never raises; a bad attachment is a problem on the check.
     kind, fields, check = apply_einvoice(
-        document, kind, fields, role, lambda: _invoice(document, layout, found, lang)
+        document, kind, fields, role, lambda: _invoice(document, layout, found, lang)[0]
     )
-    return ExtractedDocument(document.path, document.media_type, kind, fields, einvoice=check)
+    if check is not None and check.line_items:
+        items = check.line_items  # the XML's lines are exact where the page's are a reading
+    return ExtractedDocument(document.path, document.media_type, kind, fields, unread, check, items)

@@ -52,7 +52,7 @@ import difflib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, ParseError
@@ -69,6 +69,7 @@ from coop_rules.extraction.model import (
     Disagreement,
     DocumentKind,
     EInvoiceCheck,
+    LineItem,
 )
 from coop_rules.extraction.parsing import find_amounts
 from coop_rules.extraction.parties import name_key
@@ -91,8 +92,10 @@ CREDIT_NOTE_TYPES = frozenset(
 )
 PROFORMA_TYPES = frozenset({"325"})
 
-# The order fields are cross-checked and reported in: the extract contract's, plus amount due.
-FIELDS = (*INVOICE_FIELDS, "amount_due")
+# The fields cross-checked and reported, in the extract contract's order.
+FIELDS = INVOICE_FIELDS
+MONEY_FIELDS = frozenset({"total", "amount_due", "subtotal", "tax"})
+DATE_FIELDS = frozenset({"issue_date", "due_date"})
 
 _RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity"
 _UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType"
@@ -114,6 +117,8 @@ class Syntax:
     type_code: str
     profile: str
     paths: dict[str, tuple[str, ...]]
+    line_item: str = ""  # the element of one invoice line, relative to the root
+    line_paths: dict[str, str] = field(default_factory=dict)  # LineItem attribute → path
 
 
 def _cii_paths(
@@ -138,6 +143,20 @@ def _cii_paths(
         "currency": (f"{money}/ram:InvoiceCurrencyCode",),
         "total": (f"{money}/ram:{summation}/ram:GrandTotalAmount",),
         "amount_due": (f"{money}/ram:{summation}/ram:DuePayableAmount",),
+        "subtotal": (f"{money}/ram:{summation}/ram:TaxBasisTotalAmount",),
+        "tax": (f"{money}/ram:{summation}/ram:TaxTotalAmount",),
+        "due_date": (
+            f"{money}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString",
+        ),
+    }
+
+
+def _cii_lines(line: str, agreement: str, delivery: str, settlement: str, summation: str) -> dict:
+    return {
+        "description": "ram:SpecifiedTradeProduct/ram:Name",
+        "quantity": f"ram:{delivery}/ram:BilledQuantity",
+        "unit_price": f"ram:{agreement}/ram:NetPriceProductTradePrice/ram:ChargeAmount",
+        "amount": f"ram:{settlement}/ram:{summation}/ram:LineTotalAmount",
     }
 
 
@@ -157,6 +176,14 @@ CII = Syntax(
         "ApplicableHeaderTradeSettlement",
         "SpecifiedTradeSettlementHeaderMonetarySummation",
     ),
+    "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
+    _cii_lines(
+        "IncludedSupplyChainTradeLineItem",
+        "SpecifiedLineTradeAgreement",
+        "SpecifiedLineTradeDelivery",
+        "SpecifiedLineTradeSettlement",
+        "SpecifiedTradeSettlementLineMonetarySummation",
+    ),
 )
 
 ZUGFERD1 = Syntax(
@@ -171,10 +198,18 @@ ZUGFERD1 = Syntax(
         "ApplicableSupplyChainTradeSettlement",
         "SpecifiedTradeSettlementMonetarySummation",
     ),
+    "rsm:SpecifiedSupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
+    _cii_lines(
+        "IncludedSupplyChainTradeLineItem",
+        "SpecifiedSupplyChainTradeAgreement",
+        "SpecifiedSupplyChainTradeDelivery",
+        "SpecifiedSupplyChainTradeSettlement",
+        "SpecifiedTradeSettlementMonetarySummation",
+    ),
 )
 
 
-def _ubl(root: str, type_code: str) -> Syntax:
+def _ubl(root: str, type_code: str, line: str, quantity: str) -> Syntax:
     supplier = "cac:AccountingSupplierParty/cac:Party"
     customer = "cac:AccountingCustomerParty/cac:Party"
     return Syntax(
@@ -204,12 +239,22 @@ def _ubl(root: str, type_code: str) -> Syntax:
             "currency": ("cbc:DocumentCurrencyCode",),
             "total": ("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",),
             "amount_due": ("cac:LegalMonetaryTotal/cbc:PayableAmount",),
+            "subtotal": ("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount",),
+            "tax": ("cac:TaxTotal/cbc:TaxAmount",),
+            "due_date": ("cbc:DueDate", "cac:PaymentMeans/cbc:PaymentDueDate"),
+        },
+        f"cac:{line}",
+        {
+            "description": "cac:Item/cbc:Name",
+            "quantity": f"cbc:{quantity}",
+            "unit_price": "cac:Price/cbc:PriceAmount",
+            "amount": "cbc:LineExtensionAmount",
         },
     )
 
 
-UBL_INVOICE = _ubl("Invoice", "InvoiceTypeCode")
-UBL_CREDIT_NOTE = _ubl("CreditNote", "CreditNoteTypeCode")
+UBL_INVOICE = _ubl("Invoice", "InvoiceTypeCode", "InvoiceLine", "InvoicedQuantity")
+UBL_CREDIT_NOTE = _ubl("CreditNote", "CreditNoteTypeCode", "CreditNoteLine", "CreditedQuantity")
 
 SYNTAXES = {
     f"{{{CII.namespaces['rsm']}}}CrossIndustryInvoice": CII,
@@ -236,6 +281,7 @@ class EInvoice:
         also: field → every value the XML gives for it (the first is ``fields[field]``), which
             a page value may match.
         problems: values the XML holds but that could not be read (a date in another format).
+        line_items: the invoice lines, each value with its element path (``…LineItem[2]/…``).
     """
 
     attachment: str
@@ -245,6 +291,7 @@ class EInvoice:
     fields: dict[str, Extracted]
     also: dict[str, tuple[str, ...]]
     problems: tuple[str, ...] = ()
+    line_items: tuple[LineItem, ...] = ()
 
     @property
     def credit_note(self) -> bool:
@@ -294,9 +341,9 @@ def _amount(text: str) -> Decimal:
 
 
 def _value(name: str, text: str, element: Element) -> Scalar:
-    if name == "issue_date":
+    if name in DATE_FIELDS:
         return _date(text, element)
-    if name in ("total", "amount_due"):
+    if name in MONEY_FIELDS:
         return _amount(text)
     if name == "currency":
         if not re.fullmatch(r"[A-Za-z]{3}", text):
@@ -365,7 +412,42 @@ def parse_einvoice(data: bytes, attachment: str, file: str) -> EInvoice:
         type_code = "381"  # a UBL CreditNote is a credit note whatever its (optional) code
     if not fields:
         raise EInvoiceError(f"{attachment} is a {syntax.name} e-invoice without any value read")
-    return EInvoice(attachment, syntax.name, profile, type_code, fields, also, tuple(problems))
+    lines = _line_items(root, syntax, attachment, file, currency)
+    return EInvoice(
+        attachment, syntax.name, profile, type_code, fields, also, tuple(problems), lines
+    )
+
+
+MAX_LINES = 2000  # an invoice with more lines than this is read without them
+
+
+def _line_items(
+    root: Element, syntax: Syntax, attachment: str, file: str, currency: str | None
+) -> tuple[LineItem, ...]:
+    """The XML's invoice lines; a value that does not parse is left out of its line."""
+    if not syntax.line_item:
+        return ()
+    elements = root.findall(syntax.line_item, syntax.namespaces)
+    if len(elements) > MAX_LINES:
+        return ()
+    items = []
+    for number, element in enumerate(elements, start=1):
+        values: dict[str, Extracted] = {}
+        for name, path in syntax.line_paths.items():
+            found = _in_currency(element.findall(path, syntax.namespaces), currency)
+            text = _text(found[0]) if found else ""
+            if not text:
+                continue
+            try:
+                value: Scalar = text if name == "description" else _amount(text)
+            except ValueError:
+                continue
+            where = f"{attachment}: {syntax.line_item}[{number}]/{path}"
+            evidence = Evidence(file, text=text, field=where, note=NOTE)
+            values[name] = Extracted(value, evidence, XML_CONFIDENCE)
+        if values:
+            items.append(LineItem(**values))
+    return tuple(items)
 
 
 def _candidates(attachments: tuple[Attachment, ...]) -> list[Attachment]:
@@ -435,7 +517,7 @@ def _same_tax_id(page: str, xml: str) -> bool:
 def _agrees(name: str, page: Scalar, einvoice: EInvoice) -> bool:
     """Whether the page value ``page`` of field ``name`` is what the XML says."""
     xml = einvoice.fields[name].value
-    if name in ("total", "amount_due"):
+    if name in MONEY_FIELDS:
         if not isinstance(xml, Decimal) or not isinstance(page, Decimal):
             return False
         # Equal to the cent; a credit note's page may print the positive XML amount negated.
@@ -443,7 +525,7 @@ def _agrees(name: str, page: Scalar, einvoice: EInvoice) -> bool:
         if einvoice.credit_note:
             cents.add(-xml.quantize(CENT))
         return page.quantize(CENT) in cents
-    if name == "issue_date":
+    if name in DATE_FIELDS:
         return page == xml
     texts = einvoice.also.get(name, (str(xml),))
     if name in ("vendor", "bill_to"):
@@ -509,7 +591,7 @@ def cross_check(
             why = "the embedded e-invoice XML agrees"
             if seen.alternatives:
                 why = f"ambiguous on the page; the embedded e-invoice XML reads {xml.value}"
-            elif agreeing[0] != xml.value and name in ("total", "amount_due"):
+            elif agreeing[0] != xml.value and name in MONEY_FIELDS:
                 why = f"the embedded e-invoice XML states {xml.value} (credit note, positive)"
             fields[name] = _confirmed(seen, agreeing[0], why)
             continue
@@ -575,4 +657,5 @@ def _check(
         fields=einvoice.fields,
         disagreements=disagreements,
         problems=problems,
+        line_items=einvoice.line_items,
     )

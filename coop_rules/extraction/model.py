@@ -34,6 +34,13 @@ INVOICE_FIELDS = (
     "issue_date",
     "total",
     "currency",
+    "subtotal",
+    "tax",
+    "tax_rate",
+    "amount_due",
+    "due_date",
+    "service_start",
+    "service_end",
 )
 CSR_FIELDS = (
     "total",
@@ -91,6 +98,7 @@ class EInvoiceCheck:
         fields: the values read from the XML, each with its element path as evidence.
         disagreements: fields on which the XML and the page text differ.
         problems: why XML could not be read or used (malformed, hostile, too large …).
+        line_items: the XML's invoice lines (the document's ``line_items`` when there are any).
     """
 
     attachment: str | None = None
@@ -100,6 +108,7 @@ class EInvoiceCheck:
     fields: dict[str, Extracted] = field(default_factory=dict)
     disagreements: tuple[Disagreement, ...] = ()
     problems: tuple[str, ...] = ()
+    line_items: tuple[LineItem, ...] = ()
 
     @property
     def read(self) -> bool:
@@ -191,4 +200,6 @@ class ExtractedDocument:
         }
         if self.einvoice is not None:  # optional key: only where a PDF carries XML
             out["einvoice"] = self.einvoice.to_json()
+        if self.line_items:  # optional key: only where the document has an item table
+            out["line_items"] = [item.to_json() for item in self.line_items]
         return out

@@ -5,7 +5,8 @@
 ``Date`` header dates a mailing best of all. A range after the label (``15.–17.03.2024``,
 ``15/03/2024 – 17/03/2024``) or an end label gives ``execution_end``. Without any label the
 earliest date in the document is reported with a low confidence and a note saying so.
-Images have no text to read: they get a kind and no fields.
+An image has no text to read: its EXIF capture date (``DateTimeOriginal``, else
+``DateTimeDigitized``) dates it, with the tag as evidence.
 """
 
 from __future__ import annotations
@@ -14,16 +15,12 @@ import re
 from datetime import date
 from email.utils import parsedate_to_datetime
 
+from coop_rules.documents.image import CAPTURE_TAGS
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction.fields import Candidate, Context, best
-from coop_rules.extraction.values import DateCandidate, date_candidates, label_note
+from coop_rules.extraction.values import DateCandidate, date_candidates, label_note, range_end
 
-# What joins the two ends of a date range.
-_RANGE_JOIN = re.compile(
-    r"^\s*(?:-|–|—|~|～|〜|to|bis|au|al|à|a|hasta|until|till|through|"
-    r"까지|から|至)\s*",
-    re.IGNORECASE,
-)
+_EXIF_DATE = re.compile(r"^(\d{4})[:\-](\d{2})[:\-](\d{2})")
 
 
 def _header_date(ctx: Context) -> Extracted | None:
@@ -38,23 +35,37 @@ def _header_date(ctx: Context) -> Extracted | None:
     return Extracted(sent.date(), Evidence(ctx.document.path, raw, field="Date"), 0.95)
 
 
+def _exif_date(ctx: Context) -> Extracted | None:
+    """An image's capture date from its EXIF tags (``2024:03:15 10:22:01``), best tag first."""
+    for tag in CAPTURE_TAGS.values():
+        raw = ctx.document.headers.get(tag)
+        if not raw:
+            continue
+        m = _EXIF_DATE.match(raw)
+        if m is None:
+            continue
+        try:
+            taken = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue  # "0000:00:00 00:00:00": a camera without a clock
+        # The camera's clock may be wrong; the tag says when it believed the picture was taken.
+        confidence = 0.85 if tag.endswith("Original") else 0.7
+        return Extracted(taken, Evidence(ctx.document.path, raw, field=tag), confidence)
+    return None
+
+
 def _range_end(ctx: Context, found: DateCandidate) -> Extracted | None:
     """The second date of a range that starts with ``found`` ("15.03.2024 – 17.03.2024")."""
-    rest = found.window.text[found.reading.end :]
-    join = _RANGE_JOIN.match(rest)
-    if not join:
+    end = range_end(ctx, found.window, found.reading)
+    if end is None:
         return None
-    after = ctx.dates(rest[join.end() :])
-    if not after or after[0].start != 0 or after[0].value < found.reading.value:
-        return None
-    offset = found.reading.end + join.end()
     return Candidate(
-        after[0].value,
+        end.value,
         1.0,
-        ctx.evidence(found.window, offset, offset + after[0].end, label_note(found.hit)),
+        ctx.evidence(found.window, end.start, end.end, label_note(found.hit)),
         found.candidate.order,
-        after[0].alternatives,
-    ).extracted(0.5 if after[0].ambiguous else 0.75)
+        end.alternatives,
+    ).extracted(0.5 if end.ambiguous else 0.75)
 
 
 def _earliest_date(ctx: Context) -> Extracted | None:
@@ -84,7 +95,7 @@ def extract_poe(
             0.6,
         )
     labelled = date_candidates(ctx, {"execution_date": 1.0})
-    start: Extracted | None = _header_date(ctx)
+    start: Extracted | None = _header_date(ctx) or _exif_date(ctx)
     if start is None and labelled:
         earliest = min(labelled, key=lambda d: (d.reading.value, d.candidate.order))
         start = earliest.candidate.extracted(0.5 if earliest.reading.ambiguous else 0.8)

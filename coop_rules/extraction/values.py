@@ -27,6 +27,12 @@ _AMBIGUOUS_SYMBOLS = ("$", "¥", "元", "kr")
 # "Ort, Datum: Berlin, den 02.05.2024": a place may precede a signature's date.
 _PLACE = re.compile(r"^[\s:.#-]*[^\W\d][^\d\t:]{0,30},\s*(?:den\s+|le\s+|am\s+)?$")
 _NUMERIC = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}")
+# What joins the two ends of a date range ("15.03.2024 – 17.03.2024", "1 March to 31 March").
+RANGE_JOIN = re.compile(
+    r"^\s*(?:-|–|—|~|～|〜|to|bis|au|al|à|a|hasta|until|till|through|tot|t/m|"
+    r"까지|から|至)\s*",
+    re.IGNORECASE,
+)
 
 
 def label_note(hit: LabelHit) -> str:
@@ -137,7 +143,7 @@ def labelled_date(
     return chosen.extracted(confidence)
 
 
-def _amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | None] | None:
+def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | None] | None:
     """The amount a label's window gives: the last one in the label's own column segment,
     else the last on the rest of the line (a totals row: net, tax, gross), else the first in
     the column below."""
@@ -193,7 +199,7 @@ def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None
         has_right = bool(ctx.amounts(right.text)) or bool(_typed_cells(right))
         windows = [right] if has_right else list(ctx.below(line, hit, 3))
         for window in windows:
-            read = _amount_in(ctx, window)
+            read = amount_in(ctx, window)
             if read is None:
                 continue
             start, end, value, symbol = read
@@ -254,3 +260,21 @@ def currency(
     (iso, n), *rest = counts.most_common(2)
     confidence = 0.7 if not rest or rest[0][1] * 2 <= n else 0.45
     return Extracted(iso, first[iso], confidence)
+
+
+def range_end(ctx: Context, window: Window, reading: DateReading) -> DateReading | None:
+    """The second date of a range in ``window`` whose first date is ``reading``, if any.
+
+    The span of the returned reading is relative to ``window.text``; a range that ends before
+    it starts is no range.
+    """
+    rest = window.text[reading.end :]
+    join = RANGE_JOIN.match(rest)
+    if not join:
+        return None
+    after = ctx.dates(rest[join.end() :])
+    if not after or after[0].start != 0 or after[0].value < reading.value:
+        return None
+    offset = reading.end + join.end()
+    end = after[0]
+    return DateReading(end.value, end.text, offset + end.start, offset + end.end, end.alternatives)

@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -122,9 +124,36 @@ def test_pdf_proof_with_a_published_date_and_a_campaign_range(tmp_path: Path) ->
     assert doc.fields["execution_date"].evidence.page == 1
 
 
-def test_image_proof_has_a_kind_and_no_fields(tmp_path: Path) -> None:
+def test_image_proof_without_exif_has_a_kind_and_no_fields(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    Image.new("RGB", (40, 30), "white").save(path)
     doc = extract_file(path, role="poe")
     assert doc.kind is DocumentKind.POE
     assert doc.fields == {}
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected", "tag"),
+    [
+        ({0x9003: "2024:03:15 10:22:01"}, date(2024, 3, 15), "EXIF DateTimeOriginal"),
+        ({0x9004: "2023:12:01 08:00:00"}, date(2023, 12, 1), "EXIF DateTimeDigitized"),
+        ({0x9003: "0000:00:00 00:00:00"}, None, None),  # a camera without a clock
+    ],
+)
+def test_photo_is_dated_by_its_exif_capture_date(
+    tmp_path: Path, tags: dict[int, str], expected: date | None, tag: str | None
+) -> None:
+    path = tmp_path / "booth.jpg"
+    exif = Image.Exif()
+    for number, value in tags.items():
+        exif.get_ifd(0x8769)[number] = value
+    Image.new("RGB", (40, 30), "white").save(path, exif=exif)
+    doc = extract_file(path, "booth.jpg")
+    assert doc.kind is DocumentKind.POE
+    if expected is None:
+        assert "execution_date" not in doc.fields
+        return
+    found = doc.fields["execution_date"]
+    assert found.value == expected
+    assert found.evidence.field == tag and found.evidence.file == "booth.jpg"
+    assert found.evidence.text == tags[next(iter(tags))]

@@ -22,6 +22,10 @@ INVOICE_FIELDS = {
     "total_gross",
     "total",
     "not_total",
+    "subtotal",
+    "tax",
+    "due_date",
+    "service_period",
     "vendor",
     "bill_to",
     "tax_id",
@@ -36,6 +40,9 @@ def test_every_language_has_the_invoice_csr_and_poe_labels() -> None:
         assert {"total", "signatory", "signature_date"} <= set(language.sections["csr"]), code
         assert language.sections["poe"]["execution_date"], code
         assert language.kinds["invoice"] and language.kinds["quote"], code
+        assert {"description", "quantity", "unit_price", "amount"} <= set(
+            language.sections["lines"]
+        ), code
 
 
 @pytest.mark.parametrize("code", sorted(REQUIRED))
@@ -59,8 +66,8 @@ def test_longest_label_wins_and_labels_are_whole_words() -> None:
     matcher = section_matcher("invoice", "fr")
     hits = matcher.find("TOTAL HT\tTOTAL TVA\tTOTAL TTC")
     assert [(h.field, h.text) for h in hits] == [
-        ("not_total", "TOTAL HT"),
-        ("not_total", "TOTAL TVA"),
+        ("subtotal", "TOTAL HT"),
+        ("tax", "TOTAL TVA"),
         ("total_gross", "TOTAL TTC"),
     ]
     assert matcher.find("Totalement") == []

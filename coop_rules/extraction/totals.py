@@ -1,0 +1,175 @@
+"""The totals block of an invoice: subtotal, tax (and its rate), amount due.
+
+Labels are in ``data/*.yaml``, section ``invoice`` (``subtotal``, ``tax``, ``tax_rate``,
+``amount_due``). The value is read as for the total (:func:`~.values.labelled_amount`): right
+of the label, else under it. Three things are particular to these fields:
+
+* In several languages the word for VAT also labels the VAT *number* (``VAT``, ``MwSt``,
+  ``TVA``, ``IVA``, ``BTW``: field ``tax_id``). Such a label gives a tax amount only when its
+  line shows money or a rate (``MwSt 19 %  19,00``), never an identifier, and it ranks below a
+  real tax-amount label.
+* An invoice with several VAT rates prints one tax line per rate. When the printed subtotal and
+  total are known, the tax that makes ``subtotal + tax = total`` is chosen: one line's amount,
+  or the sum of the lines (said in the evidence note). When that cannot be checked, the best
+  labelled amount is reported with a confidence of at most 0.5, so nothing is silently summed.
+* The rate is a percentage on the tax line (or after a ``tax rate`` label), between 0 and 30 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from coop_rules.evidence import Extracted
+from coop_rules.extraction.fields import Candidate, Context, Window
+from coop_rules.extraction.layout import Line
+from coop_rules.extraction.lexicon import LabelHit
+from coop_rules.extraction.parsing import AmountMatch, find_amounts
+from coop_rules.extraction.values import (
+    BELOW_PENALTY,
+    PROSE_PENALTY,
+    amount_in,
+    label_note,
+    labelled_amount,
+)
+
+TAX_TIERS = {"tax": 2.0, "tax_id": 1.0}
+MAX_RATE = Decimal(30)  # no VAT or sales tax rate in the world is higher
+CENT = Decimal("0.01")
+
+
+def _tax_windows(ctx: Context, line: Line, hit: LabelHit) -> list[Window]:
+    right = ctx.right(line, hit)
+    if ctx.amounts(right.text):
+        return [right]
+    return list(ctx.below(line, hit, 2))
+
+
+def _looks_like_tax(ctx: Context, hit: LabelHit, window: Window) -> bool:
+    """A ``tax_id`` label ("VAT", "MwSt") names a tax amount only next to money or a rate."""
+    if hit.field != "tax_id":
+        return True
+    text = window.text
+    if any(a.percent for a in _percents(text)):
+        return True
+    money = [a for a in ctx.amounts(text) if a.decimals == 2]
+    # An identifier ("DE 123 456 789", "FR12345678901") has letters or long digit runs.
+    return bool(money) and not any(ch.isalpha() for ch in text[: money[0].start])
+
+
+def _percents(text: str) -> list[AmountMatch]:
+    """Percentages in ``text`` that may be a tax rate."""
+    return [a for a in find_amounts(text) if a.percent and Decimal(0) <= a.value <= MAX_RATE]
+
+
+def _tax_amount(ctx: Context, window: Window) -> tuple[int, int, Decimal] | None:
+    """The tax amount in a window: the last money amount on the rest of the line, because a
+    tax line reads "VAT 19 % on 804.35   152.83" (rate, base, tax); under a label, the first
+    amount in its column."""
+    if window.below:
+        read = amount_in(ctx, window)
+        return None if read is None else read[:3]
+    typed = [t.native for t in window.tokens(0, len(window.text)) if isinstance(t.native, Decimal)]
+    if typed:
+        read = amount_in(ctx, window)
+        return None if read is None else read[:3]
+    money = [a for a in ctx.amounts(window.text) if a.decimals in (0, 2)]
+    if not money:
+        return None
+    last = money[-1]
+    return last.start, last.end, last.value
+
+
+def _tax_candidates(ctx: Context) -> list[tuple[Candidate, Window, LabelHit]]:
+    found = []
+    for line, hit in ctx.labelled(TAX_TIERS):
+        for window in _tax_windows(ctx, line, hit):
+            if not _looks_like_tax(ctx, hit, window):
+                continue
+            read = _tax_amount(ctx, window)
+            if read is None:
+                continue
+            start, end, value = read
+            score = TAX_TIERS[hit.field] - (PROSE_PENALTY if ctx.prose(line, hit.start) else 0)
+            if window.below:
+                score -= BELOW_PENALTY
+            evidence = ctx.evidence(window, start, end, label_note(hit))
+            found.append((Candidate(value, score, evidence, line.index), window, hit))
+            break
+    return found
+
+
+def _tax(
+    ctx: Context, subtotal: Extracted | None, total: Extracted | None
+) -> tuple[Extracted | None, Window | None]:
+    """The tax amount (see the module docstring) and the window it was read in."""
+    found = _tax_candidates(ctx)
+    if not found:
+        return None, None
+    top = max(c.score for c, _, _ in found)
+    best = [item for item in found if item[0].score == top]
+    best.sort(key=lambda item: item[0].order)
+    first, window, _ = best[0]
+    distinct = {c.value for c, _, _ in best}
+    if subtotal is None or total is None:
+        if len(distinct) > 1:
+            return None, None  # one line per rate, and nothing to check a sum against
+        return first.extracted(min(0.5, 0.3 + 0.1 * first.score)), window
+    wanted = Decimal(str(total.value)) - Decimal(str(subtotal.value))
+    for cand, win, _hit in found:
+        if Decimal(str(cand.value)) == wanted:
+            note = f"{cand.evidence.note}; subtotal + tax = total"
+            return replace(cand, evidence=replace(cand.evidence, note=note)).extracted(0.9), win
+    # One line per rate: distinct lines of the best tier that add up.
+    lines: dict[int, Candidate] = {}
+    for cand, _win, _hit in best:
+        lines.setdefault(cand.order, cand)
+    if len(lines) > 1 and sum(Decimal(str(c.value)) for c in lines.values()) == wanted:
+        note = (
+            f"sum of {len(lines)} tax lines "
+            f"({' + '.join(str(c.value) for c in lines.values())}); subtotal + tax = total"
+        )
+        extracted = Extracted(wanted, replace(first.evidence, note=note), 0.8)
+        return extracted, window
+    if len(distinct) > 1:
+        return None, None  # several tax lines that add up to nothing printed: no guess
+    note = f"{first.evidence.note}; subtotal + tax ≠ total"
+    return replace(first, evidence=replace(first.evidence, note=note)).extracted(0.35), window
+
+
+def _rate(ctx: Context, tax_window: Window | None) -> Extracted | None:
+    """The tax rate: a percentage on the tax line, else after a ``tax rate`` label."""
+    windows: list[tuple[Window, str]] = []
+    if tax_window is not None:
+        line = tax_window.line
+        windows.append((Window(line, 0, len(line.text), tax_window.below), "on the tax line"))
+    for line, hit in ctx.labelled(["tax_rate"]):
+        windows.append((ctx.right(line, hit), label_note(hit)))
+        windows.extend((w, label_note(hit)) for w in ctx.below(line, hit, 2))
+    for window, note in windows:
+        rates = {a.value.normalize(): a for a in _percents(window.text)}
+        if len(rates) == 1:  # two rates on one line: which one is not for us to guess
+            (value, match), *_ = rates.items()
+            evidence = ctx.evidence(window, match.start, match.end, note)
+            return Extracted(value, evidence, 0.8)
+    return None
+
+
+def extract_totals(ctx: Context, total: Extracted | None) -> dict[str, Extracted | None]:
+    """``subtotal``, ``tax``, ``tax_rate`` and ``amount_due`` (None where not found)."""
+    subtotal = labelled_amount(ctx, {"subtotal": 2.0})
+    sub = subtotal.value if subtotal else None
+    if (
+        sub is not None
+        and total is not None
+        and abs(Decimal(str(sub.value))) > abs(Decimal(str(total.value)))
+    ):
+        sub = replace(sub, confidence=min(sub.confidence, 0.3))  # a net above the gross
+    tax, window = _tax(ctx, sub, total)
+    due = labelled_amount(ctx, {"amount_due": 1.0})
+    return {
+        "subtotal": sub,
+        "tax": tax,
+        "tax_rate": _rate(ctx, window),
+        "amount_due": due.value if due else None,
+    }
