@@ -1,0 +1,77 @@
+"""The FastAPI application: routers, error handlers, CORS and the local static files.
+
+``create_app(settings)`` is the factory ``coop-rules serve`` runs under uvicorn and tests use
+with TestClient. FastAPI's own ``/docs`` page loads its scripts from a CDN, so it is off; the
+service serves its own ``/docs`` page, rendered from the OpenAPI document, with nothing loaded
+from the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+import coop_rules
+from coop_rules.server.errors import ApiError
+from coop_rules.server.routes import checks, files, health, page, rules
+from coop_rules.server.service import CheckService
+from coop_rules.server.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: ServerSettings | None = None, *, service: CheckService | None = None
+) -> FastAPI:
+    """The service as an ASGI app; ``service`` lets tests put a slow check behind the routes."""
+    settings = settings or ServerSettings()
+    service = service or CheckService(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()  # the pool, and the files kept for later checks
+
+    app = FastAPI(
+        title="coop-rules",
+        version=coop_rules.__version__,
+        description="Check marketing co-op (MDF) claims: the documents read, the rules "
+        "applied, the findings reported with their evidence.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # The trace goes to the log (it names code, not document content); the client gets
+        # one line.
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        body = {"error": "internal", "message": "internal error; the service log has details"}
+        return JSONResponse(body, status_code=500)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
+            expose_headers=["X-Coop-Verdict", "X-Coop-Counts", "Retry-After"],
+        )
+    for router in (health.router, checks.router, files.router, rules.router, page.docs_router):
+        app.include_router(router)
+    if settings.self_check_page:
+        app.include_router(page.router)
+        app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
+    return app

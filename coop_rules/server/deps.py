@@ -1,0 +1,71 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: the service, the body, keys, language."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from coop_rules.server.errors import ApiError
+from coop_rules.server.i18n import choose_language
+from coop_rules.server.service import CheckService, Incoming
+
+_bearer = HTTPBearer(auto_error=False, description="an API key as a bearer token")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key")
+
+
+def get_service(request: Request) -> CheckService:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+Service = Annotated[CheckService, Depends(get_service)]
+
+
+def require_key(
+    service: Service,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    header: Annotated[str | None, Security(_header)] = None,
+) -> None:
+    """Where keys are configured, ``/v1/*`` needs one (as a bearer token or ``X-API-Key``)."""
+    keys = service.settings.api_keys
+    if not keys:
+        return
+    given = header or (bearer.credentials if bearer else None)
+    # Compare with every key in constant time: a wrong key's timing tells nothing.
+    if given is None or not any(hmac.compare_digest(given, k) for k in keys):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "a valid API key is needed (Authorization: Bearer KEY, or X-API-Key: KEY)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+ApiKey = Depends(require_key)
+
+
+def incoming(request: Request) -> Incoming:
+    """The request body as a stream, with its declared type and length."""
+    try:
+        length: int | None = int(request.headers.get("content-length", ""))
+    except ValueError:
+        length = None
+    return Incoming(request.headers.get("content-type", ""), length, request.stream())
+
+
+Body = Annotated[Incoming, Depends(incoming)]
+
+
+def language(
+    request: Request,
+    lang: Annotated[
+        str | None,
+        Query(description="en, de, ko, zh-Hant or ja; default: Accept-Language, else English"),
+    ] = None,
+) -> str | None:
+    return choose_language(lang, request.headers.get("accept-language"))
+
+
+Language = Annotated[str | None, Depends(language)]

@@ -1,0 +1,1 @@
+"""One router module per resource; each handler only calls the service or the core API."""

@@ -1,0 +1,54 @@
+"""``POST /v1/checks`` and ``POST /v1/extract``: a claim or one document in, a report out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from coop_rules.server.deps import ApiKey, Body, Language, Service
+from coop_rules.server.openapi import (
+    CHECK_RESPONSES,
+    LIMIT_RESPONSES,
+    check_request,
+    upload_request,
+)
+
+router = APIRouter(prefix="/v1", tags=["checks"], dependencies=[ApiKey])
+
+AcceptHeader = Annotated[
+    str | None,
+    Header(description="application/json (default), text/html or the XLSX media type"),
+]
+
+
+@router.post(
+    "/checks",
+    summary="Check a claim",
+    description="Multipart: the manifest as JSON in the field `manifest` and the documents as "
+    "files named like the manifest's `documents[].path`. Or JSON: `{manifest, files}` with the "
+    "ids of files uploaded before with `POST /v1/files`. Answers with the report in the format "
+    "`Accept` asks for; documents that cannot be read are findings in it.",
+    openapi_extra=check_request(),
+    responses=CHECK_RESPONSES,
+    response_class=Response,
+)
+async def create_check(
+    service: Service, body: Body, lang: Language, accept: AcceptHeader = None
+) -> Response:
+    rendered = await service.check(body, accept, lang)
+    return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
+
+
+@router.post(
+    "/extract",
+    summary="Read one document",
+    description="Multipart with exactly one file: its kind and fields, each with its evidence "
+    "(the `coop-rules extract --format json` contract, or HTML when `Accept` asks for it).",
+    openapi_extra=upload_request("exactly one document"),
+    responses={200: {"description": "the extracted fields"}, **LIMIT_RESPONSES},
+    response_class=Response,
+)
+async def extract_document(service: Service, body: Body, accept: AcceptHeader = None) -> Response:
+    rendered = await service.extract(body, accept)
+    return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)

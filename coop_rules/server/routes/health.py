@@ -1,0 +1,22 @@
+"""``GET /healthz``: alive, and how full the check pool is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+import coop_rules
+from coop_rules.server.deps import Service
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/healthz", summary="Liveness and load")
+def health(service: Service) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": coop_rules.__version__,
+        "checks_inside": service.gate.inside,
+        "capacity": service.gate.capacity,
+    }
