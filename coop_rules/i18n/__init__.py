@@ -1,0 +1,133 @@
+"""Languages of the report: UI strings by key, and dates and amounts as each language writes them.
+
+Two kinds of text are localised, both by key and never by translating rule *logic* (DOMAIN.md):
+
+- the report's chrome (headings, verdict words, severity labels, "could not check" reasons,
+  read-problem advice): ``coop_rules/i18n/<lang>.yaml``, looked up with :func:`translate`;
+- the rules' messages and hints: message catalogues beside the rule files
+  (``rules/messages/<lang>.yaml``, see :mod:`coop_rules.rulebook.messages`).
+
+Both fall back to English key by key, so a missing translation shows English, never a key.
+
+Dates and amounts in messages follow CLDR through Babel, whose locale data ships inside the
+package (nothing is fetched). English keeps ISO dates and ``1,234.56 EUR``: partners are
+worldwide and ``12/31/24`` (US) versus ``31/12/24`` (UK) is exactly the ambiguity a reviewer
+must not meet; the other languages have one unambiguous national form (``31.12.2024``,
+``2024. 12. 31.``, ``2024年12月31日``, ``2024/12/31``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_currency as _babel_currency
+from babel.numbers import format_decimal as _babel_decimal
+
+from coop_rules.errors import CoopRulesError
+
+DEFAULT_LANG = "en"
+# Language tag (BCP 47, as in <html lang>) -> the CLDR locale its dates and numbers follow.
+LOCALES = {"en": "en", "de": "de_DE", "ko": "ko_KR", "zh-Hant": "zh_Hant_TW", "ja": "ja_JP"}
+LANGUAGES = tuple(LOCALES)
+_DIR = Path(__file__).resolve().parent
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if coop-rules speaks it.
+
+    Raises:
+        CoopRulesError: an unknown language tag (the message lists the known ones).
+    """
+    if lang not in LOCALES:
+        raise CoopRulesError(f"unknown language {lang!r} (choose from {', '.join(LANGUAGES)})")
+    return lang
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The UI strings of ``lang`` as flat dotted keys (``verdict.pass``); {} when it has none."""
+    path = _DIR / f"{lang}.yaml"
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _flatten(data)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            # Runs of spaces and line breaks become one space; edges stay (", " is a separator).
+            flat[f"{prefix}{key}"] = re.sub(r"\s+", " ", str(value))
+    return flat
+
+
+def translate(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """The UI string ``key`` in ``lang`` (English where ``lang`` lacks it), ``{name}`` filled in.
+
+    Raises:
+        KeyError: English has no such key (a programmer error: every key is English first).
+    """
+    text = catalogue(lang).get(key) or catalogue(DEFAULT_LANG)[key]
+    return text.format_map(params) if params else text
+
+
+def translate_count(key: str, count: int, lang: str = DEFAULT_LANG) -> str:
+    """``2 errors``: ``key.one`` for one, ``key.other`` otherwise (enough for these languages)."""
+    return translate(f"{key}.{'one' if count == 1 else 'other'}", lang, n=count)
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` placeholders of a UI string (for the catalogue consistency test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def format_date(value: date, lang: str = DEFAULT_LANG) -> str:
+    """A date as ``lang`` writes it: ISO in English, CLDR's medium form otherwise."""
+    if lang == DEFAULT_LANG or lang not in LOCALES:
+        return value.isoformat()
+    return str(_babel_date(value, "medium", locale=LOCALES[lang]))
+
+
+def format_money(amount: Decimal, currency: str, lang: str = DEFAULT_LANG) -> str:
+    """An amount with its currency: ``1,234.56 EUR`` in English, CLDR's form otherwise.
+
+    CLDR's form uses the currency's own decimals (``￥1,235``) and its symbol where that is the
+    local convention (``1.234,56 €``); an unknown currency code is written as the code.
+    """
+    if lang == DEFAULT_LANG or lang not in LOCALES:
+        return f"{amount:,.2f} {currency}"
+    return str(_babel_currency(amount, currency, locale=LOCALES[lang]))
+
+
+def format_number(amount: Decimal, lang: str = DEFAULT_LANG) -> str:
+    """A decimal with two places and the language's separators (``1.234,50`` in German)."""
+    if lang == DEFAULT_LANG or lang not in LOCALES:
+        return f"{amount:,.2f}"
+    return str(_babel_decimal(amount, "#,##0.00", locale=LOCALES[lang]))
+
+
+def problem_text(kind: str, reason: str, advice: str, lang: str = DEFAULT_LANG) -> tuple[str, str]:
+    """Why a document could not be read and what to do, in ``lang``.
+
+    A reader states its reason in English with details (``PDF needs a password``); the other
+    languages explain the problem's kind instead (``problem.reason.<kind>``), and fall back to
+    the reader's own English texts where they have no translation.
+    """
+    if lang == DEFAULT_LANG:
+        return reason, advice
+    texts = catalogue(lang)
+    return (
+        texts.get(f"problem.reason.{kind}", reason),
+        texts.get(f"problem.advice.{kind}", advice),
+    )

@@ -1,0 +1,138 @@
+"""Message catalogues: the rules' titles, messages and hints in the partners' languages.
+
+One canonical rule source, localised by key (DOMAIN.md): a rule file holds the English texts
+and the logic; ``messages/<lang>.yaml`` beside the rule files maps a rule code to its ``title``,
+``message`` and ``hint`` in that language. A translation never changes what a rule checks.
+
+A catalogue is validated like a rule file, every problem at once with file, line and key: the
+language must be one coop-rules speaks, the code must name a loaded rule, and a translated
+template must use exactly the placeholders of the English one, parsed and type-checked by the
+same template parser (a translation that drops ``{claim.remaining}`` would hide the value the
+partner needs; one that invents a placeholder would fail at run time).
+
+``--rules DIR`` folders may bring catalogues too. A catalogue entry applies only to a rule from
+its own folder or an earlier one: when a later folder overrides a rule, the earlier folder's
+translation is of a text no longer in force and is dropped (English shows until the overriding
+folder translates it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coop_rules.errors import Problem
+from coop_rules.facts import fields_for
+from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
+from coop_rules.rulebook.spec import LocalText, RuleSpec, Template, _template
+
+MESSAGES_DIR = "messages"
+_KEYS = ("title", "message", "hint")
+
+
+def load_messages(
+    dirs: list[Path],
+    rules: dict[str, RuleSpec],
+    origin: dict[str, int],
+    problems: list[Problem],
+) -> tuple[dict[str, dict[str, LocalText]], tuple[str, ...]]:
+    """The catalogues of every folder in ``dirs`` (later folders win), and their files.
+
+    Args:
+        dirs: the rule folders, bundled first, in the order they were loaded.
+        rules: the rules in force by code.
+        origin: per code, the index in ``dirs`` of the folder its rule in force came from.
+        problems: where every mistake is appended.
+    """
+    messages: dict[str, dict[str, LocalText]] = {}
+    files: list[str] = []
+    for index, folder in enumerate(dirs):
+        for path in sorted((folder / MESSAGES_DIR).glob("*.yaml")):
+            files.append(str(path))
+            for code, text in _load_catalogue(path, rules, problems).items():
+                if origin.get(code, -1) <= index:
+                    messages.setdefault(path.stem, {})[code] = text
+    return messages, tuple(files)
+
+
+def _load_catalogue(
+    path: Path, rules: dict[str, RuleSpec], problems: list[Problem]
+) -> dict[str, LocalText]:
+    """One catalogue file's entries by code; its problems appended to ``problems``."""
+    lang = path.stem
+    if lang not in LANGUAGES or lang == DEFAULT_LANG:
+        others = ", ".join(lang for lang in LANGUAGES if lang != DEFAULT_LANG)
+        problems.append(
+            Problem(str(path), f"{lang!r} is not a language to translate into ({others})")
+        )
+        return {}
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return {}
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(Problem(str(path), "expected a mapping of rule codes to texts"))
+        return {}
+    entries: dict[str, LocalText] = {}
+    for key_node, value_node in root.value:
+        code = str(key_node.value)
+        where = f"{path}:{key_node.start_mark.line + 1}: {code}"
+        rule = rules.get(code)
+        if rule is None:
+            problems.append(Problem(where, "no rule has this code"))
+            continue
+        if not isinstance(value_node, yaml.MappingNode):
+            problems.append(Problem(where, f"expected a mapping with {', '.join(_KEYS)}"))
+            continue
+        text = _entry(path, rule, value_node, problems)
+        if text is not None:
+            entries[code] = text
+    return entries
+
+
+def _entry(
+    path: Path, rule: RuleSpec, node: yaml.MappingNode, problems: list[Problem]
+) -> LocalText | None:
+    """One rule's translated texts, checked against its English templates."""
+    found: list[Problem] = []
+    values: dict[str, Any] = {}
+    fields = fields_for(rule.subject)
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        where = f"{path}:{key_node.start_mark.line + 1}: {rule.code}.{key}"
+        if key not in _KEYS:
+            found.append(Problem(where, f"unknown key (expected one of: {', '.join(_KEYS)})"))
+            continue
+        if not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
+            found.append(Problem(where, "expected a non-empty text"))
+            continue
+        if key == "title":
+            values[key] = " ".join(str(value_node.value).split())
+            continue
+        english: Template = getattr(rule, key)
+        template = _template(
+            value_node.value,
+            fields,
+            rule.params,
+            lambda message, where=where: found.append(Problem(where, message)),
+        )
+        ours, theirs = _names(template), _names(english)
+        for name in sorted(ours - theirs):
+            found.append(Problem(where, f"placeholder {{{name}}} is not in the English {key}"))
+        for name in sorted(theirs - ours):
+            found.append(Problem(where, f"the English {key}'s placeholder {{{name}}} is missing"))
+        values[key] = template
+    problems.extend(found)
+    return None if found else LocalText(**values)
+
+
+def _names(template: Template) -> set[str]:
+    """A template's placeholders, spacing ignored (a line break may fall inside one)."""
+    return {"".join(placeholder.split()) for placeholder, _ in template.parts}
