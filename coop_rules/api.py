@@ -12,9 +12,14 @@ from datetime import date
 from pathlib import Path
 
 from coop_rules.claim import claim_facts, load_claim
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import Engine, select_engine
-from coop_rules.extraction import ExtractedDocument, extract_file
+from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
+from coop_rules.i18n import DEFAULT_LANG, check_language
+from coop_rules.isolation import extractor_for, parallel_reads
+from coop_rules.ledger.session import consult
+from coop_rules.programs import Catalogue, load_catalogue
 from coop_rules.report import (
     Finding,
     Report,
@@ -42,10 +47,20 @@ def rulebook(rules_dirs: Iterable[Path] = ()) -> Rulebook:
     return _rulebook(tuple(Path(d).resolve() for d in rules_dirs))
 
 
-def check_facts(facts: FactSet, rules: Rulebook, engine: str = "auto") -> list[Finding]:
-    """Evaluate ``rules`` on one claim's facts; findings most severe first."""
+def programs(rules_dirs: Iterable[Path] = ()) -> Catalogue:
+    """The program data (profiles, activity matrices, calendars, word lists): the bundled files
+    plus the ``programs/``, ``matrix/``, ``calendars/`` and ``lexicon/`` folders of ``rules_dirs``.
+    """
+    return load_catalogue(tuple(Path(d).resolve() for d in rules_dirs))
+
+
+def check_facts(
+    facts: FactSet, rules: Rulebook, engine: str = "auto", lang: str = DEFAULT_LANG
+) -> list[Finding]:
+    """Evaluate ``rules`` on one claim's facts; findings most severe first, messages in ``lang``."""
     hits = _engine(rules, engine).evaluate(facts)
-    return findings_from_hits(hits, facts, {r.code: r for r in rules})
+    messages = rules.messages.get(lang, {})
+    return findings_from_hits(hits, facts, {r.code: r for r in rules}, lang, messages)
 
 
 def check_claim(
@@ -55,8 +70,16 @@ def check_claim(
     rules_dirs: Iterable[Path] = (),
     engine: str = "auto",
     einvoice: bool = True,
+    lang: str = DEFAULT_LANG,
+    ledger: str | Path | None = None,
+    record: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """Check the claim in folder ``path`` (with its ``claim.yaml``/``claim.json``).
+
+    Each document is read in a worker process within ``limits`` (time, memory, pages, cells):
+    one that overruns them becomes a finding and the other documents are still checked. Safe
+    to call from several threads at once.
 
     Args:
         path: the claim folder.
@@ -64,34 +87,67 @@ def check_claim(
         rules_dirs: folders of extra rule files; a code there overrides the bundled rule.
         engine: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
         einvoice: read e-invoice XML embedded in PDFs.
+        lang: the language of the findings' messages and of the rendered report (``en``,
+            ``de``, ``ko``, ``zh-Hant``, ``ja``); English where a text has no translation.
+        ledger: the ledger of recorded claims the duplicate rules compare with: a file path or
+            a ``postgresql://`` URL; None for ``$COOP_RULES_LEDGER`` or the default file. A dry
+            check only reads it (a missing ledger is empty and is not created).
+        record: after checking, record the claim in the ledger (replacing its earlier record).
+        limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
+            process without the time and memory limits (for debugging).
 
     Raises:
-        CoopRulesError: no or an invalid manifest, or invalid rule files.
+        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``, or
+            a ledger that cannot be opened.
     """
+    check_language(lang)
     rules = rulebook(rules_dirs)
-    claim = load_claim(Path(path), einvoice=einvoice)
-    today = today or date.today()
-    facts = claim_facts(claim, today)
-    selected = _engine(rules, engine)
-    findings = check_facts(facts, rules, engine)
-    documents = tuple(d.extracted for d in claim.documents)
-    manifest = claim.manifest
-    return Report(
-        claim_id=manifest.claim_id,
-        checked_on=today,
-        engine=selected.name,
-        rules=tuple(r.code for r in rules),
-        findings=tuple(findings),
-        documents=documents,
-        roles={d.path: str(d.role) for d in claim.documents},
-        folder=claim.folder,
-        claimed=(manifest.claimed.amount, manifest.claimed.currency),
-        retention_until=retention_date(manifest.activity.end),
-        rule_set=rule_set(rules),
-        used=fields_used(facts, rules, documents),
+    claim = load_claim(
+        Path(path),
+        einvoice=einvoice,
+        extract=extractor_for(limits),
+        parallel=parallel_reads(limits),
     )
+    today = today or date.today()
+    # When recording, the ledger stays locked from the look-up to the record (see session).
+    with consult(ledger, record=record) as session:
+        facts = claim_facts(
+            claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
+        )
+        selected = _engine(rules, engine)
+        findings = check_facts(facts, rules, engine, lang)
+        documents = tuple(d.extracted for d in claim.documents)
+        manifest = claim.manifest
+        report = Report(
+            claim_id=manifest.claim_id,
+            checked_on=today,
+            engine=selected.name,
+            rules=tuple(r.code for r in rules),
+            findings=tuple(findings),
+            documents=documents,
+            roles={d.path: str(d.role) for d in claim.documents},
+            folder=claim.folder,
+            claimed=(manifest.claimed.amount, manifest.claimed.currency),
+            retention_until=retention_date(manifest.activity.end),
+            rule_set=rule_set(rules),
+            used=fields_used(facts, rules, documents),
+            lang=lang,
+        )
+        session.record(claim, report)  # only with record=True: a dry check never writes
+    return report
 
 
-def extract(path: str | Path, *, einvoice: bool = True) -> ExtractedDocument:
-    """Read one document and extract its kind and fields, each with evidence."""
-    return extract_file(Path(path), str(path), einvoice=einvoice)
+def extract(
+    path: str | Path,
+    *,
+    einvoice: bool = True,
+    name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ExtractedDocument:
+    """Read one document and extract its kind and fields, each with evidence.
+
+    ``name`` is how the document and its evidence are called (default: ``path`` as given); the
+    HTTP service passes the uploaded file name so no temporary path reaches a client.
+    """
+    # In a worker within ``limits``, like every document of a claim.
+    return extractor_for(limits)(Path(path), name or str(path), einvoice=einvoice)

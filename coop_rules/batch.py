@@ -35,7 +35,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from coop_rules import api
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.errors import CoopRulesError
+from coop_rules.i18n import check_language
 from coop_rules.manifest import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAMES = ("index.html", "index.csv")
 _TEMP_SUFFIX = ".partial"
-STAMP_VERSION = 1  # bump when the stamp's content or the key's inputs change
+STAMP_VERSION = 2  # bump when the stamp's content or the key's inputs change
 _VERDICT_ORDER = {"error": 0, "fail": 1, "review": 2, "pass": 3}
 
 
@@ -58,6 +60,10 @@ class Options:
     rules_dirs: tuple[Path, ...] = ()
     engine: str = "auto"
     einvoice: bool = True
+    lang: str = "en"  # the language of the reports and the index (coop_rules.i18n)
+    ledger: str | None = None  # the ledger of recorded claims (None: the configured default)
+    record: bool = False  # record each checked claim in the ledger
+    limits: Limits = DEFAULT_LIMITS  # what reading one document may cost (and isolation)
 
 
 @dataclass(frozen=True)
@@ -161,8 +167,9 @@ def run_batch(
         raise CoopRulesError(f"cannot create {out_dir}: {exc.strerror}") from None
     _remove_partials(out_dir)
     rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
+    check_language(options.lang)  # and so does a language no report could be written in
     today = options.today or date.today()
-    base_key = _base_key(options, rule_set(rules).digest)
+    base_key = _base_key(options, rule_set(rules).digest) + _ledger_key(options)
     batch = BatchResult([])
     claims: list[tuple[Path, str, bool]] = []
     for folder in folders:
@@ -205,7 +212,7 @@ def run_batch(
                 )
     finally:
         # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
-        write_index(out_dir, batch.queue(), options.format)
+        write_index(out_dir, batch.queue(), options.format, options.lang)
     return batch
 
 
@@ -279,7 +286,8 @@ def check_one(job: Job) -> ClaimResult:
     report_path, stamp_path = job.out_dir / report_name, job.out_dir / (report_name + ".stamp")
     try:
         key = _claim_key(job)
-        reused = _reuse(stamp_path, report_path, key)
+        # A recording run checks every claim: reusing a report would skip its record.
+        reused = None if job.options.record else _reuse(stamp_path, report_path, key)
         if reused is not None:
             return reused
         report = api.check_claim(
@@ -288,6 +296,10 @@ def check_one(job: Job) -> ClaimResult:
             rules_dirs=job.options.rules_dirs,
             engine=job.options.engine,
             einvoice=job.options.einvoice,
+            lang=job.options.lang,
+            ledger=job.options.ledger,
+            record=job.options.record,
+            limits=job.options.limits,
         )
         write_atomic(report_path, renderer.report(report))
     except CoopRulesError as exc:
@@ -330,9 +342,35 @@ def _base_key(options: Options, rules_digest: str) -> str:
     import coop_rules
 
     return (
-        f"coop-rules={coop_rules.__version__};rules={rules_digest};format={options.format};"
-        f"engine={options.engine};einvoice={options.einvoice};"
+        f"coop-rules={coop_rules.__version__};code={code_digest()};rules={rules_digest};"
+        f"format={options.format};engine={options.engine};einvoice={options.einvoice};"
+        f"lang={options.lang};limits={options.limits};"
     )
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 over coop-rules' own files (code, label data, templates): a changed reader or
+    extractor makes every report stale, even when the version number did not move."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".j2", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _ledger_key(options: Options) -> str:
+    """The ledger's part of the key: a dry run's reports are stale once the ledger changes.
+
+    A recording run opens the ledger for writing here, once, so that it is created and
+    migrated before the workers start (and an unreachable ledger stops the batch at once).
+    """
+    from coop_rules.ledger.store import Ledger
+
+    with Ledger.open(options.ledger, write=options.record) as ledger:
+        return f"ledger={ledger.source}@{ledger.revision()};"
 
 
 def _claim_key(job: Job) -> str:
@@ -420,9 +458,11 @@ def _remove_partials(out_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_index(out_dir: Path, queue: Sequence[ClaimResult], report_format: str) -> None:
+def write_index(
+    out_dir: Path, queue: Sequence[ClaimResult], report_format: str, lang: str = "en"
+) -> None:
     """``index.csv`` and ``index.html``: the claims in triage order, linked to their reports."""
     from coop_rules.renderers.index import index_csv, index_html
 
     write_atomic(out_dir / "index.csv", index_csv(queue))
-    write_atomic(out_dir / "index.html", index_html(queue, report_format))
+    write_atomic(out_dir / "index.html", index_html(queue, report_format, lang))

@@ -10,15 +10,22 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
+from coop_rules.derived import ProofDocument, document_values, program_values, surplus_value
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.facts import CLAIM, Fact, FactSet, Value, document_fact
-from coop_rules.manifest import Manifest, Role, find_manifest, load_manifest
+from coop_rules.ledger.facts import duplicate_values
+from coop_rules.ledger.model import History
+from coop_rules.manifest import DocumentEntry, Manifest, Role, find_manifest, load_manifest
+from coop_rules.programs import Catalogue, load_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -59,47 +66,70 @@ class Claim:
     documents: tuple[ClaimDocument, ...]
 
 
-def load_claim(folder: Path, *, einvoice: bool = True) -> Claim:
+def load_claim(
+    folder: Path,
+    *,
+    einvoice: bool = True,
+    extract: Callable[..., ExtractedDocument] = extract_file,
+    parallel: int = 1,
+) -> Claim:
     """Validate the manifest of ``folder`` and read every document in it.
+
+    ``extract`` reads one document (``extract_file``'s signature): in this process by default;
+    :func:`coop_rules.isolation.extractor_for` gives one that reads in a worker process within
+    time and memory limits. ``parallel`` documents are read at once (for an extractor whose
+    workers run beside each other; :func:`coop_rules.isolation.parallel_reads`).
 
     Raises:
         CoopRulesError: no manifest; ConfigurationError: an invalid one.
     """
     manifest_path = find_manifest(folder)
     manifest = load_manifest(manifest_path)
-    documents = []
-    for entry in manifest.documents:
-        extracted = extract_file(
-            folder / entry.path, entry.path, einvoice=einvoice, role=entry.role
-        )
-        documents.append(
-            ClaimDocument(
-                entry.role,
-                True,
-                entry.note,
-                entry.subtype.value if entry.subtype else None,
-                extracted,
-            )
-        )
     listed = {Path(e.path) for e in manifest.documents} | {Path(manifest_path.name)}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if (
-            not path.is_file()
-            or relative in listed
-            or any(p.startswith(".") for p in relative.parts)
-        ):
-            continue
-        extracted = extract_file(path, relative.as_posix(), einvoice=einvoice)
+    unlisted = [
+        path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and (relative := path.relative_to(folder)) not in listed
+        and not any(p.startswith(".") for p in relative.parts)
+    ]
+
+    def read_listed(entry: DocumentEntry) -> ClaimDocument:
+        extracted = extract(folder / entry.path, entry.path, einvoice=einvoice, role=entry.role)
+        subtype = entry.subtype.value if entry.subtype else None
+        return ClaimDocument(entry.role, True, entry.note, subtype, extracted)
+
+    def read_unlisted(path: Path) -> ClaimDocument:
+        extracted = extract(path, path.relative_to(folder).as_posix(), einvoice=einvoice)
         role = ROLE_OF_KIND.get(extracted.kind, Role.OTHER)
-        documents.append(
-            ClaimDocument(role, False, None, extracted.value("poe_subtype"), extracted)
-        )
+        return ClaimDocument(role, False, None, extracted.value("poe_subtype"), extracted)
+
+    jobs: list[Callable[[], ClaimDocument]] = [
+        *(partial(read_listed, entry) for entry in manifest.documents),
+        *(partial(read_unlisted, path) for path in unlisted),
+    ]
+    if parallel > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(min(parallel, len(jobs)), "coop-rules-read") as threads:
+            documents = list(threads.map(lambda job: job(), jobs))
+    else:
+        documents = [job() for job in jobs]
     return Claim(folder, manifest, manifest_path.name, tuple(documents))
 
 
-def claim_facts(claim: Claim, today: date) -> FactSet:
-    """The facts of a claim: the manifest's values, counts and sums, and each document's values."""
+def claim_facts(
+    claim: Claim,
+    today: date,
+    history: History | None = None,
+    catalogue: Catalogue | None = None,
+) -> FactSet:
+    """The facts of a claim: the manifest's values, counts and sums, and each document's values.
+
+    ``catalogue`` is the program data (profiles, activity matrices, calendars; default: the
+    bundled one): the claim is checked against its fiscal year's matrix (see ``derived``).
+
+    ``history`` is what the ledger knows of earlier claims (None: no ledger was consulted, so
+    the duplicate facts are unknown and the rules that need them say they could not check).
+    """
     m, source = claim.manifest, claim.manifest_name
 
     def stated(path: str, value: object) -> Value:
@@ -158,11 +188,38 @@ def claim_facts(claim: Claim, today: date) -> FactSet:
         values["claim.documented_total"] = documented
     else:
         gaps["claim.documented_total"] = documented
+    proofs = [ProofDocument(str(d.role), d.subtype) for d in claim.documents]
+    catalogue = catalogue or load_catalogue()
+    program, program_gaps, context = program_values(m, source, catalogue, proofs, history)
+    for name, value in program.items():  # what the manifest states (a claiming window) wins
+        values.setdefault(name, value)
+    gaps.update({k: v for k, v in program_gaps.items() if k not in values})
+    surplus = surplus_value(values["claim.claimed"], values.get("claim.documented_total"))
+    if surplus is not None:
+        values["claim.documented_surplus_percent"] = surplus
     claim_fact = Fact("claim", CLAIM, values, m.claim_id, gaps)
+    entries = {e.path: e for e in m.documents}
     partner_names = {_normal_name(n) for n in (m.partner.legal_name, *m.partner.aliases)}
     partner_tax_id = _normal_tax_id(m.partner.tax_id) if m.partner.tax_id else None
     docs = tuple(
-        document_fact(i, claim_fact, _document_values(d, partner_names, partner_tax_id), d.path)
+        document_fact(
+            i,
+            claim_fact,
+            {
+                **_document_values(d, partner_names, partner_tax_id),
+                **(duplicate_values(d.path, history) if history is not None else {}),
+                **document_values(
+                    d.extracted,
+                    str(d.role),
+                    context,
+                    (m.claimed.amount, m.claimed.currency),
+                    partner_names,
+                    _normal_name,
+                    _stated(entries.get(d.path), source),
+                ),
+            },
+            d.path,
+        )
         for i, d in enumerate(claim.documents, start=1)
     )
     return FactSet(claim_fact, docs)
@@ -289,10 +346,25 @@ _DOC_FIELDS = {
     "doc.period_start",
     "doc.period_end",
     "doc.signatory",
+    "doc.signatory_title",
     "doc.signature_date",
+    "doc.due_date",
+    "doc.service_start",
+    "doc.service_end",
     "doc.execution_date",
     "doc.execution_end",
 }
+
+
+def _stated(
+    entry: DocumentEntry | None, source: str
+) -> tuple[date | None, tuple[Decimal, str] | None, Evidence]:
+    """The date and amount the manifest enters for a document (R6), with their evidence."""
+    if entry is None:
+        return None, None, Evidence(source)
+    amount = (entry.amount.amount, entry.amount.currency) if entry.amount else None
+    text = " ".join(str(v) for v in (entry.date, entry.amount) if v is not None)
+    return entry.date, amount, Evidence(source, text=text, field=f"documents[{entry.path}]")
 
 
 def _from_extracted(found: Extracted) -> Value:

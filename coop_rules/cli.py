@@ -2,7 +2,8 @@
 
 Exit codes, as linters use them: 0 clean, 1 findings at or above ``--fail-on``, 2 a usage,
 configuration or internal error (one line on stderr, never a traceback). Every option has an
-environment default (``COOP_RULES_FORMAT``, ``COOP_RULES_ENGINE``, ``COOP_RULES_FAIL_ON``).
+environment default (``COOP_RULES_FORMAT``, ``COOP_RULES_ENGINE``, ``COOP_RULES_FAIL_ON``,
+``COOP_RULES_LANG``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from coop_rules import api, batch
+from coop_rules import api, batch, cli_ledger
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
+from coop_rules.i18n import LANGUAGES
 from coop_rules.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
+from coop_rules.renderers.json import rule_json
 from coop_rules.report_schema import REPORT_SCHEMA
 from coop_rules.rulebook import RuleSpec, Severity
 from coop_rules.rulebook.expr import fields_of
+from coop_rules.server import command as server_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -129,7 +135,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--engine", choices=ENGINES, default=env("COOP_RULES_ENGINE", "auto"))
     check.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=env("COOP_RULES_LANG", "en"),
+        help="the language of the messages and the report (English where a text has no "
+        "translation)",
+    )
+    check.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
+    )
+    _limit_options(check)
+    cli_ledger.add_ledger_option(check)
+    check.add_argument(
+        "--record",
+        action="store_true",
+        help="after checking, record the claim(s) in the ledger (a claim id recorded before "
+        "is replaced); without it the ledger is only read",
     )
     check.set_defaults(run=_check)
 
@@ -139,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
     )
+    _limit_options(extract)
     extract.set_defaults(run=_extract)
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
@@ -156,7 +178,53 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=("manifest", "report"))
     schema.add_argument("-o", "--output", default="-")
     schema.set_defaults(run=_schema)
+
+    cli_ledger.add_parser(commands)
+    server_command.add_parser(commands)
     return parser
+
+
+def _limit_options(sub: argparse.ArgumentParser) -> None:
+    """What reading one untrusted document may cost (coop_rules.documents.limits)."""
+    env = os.environ.get
+    sub.add_argument(
+        "--doc-timeout",
+        type=_positive,
+        default=_positive(env("COOP_RULES_DOC_TIMEOUT", str(DEFAULT_LIMITS.timeout))),
+        metavar="SECONDS",
+        help="give up on a document that takes longer to read (default: %(default)g)",
+    )
+    sub.add_argument(
+        "--doc-memory",
+        type=_positive,
+        default=_positive(env("COOP_RULES_DOC_MEMORY", str(DEFAULT_LIMITS.memory_mb))),
+        metavar="MB",
+        help="give up on a document that needs more memory to read (default: %(default)g)",
+    )
+    sub.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="read documents in this process, without time and memory limits (debugging)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return replace(
+        DEFAULT_LIMITS,
+        isolate=not args.no_isolation,
+        timeout=args.doc_timeout,
+        memory_mb=max(1, round(args.doc_memory)),
+    )
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -206,6 +274,10 @@ def _run_batch(
         rules_dirs=tuple(args.rules),
         engine=args.engine,
         einvoice=not args.no_einvoice,
+        lang=args.lang,
+        ledger=args.ledger,
+        record=args.record,
+        limits=_limits(args),
     )
     progress = _Progress() if sys.stderr.isatty() else None
     try:
@@ -227,6 +299,10 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
         rules_dirs=args.rules,
         engine=args.engine,
         einvoice=not args.no_einvoice,
+        lang=args.lang,
+        ledger=args.ledger,
+        record=args.record,
+        limits=_limits(args),
     )
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     if renderer.binary and args.output == "-" and sys.stdout.isatty():
@@ -301,7 +377,10 @@ class _Progress:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    documents = [api.extract(path, einvoice=not args.no_einvoice) for path in args.files]
+    limits = _limits(args)
+    documents = [
+        api.extract(path, einvoice=not args.no_einvoice, limits=limits) for path in args.files
+    ]
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     _write(args.output, renderer.extraction(documents))
     return EXIT_OK  # it ran; unreadable files are reported in the output, not as a failure
@@ -371,19 +450,7 @@ def _shown_path(path: str) -> str:
 
 
 def _rule_json(spec: RuleSpec) -> dict[str, object]:
-    return {
-        "code": spec.code,
-        "name": spec.name,
-        "severity": str(spec.severity),
-        "requirement": spec.requirement,
-        "subject": spec.subject,
-        "where": spec.where_text,
-        "when": spec.when_text,
-        "params": {k: str(v) for k, v in spec.params.items()},
-        "message": spec.message.text,
-        "hint": spec.hint.text,
-        "docs": spec.docs,
-    }
+    return rule_json(spec)  # shared with the HTTP service's GET /v1/rules
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -23,6 +23,85 @@ from coop_rules.rulebook.expr import Type, param_const
 CLAIM = "claim"
 DOCUMENT = "document"
 
+PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
+    "claim.program_known": (Type.BOOL, "whether a program profile matches program.code"),
+    "claim.fiscal_year": (
+        Type.STR,
+        "the fiscal year whose matrix applies (manifest, else calendar)",
+    ),
+    "claim.matrix_found": (Type.BOOL, "whether an activity matrix exists for that fiscal year"),
+    "claim.activity_known": (Type.BOOL, "whether the activity type is in that year's matrix"),
+    "claim.surface": (Type.BOOL, "whether the program is a Surface program"),
+    "claim.threshold": (Type.MONEY, "the program's co-op threshold in the funds' currency"),
+    "claim.requires_tax_invoice": (Type.BOOL, "whether the program requires tax invoices"),
+    "claim.preapproval_required": (Type.BOOL, "whether the program or activity needs pre-approval"),
+    "claim.preapproval_date": (Type.DATE, "when the activity was pre-approved"),
+    "claim.preapproval_id": (Type.STR, "the pre-approval's identifier"),
+    "claim.activity_excluded": (Type.BOOL, "whether the activity is excluded in this program"),
+    "claim.exclusion": (Type.STR, "why the activity is excluded"),
+    "claim.review_check": (Type.STR, "what a reviewer must look at for this activity (matrix)"),
+    "claim.missing_proof_count": (Type.INT, "proof-of-execution groups the matrix needs, unmet"),
+    "claim.missing_proof": (Type.STR, "those groups, as PoE subtypes"),
+    "claim.missing_metric_count": (Type.INT, "metric groups the matrix needs, unmet"),
+    "claim.missing_metrics": (Type.STR, "those groups, as manifest metric keys"),
+    "claim.cap_group": (Type.STR, "the activity's cap group (capped activities only)"),
+    "claim.cap": (Type.MONEY, "the cap of that group per usage period, in the claim's currency"),
+    "claim.period_cap_claimed": (
+        Type.MONEY,
+        "this claim plus the ledger's earlier claims of the cap group in the usage period",
+    ),
+    "claim.cap_group_claims": (Type.INT, "claims in the cap group and usage period, this one too"),
+    "claim.cap_headroom_percent": (Type.INT, "how much of the cap is left, in whole percent"),
+    "claim.attendee_count": (Type.INT, "attendees the manifest lists"),
+    "claim.max_attendees": (Type.INT, "attendees the activity's cap allows"),
+    "claim.max_attendee_cost": (Type.MONEY, "the highest cost of one attendee"),
+    "claim.attendee_cost_cap": (Type.MONEY, "the per-person cap (conference travel)"),
+    "claim.ledger_remaining": (
+        Type.MONEY,
+        "earned co-op minus the claims the ledger has recorded for the program and period",
+    ),
+    "claim.documented_surplus_percent": (
+        Type.INT,
+        "how far the cost documents exceed the claimed amount, in whole percent",
+    ),
+    "doc.stated_date": (Type.DATE, "the document's date as the manifest enters it"),
+    "doc.stated_amount": (Type.MONEY, "the document's amount as the manifest enters it"),
+    "doc.signatory_title": (Type.STR, "the CSR signatory's title"),
+    "doc.subtotal": (Type.MONEY, "the invoice's net amount"),
+    "doc.tax": (Type.MONEY, "the invoice's tax (VAT) amount"),
+    "doc.amount_due": (Type.MONEY, "the amount due"),
+    "doc.due_date": (Type.DATE, "the payment due date"),
+    "doc.service_start": (Type.DATE, "start of the service period the invoice bills"),
+    "doc.service_end": (Type.DATE, "end of the service period the invoice bills"),
+    "doc.lines_total": (Type.MONEY, "the sum of the invoice's line amounts"),
+    "doc.subtotal_plus_tax": (Type.MONEY, "subtotal + tax"),
+    "doc.vat_rate": (Type.STR, "tax ÷ subtotal, in percent"),
+    "doc.vat_rate_plausible": (Type.BOOL, "whether that rate is a known VAT rate (lexicon)"),
+    "doc.alcohol_line_count": (Type.INT, "invoice lines naming alcohol"),
+    "doc.alcohol_lines": (Type.STR, "those lines"),
+    "doc.drink_line_count": (Type.INT, "lines naming drinks that may include alcohol"),
+    "doc.drink_lines": (Type.STR, "those lines"),
+    "doc.extra_line_count": (
+        Type.INT,
+        "hotel folio or travel lines other than rate/fare and taxes",
+    ),
+    "doc.extra_lines": (Type.STR, "those lines"),
+    "doc.ineligible_line_count": (
+        Type.INT,
+        "lines whose expense category is not eligible for the activity",
+    ),
+    "doc.ineligible_lines": (Type.STR, "those lines"),
+    "doc.expense_categories": (Type.STR, "the expense categories the lines name"),
+    "doc.missing_core_count": (Type.INT, "core invoice fields not found (R22)"),
+    "doc.missing_core": (Type.STR, "those fields"),
+    "doc.missing_detail_count": (Type.INT, "invoice details not found (R22)"),
+    "doc.missing_details": (Type.STR, "those details"),
+    "doc.bill_to_is_partner": (Type.BOOL, "whether the invoice is addressed to the partner"),
+    "doc.round_total": (Type.BOOL, "whether the total is a round amount"),
+    "doc.share_of_claim_percent": (Type.INT, "the total as a percent of the claimed amount"),
+    "doc.issued_on_weekend": (Type.BOOL, "whether the issue date is a Saturday or Sunday"),
+}
+
 FIELDS: dict[str, tuple[Type, str]] = {
     # The claim, from the manifest (and derived from its documents).
     "claim.id": (Type.STR, "the claim's identifier"),
@@ -95,6 +174,30 @@ FIELDS: dict[str, tuple[Type, str]] = {
         Type.STR,
         "the fields on which the embedded e-invoice and the page differ, with both values",
     ),
+    # One cost document against the ledger of recorded claims (coop_rules/ledger/facts.py);
+    # known only when a ledger was consulted, the claim's own earlier record never counts.
+    "doc.duplicate_count": (
+        Type.INT,
+        "cost documents of other recorded claims with the same file (sha256) or the same "
+        "vendor and invoice number",
+    ),
+    "doc.duplicate_of": (
+        Type.STR,
+        "those documents: 'claim Q3-017 (partner), invoice-1.pdf: same vendor and invoice number'",
+    ),
+    "doc.near_duplicate_count": (
+        Type.INT,
+        "invoices of other recorded claims from the same vendor for the same total and currency, "
+        "issued within 31 days of this one (unknown without vendor, total, currency or date)",
+    ),
+    "doc.near_duplicate_days": (
+        Type.INT,
+        "days between this document's issue date and the nearest of those",
+    ),
+    "doc.near_duplicate_of": (Type.STR, "the nearest of those, as doc.duplicate_of names it"),
+    # The claim against its program profile, activity matrix and calendar (coop_rules/derived.py,
+    # data in rules/programs, rules/matrix, rules/calendars).
+    **PROGRAM_FIELDS,
 }
 
 FIELD_TYPES: dict[str, Type] = {name: spec[0] for name, spec in FIELDS.items()}

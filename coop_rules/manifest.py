@@ -6,6 +6,7 @@ Schema printed by ``coop-rules schema manifest`` is generated from these models.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from datetime import date
 from decimal import Decimal
@@ -137,6 +138,9 @@ class PoeSubtype(StrEnum):
     TERMS = "terms"
     DELIVERABLE = "deliverable"
     ITINERARY = "itinerary"
+    SPECIFICATION = "specification"  # specs of in-house demo units
+    DELIVERY = "delivery"  # proof of delivery (demo units from a third party)
+    SOW = "sow"  # statement of work (SEO)
     OTHER = "other"
 
 
@@ -145,6 +149,12 @@ class DocumentEntry(_Model):
     role: Role
     subtype: PoeSubtype | None = Field(default=None, description="for role poe")
     note: str | None = Field(default=None, description="the partner's explanatory note")
+    date: dt.date | None = Field(
+        default=None, description="the document's date as entered by the partner (R6)"
+    )
+    amount: Money | None = Field(
+        default=None, description="the document's amount as entered by the partner (R6)"
+    )
 
     @field_validator("path")
     @classmethod

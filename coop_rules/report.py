@@ -21,14 +21,19 @@ from coop_rules.engines import Hit, Outcome
 from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import Fact, FactSet
+from coop_rules.i18n import DEFAULT_LANG, format_date, format_money, format_number, translate
+from coop_rules.i18n import translate_count as _count
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity
 from coop_rules.rulebook.expr import Node, fields_of, needed_fields, value_of
+from coop_rules.rulebook.spec import LocalText
 
 # The report's JSON format. History:
 #   1 — first version: verdict, findings (code, name, severity, outcome, message, hint, subject,
 #       values, evidence), documents (extract contract), unreadable.
 #       Added later as optional keys (a reader of the first version ignores them, so no bump):
-#       claimed {amount, currency}, retention_until (R7), rule_set {coop_rules_version, digest}.
+#       claimed {amount, currency}, retention_until (R7), rule_set {coop_rules_version, digest};
+#       lang (the language of the messages, en when absent) and each finding's title (the rule's
+#       display title in that language; its name when the rule has no translation).
 FORMAT_VERSION = 1
 DOCS_URL = "https://github.com/coop-rules/coop-rules/blob/main/rules/{code}.yaml"
 
@@ -52,6 +57,11 @@ class Finding:
     values: dict[str, Any]  # field name -> the value compared (JSON-ready), None when unknown
     evidence: tuple[Evidence, ...]
     params: dict[str, Any] = field(default_factory=dict)
+    title: str = ""  # the rule's display title in the report's language ("" = its name)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
 
     @property
     def docs_url(self) -> str:
@@ -61,6 +71,7 @@ class Finding:
         return {
             "code": self.code,
             "name": self.name,
+            "title": self.display_title,
             "severity": str(self.severity),
             "outcome": str(self.outcome),
             "requirement": self.requirement,
@@ -97,6 +108,17 @@ def rule_set(rules: Rulebook) -> RuleSet:
         source = Path(spec.source) if spec.source else None
         body = source.read_bytes() if source and source.is_file() else spec.when_text.encode()
         digest.update(hashlib.sha256(body).digest())
+    # The translated messages are part of what a report says (and of a batch's reuse key).
+    for catalogue in rules.message_files:
+        path = Path(catalogue)
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    # So is the program data the claim's facts are derived from (matrix, profiles, calendars).
+    for folder in rules.sources:
+        for sub in ("matrix", "programs", "calendars", "lexicon"):
+            for path in sorted((Path(folder) / sub).glob("*.yaml")):
+                digest.update(f"{sub}/{path.name}".encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
     return RuleSet(coop_rules.__version__, "sha256:" + digest.hexdigest())
 
 
@@ -128,6 +150,7 @@ class Report:
     retention_until: date | None = None
     rule_set: RuleSet | None = None
     used: dict[str, frozenset[str]] = field(default_factory=dict)
+    lang: str = DEFAULT_LANG  # the language of the messages, and of the renderers' chrome
 
     @property
     def verdict(self) -> Verdict:
@@ -138,12 +161,11 @@ class Report:
             return Verdict.REVIEW
         return Verdict.PASS
 
-    def summary(self) -> str:
-        """``2 errors, 1 warning``: the non-zero counts, most severe first."""
-        parts = [
-            f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in self.counts().items() if n
-        ]
-        return ", ".join(parts) or "no findings"
+    def summary(self, lang: str | None = None) -> str:
+        """``2 errors, 1 warning``: the non-zero counts, most severe first (report's language)."""
+        lang = lang or self.lang
+        parts = [_count(f"count.{s}", n, lang) for s, n in self.counts().items() if n]
+        return translate("count.separator", lang).join(parts) or translate("count.none", lang)
 
     def counts(self) -> dict[str, int]:
         return {str(s): sum(f.severity is s for f in self.findings) for s in Severity}
@@ -170,6 +192,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
+            "lang": self.lang,
             "claim_id": self.claim_id,
             "verdict": str(self.verdict),
             "checked_on": self.checked_on.isoformat(),
@@ -190,10 +213,23 @@ class Report:
 
 
 def findings_from_hits(
-    hits: list[Hit], facts: FactSet, rules: dict[str, RuleSpec]
+    hits: list[Hit],
+    facts: FactSet,
+    rules: dict[str, RuleSpec],
+    lang: str = DEFAULT_LANG,
+    messages: dict[str, LocalText] | None = None,
 ) -> list[Finding]:
-    """Turn engine hits into findings, most severe first, then by rule code and subject."""
-    findings = [_finding(rules[h.code], facts.by_id(h.fact_id), h.outcome) for h in hits]
+    """Turn engine hits into findings, most severe first, then by rule code and subject.
+
+    ``messages`` holds the rules' translated texts in ``lang`` by code (a rulebook's
+    ``messages[lang]``); a rule without one speaks English, its values still formatted for
+    ``lang``.
+    """
+    local = messages or {}
+    findings = [
+        _finding(rules[h.code], facts.by_id(h.fact_id), h.outcome, lang, local.get(h.code))
+        for h in hits
+    ]
     return sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.subject))
 
 
@@ -220,7 +256,13 @@ def fields_used(
     return {path: names for path, names in used.items() if names}
 
 
-def _finding(rule: RuleSpec, fact: Fact, outcome: Outcome) -> Finding:
+def _finding(
+    rule: RuleSpec,
+    fact: Fact,
+    outcome: Outcome,
+    lang: str = DEFAULT_LANG,
+    local: LocalText | None = None,
+) -> Finding:
     read = [f.name for f in fields_of(rule.when)]
     values = {name: json_value(_plain(fact.lookup(name))) for name in read}
     evidence: list[Evidence] = []
@@ -229,13 +271,18 @@ def _finding(rule: RuleSpec, fact: Fact, outcome: Outcome) -> Finding:
         for item in found.evidence if found else ():
             if item not in evidence:
                 evidence.append(item)
+    local = local or LocalText()
+    title = local.title or rule.name
     if outcome is Outcome.VIOLATED:
         severity = rule.severity
-        message = render(rule.message.text, rule.message.parts, fact)
+        template = local.message or rule.message
+        message = render(template.text, template.parts, fact, lang)
     else:
         # Not checked is never silent, but it is not the violation itself: a reviewer looks.
         severity = Severity.WARNING if rule.severity.rank >= Severity.ACTION.rank else Severity.INFO
-        message = f"Could not check {rule.name}: {_unknown_reason(rule.when, fact)}."
+        reason = _unknown_reason(rule.when, fact, lang)
+        message = translate("unknown.could_not_check", lang, title=title, reason=reason)
+    hint = local.hint or rule.hint
     return Finding(
         code=rule.code,
         name=rule.name,
@@ -244,30 +291,36 @@ def _finding(rule: RuleSpec, fact: Fact, outcome: Outcome) -> Finding:
         requirement=rule.requirement,
         subject=fact.label,
         message=message,
-        hint=render(rule.hint.text, rule.hint.parts, fact),
+        hint=render(hint.text, hint.parts, fact, lang),
         values=values,
         evidence=tuple(evidence),
         params=rule.params,
+        title=local.title or "",
     )
 
 
-def render(text: str, parts: tuple[tuple[str, Node], ...], fact: Fact) -> str:
-    """Fill a template's ``{expression}`` placeholders with the fact's formatted values."""
+def render(
+    text: str, parts: tuple[tuple[str, Node], ...], fact: Fact, lang: str = DEFAULT_LANG
+) -> str:
+    """Fill a template's ``{expression}`` placeholders with the fact's values, as ``lang``
+    writes them."""
     for placeholder, node in parts:
-        text = text.replace("{" + placeholder + "}", format_value(value_of(node, fact.lookup)))
+        value = format_value(value_of(node, fact.lookup), lang)
+        text = text.replace("{" + placeholder + "}", value)
     return text
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """A value as a person reads it in ``lang``: localised dates and amounts (see ``i18n``)."""
     if value is None:
-        return "(unknown)"
+        return translate("value.unknown", lang)
     if isinstance(value, tuple):  # money
         amount, currency = value
-        return f"{amount:,.2f} {currency}"
+        return format_money(amount, currency, lang)
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, lang)
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return format_number(value, lang)
     return str(value)
 
 
@@ -277,28 +330,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _unknown_reason(condition: Node, fact: Fact) -> str:
+def _unknown_reason(condition: Node, fact: Fact, lang: str = DEFAULT_LANG) -> str:
+    """Why a rule could not be checked on ``fact``: each unknown value and what made it so."""
     reasons = []
     unreadable = fact.lookup("doc.readable") is False
-    currencies: dict[str, str] = {}
+    currencies: dict[str, tuple[str, str]] = {}  # field -> (currency, the amount as shown)
     for field_node in needed_fields(condition):
         name = field_node.name
         found = fact.values.get(name)
         if found is not None and found.alternatives:
-            readings = " or ".join(format_value(v) for v in (found.value, *found.alternatives))
-            reasons.append(f"{name} is ambiguous ({readings})")
+            readings = translate("unknown.or", lang).join(
+                format_value(v, lang) for v in (found.value, *found.alternatives)
+            )
+            reasons.append(translate("unknown.ambiguous", lang, name=name, readings=readings))
         elif found is None:
             if name.startswith("doc.") and unreadable:
-                reasons.append(f"{name} unknown because the document could not be read")
+                reasons.append(translate("unknown.unreadable", lang, name=name))
             elif name.startswith("doc."):
-                reasons.append(f"{name} was not found in the document")
+                reasons.append(translate("unknown.not_found", lang, name=name))
+            elif name in fact.gaps:
+                gap = fact.gaps[name]
+                reasons.append(translate("unknown.not_known_because", lang, name=name, gap=gap))
             else:
-                reasons.append(
-                    f"{name} is not known" + (f" ({fact.gaps[name]})" if name in fact.gaps else "")
-                )
+                reasons.append(translate("unknown.not_known", lang, name=name))
         elif isinstance(found.value, tuple):
-            currencies[name] = format_value(found.value)
-    if len({c.rsplit(" ", 1)[1] for c in currencies.values()}) > 1:
-        compared = ", ".join(f"{k} = {v}" for k, v in currencies.items())
-        reasons.append(f"amounts in different currencies cannot be compared ({compared})")
-    return "; ".join(dict.fromkeys(reasons)) or "a value it needs is unknown"
+            currencies[name] = (found.value[1], format_value(found.value, lang))
+    if len({currency for currency, _ in currencies.values()}) > 1:
+        compared = ", ".join(f"{k} = {shown}" for k, (_, shown) in currencies.items())
+        reasons.append(translate("unknown.currencies", lang, compared=compared))
+    separator = translate("unknown.separator", lang)
+    return separator.join(dict.fromkeys(reasons)) or translate("unknown.fallback", lang)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from coop_rules.documents.model import ProblemKind
+from coop_rules.i18n import LANGUAGES
 from coop_rules.report import FORMAT_VERSION
 
 _EVIDENCE = {
@@ -51,17 +53,7 @@ _PROBLEM = {
     "required": ["path", "kind", "reason", "advice"],
     "properties": {
         "path": {"type": "string"},
-        "kind": {
-            "enum": [
-                "not-found",
-                "empty",
-                "unsupported",
-                "encrypted",
-                "corrupt",
-                "too-large",
-                "no-text",
-            ]
-        },
+        "kind": {"enum": [str(kind) for kind in ProblemKind]},
         "reason": {"type": "string"},
         "advice": {"type": "string"},
     },
@@ -77,6 +69,11 @@ _DOCUMENT = {
         "role": {"type": ["string", "null"]},
         "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
         "problems": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
+        "line_items": {
+            "type": "array",
+            "description": "rows of the item table: description, quantity, unit_price, amount",
+            "items": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
+        },
     },
 }
 
@@ -99,6 +96,7 @@ _FINDING = {
     "properties": {
         "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}$"},
         "name": {"type": "string"},
+        "title": {"type": "string", "description": "the rule's display title in the report's lang"},
         "severity": {"enum": ["error", "action", "warning", "info"]},
         "outcome": {"enum": ["violated", "not-checked"]},
         "requirement": {"type": "string"},
@@ -149,6 +147,10 @@ REPORT_SCHEMA: dict[str, Any] = {
         "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
         "unreadable": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
         # Optional keys added within format version 1 (see the history in coop_rules/report.py).
+        "lang": {
+            "enum": list(LANGUAGES),
+            "description": "the language of the messages, hints and titles (en when absent)",
+        },
         "claimed": {
             "type": "object",
             "required": ["amount", "currency"],

@@ -14,3 +14,10 @@ CORPUS = REPO.parent / "shared" / "corpus"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Checks read the ledger of recorded claims; never the user's own (~/.local/share)."""
+    absent = tmp_path_factory.getbasetemp() / "no-ledger" / "ledger.sqlite3"
+    monkeypatch.setenv("COOP_RULES_LEDGER", str(absent))

@@ -269,3 +269,17 @@ def test_several_claims_without_out_print_the_queue(
     assert "pass" in lines[2] and "\r" not in err  # no progress line when not a terminal
     assert main(["check", str(claims), "--format", "json"]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_changed_coop_rules_code_makes_every_report_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claims, out = _copy(["compliant"], tmp_path / "claims"), tmp_path / "out"
+    options = Options(format="json", today=TODAY)
+    run_batch(find_claims([claims]), out, options, jobs=1)
+    assert all(r.reused for r in run_batch(find_claims([claims]), out, options, jobs=1).results)
+    digest = batch.code_digest()
+    assert len(digest) == 16 and digest == batch.code_digest()
+    monkeypatch.setattr(batch, "code_digest", lambda: "another-version")
+    again = run_batch(find_claims([claims]), out, options, jobs=1)
+    assert not any(r.reused for r in again.results)

@@ -22,16 +22,28 @@ EXPECTED = {
     "dt02-before-window": {"DT02"},
     "dt03-activity-outside-period": {"DT03"},
     "dt04-invoice-date-outside-period": {"DT04"},
-    "dt05-proof-date-outside-period": {"DT05"},
+    # the proof is dated outside the activity too (DT06, R4)
+    "dt05-proof-date-outside-period": {"DT05", "DT06"},
     "am01-exceeds-remaining-funds": {"AM01"},
     "am02-currency-differs-from-funds": {"AM02"},
     "am03-document-in-other-currency": {"AM03"},
     "am04-claimed-not-supported": {"AM04"},
     "dc01-no-cost-document": {"DC01"},
-    "dc02-invoice-from-partner": {"DC02"},
-    "dc03-no-proof-of-execution": {"DC03"},
+    # the partner's own invoice is addressed to its customer (IN04, R23)
+    "dc02-invoice-from-partner": {"DC02", "IN04"},
+    # no proof at all: the matrix's proof for digital advertising is missing too (AC01, R21)
+    "dc03-no-proof-of-execution": {"DC03", "AC01"},
     "dc04-proof-without-note": {"DC04"},
     "rd01-unreadable-document": {"RD01"},
+    # The activity matrix: the same campaign claimed as other activities. The agency's and the
+    # media vendor's invoice lines are media costs, not eligible for seminars, exams, conferences
+    # or demo units (IN12, a warning); AC03 tells the reviewer what to look at (info).
+    "ac-direct-mail": set(),
+    "ac01-seminar-without-photos": {"AC01", "AC03", "IN12"},
+    "ac02-exam-without-attendees": {"AC02", "AC03", "IN12"},
+    "cp01-demo-units-over-cap": {"CP01", "IN12"},
+    "cp02-conference-four-attendees": {"CP02", "AC03", "IN12"},
+    "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12"},
 }
 
 
@@ -74,10 +86,27 @@ def test_late_claim_finding_names_values_and_evidence() -> None:
     assert finding.severity == "error" and report.verdict == "fail"
     assert finding.values["claim.submission_date"] == "2024-09-02"
     assert finding.values["claim.usage_end"] == "2024-06-30"
-    assert "2024-08-14" in finding.message
+    # the program calendar's window closes on Aug 15 (the published +46 days), not end + 45
+    assert "2024-08-15" in finding.message
     fields = {e.field for e in finding.evidence}
-    assert {"submission_date", "usage_period.end"} <= fields
-    assert all(e.file == "claim.yaml" for e in finding.evidence)
+    assert {"submission_date", "usage_period.end", "periods.FY24-H2.window"} <= fields
+    assert {e.file for e in finding.evidence} == {"claim.yaml", "rules/calendars/microsoft.yaml"}
+
+
+def test_matrix_claims_name_what_is_missing_and_the_cap() -> None:
+    seminar = check_claim(FIXTURES / "ac01-seminar-without-photos", today=TODAY)
+    (proof,) = [f for f in seminar.findings if f.code == "AC01"]
+    assert proof.message.endswith("does not have: photo.")
+    assert any(e.file == "rules/matrix/FY24.yaml" for e in proof.evidence)
+    demo = check_claim(FIXTURES / "cp01-demo-units-over-cap", today=TODAY)
+    (cap,) = [f for f in demo.findings if f.code == "CP01"]
+    # 10 % of 40,000.00 USD earned beats the 3,000.00 USD floor
+    assert cap.values["claim.cap"] == "4000.00 USD" or "4,000.00 USD" in cap.message
+    assert "no earlier claims recorded" in " ".join(e.note or "" for e in cap.evidence)
+    conference = check_claim(FIXTURES / "cp02-conference-four-attendees", today=TODAY)
+    outcomes = {f.code: f.outcome for f in conference.findings}
+    # caps in USD against a claim in EUR: the reviewer converts, the rules say they could not
+    assert outcomes["CP01"] == "not-checked" and outcomes["CP03"] == "not-checked"
 
 
 def test_unreadable_document_is_reported_and_the_rest_still_checked() -> None:

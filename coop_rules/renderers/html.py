@@ -10,6 +10,10 @@ compared, the rule's documentation link and its evidence — the page region wit
 highlighted (rendered by :mod:`coop_rules.evidence_images`), the cells around a workbook cell or
 the manifest lines of a field; the documents and why any could not be read; the extracted fields
 per document with those the rules used marked; the rule set and the retention date (R7).
+
+The page speaks the report's language (``Report.lang``): ``<html lang>``, every heading and label
+through ``t(key)`` (:func:`coop_rules.i18n.translate`), and dates and amounts through the
+``value`` and ``money`` filters, which read ``lang`` from the template context.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
+from coop_rules.documents.model import ReadProblem
 from coop_rules.documents.sniff import PDF, XLSX
 from coop_rules.evidence import Evidence
 from coop_rules.evidence_images import (
@@ -35,21 +41,39 @@ from coop_rules.evidence_images import (
     pdf_regions,
 )
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
 from coop_rules.manifest import MANIFEST_NAMES
-from coop_rules.report import DOCS_URL, Finding, Report, Verdict, format_value
+from coop_rules.report import DOCS_URL, Finding, Report, format_value
 from coop_rules.rulebook import Severity
 
-SEVERITY_TITLES = {
-    Severity.ERROR: "Errors: the claim would be rejected",
-    Severity.ACTION: "Action required: the reviewer will ask for more",
-    Severity.WARNING: "Warnings: a reviewer should look",
-    Severity.INFO: "Information",
-}
-VERDICT_LINES = {
-    Verdict.PASS: "No finding stands in the way of this claim.",
-    Verdict.REVIEW: "A reviewer should look at the findings below before deciding.",
-    Verdict.FAIL: "The claim would be rejected as it stands: see the errors below.",
-}
+
+def _lang(context: jinja2.runtime.Context) -> str:
+    return str(context.get("lang") or DEFAULT_LANG)
+
+
+@jinja2.pass_context
+def _t(context: jinja2.runtime.Context, key: str, **params: object) -> str:
+    return translate(key, _lang(context), **params)
+
+
+@jinja2.pass_context
+def _value(context: jinja2.runtime.Context, value: object) -> str:
+    return format_value(value, _lang(context))
+
+
+@jinja2.pass_context
+def _money(context: jinja2.runtime.Context, amount: str, currency: str) -> str:
+    return format_value((Decimal(amount), currency), _lang(context))
+
+
+@jinja2.pass_context
+def _date(context: jinja2.runtime.Context, value: date) -> str:
+    return format_date(value, _lang(context))
+
+
+@jinja2.pass_context
+def _problem(context: jinja2.runtime.Context, problem: ReadProblem) -> tuple[str, str]:
+    return problem_text(problem.kind, problem.reason, problem.advice, _lang(context))
 
 
 @cache
@@ -62,10 +86,13 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["value"] = format_value
+    env.filters["value"] = _value
     env.filters["compared"] = _compared
-    env.filters["money"] = lambda amount, currency: format_value((Decimal(amount), currency))
+    env.filters["money"] = _money
+    env.filters["date"] = _date
+    env.filters["problem"] = _problem
     env.globals["docs_url"] = lambda code: DOCS_URL.format(code=code)
+    env.globals["t"] = _t
     return env
 
 
@@ -77,6 +104,7 @@ class EvidenceView:
     image: PageImage | None = None
     cells: CellWindow | None = None
     lines: SourceLines | None = None
+    lang: str = DEFAULT_LANG
 
     @property
     def locator(self) -> str:
@@ -96,11 +124,12 @@ class EvidenceView:
 
     @property
     def alt(self) -> str:
-        what = f"“{self.text}”" if self.text else "the evidence"
-        place = f"page {self.evidence.page or 1} of {self.evidence.file}"
+        what = f"“{self.text}”" if self.text else translate("evidence.the_evidence", self.lang)
+        place = {"page": self.evidence.page or 1, "file": self.evidence.file}
         if self.evidence.box is None:
-            return f"Thumbnail of {place}" + (f", where {what} was read." if self.text else ".")
-        return f"Part of {place}, with {what} highlighted."
+            key = "evidence.thumbnail_text" if self.text else "evidence.thumbnail"
+            return translate(key, self.lang, what=what, **place)
+        return translate("evidence.region", self.lang, what=what, **place)
 
 
 class HtmlRenderer:
@@ -111,8 +140,13 @@ class HtmlRenderer:
 
     def report(self, report: Report) -> str:
         ids = _html_ids(report.findings)
+        lang = report.lang
         groups = [
-            (severity, SEVERITY_TITLES[severity], [(f, ids[i]) for i, f in group])
+            (
+                severity,
+                translate(f"severity_title.{severity}", lang),
+                [(f, ids[i]) for i, f in group],
+            )
             for severity in Severity
             if (group := [(i, f) for i, f in enumerate(report.findings) if f.severity is severity])
         ]
@@ -121,8 +155,9 @@ class HtmlRenderer:
             .get_template("report.html.j2")
             .render(
                 report=report,
+                lang=lang,
                 verdict=str(report.verdict),
-                verdict_line=VERDICT_LINES[report.verdict],
+                verdict_line=translate(f"verdict_line.{report.verdict}", lang),
                 groups=groups,
                 views=_evidence_views(report),
                 documents=[(d, report.roles.get(d.path, "")) for d in report.documents],
@@ -135,16 +170,18 @@ class HtmlRenderer:
         return (
             environment()
             .get_template("extraction.html.j2")
-            .render(documents=documents, used={}, title="Extracted fields")
+            .render(documents=documents, used={}, title="Extracted fields", lang=DEFAULT_LANG)
         )
 
 
-def _compared(value: object) -> str:
-    """A value of ``Finding.values`` (JSON-ready) as a reviewer reads it."""
+@jinja2.pass_context
+def _compared(context: jinja2.runtime.Context, value: object) -> str:
+    """A value of ``Finding.values`` (JSON-ready, so ISO dates) as a reviewer reads it."""
+    lang = _lang(context)
     if value is None:
-        return "(unknown)"
+        return translate("value.unknown", lang)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return translate("value.yes_word" if value else "value.no_word", lang)
     return str(value)
 
 
@@ -161,7 +198,8 @@ def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
     """Every finding's evidence with its picture; each file opened once for all its pieces."""
     items = list(dict.fromkeys(e for f in report.findings for e in f.evidence))
     media = {d.path: d.media_type for d in report.documents}  # from the bytes, not the name
-    views = {e: EvidenceView(e) for e in items}
+    lang = report.lang
+    views = {e: EvidenceView(e, lang=lang) for e in items}
     by_file: dict[str, list[Evidence]] = {}
     for item in items:
         by_file.setdefault(item.file, []).append(item)
@@ -172,15 +210,21 @@ def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
         if media.get(name) == PDF:
             # Evidence about the whole document (unlisted, wrong kind) shows its first page.
             images = pdf_regions(path, [(e.page or 1, e.box if e.page else None) for e in group])
-            views.update({e: EvidenceView(e, image=i) for e, i in zip(group, images, strict=True)})
+            views.update(
+                {e: EvidenceView(e, image=i, lang=lang) for e, i in zip(group, images, strict=True)}
+            )
         elif media.get(name) == XLSX:
             with_cell = [e for e in group if e.cell]
             windows = cell_windows(path, [e.cell or "" for e in with_cell])
             views.update(
-                {e: EvidenceView(e, cells=w) for e, w in zip(with_cell, windows, strict=True)}
+                {
+                    e: EvidenceView(e, cells=w, lang=lang)
+                    for e, w in zip(with_cell, windows, strict=True)
+                }
             )
         elif name not in media and Path(name).name in MANIFEST_NAMES:
             for item in group:
                 if item.field:
-                    views[item] = EvidenceView(item, lines=manifest_lines(path, item.field))
+                    lines = manifest_lines(path, item.field)
+                    views[item] = EvidenceView(item, lines=lines, lang=lang)
     return views

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.renderers.html import environment
 from coop_rules.renderers.xlsx import spreadsheet_text
 
@@ -65,7 +66,8 @@ def index_csv(queue: Sequence[ClaimResult]) -> str:
     return buffer.getvalue()
 
 
-def index_html(queue: Sequence[ClaimResult], report_format: str) -> str:
+def index_html(queue: Sequence[ClaimResult], report_format: str, lang: str = DEFAULT_LANG) -> str:
+    """The queue as a page in ``lang`` (the language the batch's reports are in)."""
     verdicts = Counter(r.verdict for r in queue)
     template = environment().get_template("index.html.j2")
-    return template.render(queue=queue, verdicts=verdicts, report_format=report_format)
+    return template.render(queue=queue, verdicts=verdicts, report_format=report_format, lang=lang)

@@ -6,6 +6,7 @@ import json
 
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.report import Report
+from coop_rules.rulebook import RuleSpec
 
 # The ``extract --format json`` contract other tools rely on. History:
 #   1 — first version: {format_version, documents: [{path, media_type, kind, fields, problems}]};
@@ -28,3 +29,20 @@ class JsonRenderer:
             "documents": [d.to_json() for d in documents],
         }
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def rule_json(spec: RuleSpec) -> dict[str, object]:
+    """One rule as ``coop-rules rules --format json`` and ``GET /v1/rules`` give it."""
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "severity": str(spec.severity),
+        "requirement": spec.requirement,
+        "subject": spec.subject,
+        "where": spec.where_text,
+        "when": spec.when_text,
+        "params": {k: str(v) for k, v in spec.params.items()},
+        "message": spec.message.text,
+        "hint": spec.hint.text,
+        "docs": spec.docs,
+    }

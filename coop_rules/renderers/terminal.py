@@ -1,12 +1,14 @@
 """Terminal output, readable at a glance: verdict first, findings grouped by severity.
 
-Colour only when asked (the CLI asks when stdout is a terminal and NO_COLOR is unset).
+Colour only when asked (the CLI asks when stdout is a terminal and NO_COLOR is unset). The
+report's chrome speaks the report's language (``Report.lang``); extraction output is English.
 """
 
 from __future__ import annotations
 
 from coop_rules.evidence import Evidence
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
 from coop_rules.report import Finding, Report, Verdict, format_value
 from coop_rules.rulebook import Severity
 
@@ -49,33 +51,44 @@ class TerminalRenderer:
         return f"\x1b[{'1;' if bold else ''}{code}m{text}\x1b[0m"
 
     def report(self, report: Report) -> str:
+        lang = report.lang
         summary = report.summary()
+        verdict = translate(f"verdict.{report.verdict}", lang)
+        checked = translate(
+            "report.checked_with",
+            lang,
+            date=format_date(report.checked_on, lang),
+            n=len(report.rules),
+            engine=report.engine,
+        )
         lines = [
-            f"Claim {report.claim_id}: "
-            + self.paint(str(report.verdict).upper(), report.verdict, bold=True)
+            f"{translate('report.claim', lang)} {report.claim_id}: "
+            + self.paint(verdict, report.verdict, bold=True)
             + f"  ({summary})",
-            f"checked {report.checked_on.isoformat()} with {len(report.rules)} rules "
-            f"({report.engine} engine)",
+            checked,
         ]
         for severity in Severity:
             group = [f for f in report.findings if f.severity is severity]
             if group:
-                lines += ["", self.paint(f"{severity.upper()} ({len(group)})", severity, bold=True)]
-                lines += [line for f in group for line in self._finding(f)]
-        lines += ["", "Documents"]
+                label = translate(f"severity.{severity}", lang).upper()
+                lines += ["", self.paint(f"{label} ({len(group)})", severity, bold=True)]
+                lines += [line for f in group for line in self._finding(f, lang)]
+        lines += ["", translate("report.documents", lang)]
         for document in report.documents:
-            lines.append("  " + _document_line(document, report.roles.get(document.path, "")))
+            role = report.roles.get(document.path, "")
+            lines.append("  " + _document_line(document, role, lang))
         return "\n".join(lines) + "\n"
 
-    def _finding(self, finding: Finding) -> list[str]:
-        head = f"  {finding.code} {finding.name}"
+    def _finding(self, finding: Finding, lang: str = DEFAULT_LANG) -> list[str]:
+        head = f"  {finding.code} {finding.display_title}"
         if finding.subject:
             head += f"  [{finding.subject}]"
         lines = [head, f"      {finding.message}"]
         if finding.outcome == "violated":
-            lines.append(f"      hint: {finding.hint}")
+            lines.append("      " + _labelled(translate("report.hint", lang), finding.hint))
         for evidence in finding.evidence:
-            lines.append(f"      evidence: {_evidence(evidence)}")
+            label = translate("report.evidence_line", lang)
+            lines.append("      " + _labelled(label, _evidence(evidence)))
         return lines
 
     def extraction(self, documents: list[ExtractedDocument]) -> str:
@@ -99,6 +112,11 @@ class TerminalRenderer:
         return "\n".join(lines)
 
 
+def _labelled(label: str, text: str) -> str:
+    """``hint: text``; a full-width colon (Chinese, Japanese) carries its own space."""
+    return label + text if label.endswith("：") else f"{label} {text}"
+
+
 def _evidence(evidence: Evidence, *, with_file: bool = True) -> str:
     place = evidence.locator()
     if not with_file:  # under a document's own heading the file name is noise
@@ -108,9 +126,15 @@ def _evidence(evidence: Evidence, *, with_file: bool = True) -> str:
     return shown + (f" ({evidence.note})" if evidence.note else "")
 
 
-def _document_line(document: ExtractedDocument, role: str) -> str:
+def _document_line(document: ExtractedDocument, role: str, lang: str = DEFAULT_LANG) -> str:
     if document.problems and not document.fields:
-        return f"{document.path}  [{role}]  could not read: {document.problems[0].reason}"
-    kind = role if str(document.kind) == role else f"{role}, read as {document.kind}"
-    shown = [format_value(document.fields[n].value) for n in _SHOWN_FIELDS if n in document.fields]
+        problem = document.problems[0]
+        reason, _ = problem_text(problem.kind, problem.reason, problem.advice, lang)
+        could_not_read = translate("report.could_not_read_lower", lang)
+        return f"{document.path}  [{role}]  " + _labelled(could_not_read, reason)
+    read_as = translate("report.read_as_kind", lang, kind=document.kind)
+    kind = role if str(document.kind) == role else f"{role}, {read_as}"
+    shown = [
+        format_value(document.fields[n].value, lang) for n in _SHOWN_FIELDS if n in document.fields
+    ]
     return f"{document.path}  [{kind}]  " + " · ".join(shown)

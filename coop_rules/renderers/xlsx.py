@@ -4,6 +4,10 @@ Every sheet has a frozen, filterable header row; findings are coloured by severi
 came from a document (or a manifest, or a message quoting either) is never written as something
 a spreadsheet program would evaluate: :func:`spreadsheet_text` neutralises a leading ``= + - @``
 (formula injection, OWASP's "CSV injection") and drops the control characters XLSX cannot hold.
+
+Sheet names, headers and labels speak the report's language (``Report.lang``); values stay typed
+(dates and amounts are cells a spreadsheet formats for its own locale), and the extraction
+workbook is English.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.i18n import DEFAULT_LANG, problem_text, translate
 from coop_rules.report import Report, format_value
 from coop_rules.rulebook import Severity
 
@@ -60,13 +65,16 @@ class XlsxRenderer:
     binary = True
 
     def report(self, report: Report) -> bytes:
+        lang = report.lang
         workbook = Workbook()
         summary = workbook.active
-        summary.title = "Summary"
+        summary.title = translate("xlsx.summary", lang)
         self._summary(summary, report)
-        self._findings(workbook.create_sheet("Findings"), report)
-        self._documents(workbook.create_sheet("Documents"), report.documents, report.roles)
-        self._fields(workbook.create_sheet("Extracted fields"), report.documents, report.used)
+        self._findings(workbook.create_sheet(translate("xlsx.findings", lang)), report)
+        documents = workbook.create_sheet(translate("xlsx.documents", lang))
+        self._documents(documents, report.documents, report.roles, lang)
+        fields = workbook.create_sheet(translate("xlsx.fields", lang))
+        self._fields(fields, report.documents, report.used, lang)
         return _bytes(workbook)
 
     def extraction(self, documents: list[ExtractedDocument]) -> bytes:
@@ -79,20 +87,25 @@ class XlsxRenderer:
 
     def _summary(self, sheet: Worksheet, report: Report) -> None:
         rule_set = report.rule_set
+        lang = report.lang
+
+        def t(key: str) -> str:
+            return translate(f"xlsx.{key}", lang)
+
         rows: list[tuple[str, Any]] = [
-            ("Claim", report.claim_id),
-            ("Verdict", str(report.verdict).upper()),
-            ("Findings", report.summary()),
-            ("Claimed amount", report.claimed[0] if report.claimed else None),
-            ("Currency", report.claimed[1] if report.claimed else None),
-            ("Checked on", report.checked_on),
-            ("Keep originals until (R7)", report.retention_until),
-            ("Engine", report.engine),
-            ("coop-rules", rule_set.coop_rules_version if rule_set else None),
-            ("Rule files", rule_set.digest if rule_set else None),
-            ("Rules checked", ", ".join(report.rules)),
+            (t("claim"), report.claim_id),
+            (t("verdict"), translate(f"verdict.{report.verdict}", lang)),
+            (t("findings_count"), report.summary()),
+            (t("claimed_amount"), report.claimed[0] if report.claimed else None),
+            (t("currency"), report.claimed[1] if report.claimed else None),
+            (t("checked_on"), report.checked_on),
+            (t("keep_until"), report.retention_until),
+            (t("engine"), report.engine),
+            (t("coop_rules"), rule_set.coop_rules_version if rule_set else None),
+            (t("rule_files"), rule_set.digest if rule_set else None),
+            (t("rules_checked"), ", ".join(report.rules)),
         ]
-        _table(sheet, ("Item", "Value"), rows, widths=(26, 70))
+        _table(sheet, (t("item"), t("value")), rows, widths=(26, 70))
         verdict_cell = sheet.cell(row=3, column=2)
         if report.top_severity is not None and report.verdict != "pass":
             _paint(verdict_cell, _SEVERITY_FILL[report.top_severity])
@@ -100,30 +113,35 @@ class XlsxRenderer:
             _paint(verdict_cell, "1E6B34")
 
     def _findings(self, sheet: Worksheet, report: Report) -> None:
-        header = (
-            "Severity",
-            "Code",
-            "Rule",
-            "Outcome",
-            "Requirement",
-            "Subject",
-            "Message",
-            "What to do",
-            "Values compared",
-            "Evidence",
-            "Documentation",
+        lang = report.lang
+        header = tuple(
+            translate(f"xlsx.{key}", lang)
+            for key in (
+                "severity",
+                "code",
+                "rule",
+                "outcome",
+                "requirement",
+                "subject",
+                "message",
+                "what_to_do",
+                "values_compared",
+                "evidence",
+                "documentation",
+            )
         )
+        unknown = translate("value.unknown", lang)
         rows = [
             (
-                str(f.severity),
+                translate(f"severity.{f.severity}", lang),
                 f.code,
-                f.name,
-                str(f.outcome),
+                f.display_title,
+                translate(f"outcome.{f.outcome}", lang),
                 f.requirement,
                 f.subject,
                 f.message,
                 f.hint,
-                "\n".join(f"{k} = {'(unknown)' if v is None else v}" for k, v in f.values.items()),
+                "\n".join(f"{k} = {unknown if v is None else v}" for k, v in f.values.items()),
                 "\n".join(_evidence_text(e) for e in f.evidence),
                 f.docs_url,
             )
@@ -133,7 +151,8 @@ class XlsxRenderer:
         for index, finding in enumerate(report.findings, start=2):
             _paint(sheet.cell(row=index, column=1), _SEVERITY_FILL[finding.severity])
             link = sheet.cell(row=index, column=11)
-            link.hyperlink, link.value = finding.docs_url, f"{finding.code} documentation"
+            link.hyperlink = finding.docs_url
+            link.value = translate("xlsx.documentation_link", lang, code=finding.code)
             link.font = Font(color="0645AD", underline="single")
 
     def _documents(
@@ -141,22 +160,25 @@ class XlsxRenderer:
         sheet: Worksheet,
         documents: Sequence[ExtractedDocument],
         roles: dict[str, str],
+        lang: str = DEFAULT_LANG,
     ) -> None:
-        header = ("File", "Role", "Read as", "Media type", "Readable", "Fields", "Problem")
-        header += ("Advice",)
-        rows = [
-            (
-                d.path,
-                roles.get(d.path),
-                str(d.kind),
-                d.media_type,
-                d.readable,
-                len(d.fields),
-                "; ".join(p.reason for p in d.problems) or None,
-                "; ".join(p.advice for p in d.problems) or None,
+        keys = ("file", "role", "read_as", "media_type", "readable", "field_count", "problem")
+        header = tuple(translate(f"xlsx.{key}", lang) for key in (*keys, "advice"))
+        rows = []
+        for d in documents:
+            texts = [problem_text(p.kind, p.reason, p.advice, lang) for p in d.problems]
+            rows.append(
+                (
+                    d.path,
+                    roles.get(d.path),
+                    str(d.kind),
+                    d.media_type,
+                    d.readable,
+                    len(d.fields),
+                    "; ".join(reason for reason, _ in texts) or None,
+                    "; ".join(advice for _, advice in texts) or None,
+                )
             )
-            for d in documents
-        ]
         _table(sheet, header, rows, widths=(44, 10, 14, 24, 10, 8, 50, 50))
 
     def _fields(
@@ -164,20 +186,24 @@ class XlsxRenderer:
         sheet: Worksheet,
         documents: Sequence[ExtractedDocument],
         used: dict[str, frozenset[str]],
+        lang: str = DEFAULT_LANG,
     ) -> None:
-        header = (
-            "Document",
-            "Field",
-            "Value",
-            "Used by the rules",
-            "Other readings",
-            "Page",
-            "Cell",
-            "Field or header",
-            "Box (x0, top, x1, bottom)",
-            "As written",
-            "Note",
-            "Confidence",
+        header = tuple(
+            translate(f"xlsx.{key}", lang)
+            for key in (
+                "document",
+                "field",
+                "value",
+                "used",
+                "other_readings",
+                "page",
+                "cell",
+                "field_or_header",
+                "box",
+                "as_written",
+                "note",
+                "confidence",
+            )
         )
         rows = [
             (
@@ -185,7 +211,7 @@ class XlsxRenderer:
                 name,
                 _field_value(found),
                 name in used.get(d.path, ()),
-                ", ".join(format_value(a) for a in found.alternatives) or None,
+                ", ".join(format_value(a, lang) for a in found.alternatives) or None,
                 found.evidence.page,
                 found.evidence.cell,
                 found.evidence.field,

@@ -50,6 +50,15 @@ class Template:
 
 
 @dataclass(frozen=True)
+class LocalText:
+    """A rule's texts in one language from a message catalogue; None where it gives none."""
+
+    title: str | None = None
+    message: Template | None = None
+    hint: Template | None = None
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     code: str
     name: str
@@ -73,9 +82,17 @@ class Rulebook:
 
     rules: tuple[RuleSpec, ...]
     sources: tuple[str, ...] = ()
+    # language -> rule code -> translated texts (``rules/messages/<lang>.yaml``); English is
+    # the rule file itself and never appears here.
+    messages: dict[str, dict[str, LocalText]] = field(default_factory=dict)
+    message_files: tuple[str, ...] = ()
 
     def get(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
+
+    def local(self, code: str, lang: str) -> LocalText:
+        """The texts of rule ``code`` in ``lang``; an empty LocalText means: use English."""
+        return self.messages.get(lang, {}).get(code) or LocalText()
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.rules)
@@ -147,10 +164,13 @@ def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
     Raises:
         ConfigurationError: one or more rule files are wrong; every problem is listed.
     """
+    from coop_rules.rulebook.messages import load_messages  # it builds on this module
+
     dirs = [DEFAULT_RULES_DIR, *(extra_dirs or [])]
     by_code: dict[str, RuleSpec] = {}
+    origin: dict[str, int] = {}  # rule code -> index of the folder its rule in force came from
     problems: list[Problem] = []
-    for folder in dirs:
+    for index, folder in enumerate(dirs):
         if not folder.is_dir():
             problems.append(Problem(str(folder), "rule folder not found"))
             continue
@@ -158,10 +178,15 @@ def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
             spec = load_rule(path, problems)
             if spec is not None:
                 by_code[spec.code] = spec
+                origin[spec.code] = index
+    messages, message_files = load_messages(dirs, by_code, origin, problems)
     if problems:
         raise ConfigurationError("rules", problems)
     return Rulebook(
-        tuple(sorted(by_code.values(), key=lambda r: r.code)), tuple(str(d) for d in dirs)
+        tuple(sorted(by_code.values(), key=lambda r: r.code)),
+        tuple(str(d) for d in dirs),
+        messages,
+        message_files,
     )
 
 
