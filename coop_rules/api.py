@@ -54,6 +54,14 @@ def programs(rules_dirs: Iterable[Path] = ()) -> Catalogue:
     return load_catalogue(tuple(Path(d).resolve() for d in rules_dirs))
 
 
+def warm(rules_dirs: Iterable[Path] = (), engine: str = "auto") -> None:
+    """Load the rules, compile their engine and read the program data now, not on the first
+    check (for a process about to fork workers that should inherit them)."""
+    rules = rulebook(rules_dirs)
+    _engine(rules, engine)
+    programs(rules_dirs)
+
+
 def check_facts(
     facts: FactSet, rules: Rulebook, engine: str = "auto", lang: str = DEFAULT_LANG
 ) -> list[Finding]:

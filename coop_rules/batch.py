@@ -38,6 +38,7 @@ from coop_rules import api
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
+from coop_rules.isolation import set_shared_pool_size
 from coop_rules.manifest import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
@@ -198,22 +199,28 @@ def run_batch(
     # Largest claims first: the last worker to finish is then not the one with the big claim.
     pending.sort(key=lambda job: -_folder_size(job.folder))
     workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
+    # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents one at
+    # a time in one reader process (a lone check reads them in parallel on every core).
+    set_shared_pool_size(1)
     try:
         if workers == 1:
             _run_here(pending, batch, len(folders), progress)
         else:
             # The first check in a process costs ~10 later ones (language data, compiled
-            # patterns, the engine, templates). Pay it once, here, with useful work: forked
-            # workers inherit the warm caches.
-            _run_here(pending[:1], batch, len(folders), progress)
-            if not batch.interrupted:
-                _run_pool(
-                    pending[1:], batch, len(folders), progress, min(workers, len(pending) - 1)
-                )
+            # patterns, PDFium, the engine). Pay what can be paid without a claim here, once:
+            # forked workers inherit the warm caches and start checking at once, side by side.
+            _warm(options)
+            _run_pool(pending, batch, len(folders), progress, workers)
     finally:
         # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
         write_index(out_dir, batch.queue(), options.format, options.lang)
     return batch
+
+
+def _warm(options: Options) -> None:
+    """Load what every check needs: the rules and their engine, the readers' data."""
+    api.warm(options.rules_dirs, options.engine)
+    import coop_rules.isolation.preload  # noqa: F401  (warms the extractors on import)
 
 
 def _run_here(
@@ -240,7 +247,7 @@ def _run_pool(
     # process's warm caches. Safe here: this process runs no threads of its own at this point.
     # Elsewhere (macOS system libraries are not fork-safe) the platform's default.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
     futures: dict[Future[ClaimResult], Job] = {}
 
     def collect(future: Future[ClaimResult]) -> None:
@@ -274,9 +281,11 @@ def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
         return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
 
 
-def _ignore_sigint() -> None:
-    """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it."""
+def _start_worker() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it.
+    And one reader process per worker, as in the parent (a fork forgets the parent's pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_shared_pool_size(1)
 
 
 def check_one(job: Job) -> ClaimResult:

@@ -195,6 +195,10 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
         for ch in label:
             node = node.setdefault(ch, {})
         node[""] = {}
+    # A Latin label must end at a word's end. One lookahead after the whole trie, not one per
+    # label end: the engine backtracks into the trie when it fails, trying the same shorter
+    # labels in the same order, and the pattern compiles several times faster (each copy of
+    # the character class was optimised anew).
     end = f"(?![{_LATIN}_])" if latin else ""
 
     def build(node: dict[str, Any]) -> str:
@@ -204,12 +208,12 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
             if ch
         ]
         if "" in node:
-            alts.append(end)  # ending here is the last (shortest) choice
+            alts.append("")  # ending here is the last (shortest) choice
         if len(alts) == 1:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
 
-    return build(trie)
+    return f"(?:{build(trie)}){end}"
 
 
 _MATCHERS: list[LabelMatcher] = []
@@ -238,8 +242,9 @@ class LabelMatcher:
             ((lab[1:], f) for lab, f in labels.items() if lab.startswith("*")),
             key=lambda item: -len(item[0]),
         )
-        latin = [lab for lab in exact if re.match(f"[{_LATIN}#]", lab)]
-        other = [lab for lab in exact if lab not in set(latin)]
+        starts_latin = re.compile(f"[{_LATIN}#]")
+        latin = [lab for lab in exact if starts_latin.match(lab)]
+        other = [lab for lab in exact if not starts_latin.match(lab)]
         parts = []
         if latin:
             # A label never starts inside a word or right after a digit ("42A5DE55" has no "DE").
