@@ -255,7 +255,8 @@ class Ledger:
                     for m in found
                 )
         return History(
-            source=self.source,
+            # Reports travel: evidence names the ledger file, not where it sits on this machine.
+            source=self.source if self.dialect == "postgresql" else Path(self.source).name,
             earlier_claims=tuple(_claim(row) for row in earlier),
             matches=matches,
             documents={d.path: d for d in documents},

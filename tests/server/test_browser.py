@@ -117,6 +117,8 @@ def test_partner_checks_a_compliant_claim(page: Page, base_url: str) -> None:
     expect(report.locator("body")).to_contain_text(manifest["claim_id"])
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "self-check-compliant.png"), full_page=True)
+    # A full-page capture leaves the report's frame blank in headless Chromium: shoot it too.
+    page.locator("#report").screenshot(path=str(ARTIFACTS / "self-check-compliant-report.png"))
 
 
 def test_partner_sees_a_rejection_in_german(page: Page, base_url: str) -> None:
@@ -130,6 +132,7 @@ def test_partner_sees_a_rejection_in_german(page: Page, base_url: str) -> None:
     expect(page.locator("#status")).to_contain_text(strings("de")["verdict_fail"])
     expect(page.frame_locator("#report").locator("body")).to_contain_text("DT01")
     page.screenshot(path=str(ARTIFACTS / "self-check-dt01-de.png"), full_page=True)
+    page.locator("#report").screenshot(path=str(ARTIFACTS / "self-check-dt01-de-report.png"))
 
 
 def test_form_problems_point_at_the_fields(page: Page, base_url: str) -> None:
