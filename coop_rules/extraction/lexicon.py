@@ -189,11 +189,21 @@ class LabelHit:
 
 
 def _trie_pattern(labels: list[str], latin: bool) -> str:
+    # Spaces in labels are optional in the text ("USt-ID" / "USt ID"), so the trie is built
+    # over the labels without spaces, and an edge remembers that some label had a space before
+    # it. A separate branch for the space would let "ust id" end the match before the longer
+    # "ustid des leistungsempfängers" was tried (the first alternative that matches wins).
     trie: dict[str, Any] = {}
     for label in labels:
-        node = trie
+        node, spaced = trie, False
         for ch in label:
+            if ch == " ":
+                spaced = True
+                continue
             node = node.setdefault(ch, {})
+            if spaced:
+                node[" "] = {}  # marker: a space may come before this character
+            spaced = False
         node[""] = {}
     # A Latin label must end at a word's end. One lookahead after the whole trie, not one per
     # label end: the engine backtracks into the trie when it fails, trying the same shorter
@@ -203,9 +213,9 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
 
     def build(node: dict[str, Any]) -> str:
         alts = [
-            (" ?" if ch == " " else re.escape(ch)) + build(child)
+            (" ?" if " " in child else "") + re.escape(ch) + build(child)
             for ch, child in sorted(node.items())
-            if ch
+            if ch not in ("", " ")
         ]
         if "" in node:
             alts.append("")  # ending here is the last (shortest) choice

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coop_rules.errors import ConfigurationError
 from coop_rules.extraction import lexicon
@@ -133,3 +135,39 @@ def test_legal_suffixes(name: str, suffix: str) -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+LANGS = sorted(REQUIRED)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.sampled_from(LANGS))
+def test_label_hits_are_ordered_spans_of_the_text(text: str, lang: str) -> None:
+    """Any text, any language: hits never raise, never overlap and quote the text exactly."""
+    hits = section_matcher("invoice", lang).find(text)
+    end = 0
+    for hit in hits:
+        assert end <= hit.start < hit.end <= len(text)
+        assert hit.text == text[hit.start : hit.end]
+        end = hit.end
+
+
+_GERMAN_INVOICE_LABELS = sorted(
+    word for field, words in languages()["de"].sections["invoice"].items() for word in words
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(_GERMAN_INVOICE_LABELS),
+    st.text(alphabet="0123456789 .,:/-€", max_size=12),
+    st.text(alphabet="0123456789 .,:/-€", max_size=12),
+)
+def test_a_label_between_numbers_and_punctuation_is_found(
+    label: str, before: str, after: str
+) -> None:
+    """A label stands out from the numbers around it (``Summe: 1.234,56 €``)."""
+    text = f"{before} {label} {after}"
+    found = section_matcher("invoice", "de").find(text)
+    wanted = fold(label)[0]
+    assert any(wanted in fold(hit.text)[0] for hit in found), (text, found)
