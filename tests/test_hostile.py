@@ -94,7 +94,8 @@ def test_the_memory_limit_stops_a_bomb_the_preflight_lets_through(hostile: Path)
         document = pool.extract(hostile / "decompression-bomb.pdf", "bomb.pdf", limits=limits)
         (problem,) = document.problems
         assert str(problem.kind) == "too-large"
-        assert problem.reason == "needed more than 256 MiB of memory"
+        # "needed more than 256 MiB …" when the parent saw the growth, else from the abort
+        assert "256 MiB of memory" in problem.reason
         # The pool replaced the dead worker: the next document reads normally.
         good = FIXTURES / "compliant" / "rechnung-kreativwerk-RE-2024-0417.pdf"
         assert pool.extract(good, "good.pdf", limits=limits).readable

@@ -129,6 +129,12 @@ class _Worker:
         if self.limit and peak >= self.limit - (1 - _BLOATED) * self.memory_mb * MIB:
             reason = f"needed more than {job.limits.memory_text} of memory"
             return _unreadable(job, ProblemKind.TOO_LARGE, reason)
+        if self.limit and code == -signal.SIGABRT:
+            # PDFium aborts when an allocation fails, and under the address-space limit that is
+            # what an allocation failure means; the growth before it can be too quick for the
+            # memory samples above to see.
+            reason = f"ran out of its {job.limits.memory_text} of memory (or the file is damaged)"
+            return _unreadable(job, ProblemKind.TOO_LARGE, reason)
         return _unreadable(
             job, ProblemKind.CORRUPT, f"the reader crashed on it ({how}); the file is damaged"
         )
