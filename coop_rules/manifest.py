@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
 
 MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
@@ -215,7 +216,7 @@ def load_manifest(path: Path) -> Manifest:
     except (OSError, UnicodeDecodeError) as exc:
         raise CoopRulesError(f"{path}: cannot read the manifest: {exc}") from exc
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yamlfile.load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigurationError(str(path), [Problem("(file)", _syntax_message(exc))]) from None
     if not isinstance(data, dict):

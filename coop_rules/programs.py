@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, Problem
 from coop_rules.manifest import PoeSubtype
 
@@ -247,8 +248,8 @@ class _Reader:
         self.path, self.problems, self.lines = path, problems, {}
         self.name = _shown(path)
         text = path.read_text(encoding="utf-8")
-        self._index(yaml.compose(text), ())
-        self.data = yaml.safe_load(text)
+        self._index(yamlfile.compose(text), ())
+        self.data = yamlfile.load(text)
 
     def _index(self, node: Any, at: tuple[str, ...]) -> None:
         if isinstance(node, yaml.MappingNode):

@@ -26,11 +26,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 
+from coop_rules import yamlfile
 from coop_rules.errors import CoopRulesError
 
 DEFAULT_LANG = "en"
@@ -57,7 +57,7 @@ def catalogue(lang: str) -> dict[str, str]:
     path = _DIR / f"{lang}.yaml"
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     return _flatten(data)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from coop_rules import yamlfile
 from coop_rules.errors import Problem
 from coop_rules.facts import fields_for
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
@@ -69,7 +70,7 @@ def _load_catalogue(
         )
         return {}
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
+        root = yamlfile.compose(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, Problem
 from coop_rules.facts import CLAIM, DOCUMENT, fields_for
 from coop_rules.rulebook.expr import ExprError, Node, param_const, parse_condition, parse_value
@@ -193,8 +194,8 @@ def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
 def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
     """Parse one rule file; append its problems (file:line: key: what) and return None if any."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        node = yamlfile.compose(path.read_text(encoding="utf-8"))
+        data = yamlfile.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
