@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -45,6 +46,9 @@ DISPLAY_RATIO = 1.2
 THUMBNAIL_SCALE = 1.0  # a whole page (evidence without a box), at 5/6 of its printed size
 MARGIN_X, MARGIN_Y = 72.0, 30.0  # points of context around the box
 MIN_WIDTH = 300.0  # points: a box around "€" alone says nothing without its line
+# A picture never has more pixels than this, whatever size a page declares (PDF allows 200 x
+# 200 inches): a larger region is drawn at a smaller scale.
+MAX_PIXELS = 4_000_000
 HIGHLIGHT_FILL = (255, 214, 0, 96)  # translucent yellow, the marker pen
 HIGHLIGHT_EDGE = (196, 0, 0, 255)  # a red frame that survives greyscale printing as dark
 
@@ -97,6 +101,9 @@ def _render(
         else:
             region, scale = _context(box, width, height), SCALE
         left, top, right, bottom = region
+        area = max(right - left, 1.0) * max(bottom - top, 1.0) * scale * scale
+        if area > MAX_PIXELS:
+            scale *= math.sqrt(MAX_PIXELS / area)
         # crop is (left, bottom, right, top) cut off the displayed page, in points
         bitmap = page.render(
             scale=scale, crop=(left, height - bottom, width - right, top), may_draw_forms=False

@@ -183,3 +183,34 @@ def test_checks_from_several_threads_at_once_agree(hostile: Path, tmp_path: Path
     with ThreadPoolExecutor(4) as threads:
         results = list(threads.map(summary, range(4)))
     assert len(set(results)) == 1 and "RD01" in results[0][1]
+
+
+def test_evidence_pictures_of_a_slow_page_give_up_within_the_limit(hostile: Path) -> None:
+    # The page reads in a fraction of a second, but drawing it takes minutes: a report's
+    # evidence picture is drawn in a worker, which is killed; the report goes without it.
+    pool = DocumentPool(1)
+    try:
+        limits = replace(LIMITS, timeout=2.0)
+        started = time.monotonic()
+        regions = [(1, None), (1, (72.0, 700.0, 300.0, 720.0))]
+        images = pool.render(hostile / "slow-drawing.pdf", regions, limits)
+        assert images == [None, None]
+        assert time.monotonic() - started < 6
+        good = FIXTURES / "compliant" / "rechnung-kreativwerk-RE-2024-0417.pdf"
+        (picture,) = pool.render(good, [(1, None)], limits)
+        assert picture is not None and picture.media_type == "image/png"
+    finally:
+        pool.close()
+
+
+def test_a_huge_page_is_pictured_at_a_bounded_size(hostile: Path) -> None:
+    pool = DocumentPool(1)
+    try:
+        (thumbnail, region) = pool.render(
+            hostile / "huge-page.pdf", [(1, None), (1, (72, 14270, 400, 14290))], LIMITS
+        )
+        assert thumbnail is not None and region is not None
+        assert thumbnail.width * thumbnail.height <= 4_000_000
+        assert region.width * region.height <= 4_000_000
+    finally:
+        pool.close()

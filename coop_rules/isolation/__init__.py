@@ -31,17 +31,21 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
+from coop_rules.evidence import Box
+from coop_rules.evidence_images import PageImage
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
-from coop_rules.isolation.worker import Job, serve
+from coop_rules.isolation.worker import Job, RenderJob, serve
 
 __all__ = [
     "DocumentPool",
@@ -49,6 +53,7 @@ __all__ = [
     "Limits",
     "extractor_for",
     "parallel_reads",
+    "render_pdf_regions",
     "shared_pool",
 ]
 
@@ -89,8 +94,8 @@ class _Worker:
         self.limit: int | None = None
         self.ready = False
 
-    def read(self, job: Job) -> ExtractedDocument:
-        """Read one document; on a timeout or crash the worker is dead afterwards."""
+    def read(self, job: Job | RenderJob) -> Any:
+        """Run one job; on a timeout or crash the worker is dead afterwards."""
         limits = job.limits
         deadline = time.monotonic() + limits.timeout
         if not self.ready:  # the worker reports the memory cap it set, once
@@ -105,12 +110,12 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                return _unreadable(
+                return _failed(
                     job, ProblemKind.TOO_SLOW, f"took longer than {limits.timeout_text} to read"
                 )
             try:
                 if self.conn.poll(min(remaining, _SAMPLE_SECONDS)):
-                    result: ExtractedDocument = self.conn.recv()
+                    result = self.conn.recv()
                     self.done += 1
                     return result
             except (EOFError, OSError):
@@ -122,20 +127,20 @@ class _Worker:
             self.kill()
             return self._crashed(job, peak)
 
-    def _crashed(self, job: Job, peak: int) -> ExtractedDocument:
+    def _crashed(self, job: Job | RenderJob, peak: int) -> Any:
         code = self.process.exitcode
         how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
         log.warning("reader process died on %s (%s)", job.display, how)
         if self.limit and peak >= self.limit - (1 - _BLOATED) * self.memory_mb * MIB:
             reason = f"needed more than {job.limits.memory_text} of memory"
-            return _unreadable(job, ProblemKind.TOO_LARGE, reason)
+            return _failed(job, ProblemKind.TOO_LARGE, reason)
         if self.limit and code == -signal.SIGABRT:
             # PDFium aborts when an allocation fails, and under the address-space limit that is
             # what an allocation failure means; the growth before it can be too quick for the
             # memory samples above to see.
             reason = f"ran out of its {job.limits.memory_text} of memory (or the file is damaged)"
-            return _unreadable(job, ProblemKind.TOO_LARGE, reason)
-        return _unreadable(
+            return _failed(job, ProblemKind.TOO_LARGE, reason)
+        return _failed(
             job, ProblemKind.CORRUPT, f"the reader crashed on it ({how}); the file is damaged"
         )
 
@@ -192,17 +197,33 @@ class DocumentPool:
     ) -> ExtractedDocument:
         """Read and extract ``path`` in a worker; never raises for a bad document."""
         job = Job(Path(path), display_path or str(path), einvoice, role, limits)
-        worker = self._take(limits.memory_mb)
+        result: ExtractedDocument = self._run(job)
+        return result
+
+    def render(
+        self,
+        path: Path,
+        regions: Sequence[tuple[int, Box | None]],
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> list[PageImage | None]:
+        """Pictures of ``regions`` of the PDF at ``path`` (see
+        :func:`coop_rules.evidence_images.pdf_regions`), drawn in a worker; None for each
+        region when drawing overran the limits."""
+        result: list[PageImage | None] = self._run(RenderJob(Path(path), tuple(regions), limits))
+        return result
+
+    def _run(self, job: Job | RenderJob) -> Any:
+        worker = self._take(job.limits.memory_mb)
         healthy = False
         try:
             result = worker.read(job)
             healthy = worker.alive
             return result
         except _WorkerFailed as exc:
-            return _unreadable(job, ProblemKind.CORRUPT, f"could not be read: {exc}")
+            return _failed(job, ProblemKind.CORRUPT, f"could not be read: {exc}")
         finally:
-            # Also on KeyboardInterrupt mid-document: a worker in an unknown state is killed.
-            self._give_back(worker, healthy and worker.done < limits.recycle_after)
+            # Also on KeyboardInterrupt mid-job: a worker in an unknown state is killed.
+            self._give_back(worker, healthy and worker.done < job.limits.recycle_after)
 
     def warm(self, limits: Limits = DEFAULT_LIMITS) -> None:
         """Start the missing workers now, from this thread.
@@ -284,7 +305,12 @@ class DocumentPool:
         self._changed = threading.Condition()
 
 
-def _unreadable(job: Job, kind: ProblemKind, reason: str) -> ExtractedDocument:
+def _failed(job: Job | RenderJob, kind: ProblemKind, reason: str) -> Any:
+    """What a job gives when its worker overran or died: an unreadable document, or no
+    pictures (a report renders without them)."""
+    if isinstance(job, RenderJob):
+        log.warning("no evidence pictures of %s: %s", job.display, reason)
+        return [None] * len(job.regions)
     problem = ReadProblem(job.display, kind, reason)
     return ExtractedDocument(job.display, None, DocumentKind.UNREADABLE, problems=(problem,))
 
@@ -356,6 +382,17 @@ def extractor_for(limits: Limits) -> Extractor:
     if not limits.isolate:
         return partial(extract_file, limits=limits)
     return shared_pool().extractor(limits)
+
+
+def render_pdf_regions(
+    path: Path, regions: Sequence[tuple[int, Box | None]]
+) -> list[PageImage | None]:
+    """Evidence pictures drawn by the shared pool's workers: a report never runs a document's
+    drawing operators in this process. A picture is not worth the wait a document is: 5 s."""
+    return shared_pool().render(path, regions, _RENDER_LIMITS)
+
+
+_RENDER_LIMITS = replace(DEFAULT_LIMITS, timeout=min(DEFAULT_LIMITS.timeout, 5.0))
 
 
 def parallel_reads(limits: Limits) -> int:

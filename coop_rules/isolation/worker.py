@@ -17,6 +17,8 @@ from pathlib import Path
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import MIB, Limits
+from coop_rules.evidence import Box
+from coop_rules.evidence_images import PageImage, pdf_regions
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 
 # How often an idle worker checks that the process that started it is still there.
@@ -32,6 +34,20 @@ class Job:
     einvoice: bool
     role: str | None
     limits: Limits
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Pictures of regions of a PDF's pages for a report (picklable): drawing a page runs its
+    content stream, which a hostile file can make as slow or as large as it likes."""
+
+    path: Path
+    regions: tuple[tuple[int, Box | None], ...]
+    limits: Limits
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
 
 
 def address_space() -> int | None:
@@ -91,10 +107,10 @@ def serve(conn: Connection, memory_mb: int, scratch: str, owner: int) -> None:
         while not conn.poll(_WATCHDOG_SECONDS):
             if os.getppid() != parent or not _alive(owner):
                 return
-        job: Job | None = conn.recv()
+        job: Job | RenderJob | None = conn.recv()
         if job is None:
             return
-        conn.send(_extract(job))
+        conn.send(_extract(job) if isinstance(job, Job) else _render(job))
 
 
 def _extract(job: Job) -> ExtractedDocument:
@@ -110,6 +126,13 @@ def _extract(job: Job) -> ExtractedDocument:
         kind = ProblemKind.CORRUPT
     problem = ReadProblem(job.display, kind, reason)
     return ExtractedDocument(job.display, None, DocumentKind.UNREADABLE, problems=(problem,))
+
+
+def _render(job: RenderJob) -> list[PageImage | None]:
+    try:
+        return pdf_regions(job.path, job.regions)
+    except Exception:  # pictures are best effort: a report renders without them
+        return [None] * len(job.regions)
 
 
 def _alive(pid: int) -> bool:

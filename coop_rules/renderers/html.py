@@ -38,10 +38,10 @@ from coop_rules.evidence_images import (
     SourceLines,
     cell_windows,
     manifest_lines,
-    pdf_regions,
 )
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
+from coop_rules.isolation import render_pdf_regions
 from coop_rules.manifest import MANIFEST_NAMES
 from coop_rules.report import DOCS_URL, Finding, Report, format_value
 from coop_rules.rulebook import Severity
@@ -209,7 +209,8 @@ def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
             continue
         if media.get(name) == PDF:
             # Evidence about the whole document (unlisted, wrong kind) shows its first page.
-            images = pdf_regions(path, [(e.page or 1, e.box if e.page else None) for e in group])
+            regions = [(e.page or 1, e.box if e.page else None) for e in group]
+            images = render_pdf_regions(path, regions)
             views.update(
                 {e: EvidenceView(e, image=i, lang=lang) for e, i in zip(group, images, strict=True)}
             )
