@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import reprlib
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -241,6 +242,12 @@ def _syntax_message(exc: Exception) -> str:
     return f"invalid file: {exc}"
 
 
+# What a problem quotes of the value it got: bounded, because a YAML alias bomb ("billion
+# laughs") is a tiny file whose value prints as hundreds of megabytes.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 80, 80
+
+
 def _problems(exc: ValidationError) -> list[Problem]:
     problems = []
     for error in exc.errors():
@@ -256,6 +263,6 @@ def _problems(exc: ValidationError) -> list[Problem]:
         elif error["type"] == "missing":
             message = "required field is missing"
         elif "input" in error and error["type"] not in ("missing",):
-            message = f"{message} (got {error['input']!r})"
+            message = f"{message} (got {_SHORT.repr(error['input'])})"
         problems.append(Problem(location, message))
     return problems

@@ -122,3 +122,18 @@ def test_loader_never_crashes_on_arbitrary_data(
         load_manifest(path)
     except ConfigurationError as exc:
         assert exc.problems and all(p.location and p.message for p in exc.problems)
+
+
+def test_an_alias_bomb_is_one_short_problem(tmp_path: Path) -> None:
+    # "Billion laughs" in YAML: 9 levels of 9 aliases, a tiny file whose value prints as
+    # 300 MB. The problem quotes a bounded sketch of it.
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    lines.append("claim_id: *l8")
+    path = tmp_path / "claim.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        load_manifest(path)
+    (claim_id,) = [p for p in caught.value.problems if p.location == "claim_id"]
+    assert claim_id.message.startswith("Input should be a valid string (got [[")
+    assert len(claim_id.message) < 400
