@@ -17,6 +17,7 @@ from coop_rules.cli import main
 from coop_rules.ledger.store import Ledger
 from coop_rules.report import Report
 
+from ..conftest import FIXTURES
 from .conftest import copy_claim
 
 INVOICES = {"rechnung-kreativwerk-RE-2024-0417.pdf", "invoice-emerald-reach-ERM-24-1093.pdf"}
@@ -218,3 +219,23 @@ def test_batch_records_every_claim_and_flags_the_later_copy(tmp_path: Path, caps
     assert "unchanged" not in capsys.readouterr().err
     reports = [json.loads((out / f"BATCH-{n}.json").read_text()) for n in (1, 2)]
     assert all(any(f["code"] == "DU01" for f in r["findings"]) for r in reports)
+
+
+def test_the_bundled_earlier_claims_flag_the_compliant_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fixtures/ledger/earlier-claims.csv: another partner claimed the same Kreativwerk invoice,
+    # and an Emerald Reach invoice of the same amount two days earlier.
+    ledger = str(tmp_path / "demo.sqlite3")
+    csv_file = FIXTURES.parent / "ledger" / "earlier-claims.csv"
+    assert main(["ledger", "import", str(csv_file), "--ledger", ledger]) == 0
+    report = check_claim(FIXTURES / "compliant", ledger=ledger)
+    assert set(_duplicates(report)) == {"rechnung-kreativwerk-RE-2024-0417.pdf"}
+    assert "FAB-2024-H2-003" in _duplicates(report)["rechnung-kreativwerk-RE-2024-0417.pdf"]
+    near = _duplicates(report, "DU02")
+    assert set(near) == {"invoice-emerald-reach-ERM-24-1093.pdf"}
+    assert "2 days apart" in near["invoice-emerald-reach-ERM-24-1093.pdf"]
+    assert str(report.verdict) == "fail"
+    # Without the ledger the same claim has no duplicate: the ledger alone made the difference.
+    dry = check_claim(FIXTURES / "compliant", ledger=str(tmp_path / "empty.sqlite3"))
+    assert not _duplicates(dry) and not _duplicates(dry, "DU02")
