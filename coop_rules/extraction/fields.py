@@ -22,6 +22,7 @@ from coop_rules.extraction.lexicon import (
     LabelHit,
     all_stopwords,
     detect_language,
+    duration_regex,
     languages,
     section_matcher,
 )
@@ -140,14 +141,17 @@ class Context:
         return find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0])
 
     def amounts(self, text: str) -> list[AmountMatch]:
-        """Amounts in ``text``, dates masked (a date's day is no amount), percentages dropped."""
+        """Amounts in ``text``, dates masked (a date's day is no amount), percentages and
+        numbers of days, weeks or months ("balance at 30 days") dropped."""
         masked = list(text)
         for reading in find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0]):
             masked[reading.start : reading.end] = " " * (reading.end - reading.start)
+        plain = "".join(masked)
+        duration = duration_regex()
         return [
             a
-            for a in find_amounts("".join(masked), decimal_comma=self.decimal_comma)
-            if not a.percent
+            for a in find_amounts(plain, decimal_comma=self.decimal_comma)
+            if not a.percent and not (a.currency is None and duration.match(plain, a.end))
         ]
 
     def labelled(self, fields: Iterable[str]) -> Iterator[tuple[Line, LabelHit]]:

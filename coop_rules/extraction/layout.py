@@ -25,6 +25,9 @@ from coop_rules.evidence import Evidence
 # A horizontal gap wider than this many line heights separates two columns (word spaces are
 # about a quarter of the font size, table columns one or more).
 COLUMN_GAP = 1.1
+# A word of three or more characters whose box is this many times taller than wide is printed
+# sideways; when at most this share of a page's words is, they are kept apart (see _bands).
+TURNED_RATIO, MAX_TURNED_SHARE = 2.0, 0.2
 # Synthetic geometry for workbook cells and text lines (points per column / row / character).
 CELL_WIDTH, CELL_HEIGHT, CHAR_WIDTH = 100.0, 20.0, 6.0
 
@@ -145,10 +148,30 @@ class Layout:
         return line.top / height if height else 0.5
 
 
+def _turned(word: Word) -> bool:
+    """Whether ``word`` reads up or down the page: a box much taller than wide for its text."""
+    return len(word.text) >= 3 and word.bottom - word.top > TURNED_RATIO * (word.x1 - word.x0)
+
+
+def _bands(words: Sequence[Word]) -> list[list[Word]]:
+    """The page's visual lines; turned words (a margin note printed sideways) last, one each.
+
+    A sideways word is as tall as a few lines of upright text, so grouped with them it would
+    merge those lines into one ("Rechnungssumme Steuerbasisbetrag USt. Netto 7% 19%"). A page
+    that is mostly sideways is left as it is: its words are its text.
+    """
+    shown = [w for w in words if w.text.strip()]
+    turned = [w for w in shown if _turned(w)]
+    if not turned or len(turned) > MAX_TURNED_SHARE * len(shown):
+        return visual_lines(shown)
+    upright = [w for w in shown if not _turned(w)]
+    return visual_lines(upright) + [[w] for w in sorted(turned, key=lambda w: (w.top, w.x0))]
+
+
 def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]:
     """Group a page's words into lines and split them into column segments."""
     lines: list[Line] = []
-    for band in visual_lines([w for w in words if w.text.strip()]):
+    for band in _bands(words):
         tokens: list[Token] = []
         breaks: set[int] = set()
         for word in band:

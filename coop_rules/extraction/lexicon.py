@@ -28,8 +28,9 @@ BASE_LANGUAGE = "en"  # English labels appear on invoices in every language
 # Short, generic labels taken only from the document's own language and English.
 WEAK_FIELDS = frozenset({"issue_date_weak", "invoice_number_generic"})
 
-# Label sections of a language file: one per extractor, and the item table's column headings.
-SECTIONS = ("invoice", "csr", "poe", "lines")
+# Label sections of a language file: one per extractor, the item table's column headings, and
+# the words of payment terms.
+SECTIONS = ("invoice", "csr", "poe", "lines", "terms")
 
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")
@@ -109,6 +110,14 @@ def all_stopwords() -> frozenset[str]:
     for language in languages().values():
         words |= language.stopwords
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def duration_regex() -> re.Pattern[str]:
+    """A unit of time at the start of a text, in any language ("days", "Tagen", "jours")."""
+    words = {w for lang in languages().values() for w in lang.sections["terms"].get("duration", ())}
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\s*(?:{alternatives or '(?!x)x'})(?![{_LATIN}])", re.IGNORECASE)
 
 
 def fold(text: str) -> tuple[str, list[int]]:

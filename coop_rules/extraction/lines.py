@@ -32,16 +32,22 @@ from coop_rules.extraction.layout import Line, Token
 from coop_rules.extraction.lexicon import LabelMatcher, section_matcher
 from coop_rules.extraction.model import LineItem
 from coop_rules.extraction.parsing import find_amounts
+from coop_rules.extraction.values import amount_candidates
 
 COLUMNS = ("description", "quantity", "unit_price", "amount")
 NUMERIC = ("quantity", "unit_price", "amount")
 # Labels of the invoice section that end a table: the totals block.
-TOTALS = frozenset({"subtotal", "total", "total_gross", "amount_due", "tax"})
+TOTALS = frozenset({"subtotal", "subtotal_items", "total", "total_gross", "amount_due", "tax"})
 LINE_START = frozenset({"not_total", "tax_id"})  # "Netto 87,39 €", "USt. (19 %) 16,61 €"
 MAX_ROWS = 500
-ROW_GAP = 4.0  # a vertical gap of more line heights than this ends the table
+ROW_GAP = 4.0  # a vertical gap of more line heights than this ends the table …
+# … but rows in small print (under 7 pt) are set with more air than their height suggests:
+# for them the gap is four lines of 12 pt.
+SMALL_PRINT, MIN_ROW_GAP = 7.0, 48.0
 SLACK = 0.6  # how far (in line heights) a number may overhang its heading's box
 MIN_HEADING_SHARE = 0.4  # of a header row's characters that are column headings
+NEXT_PAGE_LINES = 6  # a table cut by a page's foot goes on within this many lines of the next
+STACK, STACK_GAP = 2, 1.0  # a heading may run over this many lines above/below, this close
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,75 @@ def _header(line: Line, matcher: LabelMatcher, ctx: Context) -> list[Column] | N
     return ordered
 
 
+def _block(ctx: Context, index: int) -> list[Line]:
+    """The header row at ``index`` with the lines stacked right above and below it: close,
+    on the same page, without money (headings written over two or more lines)."""
+    lines = ctx.layout.lines
+    line = lines[index]
+    block = [line]
+    for step in (-1, 1):
+        near = line
+        for other in (
+            lines[index + step :: step][:STACK] if step > 0 else lines[:index][::-1][:STACK]
+        ):
+            gap = other.top - near.bottom if step > 0 else near.top - other.bottom
+            if other.page != line.page or gap > STACK_GAP * line.height:
+                break
+            if any(a.decimals == 2 for a in ctx.amounts(other.text)):
+                break
+            block.append(other)
+            near = other
+    return sorted(block, key=lambda b: b.index)
+
+
+def _stacked_header(
+    ctx: Context, matcher: LabelMatcher, index: int
+) -> tuple[list[Column], Line] | None:
+    """The columns of a header whose headings are written over several lines ("Positions-" /
+    "betrag" over "Pos Beschreibung Nettopreis Menge"), and the block's last line; else None.
+
+    Only a line that already has two kinds of headings and no amount heading is tried. The
+    tokens of the block are grouped by the x-range they share; each group's words, top to
+    bottom (a word broken with a hyphen joined again), are one heading.
+    """
+    line = ctx.layout.lines[index]
+    fields = {h.field for h in matcher.find(line.text) if h.field in COLUMNS}
+    if len(fields) < 2 or "amount" in fields:
+        return None
+    if any(a.decimals == 2 for a in ctx.amounts(line.text)):
+        return None
+    block = _block(ctx, index)
+    if len(block) == 1:
+        return None
+    groups: list[list[Token]] = []
+    for token in sorted((t for b in block for t in b.tokens), key=lambda t: t.x0):
+        if groups and token.x0 < max(t.x1 for t in groups[-1]):
+            groups[-1].append(token)
+        else:
+            groups.append([token])
+    columns: dict[str, Column] = {}
+    for group in groups:
+        text = ""
+        for token in sorted(group, key=lambda t: (t.top, t.x0)):
+            if text.endswith("-") and token.text[:1].islower():
+                text = text[:-1] + token.text  # "Positions-" + "betrag"
+            else:
+                text = f"{text} {token.text}".strip()
+        hits = [h for h in matcher.find(text) if h.field in COLUMNS]
+        if not hits:
+            continue
+        field = hits[0].field
+        column = Column(field, text, min(t.x0 for t in group), max(t.x1 for t in group))
+        if field not in columns or field == "amount":
+            columns[field] = column
+    ordered = sorted(columns.values(), key=lambda c: c.x0)
+    if "amount" not in columns or len(ordered) < 2:
+        return None
+    if "amount" not in {c.field for c in ordered[-2:]}:
+        return None  # the amount column stands at the right end of an item table
+    return ordered, block[-1]
+
+
 def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:
     """The row's tokens by column."""
     slack = SLACK * line.height
@@ -133,17 +208,52 @@ def _number(ctx: Context, tokens: list[Token], money: bool) -> Decimal | None:
     return found[0].value if len(found) == 1 else None
 
 
-def _ends_table(ctx: Context, line: Line) -> bool:
+def _ends_table(ctx: Context, line: Line, columns: list[Column]) -> bool:
     """Whether ``line`` starts the totals block: a totals label first in its column segment
-    (or a net/discount/VAT label first on the line) with money on the line. "Tax: 0.2 %" under
-    an item is part of its description."""
-    ends = False
+    with money on the line, or a net/discount/VAT label first on the line with money in the
+    amount column. "Tax: 0.2 %" or "Bruttopreis : 4,0000" under an item is part of it."""
     for hit in ctx.hits[line.index]:
         segment_start = not line.text[: hit.start].split("\t")[-1].strip()
-        if (hit.field in TOTALS and segment_start) or (hit.field in LINE_START and hit.start == 0):
-            ends = True
-            break
-    return ends and any(not a.percent for a in ctx.amounts(line.text))
+        if hit.field in TOTALS and segment_start:
+            return any(not a.percent for a in ctx.amounts(line.text))
+        if hit.field in LINE_START and hit.start == 0:
+            return _number(ctx, _cells(line, columns).get("amount", []), money=True) is not None
+    return False
+
+
+def _another_header(ctx: Context, line: Line) -> bool:
+    """Whether ``line`` heads another table: three or more columns, no money, and the last
+    one nothing but an amount heading ("Art | % | Basisbetrag | Steuer | Betrag" over a table
+    of charges and allowances under the items)."""
+    segments = line.text.split("\t")
+    if len(segments) < 3:
+        return False
+    last = segments[-1].strip()
+    hits = section_matcher("lines", ctx.lang).find(last)
+    if not (len(hits) == 1 and hits[0].field == "amount" and hits[0].text == last):
+        return False
+    return not any(a.decimals == 2 for a in ctx.amounts(line.text))
+
+
+def _continues(ctx: Context, columns: list[Column], line: Line) -> Line | None:
+    """The first row of a table that runs on from the foot of a page: within the first lines
+    of the next page, a line with money in the amount column and nothing that ends a table
+    or a column heading before it (a page's letterhead in between is skipped)."""
+    lines = ctx.layout.lines
+    for other in lines[line.index : line.index + NEXT_PAGE_LINES]:
+        if other.page != line.page or _ends_table(ctx, other, columns):
+            return None
+        headings = {h.field for h in section_matcher("lines", ctx.lang).find(other.text)}
+        if len(headings & set(COLUMNS)) >= 2:
+            return None  # column headings: another table (or this one's, we do not know)
+        if _number(ctx, _cells(other, columns).get("amount", []), money=True) is not None:
+            return other
+    return None
+
+
+def _row_gap(line: Line) -> float:
+    """The largest vertical gap (points) after ``line`` within a table."""
+    return ROW_GAP * line.height if line.height >= SMALL_PRINT else MIN_ROW_GAP
 
 
 def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row], int]:
@@ -155,9 +265,15 @@ def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row]
     lines = ctx.layout.lines
     while index < len(lines) and len(rows) < MAX_ROWS:
         line = lines[index]
-        if line.page != header.page or line.top - last.bottom > ROW_GAP * last.height:
+        if line.page != last.page and rows:
+            # The page ended inside the table: it may go on at the top of the next page.
+            first = _continues(ctx, columns, line)
+            if first is None:
+                break
+            line, index = first, first.index
+        elif line.page != last.page or line.top - last.bottom > _row_gap(last):
             break
-        if _ends_table(ctx, line):
+        if _ends_table(ctx, line, columns) or _another_header(ctx, line):
             break
         cells = _cells(line, columns)
         amount_tokens = cells.get("amount", [])
@@ -227,17 +343,21 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
     index = 0
     lines = ctx.layout.lines
     while index < len(lines):
-        columns = _header(lines[index], matcher, ctx)
+        header = lines[index]
+        columns = _header(header, matcher, ctx)
         if columns is None:
-            index += 1
-            continue
-        rows, index = _rows(ctx, columns, lines[index])
+            stacked = _stacked_header(ctx, matcher, index)
+            if stacked is None:
+                index += 1
+                continue
+            columns, header = stacked
+        rows, index = _rows(ctx, columns, header)
         if rows:
             tables.append((rows, {c.field: c for c in columns}))
     if not tables:
         return ()
     rows = [row for rows, _ in tables for row in rows]
-    kept, note = _checked(rows, _targets(fields))
+    kept, note = _checked(rows, _targets(ctx, fields))
     items = []
     for row, columns in ((row, cols) for table, cols in tables for row in table):
         if kept is not None and not any(row is r for r in kept):
@@ -246,8 +366,9 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
     return tuple(items)
 
 
-def _targets(fields: dict[str, Extracted]) -> list[Decimal]:
-    """What the lines may add up to: the printed subtotal, total, amount due, total − tax."""
+def _targets(ctx: Context, fields: dict[str, Extracted]) -> list[Decimal]:
+    """What the lines may add up to: the printed subtotal, total, amount due, total − tax, and
+    a printed sum of the items before discounts and charges ("Positionssumme")."""
     values = {
         name: Decimal(str(found.value))
         for name in ("subtotal", "total", "amount_due", "tax")
@@ -256,6 +377,7 @@ def _targets(fields: dict[str, Extracted]) -> list[Decimal]:
     out = [values[n] for n in ("subtotal", "total", "amount_due") if n in values]
     if "total" in values and "tax" in values:
         out.append(values["total"] - values["tax"])
+    out += [Decimal(str(c.value.value)) for c in amount_candidates(ctx, {"subtotal_items": 1.0})]
     return out
 
 

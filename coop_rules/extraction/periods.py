@@ -13,6 +13,15 @@ date``). The service period is, best first:
 
 A period label followed by a single date is not a period: nothing is reported rather than a
 guessed end. Ambiguous dates keep both readings and a low confidence, as everywhere.
+
+Without a due-date label, the due date may be stated in the payment terms (``data/*.yaml``,
+section ``terms``): a sentence that opens with a payment phrase ("Zahlbar", "Please remit", "À
+régler") and gives a date right after a word like "bis", "by", "avant le". A date in a clause
+about an early-payment discount ("3 % Skonto innerhalb 10 Tagen bis 15.03.2013") is not the due
+date; two different dates are no due date (instalments: not for us to choose). A term given as
+an offset ("Zahlungsziel: 14 Tage", "Net 30") is not a printed date and gives none: the day it
+counts from (issue, delivery or receipt) and how it counts are not on the page, and a rule that
+compares dates must be given a date the reviewer can see.
 """
 
 from __future__ import annotations
@@ -21,12 +30,71 @@ import re
 from dataclasses import replace
 
 from coop_rules.evidence import Extracted
-from coop_rules.extraction.fields import Candidate, Context, Window
+from coop_rules.extraction.dates import DateReading
+from coop_rules.extraction.fields import Candidate, Context, Window, segment_bounds
+from coop_rules.extraction.lexicon import LabelHit, section_matcher
 from coop_rules.extraction.values import date_windows, label_note, labelled_date, range_end
 
 # What may stand between a period label and its first date: punctuation and one short word
 # ("from", "vom", "du", "del", "dal").
 _LEAD = re.compile(r"^[\s:.#(-]*(?:[^\W\d]{1,5}\s+)?$")
+# Where a clause of payment terms starts: after a comma, a semicolon or a sentence's full stop.
+_CLAUSE = re.compile(r"[,;]|\.\s")
+_DIGIT = re.compile(r"\d")
+
+
+def _discount_clause(text: str, hits: list[LabelHit], by: LabelHit) -> bool:
+    """Whether ``by`` ends a clause about an early-payment discount ("3 % Skonto innerhalb 10
+    Tagen bis"): its deadline is not the due date."""
+    clause = max((m.end() for m in _CLAUSE.finditer(text, 0, by.start)), default=0)
+    return any(h.field == "early" and clause <= h.start < by.start for h in hits)
+
+
+def _due_in_terms(ctx: Context) -> Extracted | None:
+    """A due date stated in the payment terms (see the module docstring), or None."""
+    matcher = section_matcher("terms", ctx.lang)
+    found: list[Candidate] = []
+    lines = ctx.layout.lines
+    for line in lines:
+        nxt = lines[line.index + 1] if line.index + 1 < len(lines) else None
+        if not _DIGIT.search(line.text) and (nxt is None or not _DIGIT.search(nxt.text)):
+            continue  # no date here or just under: no need to look for the words
+        hits = matcher.find(line.text)
+        opener = next((h for h in hits if h.field == "opener"), None)
+        if opener is None:
+            continue
+        end = segment_bounds(line, opener.start)[1]
+        hits = [h for h in hits if h.start >= opener.end and h.end <= end]
+        window = Window(line, opener.end, end)
+        readings: list[tuple[Window, DateReading, LabelHit]] = []
+        for reading in ctx.dates(window.text):
+            at = window.start + reading.start
+            by = next((h for h in reversed(hits) if h.end <= at), None)
+            if by is not None and by.field == "by" and not line.text[by.end : at].strip(" :"):
+                readings.append((window, reading, by))
+        last = hits[-1] if hits else None
+        if (
+            last is not None
+            and last.field == "by"
+            and not line.text[last.end : end].strip()
+            and nxt is not None
+            and nxt.page == line.page
+        ):
+            # "… 3 % Skonto innerhalb 10 Tagen bis" + line break + "15.03.2013".
+            after = Window(nxt, 0, len(nxt.text), True)
+            first = next(iter(ctx.dates(after.text)), None)
+            if first is not None and first.start == 0:
+                readings.append((after, first, last))
+        for win, reading, by in readings:
+            if _discount_clause(line.text, hits, by):
+                continue
+            note = f"payment terms: {opener.text.strip()} … {by.text.strip()}"
+            evidence = ctx.evidence(win, reading.start, reading.end, note)
+            found.append(Candidate(reading.value, 1.0, evidence, line.index, reading.alternatives))
+    if not found or len({c.value for c in found}) > 1:
+        return None  # no date, or several (instalments, or terms we do not understand)
+    chosen = found[0]
+    return chosen.extracted(0.5 if chosen.alternatives else 0.6)
 
 
 def _period(ctx: Context) -> tuple[Extracted, Extracted] | None:
@@ -70,7 +138,8 @@ def _period(ctx: Context) -> tuple[Extracted, Extracted] | None:
 
 def extract_periods(ctx: Context) -> dict[str, Extracted | None]:
     """``due_date``, ``service_start`` and ``service_end`` (None where not found)."""
-    fields: dict[str, Extracted | None] = {"due_date": labelled_date(ctx, {"due_date": 1.0})}
+    due = labelled_date(ctx, {"due_date": 1.0}) or _due_in_terms(ctx)
+    fields: dict[str, Extracted | None] = {"due_date": due}
     period = _period(ctx)
     if period is not None:
         fields["service_start"], fields["service_end"] = period

@@ -12,6 +12,13 @@ of the label, else under it. Three things are particular to these fields:
   total are known, the tax that makes ``subtotal + tax = total`` is chosen: one line's amount,
   or the sum of the lines (said in the evidence note). When that cannot be checked, the best
   labelled amount is reported with a confidence of at most 0.5, so nothing is silently summed.
+* The subtotal is the tax basis: the net amount the tax is computed on. Pages with discounts or
+  charges print a sum of the items first (``Zwischensumme``, ``Positionssumme``, ``Subtotal``:
+  labels ``subtotal_items``) and the net total after them (``Rechnungssumme netto``, ``Total
+  HT``: ``subtotal``). Where the total is known, the first net amount that with a printed tax
+  gives the total is taken (said in the note); else a net-total label beats a sum of items.
+* The amount due is money no larger than the total: a larger one includes other invoices'
+  balances and is left out, as is a number of days ("balance at 30 days").
 * The rate is a percentage on the tax line (or after a ``tax rate`` label), between 0 and 30 %.
 """
 
@@ -28,21 +35,25 @@ from coop_rules.extraction.parsing import AmountMatch, find_amounts
 from coop_rules.extraction.values import (
     BELOW_PENALTY,
     PROSE_PENALTY,
+    amount_candidates,
     amount_in,
+    chosen_amount,
     label_note,
-    labelled_amount,
 )
 
 TAX_TIERS = {"tax": 2.0, "tax_id": 1.0}
+# A net total after discounts and charges beats a sum of the items before them.
+SUBTOTAL_TIERS = {"subtotal": 2.0, "subtotal_items": 1.8}
 MAX_RATE = Decimal(30)  # no VAT or sales tax rate in the world is higher
 CENT = Decimal("0.01")
+RATE_COLUMN_LINES = 8  # how far down a column of rates is looked at for a second rate
 
 
 def _tax_windows(ctx: Context, line: Line, hit: LabelHit) -> list[Window]:
     right = ctx.right(line, hit)
     if ctx.amounts(right.text):
         return [right]
-    return list(ctx.below(line, hit, 2))
+    return list(ctx.below(line, hit, 3))
 
 
 def _looks_like_tax(ctx: Context, hit: LabelHit, window: Window) -> bool:
@@ -99,11 +110,36 @@ def _tax_candidates(ctx: Context) -> list[tuple[Candidate, Window, LabelHit]]:
     return found
 
 
+def _matching(
+    found: list[tuple[Candidate, Window, LabelHit]], wanted: Decimal
+) -> tuple[Extracted, Window | None] | None:
+    """The tax that is ``wanted`` (total − subtotal): one labelled amount, or the sum of the
+    distinct lines of the best label tier (one line per rate)."""
+    for cand, win, _hit in found:
+        if Decimal(str(cand.value)) == wanted:
+            note = f"{cand.evidence.note}; subtotal + tax = total"
+            return replace(cand, evidence=replace(cand.evidence, note=note)).extracted(0.9), win
+    top = max(c.score for c, _, _ in found)
+    best = sorted((item for item in found if item[0].score == top), key=lambda i: i[0].order)
+    lines: dict[int, Candidate] = {}
+    for cand, _win, _hit in best:
+        lines.setdefault(cand.order, cand)
+    if len(lines) > 1 and sum(Decimal(str(c.value)) for c in lines.values()) == wanted:
+        note = (
+            f"sum of {len(lines)} tax lines "
+            f"({' + '.join(str(c.value) for c in lines.values())}); subtotal + tax = total"
+        )
+        # Several rates: no one line's rate is the invoice's, so no window to read it in.
+        return Extracted(wanted, replace(best[0][0].evidence, note=note), 0.8), None
+    return None
+
+
 def _tax(
-    ctx: Context, subtotal: Extracted | None, total: Extracted | None
+    found: list[tuple[Candidate, Window, LabelHit]],
+    subtotal: Extracted | None,
+    total: Extracted | None,
 ) -> tuple[Extracted | None, Window | None]:
     """The tax amount (see the module docstring) and the window it was read in."""
-    found = _tax_candidates(ctx)
     if not found:
         return None, None
     top = max(c.score for c, _, _ in found)
@@ -115,26 +151,52 @@ def _tax(
         if len(distinct) > 1:
             return None, None  # one line per rate, and nothing to check a sum against
         return first.extracted(min(0.5, 0.3 + 0.1 * first.score)), window
-    wanted = Decimal(str(total.value)) - Decimal(str(subtotal.value))
-    for cand, win, _hit in found:
-        if Decimal(str(cand.value)) == wanted:
-            note = f"{cand.evidence.note}; subtotal + tax = total"
-            return replace(cand, evidence=replace(cand.evidence, note=note)).extracted(0.9), win
-    # One line per rate: distinct lines of the best tier that add up.
-    lines: dict[int, Candidate] = {}
-    for cand, _win, _hit in best:
-        lines.setdefault(cand.order, cand)
-    if len(lines) > 1 and sum(Decimal(str(c.value)) for c in lines.values()) == wanted:
-        note = (
-            f"sum of {len(lines)} tax lines "
-            f"({' + '.join(str(c.value) for c in lines.values())}); subtotal + tax = total"
-        )
-        extracted = Extracted(wanted, replace(first.evidence, note=note), 0.8)
-        return extracted, window
+    matched = _matching(found, _money(total) - _money(subtotal))
+    if matched is not None:
+        return matched
     if len(distinct) > 1:
         return None, None  # several tax lines that add up to nothing printed: no guess
     note = f"{first.evidence.note}; subtotal + tax ≠ total"
     return replace(first, evidence=replace(first.evidence, note=note)).extracted(0.35), window
+
+
+def _money(found: Extracted) -> Decimal:
+    return Decimal(str(found.value))
+
+
+def _subtotal(
+    ctx: Context, total: Extracted | None, taxes: list[tuple[Candidate, Window, LabelHit]]
+) -> Extracted | None:
+    """The tax basis (see the module docstring)."""
+    candidates = amount_candidates(ctx, SUBTOTAL_TIERS)
+    if not candidates:
+        return None
+    if total is not None:
+        ranked = sorted(candidates, key=lambda c: (-c.candidate.score, c.candidate.order))
+        for cand in ranked:
+            rest = _money(total) - _money(cand.value)
+            if rest == 0 and not taxes:
+                check = "subtotal = total, no tax printed"
+            elif taxes and _matching(taxes, rest) is not None:
+                check = "subtotal + tax = total"
+            else:
+                continue
+            chosen = chosen_amount(candidates, cand).value
+            evidence = replace(chosen.evidence, note=f"{chosen.evidence.note}; {check}")
+            return replace(chosen, evidence=evidence, confidence=max(chosen.confidence, 0.85))
+    sub = chosen_amount(candidates).value
+    if total is not None and abs(_money(sub)) > abs(_money(total)):
+        sub = replace(sub, confidence=min(sub.confidence, 0.3))  # a net above the gross
+    return sub
+
+
+def _amount_due(ctx: Context, total: Extracted | None) -> Extracted | None:
+    """The amount due: an ``amount due`` label's money, never more than the total."""
+    candidates = amount_candidates(ctx, {"amount_due": 1.0})
+    if total is not None:
+        # More than the invoice's total: other invoices' balances are in it, or it is no money.
+        candidates = [c for c in candidates if abs(_money(c.value)) <= abs(_money(total))]
+    return chosen_amount(candidates).value if candidates else None
 
 
 def _rate(ctx: Context, tax_window: Window | None) -> Extracted | None:
@@ -145,7 +207,10 @@ def _rate(ctx: Context, tax_window: Window | None) -> Extracted | None:
         windows.append((Window(line, 0, len(line.text), tax_window.below), "on the tax line"))
     for line, hit in ctx.labelled(["tax_rate"]):
         windows.append((ctx.right(line, hit), label_note(hit)))
-        windows.extend((w, label_note(hit)) for w in ctx.below(line, hit, 2))
+        below = list(ctx.below(line, hit, RATE_COLUMN_LINES))
+        column = {a.value.normalize() for w in below for a in _percents(w.text)}
+        if len(column) <= 1:  # a column of several rates (a VAT breakdown): none is the rate
+            windows.extend((w, label_note(hit)) for w in below if w.line.index <= line.index + 2)
     for window, note in windows:
         rates = {a.value.normalize(): a for a in _percents(window.text)}
         if len(rates) == 1:  # two rates on one line: which one is not for us to guess
@@ -157,19 +222,12 @@ def _rate(ctx: Context, tax_window: Window | None) -> Extracted | None:
 
 def extract_totals(ctx: Context, total: Extracted | None) -> dict[str, Extracted | None]:
     """``subtotal``, ``tax``, ``tax_rate`` and ``amount_due`` (None where not found)."""
-    subtotal = labelled_amount(ctx, {"subtotal": 2.0})
-    sub = subtotal.value if subtotal else None
-    if (
-        sub is not None
-        and total is not None
-        and abs(Decimal(str(sub.value))) > abs(Decimal(str(total.value)))
-    ):
-        sub = replace(sub, confidence=min(sub.confidence, 0.3))  # a net above the gross
-    tax, window = _tax(ctx, sub, total)
-    due = labelled_amount(ctx, {"amount_due": 1.0})
+    taxes = _tax_candidates(ctx)
+    sub = _subtotal(ctx, total, taxes)
+    tax, window = _tax(taxes, sub, total)
     return {
         "subtotal": sub,
         "tax": tax,
         "tax_rate": _rate(ctx, window),
-        "amount_due": due.value if due else None,
+        "amount_due": _amount_due(ctx, total),
     }

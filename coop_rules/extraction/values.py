@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -59,15 +59,21 @@ def _typed_cells(window: Window) -> list[tuple[Decimal, int, int]]:
 
 
 def date_windows(ctx: Context, line: Line, hit: LabelHit) -> list[Window]:
-    """Where a date labelled by ``hit`` may stand: right of it, else under it or run on."""
+    """Where a date labelled by ``hit`` may stand: right of it, else under it or run on.
+
+    Under it also when the label is a column heading: alone in its column segment, other
+    headings to its right ("Beschreibung | Fälligkeit | Teilzahlung" over "05.03.2019").
+    """
     windows: list[Window] = [ctx.right(line, hit)]
-    if not windows[0].text.strip(" \t:.#"):
+    rest = windows[0].text
+    if not rest.split("\t")[0].strip(" :.#"):
         windows += list(ctx.below(line, hit, max_lines=2))
-        if hit.end >= len(line.text.rstrip()) and line.index + 1 < len(ctx.layout.lines):
-            # "… Nr. 471102 vom" + line break + "05.03.2018": the sentence runs on.
-            following = ctx.layout.lines[line.index + 1]
-            if following.page == line.page:
-                windows.append(Window(following, 0, len(following.text), True))
+    at_end = hit.end >= len(line.text.rstrip()) and line.index + 1 < len(ctx.layout.lines)
+    if at_end and not rest.strip(" \t:.#"):
+        # "… Nr. 471102 vom" + line break + "05.03.2018": the sentence runs on.
+        following = ctx.layout.lines[line.index + 1]
+        if following.page == line.page:
+            windows.append(Window(following, 0, len(following.text), True))
     return windows
 
 
@@ -189,11 +195,13 @@ class AmountFound:
     value: Extracted
     symbol: str | None
     line: Line
+    candidate: Candidate  # how it ranked among the other labelled amounts
 
 
-def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None:
-    """The best labelled amount; among equally good labels the largest (gross ≥ net)."""
-    candidates: list[tuple[Candidate, str | None, Line]] = []
+def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound]:
+    """Every labelled amount (one per label), scored by its label's tier; lower when read
+    below the label, much lower in a column that goes on (a line-item column) or in prose."""
+    found: list[AmountFound] = []
     for line, hit in ctx.labelled(tiers):
         right = ctx.right(line, hit)
         has_right = bool(ctx.amounts(right.text)) or bool(_typed_cells(right))
@@ -209,18 +217,30 @@ def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None
             cand = Candidate(
                 value, score, ctx.evidence(window, start, end, label_note(hit)), line.index
             )
-            candidates.append((cand, symbol, window.line))
+            found.append(AmountFound(cand.extracted(0.0), symbol, window.line, cand))
             break
-    if not candidates:
-        return None
-    top = max(c.score for c, _, _ in candidates)
-    chosen, symbol, line = max(
-        (item for item in candidates if item[0].score == top),
-        key=lambda item: (abs(Decimal(str(item[0].value))), -item[0].order),
-    )
-    agreeing = sum(c.value == chosen.value for c, _, _ in candidates)
+    return found
+
+
+def chosen_amount(candidates: list[AmountFound], pick: AmountFound | None = None) -> AmountFound:
+    """``pick`` (else the best of ``candidates``: the top score, among equals the largest, gross
+    ≥ net) with its confidence: its score, and how many other labels give the same value."""
+    if pick is None:
+        top = max(c.candidate.score for c in candidates)
+        pick = max(
+            (c for c in candidates if c.candidate.score == top),
+            key=lambda c: (abs(Decimal(str(c.candidate.value))), -c.candidate.order),
+        )
+    chosen = pick.candidate
+    agreeing = sum(c.candidate.value == chosen.value for c in candidates)
     confidence = 0.4 + 0.15 * chosen.score + 0.05 * min(agreeing - 1, 3)
-    return AmountFound(chosen.extracted(confidence), symbol, line)
+    return replace(pick, value=chosen.extracted(confidence))
+
+
+def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None:
+    """The best labelled amount; among equally good labels the largest (gross ≥ net)."""
+    candidates = amount_candidates(ctx, tiers)
+    return chosen_amount(candidates) if candidates else None
 
 
 def currency(
