@@ -9,6 +9,11 @@ it must come back as a report with that document unreadable. Reports requests/s,
 percentiles, answers by status, and the server's resident memory (the server and its worker
 processes) sampled each second: flat after warm-up or not.
 
+``--tricklers N`` adds N clients that upload a claim slowly (``--trickle-kib-s`` KiB/s) the whole
+time: they must not take check slots from the others (the body is received before a slot is
+taken), and each ends with a report or, past the server's ``--upload-timeout``, 408 (which
+httpx, still sending, sees as the connection closed).
+
     python bench/load.py                       # 8 clients x 60 s
     python bench/load.py --clients 4 --seconds 10
 
@@ -29,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +64,7 @@ class Tally:
     mixed_up: list[str] = field(default_factory=list)
     hostile_ok: int = 0
     hostile_sent: int = 0
+    trickled: Counter[str] = field(default_factory=Counter)
 
 
 def load_claims() -> list[Claim]:
@@ -69,7 +76,8 @@ def load_claims() -> list[Claim]:
         files = tuple(
             (p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.name != "claim.yaml"
         )
-        verdict = str(api.check_claim(folder).verdict)
+        # As the server checks it: without a ledger (it runs without --ledger).
+        verdict = str(api.check_claim(folder, ledger=False).verdict)
         claims.append(Claim(folder.name, manifest, files, verdict))
     return claims
 
@@ -127,6 +135,44 @@ async def client(
             tally.hostile_ok += 1
 
 
+async def trickler(
+    http: httpx.AsyncClient, claim: Claim, rate_kib_s: float, deadline: float, tally: Tally
+) -> None:
+    """Upload ``claim`` at ``rate_kib_s`` again and again until ``deadline``."""
+    body, content_type = _multipart(claim)
+    step = 4096
+
+    async def slowly() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), step):
+            yield body[i : i + step]
+            await asyncio.sleep(step / 1024 / rate_kib_s)
+
+    while time.monotonic() < deadline:
+        try:
+            response = await http.post(
+                "/v1/checks",
+                content=slowly(),
+                headers={"Content-Type": content_type, "Content-Length": str(len(body))},
+            )
+            tally.trickled[str(response.status_code)] += 1
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            # httpx reads no answer before it has sent the whole body: a 408 sent early shows
+            # as the server closing the connection.
+            tally.trickled["closed by the server (408)"] += 1
+        except httpx.HTTPError as exc:
+            tally.trickled[type(exc).__name__] += 1
+
+
+def _multipart(claim: Claim) -> tuple[bytes, str]:
+    request = httpx.Request(
+        "POST",
+        "http://x/",
+        data={"manifest": json.dumps(claim.manifest)},
+        files=[("files", (name, data)) for name, data in claim.files],
+    )
+    return request.read(), request.headers["Content-Type"]
+
+
 def rss_mb(process: psutil.Process) -> float:
     total = 0
     for proc in [process, *process.children(recursive=True)]:
@@ -164,6 +210,7 @@ async def run(args: argparse.Namespace) -> int:
     port = free_port()
     command = [sys.executable, "-m", "coop_rules", "serve", "--port", str(port)]
     command += ["--max-queued", str(args.clients * 2)]
+    command += ["--upload-timeout", str(args.upload_timeout)]
     if args.max_concurrent:
         command += ["--max-concurrent", str(args.max_concurrent)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -185,11 +232,16 @@ async def run(args: argparse.Namespace) -> int:
             tally = Tally()
             started = time.monotonic()
             deadline = started + args.seconds
+            compliant = next(c for c in claims if c.name == "compliant")
             await asyncio.gather(
                 *(
                     client(http, i, claims, hostile, args.hostile_every, deadline, tally)
                     for i in range(args.clients)
-                )
+                ),
+                *(
+                    trickler(http, compliant, args.trickle_kib_s, deadline, tally)
+                    for _ in range(args.tricklers)
+                ),
             )
             elapsed = time.monotonic() - started
             stop.set()
@@ -224,6 +276,11 @@ def report(args, claims, tally: Tally, elapsed: float, memory: list) -> None:
         f"hostile uploads: {tally.hostile_sent} sent, {tally.hostile_ok} answered with the "
         "bad document unreadable"
     )
+    if args.tricklers:
+        print(
+            f"slow uploads ({args.tricklers} at {args.trickle_kib_s:g} KiB/s): "
+            f"{dict(sorted(tally.trickled.items()))}"
+        )
     if memory:
         warm = [m for t, m in memory if t >= min(10, args.seconds / 3)]
         print(
@@ -241,6 +298,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--hostile-every", type=int, default=10, help="0: no hostile uploads")
     parser.add_argument("--max-concurrent", type=int, default=0, help="default: the server's")
+    parser.add_argument("--tricklers", type=int, default=0, help="slow uploaders besides")
+    parser.add_argument("--trickle-kib-s", type=float, default=8.0, metavar="RATE")
+    parser.add_argument("--upload-timeout", type=float, default=120.0, metavar="S")
     return asyncio.run(run(parser.parse_args()))
 
 

@@ -35,8 +35,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service.start()  # the upload folder, made (or checked) now rather than on first use
         yield
-        service.close()  # the pool, and the files kept for later checks
+        service.close()  # the pool, and the private upload folder
 
     app = FastAPI(
         title="coop-rules",
@@ -67,7 +68,7 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
-            expose_headers=["X-Coop-Verdict", "X-Coop-Counts", "Retry-After"],
+            expose_headers=["X-Coop-Verdict", "X-Coop-Counts", "X-Coop-Recorded", "Retry-After"],
         )
     for router in (health.router, checks.router, files.router, rules.router, page.docs_router):
         app.include_router(router)

@@ -1,4 +1,4 @@
-"""Dependencies of the routes, as ``Annotated`` aliases: the service, the body, keys, language."""
+"""Dependencies of the routes as ``Annotated`` aliases: service, body, key, language, record."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from coop_rules.server.errors import ApiError
+from coop_rules.server.errors import ApiError, forbidden
 from coop_rules.server.i18n import choose_language
 from coop_rules.server.service import CheckService, Incoming
 
@@ -69,3 +69,34 @@ def language(
 
 
 Language = Annotated[str | None, Depends(language)]
+
+
+def recording(
+    service: Service,
+    record: Annotated[
+        bool,
+        Query(
+            description="after the check, record the claim in the service's ledger (a claim id "
+            "recorded before is replaced), so later checks see its documents as duplicates. "
+            "Only with an API key, on a service with a ledger; otherwise 403."
+        ),
+    ] = False,
+) -> bool:
+    """``?record=true``: allowed only to a caller with a valid key, on a service with a ledger.
+
+    The key itself is checked by :func:`require_key` (401 without a valid one); a service with
+    no keys configured lets nobody record, since anyone could then fill its ledger.
+    """
+    if not record:
+        return False
+    if not service.settings.api_keys:
+        raise forbidden(
+            "recording needs an API key, and this service has none configured "
+            "(serve --api-key): checks here only read the ledger"
+        )
+    if service.settings.ledger is None:
+        raise forbidden("this service has no ledger to record in (serve --ledger PATH|URL)")
+    return True
+
+
+Record = Annotated[bool, Depends(recording)]

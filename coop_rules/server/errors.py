@@ -2,14 +2,24 @@
 
 ``{"error": "<code>", "message": "<one sentence>", "problems": [{"location", "message"}]}`` —
 ``problems`` only where there are several things to fix (a manifest, a set of uploads), each with
-its field path, the way the CLI lists a manifest's problems.
+its field path, the way the CLI lists a manifest's problems; a manifest's problems also carry
+their ``type`` (pydantic's: ``missing``, ``enum``, ...), and their message is in the request's
+language where the page's catalogue has one for that type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from coop_rules.errors import ConfigurationError, Problem
+from coop_rules.errors import Problem
+
+
+@dataclass(frozen=True)
+class TypedProblem(Problem):
+    """A problem with the kind of mistake it is (pydantic's error type, e.g. ``missing``)."""
+
+    type: str = ""
 
 
 class ApiError(Exception):
@@ -33,10 +43,15 @@ class ApiError(Exception):
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {"error": self.code, "message": self.message}
         if self.problems:
-            body["problems"] = [
-                {"location": p.location, "message": p.message} for p in self.problems
-            ]
+            body["problems"] = [_problem_json(p) for p in self.problems]
         return body
+
+
+def _problem_json(problem: Problem) -> dict[str, str]:
+    body = {"location": problem.location, "message": problem.message}
+    if isinstance(problem, TypedProblem) and problem.type:
+        body["type"] = problem.type
+    return body
 
 
 def too_large(message: str) -> ApiError:
@@ -47,14 +62,14 @@ def invalid(message: str, problems: Sequence[Problem] = ()) -> ApiError:
     return ApiError(422, "invalid_request", message, problems)
 
 
-def invalid_manifest(exc: ConfigurationError) -> ApiError:
-    """A manifest the core refused: every problem with its field path, as the CLI lists them."""
-    count = len(exc.problems)
+def invalid_manifest(problems: Sequence[Problem]) -> ApiError:
+    """A manifest with problems: every one with its field path, as the CLI lists them."""
+    count = len(problems)
     return ApiError(
         422,
         "invalid_manifest",
         f"the manifest has {count} problem{'s' if count != 1 else ''}",
-        exc.problems,
+        problems,
     )
 
 
@@ -65,6 +80,10 @@ def busy(retry_after: int) -> ApiError:
         f"every check slot is taken; try again in {retry_after} seconds",
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
 
 
 def fmt_bytes(size: int) -> str:

@@ -22,7 +22,15 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"location": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["location", "message"],
+                "properties": {
+                    "location": {"type": "string", "description": "the field path"},
+                    "message": {"type": "string"},
+                    "type": {
+                        "type": "string",
+                        "description": "a manifest problem's kind (pydantic's error type)",
+                    },
+                },
             },
         },
     },
@@ -103,8 +111,10 @@ LIMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _error("an API key is needed"),
     413: _error("past a limit: request size, file count or file size"),
     415: _error("not multipart/form-data (or JSON where documented)"),
+    408: _error("the body did not arrive within the service's upload timeout"),
     422: _error("an invalid manifest or request: every problem with its field path"),
     429: _error("every check slot is taken; Retry-After says when to try again"),
+    503: _error("the service holds as many uploads as it can; Retry-After says when to retry"),
 }
 
 CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -119,4 +129,9 @@ CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     **LIMIT_RESPONSES,
+    403: _error("record=true without the right to record: no API keys configured, or no ledger"),
+    503: _error(
+        "the service holds as many uploads as it can, or its ledger cannot be used now; "
+        "Retry-After says when to retry"
+    ),
 }

@@ -1,11 +1,19 @@
-"""The service behind the routes: admit a check, stage its files, run the core, render the report.
+"""The service behind the routes: receive a request, admit its check, run the core, render.
 
-Checks run in a bounded thread pool that calls :func:`coop_rules.api.check_claim` (which isolates
-each document in its own worker process where the core does so). A gate admits at most
-``max_concurrent`` running plus ``max_queued`` waiting checks; one more is refused at once with
-429 and ``Retry-After``, before its body is read. Each request's files live in their own temporary
-folder; once a check is handed to the pool, the pool job owns that folder and the admission and
-releases both when it ends, so a client that disconnects mid-check leaks neither.
+A request's body is first received into its own folder (under the upload folder, see
+:mod:`.storage`) without holding a check slot: a slow upload trickling in keeps no check waiting.
+Receiving is bounded on its own: the bodies on disk at once by :class:`.storage.UploadBudget`
+(503 past it), and each body by ``upload_timeout`` (408 for a client that trickles). Only then
+does the check take a slot: at most ``max_concurrent`` running plus ``max_queued`` waiting; one
+more is refused with 429 and ``Retry-After`` (and at once, before its body is read, when the
+service is full already). Checks run in a bounded thread pool calling
+:func:`coop_rules.api.check_claim`, which isolates each document in a worker process. Once a
+check is handed to the pool, the pool job owns the request's folder, its share of the upload
+budget and its slot, and gives all three back when it ends, so a client that disconnects
+mid-check leaks none of them.
+
+The ledger (``settings.ledger``) is read by every check; a check records its claim only when the
+request asks (``record=True``), which the routes allow only to a caller with an API key.
 """
 
 from __future__ import annotations
@@ -15,28 +23,28 @@ import inspect
 import json
 import logging
 import shutil
-import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from coop_rules import api
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.renderers import get_renderer
 from coop_rules.report import Report
-from coop_rules.server.errors import busy, fmt_bytes, invalid, invalid_manifest, too_large
+from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
 from coop_rules.server.files import FileStore, StoredFile
+from coop_rules.server.manifests import core_problems, json_check_request, stage_manifest
 from coop_rules.server.settings import ServerSettings
-from coop_rules.server.uploads import read_multipart
+from coop_rules.server.storage import Reservation, UploadBudget, UploadRoot
+from coop_rules.server.uploads import Upload, read_multipart
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FILE = "claim.json"
 # Formats a check can answer in, by the media type a client names in ``Accept``; JSON first
 # (the default for */* or no Accept).
 REPORT_FORMATS = ("json", "html", "xlsx")
@@ -45,6 +53,10 @@ EXTRACT_FORMATS = ("json", "html")
 # Fallback until every core in use takes ``lang`` (localised messages): pass the language only
 # where ``api.check_claim`` accepts it, so the service runs on either side of that change.
 _CHECK_TAKES_LANG = "lang" in inspect.signature(api.check_claim).parameters
+# Ledger errors are the service's trouble (a database down), not the request's: 503.
+_LEDGER_ERRORS = ("ledger ", "the ledger ", "cannot open the ledger", "a PostgreSQL ledger")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,19 @@ class Rendered:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Received:
+    """A request's body on disk: its folder and its share of the upload budget."""
+
+    folder: Path
+    reservation: Reservation
+
+    def discard(self) -> None:
+        """Remove the folder and give the bytes back (idempotent)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.reservation.release()
+
+
 class Gate:
     """Admission: at most ``capacity`` checks inside the service (running or waiting)."""
 
@@ -72,6 +97,9 @@ class Gate:
         self.capacity = capacity
         self.inside = 0
         self._lock = threading.Lock()
+
+    def full(self) -> bool:
+        return self.inside >= self.capacity
 
     def try_enter(self) -> bool:
         with self._lock:
@@ -121,11 +149,20 @@ class CheckService:
     ) -> None:
         self.settings = settings
         self.gate = Gate(settings.max_concurrent + settings.max_queued)
-        self.files = FileStore(settings.stored_file_ttl, settings.max_stored_bytes)
+        self.uploads = UploadRoot(settings.upload_dir)
+        self.budget = UploadBudget(
+            settings.max_upload_bytes, settings.max_uploads, settings.retry_after
+        )
+        self.files = FileStore(self.uploads, settings.stored_file_ttl, settings.max_stored_bytes)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._check = check
         self._extract = extract
+
+    def start(self) -> None:
+        """Make (or check) the upload folder and drop expired files (at the app's start-up)."""
+        self.uploads.prepare()
+        self.files.expire()
 
     def pool(self) -> ThreadPoolExecutor:
         """The check threads, started on first use (again after :meth:`close`)."""
@@ -137,74 +174,91 @@ class CheckService:
             return self._pool
 
     def close(self) -> None:
-        """Stop the threads and drop the kept files (at the app's shutdown)."""
+        """Stop the threads; remove the upload folder if it is the private temporary one."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        self.files.close()
+        self.uploads.close()
 
     # -- checks ---------------------------------------------------------------------------
 
-    async def check(self, body: Incoming, accept: str | None, lang: str | None) -> Rendered:
+    async def check(
+        self, body: Incoming, accept: str | None, lang: str | None, record: bool = False
+    ) -> Rendered:
         """Check the claim a request carries: multipart (manifest + files) or JSON (file ids).
 
+        ``record``: record the claim in the ledger after the check (the caller has checked
+        that this request may).
+
         Raises:
-            ApiError: 429 when full, 413/415/422/400 for the request, 422 for the manifest.
+            ApiError: 429 when full, 503 no room for uploads or the ledger unavailable, 408 too
+                slow a body, 413/415/422/400 for the request, 422 for the manifest.
         """
         fmt = negotiate(accept, REPORT_FORMATS)
+
+        async def stage(incoming: Incoming, folder: Path) -> None:
+            await self._stage_claim(incoming, folder, lang)
+
         return await self._admitted(
-            lambda folder: self._stage_claim(body, folder),
-            lambda folder: self._run_check(folder, fmt, lang),
+            body, stage, lambda folder: self._run_check(folder, fmt, lang, record)
         )
 
-    async def _stage_claim(self, body: Incoming, folder: Path) -> None:
+    async def _stage_claim(self, body: Incoming, folder: Path, lang: str | None) -> None:
         if body.content_type.split(";")[0].strip().lower() == "application/json":
             request = await _read_json(body, self.settings.max_manifest_bytes)
-            manifest, ids = _json_check_request(request)
+            manifest, ids = json_check_request(request)
             self.files.copy_into(ids, folder)
         else:
-            upload = await read_multipart(
-                body.chunks,
-                body.content_type,
-                body.content_length,
-                folder,
-                self.settings,
-                frozenset({"manifest"}),
-            )
+            upload = await self._read_upload(body, folder, frozenset({"manifest"}))
             if "manifest" not in upload.fields:
                 raise invalid(
                     "no 'manifest' field: send the claim manifest as JSON in it",
                     [Problem("manifest", "required field is missing")],
                 )
             manifest = upload.fields["manifest"]
-        _write_manifest(folder, manifest)
+        stage_manifest(folder, manifest, lang)
         log.info("check staged: %d file(s)", sum(1 for _ in folder.iterdir()) - 1)
 
-    def _run_check(self, folder: Path, fmt: str, lang: str | None) -> Rendered:
+    def _run_check(self, folder: Path, fmt: str, lang: str | None, record: bool) -> Rendered:
         """In a pool thread: the core check, then the report rendered while the files exist."""
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"ledger": self.settings.ledger or False, "record": record}
         if lang is not None and _CHECK_TAKES_LANG:
             options["lang"] = lang
         started = time.perf_counter()
         try:
             report = self._check(folder, **options)
         except ConfigurationError as exc:
-            raise invalid_manifest(_manifest_problems(exc)) from None
+            raise invalid_manifest(core_problems(exc)) from None
         except CoopRulesError as exc:
-            raise invalid(str(exc).replace(str(folder), "claim")) from None
+            message = str(exc).replace(str(folder), "claim")
+            if message.startswith(_LEDGER_ERRORS):
+                log.error("check refused: %s", message)
+                # The details name the ledger's file or host: for the log, not the client.
+                raise ApiError(
+                    503,
+                    "ledger_unavailable",
+                    "the ledger of recorded claims cannot be used right now; try again later "
+                    "(the service log has details)",
+                    headers={"Retry-After": str(self.settings.retry_after)},
+                ) from None
+            raise invalid(message) from None
         renderer = get_renderer(fmt)
         rendered = renderer.report(report)
         log.info(
-            "check done: %s (%s) in %.2f s",
+            "check done: %s (%s) in %.2f s%s",
             report.verdict,
             report.summary(),
             time.perf_counter() - started,
+            ", recorded in the ledger" if record else "",
         )
         headers = {
             "X-Coop-Verdict": str(report.verdict),
             "X-Coop-Counts": ",".join(f"{k}={v}" for k, v in report.counts().items()),
         }
+        if record:
+            # Not the claim id: it is in the report, and a header must be Latin-1.
+            headers["X-Coop-Recorded"] = "true"
         if lang is not None and _CHECK_TAKES_LANG:
             headers["Content-Language"] = lang
         if renderer.binary:
@@ -217,10 +271,8 @@ class CheckService:
         """Read the one document a multipart request carries and render what was found."""
         fmt = negotiate(accept, EXTRACT_FORMATS)
 
-        async def stage(folder: Path) -> None:
-            upload = await read_multipart(
-                body.chunks, body.content_type, body.content_length, folder, self.settings
-            )
+        async def stage(incoming: Incoming, folder: Path) -> None:
+            upload = await self._read_upload(incoming, folder)
             if len(upload.files) != 1:
                 raise invalid(f"send exactly one file (got {len(upload.files)})")
 
@@ -230,57 +282,112 @@ class CheckService:
             renderer = get_renderer(fmt)
             return Rendered(renderer.extraction([document]), _media_type(renderer.media_type))
 
-        return await self._admitted(stage, run)
+        return await self._admitted(body, stage, run)
 
     async def store(self, body: Incoming) -> list[StoredFile]:
         """Keep the files of a multipart request for later checks (``POST /v1/files``)."""
-        folder = self.files.scratch()
-        try:
-            upload = await read_multipart(
-                body.chunks, body.content_type, body.content_length, folder, self.settings
-            )
+
+        async def stage(incoming: Incoming, folder: Path) -> Upload:
+            upload = await self._read_upload(incoming, folder)
             if not upload.files:
                 raise invalid("no file in the request")
-            return self.files.add(folder, upload.files)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            return upload
 
-    # -- admission and the pool -------------------------------------------------------------
+        received, upload = await self._receive(body, stage)
+        try:
+            # A file lock and a scan of the store: off the event loop.
+            return await asyncio.to_thread(self.files.add, received.folder, upload.files)
+        finally:
+            received.discard()
+
+    async def _read_upload(
+        self, body: Incoming, folder: Path, text_fields: frozenset[str] = frozenset()
+    ) -> Upload:
+        return await read_multipart(
+            body.chunks, body.content_type, body.content_length, folder, self.settings, text_fields
+        )
+
+    # -- receiving, admission and the pool -----------------------------------------------------
+
+    async def _receive(
+        self, body: Incoming, stage: Callable[[Incoming, Path], Awaitable[T]]
+    ) -> tuple[Received, T]:
+        """Receive a body into a fresh folder with ``stage``, within the budget and the timeout.
+
+        Raises:
+            ApiError: 503 no room in the upload budget, 408 the body took too long; and
+                whatever ``stage`` raises. The folder is gone on every error.
+        """
+        declared = min(body.content_length or 0, self.settings.max_request_bytes)
+        reservation = self.budget.reserve(declared)
+        try:
+            received = Received(self.uploads.request_folder(), reservation)
+        except BaseException:
+            reservation.release()
+            raise
+        counted = Incoming(
+            body.content_type, body.content_length, _counted(body.chunks, reservation)
+        )
+        limit = self.settings.upload_timeout
+        try:
+            async with asyncio.timeout(limit):
+                return received, await stage(counted, received.folder)
+        except TimeoutError:
+            received.discard()
+            log.info("request body not received within %g s", limit)
+            raise ApiError(
+                408,
+                "request_timeout",
+                f"the request body did not arrive within {limit:g} seconds",
+                headers={"Connection": "close"},
+            ) from None
+        except BaseException:
+            received.discard()
+            raise
 
     async def _admitted(
         self,
-        stage: Callable[[Path], Any],
+        body: Incoming,
+        stage: Callable[[Incoming, Path], Awaitable[None]],
         run: Callable[[Path], Rendered],
     ) -> Rendered:
-        """Admit, stage the files in a fresh folder, run in the pool; clean up on every path."""
-        if not self.gate.try_enter():
+        """Receive the body, then take a check slot and run in the pool; clean up on every path."""
+        if self.gate.full():
+            # Full already: say so before the client sends its whole body for nothing.
             raise busy(self.settings.retry_after)
-        folder = Path(tempfile.mkdtemp(prefix="coop-rules-request-"))
-        handed_over = False
-        try:
-            await stage(folder)
+        received, _ = await self._receive(body, stage)
+        if not self.gate.try_enter():
+            received.discard()
+            raise busy(self.settings.retry_after)
 
-            def job() -> Rendered:
-                try:
-                    return run(folder)
-                finally:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    self.gate.leave()
-
-            future = self.pool().submit(job)
-            handed_over = True
+        def job() -> Rendered:
             try:
-                return await asyncio.shield(asyncio.wrap_future(future))
-            except asyncio.CancelledError:
-                # The client went away. A job not yet started never will: clean up for it.
-                if future.cancel():
-                    shutil.rmtree(folder, ignore_errors=True)
-                    self.gate.leave()
-                raise
-        finally:
-            if not handed_over:
-                shutil.rmtree(folder, ignore_errors=True)
+                return run(received.folder)
+            finally:
+                received.discard()
                 self.gate.leave()
+
+        try:
+            future = self.pool().submit(job)
+        except BaseException:
+            received.discard()
+            self.gate.leave()
+            raise
+        try:
+            return await asyncio.shield(asyncio.wrap_future(future))
+        except asyncio.CancelledError:
+            # The client went away. A job not yet started never will: clean up for it.
+            if future.cancel():
+                received.discard()
+                self.gate.leave()
+            raise
+
+
+async def _counted(chunks: AsyncIterator[bytes], reservation: Reservation) -> AsyncIterator[bytes]:
+    """The chunks, each counted against the request's share of the upload budget."""
+    async for chunk in chunks:
+        reservation.take(len(chunk))
+        yield chunk
 
 
 def _media_type(media_type: str, binary: bool = False) -> str:
@@ -301,45 +408,3 @@ async def _read_json(body: Incoming, limit: int) -> Any:
     except (ValueError, RecursionError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise invalid(f"the body is not valid JSON{where}") from None
-
-
-def _json_check_request(request: Any) -> tuple[Any, list[str]]:
-    """``{"manifest": {...}, "files": [ids]}`` → the manifest and the file ids (422 otherwise)."""
-    problems = []
-    if not isinstance(request, dict):
-        raise invalid("expected a JSON object {manifest, files}")
-    for key in request.keys() - {"manifest", "files"}:
-        problems.append(Problem(str(key), "unknown field"))
-    if "manifest" not in request:
-        problems.append(Problem("manifest", "required field is missing"))
-    ids = request.get("files", [])
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        problems.append(Problem("files", "expected a list of file ids (strings)"))
-    if problems:
-        raise invalid("the request has problems", problems)
-    return request["manifest"], ids
-
-
-def _write_manifest(folder: Path, manifest: Any) -> None:
-    """The manifest as ``claim.json``: the core reads and validates it as it would a folder's.
-
-    Valid JSON is written indented, so the report's manifest evidence shows one field a line;
-    text that is not JSON is written as it came, and the core reports where its syntax breaks.
-    """
-    if isinstance(manifest, str):
-        try:
-            manifest = json.loads(manifest)
-        except (ValueError, RecursionError):
-            (folder / MANIFEST_FILE).write_text(manifest, encoding="utf-8")
-            return
-    text = json.dumps(manifest, indent=2, ensure_ascii=False)
-    (folder / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
-
-
-def _manifest_problems(exc: ConfigurationError) -> ConfigurationError:
-    """The core's problems, with the temporary file named for what the client sent."""
-    problems = [
-        Problem("manifest" if p.location == "(file)" else p.location, p.message)
-        for p in exc.problems
-    ]
-    return ConfigurationError("manifest", problems)

@@ -16,12 +16,11 @@ from ..conftest import FIXTURES
 from .conftest import claim_upload, manifest_of
 
 
-def _scratch_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("coop-rules-request-*")}
+def _request_dirs(client: TestClient) -> list[Path]:
+    return list((client.app.state.service.uploads.path / "requests").iterdir())  # type: ignore[attr-defined]
 
 
 def test_compliant_claim_passes_as_json(client: TestClient) -> None:
-    before = _scratch_dirs()
     fields, files = claim_upload("compliant")
     response = client.post("/v1/checks", data=fields, files=files)
     assert response.status_code == 200, response.text
@@ -35,7 +34,7 @@ def test_compliant_claim_passes_as_json(client: TestClient) -> None:
     assert sorted(d["path"] for d in report["documents"]) == sorted(name for _, (name, _) in files)
     # No temporary path reaches the client, and the request's folder is gone.
     assert tempfile.gettempdir() not in response.text
-    assert _scratch_dirs() <= before
+    assert _request_dirs(client) == []
 
 
 def test_failing_claim_reports_its_rule(client: TestClient) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
+from string import Formatter
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from httpx import Response
+
+from coop_rules.server.i18n import PAGE_LANGUAGES
 
 from ..conftest import FIXTURES
 from .conftest import claim_upload, client_for, manifest_of
@@ -198,3 +203,57 @@ def test_pages_load_nothing_from_the_network(client: TestClient) -> None:
         for url in re.findall(r'(?:src|href)="([^"]*)"', response.text):
             assert url.startswith(("/", "#", "?")), url
     assert client.get("/openapi.json").json()["paths"]["/v1/checks"]["post"]["requestBody"]
+
+
+def _broken_manifest() -> dict:
+    manifest = manifest_of(FIXTURES / "compliant")
+    manifest["funds"]["currency"] = "euro"  # pattern
+    manifest["documents"][1]["role"] = "photo"  # enum
+    del manifest["activity"]["start"]  # missing
+    manifest["activity"]["end"] = "2024-13-45"  # date
+    manifest["funds"]["earned"] = "12,5x"  # decimal
+    manifest["claimed"]["amount"] = 1.005  # a custom check: no catalogue entry
+    manifest["colour"] = "blue"  # unknown field
+    return manifest
+
+
+def test_manifest_problems_in_the_page_languages(client: TestClient) -> None:
+    body = {"manifest": (None, json.dumps(_broken_manifest()))}
+    english = client.post("/v1/checks", files=body).json()["problems"]
+    german = client.post("/v1/checks?lang=de", files=body).json()["problems"]
+    japanese = client.post("/v1/checks", files=body, headers={"Accept-Language": "ja"}).json()
+    by_location = {p["location"]: p for p in german}
+    # The field paths and types stay; the common types speak German, the rest stays English.
+    assert [p["location"] for p in german] == [p["location"] for p in english]
+    assert [p["type"] for p in german] == [p["type"] for p in english]
+    assert by_location["activity.start"]["message"] == "Pflichtfeld fehlt"
+    assert by_location["funds.currency"]["message"] == (
+        "muss dem Muster ^[A-Z]{3}$ entsprechen (angegeben: 'euro')"
+    )
+    assert by_location["documents[1].role"]["message"].startswith(
+        "muss einer dieser Werte sein: invoice, csr, poe, metrics, other"
+    )
+    assert "JJJJ-MM-TT" in by_location["activity.end"]["message"]
+    assert "'2024-13-45'" in by_location["activity.end"]["message"]
+    assert "1234.50" in by_location["funds.earned"]["message"]
+    assert by_location["colour"]["message"] == "unbekanntes Feld"
+    english_by_location = {p["location"]: p for p in english}
+    assert by_location["claimed.amount"] == english_by_location["claimed.amount"]
+    assert english_by_location["activity.start"]["message"] == "required field is missing"
+    assert {p["location"]: p["message"] for p in japanese["problems"]}["activity.start"] == (
+        "必須項目が入力されていません"
+    )
+
+
+def test_every_page_language_has_the_problem_messages() -> None:
+    text = resources.files("coop_rules.server").joinpath("page_strings.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    keys = [k for k in raw["en"] if k.startswith("problem_")]
+    assert len(keys) == 7
+    for lang in PAGE_LANGUAGES:
+        for key in keys:
+            fields = {f for _, f, _, _ in Formatter().parse(raw[lang][key]) if f}
+            assert fields == {f for _, f, _, _ in Formatter().parse(raw["en"][key]) if f}, (
+                lang,
+                key,
+            )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from coop_rules.server.deps import ApiKey, Body, Language, Service
+from coop_rules.server.deps import ApiKey, Body, Language, Record, Service
 from coop_rules.server.openapi import (
     CHECK_RESPONSES,
     LIMIT_RESPONSES,
@@ -28,15 +28,17 @@ AcceptHeader = Annotated[
     description="Multipart: the manifest as JSON in the field `manifest` and the documents as "
     "files named like the manifest's `documents[].path`. Or JSON: `{manifest, files}` with the "
     "ids of files uploaded before with `POST /v1/files`. Answers with the report in the format "
-    "`Accept` asks for; documents that cannot be read are findings in it.",
+    "`Accept` asks for; documents that cannot be read are findings in it. The check compares "
+    "the claim with the service's ledger of recorded claims (duplicates, caps) and never "
+    "writes it, unless `record=true` (API key required).",
     openapi_extra=check_request(),
     responses=CHECK_RESPONSES,
     response_class=Response,
 )
 async def create_check(
-    service: Service, body: Body, lang: Language, accept: AcceptHeader = None
+    service: Service, body: Body, lang: Language, record: Record, accept: AcceptHeader = None
 ) -> Response:
-    rendered = await service.check(body, accept, lang)
+    rendered = await service.check(body, accept, lang, record)
     return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
 
 

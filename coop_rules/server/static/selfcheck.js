@@ -169,7 +169,7 @@
       detail = { message: response.statusText };
     }
     status.textContent = "";
-    if (response.status === 429) {
+    if (response.status === 429 || response.status === 503) {
       status.textContent = t.error_busy;
     } else if (detail.problems) {
       showProblems(t.problems, detail.problems);
