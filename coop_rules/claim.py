@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -22,6 +22,7 @@ from coop_rules.derived import ProofDocument, document_values, program_values, s
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.facts import CLAIM, Fact, FactSet, Value, document_fact
+from coop_rules.i18n.shown import Listing, Phrase, ReadReason, Term
 from coop_rules.ledger.facts import duplicate_values
 from coop_rules.ledger.model import History
 from coop_rules.manifest import DocumentEntry, Manifest, Role, find_manifest, load_manifest
@@ -182,7 +183,7 @@ def claim_facts(
             ),
         )
     values.update(_document_counts(claim))
-    gaps: dict[str, str] = {}
+    gaps: dict[str, Phrase] = {}
     documented = _documented_total(claim, m.claimed.currency)
     if isinstance(documented, Value):
         values["claim.documented_total"] = documented
@@ -193,6 +194,10 @@ def claim_facts(
     program, program_gaps, context = program_values(m, source, catalogue, proofs, history)
     for name, value in program.items():  # what the manifest states (a claiming window) wins
         values.setdefault(name, value)
+    if context.activity is not None:  # messages name the activity, not its kebab-case id
+        values["claim.activity_type"] = replace(
+            values["claim.activity_type"], shown=context.activity.title
+        )
     gaps.update({k: v for k, v in program_gaps.items() if k not in values})
     surplus = surplus_value(values["claim.claimed"], values.get("claim.documented_total"))
     if surplus is not None:
@@ -255,7 +260,7 @@ def _document_counts(claim: Claim) -> dict[str, Value]:
     )
 
 
-def _documented_total(claim: Claim, currency: str) -> Value | str:
+def _documented_total(claim: Claim, currency: str) -> Value | Phrase:
     """The sum of the cost documents' totals, or why it cannot be computed."""
     total, evidence = Decimal(0), []
     for document in claim.documents:
@@ -263,15 +268,19 @@ def _documented_total(claim: Claim, currency: str) -> Value | str:
             continue
         amount = document.extracted.fields.get("total")
         found_currency = document.extracted.value("currency")
+        path = document.path
         if not document.extracted.readable:
-            return f"{document.path} could not be read"
+            return Phrase.of("gap.unreadable", document=path)
         if amount is None:
-            return f"no total was found in {document.path}"
+            return Phrase.of("gap.no_total", document=path)
         if amount.ambiguous:
-            return f"the total of {document.path} is ambiguous"
+            return Phrase.of("gap.total_ambiguous", document=path)
+        if found_currency is None:
+            return Phrase.of("gap.no_currency", document=path, currency=currency)
         if found_currency != currency:
-            found = found_currency or "an unknown currency"
-            return f"{document.path} is in {found}, not {currency}"
+            return Phrase.of(
+                "gap.other_currency", document=path, found=found_currency, currency=currency
+            )
         total += amount.value  # type: ignore[operator]
         evidence.append(amount.evidence)
     return Value((total, currency), tuple(evidence))
@@ -284,15 +293,21 @@ def _document_values(
     here = Evidence(document.path, note="from the manifest" if document.listed else "classified")
     values: dict[str, Value] = {
         "doc.file": Value(document.path, (here,)),
-        "doc.role": Value(str(document.role), (here,)),
-        "doc.kind": Value(str(extracted.kind), (here,)),
+        "doc.role": Value(str(document.role), (here,), shown=Term("role", str(document.role))),
+        "doc.kind": Value(str(extracted.kind), (here,), shown=Term("kind", str(extracted.kind))),
         "doc.listed": Value(document.listed, (here,)),
         "doc.readable": Value(extracted.readable, (here,)),
         "doc.has_note": Value(bool(document.note and document.note.strip()), (here,)),
         "doc.is_cost": Value(document.role in COST_ROLES, (here,)),
     }
     if extracted.problems:
-        values["doc.read_problem"] = Value("; ".join(p.reason for p in extracted.problems), (here,))
+        values["doc.read_problem"] = Value(
+            "; ".join(p.reason for p in extracted.problems),
+            (here,),
+            shown=Listing(
+                tuple(ReadReason(str(p.kind), p.reason) for p in extracted.problems), "plain"
+            ),
+        )
     for name, found in extracted.fields.items():
         if f"doc.{name}" in _DOC_FIELDS:  # the total becomes money with its currency, below
             values[f"doc.{name}"] = _from_extracted(found)

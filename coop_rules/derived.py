@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction.model import ExtractedDocument
 from coop_rules.facts import Value
+from coop_rules.i18n.shown import Groups, Listing, Percent, Phrase, Term
 from coop_rules.ledger.model import History
 from coop_rules.manifest import Manifest
 from coop_rules.programs import ActivitySpec, Cap, Catalogue, Lexicon, Profile
@@ -52,10 +53,10 @@ def program_values(
     catalogue: Catalogue,
     documents: Sequence[ProofDocument],
     history: History | None,
-) -> tuple[dict[str, Value], dict[str, str], ClaimContext]:
+) -> tuple[dict[str, Value], dict[str, Phrase], ClaimContext]:
     """The claim's program, matrix, calendar and cap facts, the gaps, and the context."""
     values: dict[str, Value] = {}
-    gaps: dict[str, str] = {}
+    gaps: dict[str, Phrase] = {}
     stated = m.program.model_fields_set
 
     def manifest(path: str, value: object, text: str | None = None) -> Value:
@@ -106,9 +107,10 @@ def program_values(
                 profile.file, "thresholds", same[0], f"{same[0][0]} {same[0][1]}"
             )
         else:
-            listed = ", ".join(f"{a} {c}" for a, c in profile.thresholds)
-            gaps["claim.threshold"] = (
-                f"the program's threshold is {listed}, the funds are in {m.funds.currency}"
+            gaps["claim.threshold"] = Phrase.of(
+                "gap.threshold_currency",
+                thresholds=Listing(profile.thresholds),
+                currency=m.funds.currency,
             )
     if "requires_tax_invoice" in stated or profile is None:
         values["claim.requires_tax_invoice"] = manifest(
@@ -195,17 +197,29 @@ def program_values(
         "excluded_for", bool(excluded), ", ".join(activity.excluded_for) or "none"
     )
     if excluded:
-        values["claim.exclusion"] = row(
-            "excluded_for", f"{activity.name} is not eligible in {', '.join(excluded)} programs"
+        values["claim.exclusion"] = replace(
+            row(
+                "excluded_for",
+                f"{activity.name} is not eligible in {', '.join(excluded)} programs",
+            ),
+            shown=Phrase.of(
+                "phrase.excluded",
+                activity=activity.title,
+                programs=Listing(tuple(Term("tag", t) for t in excluded)),
+            ),
         )
     if activity.review:
-        values["claim.review_check"] = row("review", activity.review)
+        values["claim.review_check"] = replace(
+            row("review", activity.review), shown=activity.review_texts
+        )
 
     proofs = {d.subtype for d in documents if d.role == "poe" and d.subtype}
     missing = [g for g in activity.proof if not proofs & set(g)]
     values["claim.missing_proof_count"] = row("proof", len(missing), _groups(activity.proof))
     if missing:
-        values["claim.missing_proof"] = row("proof", _groups(missing))
+        values["claim.missing_proof"] = replace(
+            row("proof", _groups(missing)), shown=_shown_groups("subtype", missing)
+        )
     has_metrics_doc = activity.metrics_document and any(d.role == "metrics" for d in documents)
     stated_metrics = {k for k, v in m.metrics.items() if v is not None} | (
         {"attendees"} if m.attendees else set()
@@ -217,7 +231,10 @@ def program_values(
         "metrics", len(missing_metrics), _groups(activity.metrics) or "none"
     )
     if missing_metrics:
-        values["claim.missing_metrics"] = row("metrics", _groups(missing_metrics))
+        values["claim.missing_metrics"] = replace(
+            row("metrics", _groups(missing_metrics)),
+            shown=_shown_groups("metric", missing_metrics),
+        )
 
     cap = activity.surface_cap if surface and activity.surface_cap else activity.cap
     if cap is not None and not cap.unlimited:
@@ -229,6 +246,11 @@ def _groups(groups: Iterable[Iterable[str]]) -> str:
     return "; ".join(" or ".join(g) for g in groups)
 
 
+def _shown_groups(vocabulary: str, groups: Iterable[Iterable[str]]) -> Groups:
+    """Groups of keys as a message shows them: each group's terms joined with "or"."""
+    return Groups(tuple(Listing(tuple(Term(vocabulary, k) for k in g), "or") for g in groups))
+
+
 def _cap_values(
     cap: Cap,
     m: Manifest,
@@ -237,19 +259,19 @@ def _cap_values(
     activities: dict[str, ActivitySpec],
     history: History | None,
     values: dict[str, Value],
-    gaps: dict[str, str],
+    gaps: dict[str, Phrase],
 ) -> None:
     """``claim.cap`` and what the usage period's claims of the cap's group add up to."""
     where = Evidence(activity.file, text=_describe_cap(cap), field=f"activities.{activity.id}.cap")
-    values["claim.cap_group"] = Value(cap.group, (where,))
+    # A cap group is named like the activity it caps (another activity may share it).
+    named = activities.get(cap.group)
+    values["claim.cap_group"] = Value(cap.group, (where,), shown=named.title if named else None)
     currency = m.claimed.currency
     amount = _cap_amount(cap, m)
-    if isinstance(amount, str):
+    if isinstance(amount, Phrase):
         gaps["claim.cap"] = amount
     elif amount[1] != currency:
-        gaps["claim.cap"] = (
-            f"the cap is {amount[0]} {amount[1]}, the claim is in {currency}: a reviewer converts"
-        )
+        gaps["claim.cap"] = Phrase.of("gap.cap_currency", cap=amount, currency=currency)
     else:
         values["claim.cap"] = Value(
             amount,
@@ -264,8 +286,11 @@ def _cap_values(
     earlier = [c for c in (history.earlier_claims if history else ()) if c.activity_type in group]
     others = [c for c in earlier if c.currency != currency]
     if others:
-        gaps["claim.period_cap_claimed"] = (
-            f"earlier claim {others[0].claim_id} is in {others[0].currency}, this one in {currency}"
+        gaps["claim.period_cap_claimed"] = Phrase.of(
+            "gap.earlier_claim_currency",
+            claim=others[0].claim_id,
+            other=others[0].currency,
+            currency=currency,
         )
     else:
         total = m.claimed.amount + sum((c.claimed for c in earlier), Decimal(0))
@@ -304,20 +329,18 @@ def _cap_values(
                 source, text=str(top), field="attendees", note="the highest cost per attendee"
             )
             if {c.currency for c in costs} != {top.currency}:
-                gaps["claim.max_attendee_cost"] = "the attendees' costs are in several currencies"
+                gaps["claim.max_attendee_cost"] = Phrase.of("gap.attendee_currencies")
             else:
                 values["claim.max_attendee_cost"] = Value((top.amount, top.currency), (found,))
             if cap.per_person[1] == top.currency:
                 values["claim.attendee_cost_cap"] = Value(cap.per_person, (where,))
             else:
-                amount, currency = cap.per_person
-                gaps["claim.attendee_cost_cap"] = (
-                    f"the per-person cap is {amount} {currency}, the costs are in "
-                    f"{top.currency}: a reviewer converts"
+                gaps["claim.attendee_cost_cap"] = Phrase.of(
+                    "gap.per_person_currency", cap=cap.per_person, currency=top.currency
                 )
 
 
-def _cap_amount(cap: Cap, m: Manifest) -> tuple[Decimal, str] | str:
+def _cap_amount(cap: Cap, m: Manifest) -> tuple[Decimal, str] | Phrase:
     """The cap in money, or why it cannot be stated in one currency."""
     candidates = []
     if cap.amount is not None:
@@ -327,11 +350,7 @@ def _cap_amount(cap: Cap, m: Manifest) -> tuple[Decimal, str] | str:
         candidates.append((share, m.funds.currency))
     if cap.at_least is not None:
         if candidates and candidates[0][1] != cap.at_least[1]:
-            (share, currency), (floor, other) = candidates[0], cap.at_least
-            return (
-                f"the cap is the larger of {share} {currency} and {floor} {other}: "
-                "a reviewer converts"
-            )
+            return Phrase.of("gap.cap_larger_of", share=candidates[0], floor=cap.at_least)
         candidates.append(cap.at_least)
         return max(candidates, key=lambda c: c[0])
     return candidates[0]
@@ -396,14 +415,14 @@ def document_values(
     )
     values["doc.missing_core_count"] = Value(len(missing), (here,))
     if missing:
-        values["doc.missing_core"] = Value(", ".join(missing), (here,))
+        values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
     # A vendor address is not extracted yet; add "vendor_address" here once it is.
     details = [n for n in ("vendor_tax_id",) if n not in fields]
     if not any(line.description for line in extracted.line_items):
         details.insert(0, "line descriptions")
     values["doc.missing_detail_count"] = Value(len(details), (here,))
     if details:
-        values["doc.missing_details"] = Value(", ".join(details), (here,))
+        values["doc.missing_details"] = Value(", ".join(details), (here,), shown=_fields(details))
     bill_to = fields.get("bill_to")
     if bill_to is not None:
         name = normal_name(str(bill_to.value))
@@ -422,6 +441,11 @@ def document_values(
     values.update(_arithmetic(extracted, currency, context.lexicon.vat_rates))
     values.update(_line_classes(extracted, context))
     return values
+
+
+def _fields(names: list[str]) -> Listing:
+    """Invoice field names as a message lists them ("line descriptions" is a field too)."""
+    return Listing(tuple(Term("field", n.replace(" ", "_")) for n in names))
 
 
 def _money(found: Extracted, currency: Extracted) -> Value:
@@ -454,7 +478,9 @@ def _arithmetic(
         rate = vat * 100 / net
         slack = Decimal("0.05") + Decimal("0.5") * 100 / net  # half a minor unit of rounding
         plausible = any(abs(rate - r) <= slack for r in rates) if rates else True
-        values["doc.vat_rate"] = Value(f"{rate.quantize(Decimal('0.1'))} %", evidence)
+        values["doc.vat_rate"] = Value(
+            f"{rate.quantize(Decimal('0.1'))} %", evidence, shown=Percent(rate)
+        )
         values["doc.vat_rate_plausible"] = Value(plausible, evidence)
     return values
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from coop_rules.evidence import Evidence
+from coop_rules.i18n.shown import Shown
 from coop_rules.rulebook.expr import Type, param_const
 
 CLAIM = "claim"
@@ -215,11 +216,16 @@ class Value:
 
     Money is ``(Decimal, currency)``. An ambiguous value keeps its other readings in
     ``alternatives`` and is *unknown* to the rules: it is flagged, never guessed.
+
+    ``shown`` is how a message writes the value in each language where it is a key, a list of
+    keys or a sentence of the data (``demo-units`` shows as "Vorführgeräte"; see
+    :mod:`coop_rules.i18n.shown`). The rules only ever read ``value``.
     """
 
     value: date | Decimal | str | int | bool | tuple[Decimal, str]
     evidence: tuple[Evidence, ...] = ()
     alternatives: tuple[Any, ...] = ()
+    shown: Shown | None = None
 
     @property
     def known(self) -> bool:
@@ -234,7 +240,8 @@ class Fact:
     subject: str  # CLAIM | DOCUMENT
     values: Mapping[str, Value] = field(default_factory=dict)
     label: str = ""  # what a report calls it: the claim id or the document's path
-    gaps: Mapping[str, str] = field(default_factory=dict)  # why a derived value is missing
+    # Why a derived value is missing: a Phrase, shown in the report's language (or plain text).
+    gaps: Mapping[str, Shown | str] = field(default_factory=dict)
 
     def lookup(self, name: str) -> Any:
         """The rule-visible value of a field: None when missing or ambiguous."""

@@ -24,6 +24,8 @@ import yaml
 
 from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, Problem
+from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
+from coop_rules.i18n.shown import Texts
 from coop_rules.manifest import PoeSubtype
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -75,6 +77,14 @@ class ActivitySpec:
     excluded_for: tuple[str, ...] = ()  # program tags (``surface-add``) it is not eligible for
     preapproval: bool = False
     review: str | None = None  # what a reviewer must look at that a machine cannot decide
+    # ``name`` and ``review`` per language (English always there: it is ``name``/``review``).
+    name_texts: Texts | None = None
+    review_texts: Texts | None = None
+
+    @property
+    def title(self) -> Texts:
+        """The activity's display name per language."""
+        return self.name_texts or Texts.of(self.name)
 
 
 @dataclass(frozen=True)
@@ -314,6 +324,28 @@ class _Reader:
             self.problem(at, f"expected a number, got {value!r}")
             return None
 
+    def texts(self, value: Any, at: tuple[str, ...]) -> Texts | None:
+        """A text, or a mapping of language tags to it (``{en: …, de: …}``; English required)."""
+        if value is None:
+            return None
+        if isinstance(value, str | int):
+            return Texts.of(" ".join(str(value).split()))
+        if not isinstance(value, dict):
+            self.problem(at, "expected a text, or a mapping of language tags to texts")
+            return None
+        texts = {}
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                self.problem((*at, str(lang)), f"not a language ({', '.join(LANGUAGES)})")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem((*at, str(lang)), "expected a non-empty text")
+            else:
+                texts[str(lang)] = " ".join(text.split())
+        if DEFAULT_LANG not in value:
+            self.problem(at, f"the {DEFAULT_LANG} text is required (it stands in for the others)")
+            return None
+        return Texts.of(texts)
+
     def boolean(self, data: dict[str, Any], at: tuple[str, ...], key: str) -> bool:
         value = data.get(key, False)
         if not isinstance(value, bool):
@@ -435,9 +467,11 @@ def _matrix(r: _Reader) -> Matrix | None:
                         f"{subtype!r} is not a PoE subtype ({', '.join(sorted(_SUBTYPES))})",
                     )
             proof.append(subtypes)
+        names = r.texts(row.get("name"), (*at, "name"))
+        reviews = r.texts(row.get("review"), (*at, "review"))
         specs[key] = ActivitySpec(
             id=key,
-            name=str(row.get("name") or key),
+            name=names.text(DEFAULT_LANG) if names else key,
             file=r.name,
             line=r.line(at),
             proof=tuple(proof),
@@ -451,7 +485,9 @@ def _matrix(r: _Reader) -> Matrix | None:
             surface_cap=_cap(r, row.get("surface_cap"), (*at, "surface_cap")),
             excluded_for=r.strings(row.get("excluded_for"), (*at, "excluded_for"), kebab=True),
             preapproval=r.boolean(row, at, "preapproval"),
-            review=" ".join(str(row["review"]).split()) if row.get("review") else None,
+            review=reviews.text(DEFAULT_LANG) if reviews else None,
+            name_texts=names,
+            review_texts=reviews,
         )
     return Matrix(
         str(data.get("matrix") or "microsoft"),

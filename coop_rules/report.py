@@ -21,10 +21,11 @@ from coop_rules.engines import Hit, Outcome
 from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import Fact, FactSet
-from coop_rules.i18n import DEFAULT_LANG, format_date, format_money, format_number, translate
+from coop_rules.i18n import DEFAULT_LANG, translate
 from coop_rules.i18n import translate_count as _count
+from coop_rules.i18n.shown import show
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity
-from coop_rules.rulebook.expr import Node, fields_of, needed_fields, value_of
+from coop_rules.rulebook.expr import Field, Node, fields_of, needed_fields, value_of
 from coop_rules.rulebook.spec import LocalText
 
 # The report's JSON format. History:
@@ -303,9 +304,17 @@ def render(
     text: str, parts: tuple[tuple[str, Node], ...], fact: Fact, lang: str = DEFAULT_LANG
 ) -> str:
     """Fill a template's ``{expression}`` placeholders with the fact's values, as ``lang``
-    writes them."""
+    writes them.
+
+    A placeholder naming a field whose value has a shown form (a key, a list of keys, a
+    sentence of the matrix) writes that form in ``lang``: "Vorführgeräte", not ``demo-units``.
+    """
     for placeholder, node in parts:
-        value = format_value(value_of(node, fact.lookup), lang)
+        found = fact.values.get(node.name) if isinstance(node, Field) else None
+        if found is not None and found.known and found.shown is not None:
+            value = found.shown.text(lang)
+        else:
+            value = format_value(value_of(node, fact.lookup), lang)
         text = text.replace("{" + placeholder + "}", value)
     return text
 
@@ -314,14 +323,7 @@ def format_value(value: Any, lang: str = DEFAULT_LANG) -> str:
     """A value as a person reads it in ``lang``: localised dates and amounts (see ``i18n``)."""
     if value is None:
         return translate("value.unknown", lang)
-    if isinstance(value, tuple):  # money
-        amount, currency = value
-        return format_money(amount, currency, lang)
-    if isinstance(value, date):
-        return format_date(value, lang)
-    if isinstance(value, Decimal):
-        return format_number(value, lang)
-    return str(value)
+    return show(value, lang)
 
 
 def _plain(value: Any) -> Any:
@@ -349,7 +351,7 @@ def _unknown_reason(condition: Node, fact: Fact, lang: str = DEFAULT_LANG) -> st
             elif name.startswith("doc."):
                 reasons.append(translate("unknown.not_found", lang, name=name))
             elif name in fact.gaps:
-                gap = fact.gaps[name]
+                gap = show(fact.gaps[name], lang)
                 reasons.append(translate("unknown.not_known_because", lang, name=name, gap=gap))
             else:
                 reasons.append(translate("unknown.not_known", lang, name=name))
