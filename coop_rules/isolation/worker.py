@@ -101,16 +101,19 @@ def serve(conn: Connection, memory_mb: int, scratch: str, owner: int) -> None:
     tempfile.tempdir = scratch
     parent = os.getppid()
     conn.send(("ready", _limit_memory(memory_mb)))
-    while True:
-        # Exit when the parent is gone (killed without closing the pipe): a worker must not
-        # outlive the check that started it.
-        while not conn.poll(_WATCHDOG_SECONDS):
-            if os.getppid() != parent or not _alive(owner):
+    try:
+        while True:
+            # Exit when the parent is gone (killed without closing the pipe): a worker must
+            # not outlive the check that started it.
+            while not conn.poll(_WATCHDOG_SECONDS):
+                if os.getppid() != parent or not _alive(owner):
+                    return
+            job: Job | RenderJob | None = conn.recv()
+            if job is None:
                 return
-        job: Job | RenderJob | None = conn.recv()
-        if job is None:
-            return
-        conn.send(_extract(job) if isinstance(job, Job) else _render(job))
+            conn.send(_extract(job) if isinstance(job, Job) else _render(job))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the parent closed the pipe (it is exiting): nothing to report to anyone
 
 
 def _extract(job: Job) -> ExtractedDocument:
