@@ -6,18 +6,23 @@ raise :class:`~coop_rules.errors.CoopRulesError`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Literal, Protocol
 
-from coop_rules.claim import claim_facts, load_claim
+from coop_rules.claim import Claim, claim_facts, load_claim
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import Engine, select_engine
+from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
 from coop_rules.i18n import DEFAULT_LANG, check_language
 from coop_rules.isolation import extractor_for, parallel_reads
+from coop_rules.ledger.entry import cost_documents
+from coop_rules.ledger.model import History
 from coop_rules.ledger.session import consult
 from coop_rules.programs import Catalogue, load_catalogue
 from coop_rules.report import (
@@ -79,7 +84,7 @@ def check_claim(
     engine: str = "auto",
     einvoice: bool = True,
     lang: str = DEFAULT_LANG,
-    ledger: str | Path | None = None,
+    ledger: str | Path | Literal[False] | None = None,
     record: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
@@ -99,7 +104,9 @@ def check_claim(
             ``de``, ``ko``, ``zh-Hant``, ``ja``); English where a text has no translation.
         ledger: the ledger of recorded claims the duplicate rules compare with: a file path or
             a ``postgresql://`` URL; None for ``$COOP_RULES_LEDGER`` or the default file. A dry
-            check only reads it (a missing ledger is empty and is not created).
+            check only reads it (a missing ledger is empty and is not created). False: no
+            ledger at all; the claim is compared with nothing, as with an empty ledger (the
+            HTTP service without ``--ledger``).
         record: after checking, record the claim in the ledger (replacing its earlier record).
         limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
             process without the time and memory limits (for debugging).
@@ -118,7 +125,7 @@ def check_claim(
     )
     today = today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
-    with consult(ledger, record=record) as session:
+    with _consult(ledger, record) as session:
         facts = claim_facts(
             claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
         )
@@ -143,6 +150,34 @@ def check_claim(
         )
         session.record(claim, report)  # only with record=True: a dry check never writes
     return report
+
+
+class _Session(Protocol):
+    def history(self, claim: Claim) -> History: ...
+    def record(self, claim: Claim, report: Report) -> None: ...
+
+
+class _NoLedger:
+    """``ledger=False``: the history of a ledger with nothing recorded, and nothing recorded."""
+
+    def history(self, claim: Claim) -> History:
+        # The cost documents are listed as compared, so the duplicate rules find no duplicate
+        # (as with an empty ledger) rather than "could not check".
+        return History(source="", documents={d.path: d for d in cost_documents(claim)})
+
+    def record(self, claim: Claim, report: Report) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def _consult(ledger: str | Path | Literal[False] | None, record: bool) -> Iterator[_Session]:
+    if ledger is False:
+        if record:
+            raise CoopRulesError("cannot record a claim without a ledger")
+        yield _NoLedger()
+        return
+    with consult(ledger, record=record) as session:
+        yield session
 
 
 def extract(

@@ -24,13 +24,14 @@ from coop_rules import api, batch, cli_ledger
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
-from coop_rules.i18n import LANGUAGES
+from coop_rules.i18n import LANGUAGES, translate
 from coop_rules.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.renderers.json import rule_json
 from coop_rules.report_schema import REPORT_SCHEMA
 from coop_rules.rulebook import RuleSpec, Severity
 from coop_rules.rulebook.expr import fields_of
+from coop_rules.rulebook.spec import LocalText
 from coop_rules.server import command as server_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -76,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def lang_option(sub: argparse.ArgumentParser, help: str) -> None:
+        sub.add_argument(
+            "--lang", choices=LANGUAGES, default=env("COOP_RULES_LANG", "en"), help=help
+        )
 
     def output_options(
         sub: argparse.ArgumentParser, formats: tuple[str, ...] = ("terminal", "json")
@@ -134,12 +140,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a folder of extra rule files (a code there overrides the bundled rule)",
     )
     check.add_argument("--engine", choices=ENGINES, default=env("COOP_RULES_ENGINE", "auto"))
-    check.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=env("COOP_RULES_LANG", "en"),
-        help="the language of the messages and the report (English where a text has no "
-        "translation)",
+    lang_option(
+        check,
+        "the language of the messages and the report (English where a text has no translation)",
     )
     check.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
@@ -166,12 +169,17 @@ def _parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rule catalogue")
     output_options(rules)
     rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    lang_option(rules, "the language of the rules' titles and severities")
     rules.set_defaults(run=_rules)
 
     rule = commands.add_parser("rule", help="show one rule's documentation")
     rule.add_argument("code")
     output_options(rule)
     rule.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    lang_option(
+        rule,
+        "the language of the rule's title, message and hint (its documentation is in English)",
+    )
     rule.set_defaults(run=_rule)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
@@ -309,8 +317,12 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
         raise CoopRulesError(f"{renderer.name} is binary: write it with --output FILE")
     _write(args.output, renderer.report(report))
     blocking = report.at_or_above(Severity(args.fail_on))
-    where = "" if args.output == "-" else f"; report written to {args.output}"
-    print(f"{report.claim_id}: {report.verdict} ({report.summary()}){where}", file=sys.stderr)
+    lang = report.lang
+    where = "" if args.output == "-" else translate("cli.written", lang, path=args.output)
+    verdict = translate(f"verdict_word.{report.verdict}", lang)
+    counts = report.summary()
+    line = translate("cli.summary", lang, claim=report.claim_id, verdict=verdict, counts=counts)
+    print(line + where, file=sys.stderr)
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
@@ -387,34 +399,60 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    book = api.rulebook(args.rules)
+    book, lang = api.rulebook(args.rules), args.lang
+    local = book.messages.get(lang, {})
     if args.format == "json":
-        _write(
-            args.output,
-            json.dumps({"rules": [_rule_json(r) for r in book]}, indent=2, ensure_ascii=False)
-            + "\n",
-        )
+        rules = [_rule_json(r, lang, local.get(r.code)) for r in book]
+        _write(args.output, json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    lines = [f"{'code':<5} {'severity':<8} {'req.':<7} name", "-" * 60]
-    lines += [f"{r.code:<5} {r.severity:<8} {r.requirement:<7} {r.name}" for r in book]
-    lines.append(f"\n{len(book)} rules. 'coop-rules rule CODE' shows one rule's documentation.")
+
+    def word(key: str, **params: object) -> str:
+        return translate(key, lang, **params)
+
+    # English lists the rules by name; a translated listing by their titles in that language.
+    lines = [
+        f"{word('cli.code'):<5} {word('cli.severity'):<8} {word('cli.requirement'):<7} "
+        + word("cli.rule"),
+        "-" * 60,
+    ]
+    for r in book:
+        title = (local[r.code].title if r.code in local else None) or r.name
+        severity = word(f"severity.{r.severity}")
+        lines.append(f"{r.code:<5} {severity:<8} {r.requirement:<7} {title}")
+    lines.append("\n" + word("cli.rules_footer", n=len(book)))
     _write(args.output, "\n".join(lines) + "\n")
     return EXIT_OK
 
 
 def _rule(args: argparse.Namespace) -> int:
-    spec = api.rulebook(args.rules).get(args.code.upper())
+    book, lang = api.rulebook(args.rules), args.lang
+    spec = book.get(args.code.upper())
     if spec is None:
         raise CoopRulesError(f"no rule {args.code!r}; 'coop-rules rules' lists them")
+    local = book.messages.get(lang, {}).get(spec.code) or LocalText()
     if args.format == "json":
-        _write(args.output, json.dumps(_rule_json(spec), indent=2, ensure_ascii=False) + "\n")
+        _write(
+            args.output,
+            json.dumps(_rule_json(spec, lang, local), indent=2, ensure_ascii=False) + "\n",
+        )
         return EXIT_OK
-    params = ", ".join(f"{k} = {v}" for k, v in spec.params.items()) or "none"
-    text = f"""{spec.code} {spec.name}
-severity: {spec.severity}    requirement: {spec.requirement}    applies to: each {spec.subject}
-{"where: " + spec.where_text + chr(10) if spec.where_text else ""}when:  {spec.when_text}
-parameters: {params}
 
+    def word(key: str, **params: object) -> str:
+        return translate(key, lang, **params)
+
+    params = ", ".join(f"{k} = {v}" for k, v in spec.params.items()) or word("cli.parameters_none")
+    title = f"{local.title} ({spec.name})" if local.title else spec.name
+    message, hint = word("cli.message"), word("cli.hint")
+    width = max(len(message), len(hint)) + 1
+    # The documentation (what, why, examples) is English only: the catalogues translate what a
+    # partner reads in a report (title, message, hint), not the rule's reference text.
+    docs_note = word("cli.docs_in_english")
+    text = f"""{spec.code} {title}
+{word("cli.rule_severity")} {word(f"severity.{spec.severity}")}    \
+{word("cli.rule_requirement")} {spec.requirement}    {word(f"cli.applies_to.{spec.subject}")}
+{"where: " + spec.where_text + chr(10) if spec.where_text else ""}when:  {spec.when_text}
+{word("cli.parameters")} {params}
+{chr(10) + docs_note if docs_note else ""}
 What it checks
   {spec.docs["what"]}
 
@@ -427,10 +465,10 @@ Example that fails
 Example that passes
   {spec.docs["pass"]}
 
-Message: {spec.message.text}
-Hint:    {spec.hint.text}
-Fields it reads: {", ".join(_fields_read(spec))}
-Defined in {_shown_path(spec.source)}
+{message:<{width}}{(local.message or spec.message).text}
+{hint:<{width}}{(local.hint or spec.hint).text}
+{word("cli.fields_read")} {", ".join(_fields_read(spec))}
+{word("cli.defined_in", path=_shown_path(spec.source))}
 """
     _write(args.output, text)
     return EXIT_OK
@@ -449,8 +487,16 @@ def _shown_path(path: str) -> str:
         return path
 
 
-def _rule_json(spec: RuleSpec) -> dict[str, object]:
-    return rule_json(spec)  # shared with the HTTP service's GET /v1/rules
+def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, object]:
+    """The rule as GET /v1/rules gives it, with its title, message and hint in ``lang``."""
+    local = local or LocalText()
+    return {
+        **rule_json(spec),  # shared with the HTTP service's GET /v1/rules
+        "lang": lang,
+        "title": local.title or spec.name,
+        "message": (local.message or spec.message).text,
+        "hint": (local.hint or spec.hint).text,
+    }
 
 
 def _schema(args: argparse.Namespace) -> int:
