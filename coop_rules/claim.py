@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from coop_rules.derived import ProofDocument, document_values, program_values, surplus_value
+from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.facts import CLAIM, Fact, FactSet, Value, document_fact
@@ -95,13 +96,23 @@ def load_claim(
         and not any(p.startswith(".") for p in relative.parts)
     ]
 
+    inside = folder.resolve()
+
+    def read(path: Path, display: str, role: Role | None = None) -> ExtractedDocument:
+        # A claim folder from a partner may hold links; one that leads out of the folder
+        # (to a key file, to /etc) is never read, and its target is never shown.
+        if not path.resolve().is_relative_to(inside):
+            problem = ReadProblem(display, ProblemKind.UNSUPPORTED, _OUTSIDE)
+            return ExtractedDocument(display, None, DocumentKind.UNREADABLE, problems=(problem,))
+        return extract(path, display, einvoice=einvoice, role=role)
+
     def read_listed(entry: DocumentEntry) -> ClaimDocument:
-        extracted = extract(folder / entry.path, entry.path, einvoice=einvoice, role=entry.role)
+        extracted = read(folder / entry.path, entry.path, entry.role)
         subtype = entry.subtype.value if entry.subtype else None
         return ClaimDocument(entry.role, True, entry.note, subtype, extracted)
 
     def read_unlisted(path: Path) -> ClaimDocument:
-        extracted = extract(path, path.relative_to(folder).as_posix(), einvoice=einvoice)
+        extracted = read(path, path.relative_to(folder).as_posix())
         role = ROLE_OF_KIND.get(extracted.kind, Role.OTHER)
         return ClaimDocument(role, False, None, extracted.value("poe_subtype"), extracted)
 
@@ -115,6 +126,9 @@ def load_claim(
     else:
         documents = [job() for job in jobs]
     return Claim(folder, manifest, manifest_path.name, tuple(documents))
+
+
+_OUTSIDE = "it is a link to a file outside the claim folder, which is never read"
 
 
 def claim_facts(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -214,3 +215,16 @@ def test_a_huge_page_is_pictured_at_a_bounded_size(hostile: Path) -> None:
         assert region.width * region.height <= 4_000_000
     finally:
         pool.close()
+
+
+def test_a_link_out_of_the_claim_folder_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Invoice INV-9 Total 100.00 EUR private-key-material\n", encoding="utf-8")
+    claim = tmp_path / "claim"
+    shutil.copytree(FIXTURES / "compliant", claim)
+    (claim / "notes.txt").symlink_to(secret)
+    report = check_claim(claim, today=TODAY)
+    (notes,) = [d for d in report.documents if d.path == "notes.txt"]
+    assert notes.kind is DocumentKind.UNREADABLE
+    assert "outside the claim folder" in notes.problems[0].reason
+    assert "private-key-material" not in json.dumps(report.to_json())
