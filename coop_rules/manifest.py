@@ -22,6 +22,9 @@ from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
 
 MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
+# A manifest of a hundred documents is a few KB; a bigger file is a mistake or an attack, and
+# is refused before a parser sees it.
+MAX_MANIFEST_BYTES = 1024 * 1024
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")]
 
@@ -213,7 +216,14 @@ def load_manifest(path: Path) -> Manifest:
         ConfigurationError: the file is not valid YAML/JSON or breaks the schema.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES:
+            limit = f"{MAX_MANIFEST_BYTES // 1024 // 1024} MB"
+            raise ConfigurationError(
+                str(path), [Problem("(file)", f"larger than {limit}: not a claim manifest")]
+            )
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CoopRulesError(f"{path}: cannot read the manifest: {exc}") from exc
     try:

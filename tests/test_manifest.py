@@ -137,3 +137,13 @@ def test_an_alias_bomb_is_one_short_problem(tmp_path: Path) -> None:
     (claim_id,) = [p for p in caught.value.problems if p.location == "claim_id"]
     assert claim_id.message.startswith("Input should be a valid string (got [[")
     assert len(claim_id.message) < 400
+
+
+def test_a_huge_manifest_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "claim.yaml"
+    path.write_text("claim_id: x\n" + "# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        load_manifest(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "(file): larger than 1 MB: not a claim manifest"
+    ]
