@@ -393,22 +393,33 @@ class _Compiled:
 
         return run
 
-    def view(self, fact: Fact) -> dict[str, Any]:
-        """The fact as a durable message: only the fields the rules read, encoded exactly."""
+    def view(self, fact: Fact, shared: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The fact as a durable message: only the fields the rules read, encoded exactly.
+
+        ``shared`` remembers encodings by Value identity: every document fact carries the
+        claim's values (the same objects), which are then encoded once per claim.
+        """
         message: dict[str, Any] = {"id": fact.id, "subject": fact.subject}
+        memo = {} if shared is None else shared
         for name, key, kind in self.fields:
-            value = fact.lookup(name)
-            if value is None:
+            found = fact.values.get(name)
+            if found is None or not found.known:
                 continue
-            try:
-                if kind is Type.MONEY:
-                    amount, currency = value
-                    message[key + "__ccy"] = _encode(currency, Type.STR)
-                    value = amount
-                message[key] = _encode(value, kind)
-            except (TypeError, ValueError, ArithmeticError) as exc:
-                raise CoopRulesError(f"fact {fact.id}: {name}: {exc}") from None
+            encoded = memo.get(id(found))
+            if encoded is None:
+                encoded = memo[id(found)] = self._encode_field(fact, name, key, kind, found.value)
+            message.update(encoded)
         return message
+
+    @staticmethod
+    def _encode_field(fact: Fact, name: str, key: str, kind: Type, value: Any) -> dict[str, Any]:
+        try:
+            if kind is Type.MONEY:
+                amount, currency = value
+                return {key + "__ccy": _encode(currency, Type.STR), key: _encode(amount, kind)}
+            return {key: _encode(value, kind)}
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise CoopRulesError(f"fact {fact.id}: {name}: {exc}") from None
 
     def evaluate(self, facts: FactSet) -> set[tuple[str, str, Outcome]]:
         if facts.claim.subject != CLAIM or any(
@@ -417,7 +428,8 @@ class _Compiled:
             raise CoopRulesError("a claim's facts must be one claim and its documents")
         if len({f.id for f in facts}) != len(facts.documents) + 1:
             raise CoopRulesError(f"claim {facts.claim.label}: two facts have the same id")
-        views = [self.view(f) for f in (*facts.documents, facts.claim)]  # the anchor last
+        shared: dict[int, dict[str, Any]] = {}  # the claim's values, encoded once
+        views = [self.view(f, shared) for f in (*facts.documents, facts.claim)]  # anchor last
         found: set[tuple[str, str, Outcome]] = set()
         with _LOCK:
             for name in self.definitions:
