@@ -34,6 +34,9 @@ SECTIONS = ("invoice", "csr", "poe", "lines", "terms")
 
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_HANGUL_CHAR = re.compile("[\uac00-\ud7a3]")
 
 # libyaml's loader where PyYAML was built with it: the label files load several times faster,
 # a large part of a worker process's start-up. Both are safe loaders.
@@ -116,8 +119,17 @@ def all_stopwords() -> frozenset[str]:
 def duration_regex() -> re.Pattern[str]:
     """A unit of time at the start of a text, in any language ("days", "Tagen", "jours")."""
     words = {w for lang in languages().values() for w in lang.sections["terms"].get("duration", ())}
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"\s*(?:{alternatives or '(?!x)x'})(?![{_LATIN}])", re.IGNORECASE)
+    ordered = sorted(words, key=len, reverse=True)
+    latin = "|".join(re.escape(w) for w in ordered if not _CJK.search(w)) or "(?!x)x"
+    # Korean sets words apart, so a unit ends where no Hangul follows ("30일 이내", not "30
+    # 일시불"); Chinese and Japanese run words together ("30天内付款"), but "日本" is no day.
+    hangul = "|".join(re.escape(w) for w in ordered if _HANGUL_CHAR.search(w)) or "(?!x)x"
+    han = "|".join(re.escape(w) for w in ordered if _CJK.search(w) and not _HANGUL_CHAR.search(w))
+    return re.compile(
+        rf"\s*(?:(?:{latin})(?![{_LATIN}])|(?:{hangul})(?![\uac00-\ud7a3])"
+        rf"|(?:{han or '(?!x)x'})(?!本))",
+        re.IGNORECASE,
+    )
 
 
 def fold(text: str) -> tuple[str, list[int]]:

@@ -23,6 +23,7 @@ a table's amounts are confident only when they add up to the printed subtotal or
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -36,6 +37,8 @@ from coop_rules.extraction.values import amount_candidates
 
 COLUMNS = ("description", "quantity", "unit_price", "amount")
 NUMERIC = ("quantity", "unit_price", "amount")
+OTHER = ""  # a heading of a column we do not read ("Pos", "USt. %"): it bounds its neighbours
+FOOTER = "footer"  # words of a page's footer (bank, registry) in the lines section
 # Labels of the invoice section that end a table: the totals block.
 TOTALS = frozenset({"subtotal", "subtotal_items", "total", "total_gross", "amount_due", "tax"})
 LINE_START = frozenset({"not_total", "tax_id"})  # "Netto 87,39 €", "USt. (19 %) 16,61 €"
@@ -48,6 +51,11 @@ SLACK = 0.6  # how far (in line heights) a number may overhang its heading's box
 MIN_HEADING_SHARE = 0.4  # of a header row's characters that are column headings
 NEXT_PAGE_LINES = 6  # a table cut by a page's foot goes on within this many lines of the next
 STACK, STACK_GAP = 2, 1.0  # a heading may run over this many lines above/below, this close
+FONT_CHANGE = 0.15  # a line this much smaller or larger than the one above is set in another font
+# A page number on a line of its own: "Page 1 of 3", "Seite 2 von 2", "1 / 1".
+_PAGE_NUMBER = re.compile(
+    r"^(?:[^\W\d]+\.?\s*)?\d{1,3}\s*(?:/|of|von|de|sur|di|van|da)\s*\d{1,3}$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,21 @@ def _header(line: Line, matcher: LabelMatcher, ctx: Context) -> list[Column] | N
     ordered = sorted(columns.values(), key=lambda c: c.x0)
     if ordered[-1].field != "amount" and "amount" not in {c.field for c in ordered[-2:]}:
         return None  # the amount column stands at the right end of an item table
-    return ordered
+    return sorted(ordered + _other_columns(line, ordered), key=lambda c: c.x0)
+
+
+def _other_columns(line: Line, named: list[Column]) -> list[Column]:
+    """The header row's segments without a heading we read ("Pos", "Rabatt %")."""
+    segments: list[list[Token]] = []
+    for i, token in enumerate(line.tokens):
+        if not segments or line.text[line.starts[i] - 1] == "\t":
+            segments.append([])
+        segments[-1].append(token)
+    return [
+        Column(OTHER, " ".join(t.text for t in seg), seg[0].x0, seg[-1].x1)
+        for seg in segments
+        if not any(c.x0 <= t.x0 and t.x1 <= c.x1 for t in seg for c in named)
+    ]
 
 
 def _block(ctx: Context, index: int) -> list[Line]:
@@ -142,6 +164,7 @@ def _stacked_header(
         else:
             groups.append([token])
     columns: dict[str, Column] = {}
+    others: list[Column] = []
     for group in groups:
         text = ""
         for token in sorted(group, key=lambda t: (t.top, t.x0)):
@@ -151,6 +174,7 @@ def _stacked_header(
                 text = f"{text} {token.text}".strip()
         hits = [h for h in matcher.find(text) if h.field in COLUMNS]
         if not hits:
+            others.append(Column(OTHER, text, min(t.x0 for t in group), max(t.x1 for t in group)))
             continue
         field = hits[0].field
         column = Column(field, text, min(t.x0 for t in group), max(t.x1 for t in group))
@@ -161,13 +185,20 @@ def _stacked_header(
         return None
     if "amount" not in {c.field for c in ordered[-2:]}:
         return None  # the amount column stands at the right end of an item table
-    return ordered, block[-1]
+    return sorted(ordered + others, key=lambda c: c.x0), block[-1]
 
 
 def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:
-    """The row's tokens by column."""
+    """The row's tokens by column (tokens under a column we do not read are dropped).
+
+    A numeric column takes the tokens its widened heading overlaps, the rightmost one also
+    those right of it (a right-aligned amount under a short heading: nothing else is there).
+    The description takes the tokens between the column left of it and the one right of it:
+    its heading may stand centred over a wider column.
+    """
     slack = SLACK * line.height
     out: dict[str, list[Token]] = {c.field: [] for c in columns}
+    last = columns[-1]
     for token in line.tokens:
         best, overlap = None, 0.0
         for column in columns:
@@ -176,15 +207,19 @@ def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:
             shared = min(token.x1, column.x1 + slack) - max(token.x0, column.x0 - slack)
             if shared > overlap:
                 best, overlap = column, shared
+        if best is None and last.field in NUMERIC and token.x0 > last.x1:
+            best = last
         if best is not None:
             out[best.field].append(token)
             continue
         for i, column in enumerate(columns):
             if column.field != "description":
                 continue
+            left = min(column.x0, columns[i - 1].x1) + slack if i else float("-inf")
             right = columns[i + 1].x0 - slack if i + 1 < len(columns) else float("inf")
-            if token.x0 >= column.x0 - slack and token.x1 <= right:
+            if token.x0 >= min(left, column.x0 - slack) and token.x1 <= right:
                 out[column.field].append(token)
+    out.pop(OTHER, None)
     return out
 
 
@@ -251,6 +286,18 @@ def _continues(ctx: Context, columns: list[Column], line: Line) -> Line | None:
     return None
 
 
+def _footer(ctx: Context, line: Line, last: Line, widest: float) -> bool:
+    """Whether ``line``, under a row of the table and without an amount, is no part of an
+    item's description but the page's footer: footer words (bank, IBAN, registered office),
+    a page number, or a change of font size across a wider gap than any in the table."""
+    if _PAGE_NUMBER.match(line.text.replace("\t", " ").strip()):
+        return True
+    if any(h.field == FOOTER for h in section_matcher("lines", ctx.lang).find(line.text)):
+        return True
+    resized = abs(line.height - last.height) > FONT_CHANGE * last.height
+    return resized and line.top - last.bottom > widest
+
+
 def _row_gap(line: Line) -> float:
     """The largest vertical gap (points) after ``line`` within a table."""
     return ROW_GAP * line.height if line.height >= SMALL_PRINT else MIN_ROW_GAP
@@ -261,6 +308,7 @@ def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row]
     rows: list[_Row] = []
     pending: list[Token] = []
     last = header
+    widest = 0.0  # the widest vertical gap between lines of the table so far
     index = header.index + 1
     lines = ctx.layout.lines
     while index < len(lines) and len(rows) < MAX_ROWS:
@@ -278,6 +326,10 @@ def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row]
         cells = _cells(line, columns)
         amount_tokens = cells.get("amount", [])
         value = _number(ctx, amount_tokens, money=True)
+        if value is None and rows and _footer(ctx, line, last, widest):
+            break
+        if line.page == last.page:
+            widest = max(widest, line.top - last.bottom)
         if value is not None:
             rows.append(_Row(cells, value))
             if pending and len(rows) == 1:
