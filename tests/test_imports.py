@@ -1,0 +1,185 @@
+"""The package's import graph: no circle among coop_rules modules, no import inside a function.
+
+The graph is read from the source with ``ast`` (nothing is imported): an edge for every
+top-level ``import``/``from … import`` of a coop_rules module, including those under ``if`` or
+``try`` at module level, but not those under ``if TYPE_CHECKING:`` (annotations only). Importing
+``a.b.c`` also runs ``a/__init__`` and ``a/b/__init__``, so those are edges too — except a
+package's own parents, which Python has always imported already.
+
+An import inside a function is allowed only where ``FUNCTION_LEVEL`` says why: an optional or
+heavy dependency loaded only when it is needed. One that dodges a circle is not allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "coop_rules"
+
+# (module, imported module): why it is imported inside a function.
+FUNCTION_LEVEL = {
+    # durable-rules is optional (a C extension that may not build); probed, then loaded on use.
+    ("coop_rules.engines", "durable.engine"): "optional: probe whether durable-rules imports",
+    ("coop_rules.engines", "coop_rules.engines.durable"): "optional: durable-rules on use only",
+    # The server extra (FastAPI, uvicorn) is optional: `serve` says how to install it.
+    ("coop_rules.server.command", "uvicorn"): "optional server extra",
+    ("coop_rules.server.command", "coop_rules.server.app"): "optional server extra (FastAPI)",
+    # psycopg is loaded only for a postgresql:// ledger.
+    ("coop_rules.ledger.store", "psycopg"): "heavy, only for PostgreSQL ledgers",
+    # Pillow is loaded only when a claim holds an image.
+    ("coop_rules.documents.preflight", "PIL"): "heavy, only for image files",
+    # resource does not exist on Windows (the wall-clock limit still holds there).
+    ("coop_rules.isolation.worker", "resource"): "POSIX only",
+    # preload imports every reader to warm a process before it forks workers.
+    ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
+    ("coop_rules.isolation", "coop_rules.isolation.preload"): "warms the readers before forking",
+    ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
+}
+# Imports inside a function that dodge a circle today; the package-per-stage layout removes them.
+DODGES = {
+    ("coop_rules.batch", "coop_rules"),
+    ("coop_rules.batch", "coop_rules.ledger.store"),
+    ("coop_rules.batch", "coop_rules.renderers.index"),
+    ("coop_rules.batch", "coop_rules.isolation.preload"),
+    ("coop_rules.report", "coop_rules"),
+    ("coop_rules.rulebook", "coop_rules.rulebook"),
+    ("coop_rules.rulebook.spec", "coop_rules.rulebook.messages"),
+}
+
+
+def _modules(package: Path) -> dict[str, tuple[Path, bool]]:
+    modules = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        modules[".".join(parts)] = (path, is_package)
+    return modules
+
+
+def _imports(module: str, path: Path, is_package: bool) -> list[tuple[str, bool, int]]:
+    """(imported module, inside a function, line) for every import of ``module``."""
+    found: list[tuple[str, bool, int]] = []
+
+    def absolute(node: ast.ImportFrom) -> list[str]:
+        base = node.module or ""
+        if node.level:
+            parts = module.split(".") if is_package else module.split(".")[:-1]
+            parts = parts[: len(parts) - (node.level - 1)]
+            base = ".".join([*parts, *([base] if base else [])])
+        # ``from pkg import mod`` imports the module pkg.mod; ``from mod import name`` mod.
+        return [f"{base}.{a.name}" for a in node.names] + [base]
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                visit(child, True)
+            elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                visit(ast.Module(body=child.orelse, type_ignores=[]), in_function)
+            elif isinstance(child, ast.Import):
+                found.extend((a.name, in_function, child.lineno) for a in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                found.extend((name, in_function, child.lineno) for name in absolute(child))
+            else:
+                visit(child, in_function)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+def _graph(package: Path = PACKAGE) -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
+    modules = _modules(package)
+    edges: dict[str, set[str]] = {m: set() for m in modules}
+    in_functions: dict[tuple[str, int], str] = {}
+    for module, (path, is_package) in modules.items():
+        for name, in_function, line in _imports(module, path, is_package):
+            if in_function:
+                # One entry per statement: its module (``from m import name`` lists m last).
+                in_functions[(module, line)] = name
+                continue
+            if name not in modules:
+                continue  # a name imported from a module (its module is listed too)
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):  # a.b.c runs a/__init__ and a/b/__init__
+                target = ".".join(parts[:i])
+                if target != module and not module.startswith(target + "."):
+                    edges[module].add(target)
+    return edges, [(m, name, line) for (m, line), name in sorted(in_functions.items())]
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in sorted(edges):
+        if v not in index:
+            connect(v)
+    return groups
+
+
+def test_no_import_cycle():
+    edges, _ = _graph()
+    assert _cycles(edges) == []
+
+
+def test_no_import_inside_a_function_but_the_listed_ones():
+    _, in_functions = _graph()
+    unlisted = [
+        f"{module}:{line} imports {name}"
+        for module, name, line in in_functions
+        if not any(
+            module == m and (name == n or name.startswith(n + "."))
+            for m, n in FUNCTION_LEVEL.keys() | DODGES
+        )
+    ]
+    assert unlisted == []
+
+
+def test_no_cycle_through_an_import_inside_a_function():
+    """A listed import inside a function may load late, but it must not close a circle."""
+    edges, in_functions = _graph()
+    for module, name, _ in in_functions:
+        if name in edges and (module, name) not in DODGES:
+            edges[module].add(name)
+    assert _cycles(edges) == []
+
+
+def test_the_check_sees_a_cycle_and_an_import_in_a_function(tmp_path):
+    """The checks are not vacuous: two modules importing each other are a cycle."""
+    package = tmp_path / "coop_rules"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from coop_rules.b import f\n")
+    b = "from coop_rules import a\n\ndef f():\n    from json import dumps\n"
+    (package / "b.py").write_text(b)
+    edges, in_functions = _graph(package)
+    assert edges["coop_rules.a"] == {"coop_rules.b"}
+    assert _cycles(edges) == [["coop_rules.a", "coop_rules.b"]]
+    assert [(m, n) for m, n, _ in in_functions] == [("coop_rules.b", "json")]
