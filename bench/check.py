@@ -15,8 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from coop_rules.api import check_facts, rulebook
-from coop_rules.claim import claim_facts, load_claim
+from coop_rules.claim import load_claim
 from coop_rules.engines import durable_available
+from coop_rules.facts.build import claim_facts
 
 REPO = Path(__file__).resolve().parents[1]
 

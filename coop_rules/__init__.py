@@ -11,8 +11,7 @@ The Python API::
 from coop_rules.api import check_claim, check_facts, extract, rulebook
 from coop_rules.errors import ConfigurationError, CoopRulesError
 from coop_rules.report import Finding, Report, Verdict
-
-__version__ = "0.1.0"
+from coop_rules.version import __version__
 
 __all__ = [
     "ConfigurationError",

@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Protocol
 
-from coop_rules.claim import Claim, claim_facts, load_claim
+from coop_rules.claim import Claim, load_claim
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import Engine, select_engine
 from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
+from coop_rules.facts.build import claim_facts
 from coop_rules.i18n import DEFAULT_LANG, check_language
 from coop_rules.isolation import extractor_for, parallel_reads
 from coop_rules.ledger.entry import cost_documents

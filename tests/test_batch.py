@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from coop_rules import batch
 from coop_rules.batch import ClaimResult, Options, find_claims, run_batch, write_atomic
+from coop_rules.batch import run as batch
 from coop_rules.cli import main
 from coop_rules.errors import CoopRulesError
-from coop_rules.report_schema import REPORT_SCHEMA
+from coop_rules.report.schema import REPORT_SCHEMA
 
 from .conftest import FIXTURES, REPO
 

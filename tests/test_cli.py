@@ -131,7 +131,7 @@ def test_extract_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert first["path"] == str(invoice) and first["problems"] == []
     assert broken["kind"] == "unreadable" and broken["problems"][0]["kind"] == "empty"
     jsonschema = pytest.importorskip("jsonschema")
-    from coop_rules.report_schema import EXTRACT_SCHEMA
+    from coop_rules.report.schema import EXTRACT_SCHEMA
 
     jsonschema.validate(payload, EXTRACT_SCHEMA)
 

@@ -9,7 +9,7 @@ import pytest
 
 from coop_rules import check_claim
 from coop_rules.engines import durable_available
-from coop_rules.report_schema import REPORT_SCHEMA
+from coop_rules.report.schema import REPORT_SCHEMA
 
 from .conftest import FIXTURES
 

@@ -18,7 +18,7 @@ from coop_rules.batch import Options, find_claims, run_batch
 from coop_rules.cli import main
 from coop_rules.documents.model import ProblemKind
 from coop_rules.renderers import get_renderer
-from coop_rules.report_schema import REPORT_SCHEMA
+from coop_rules.report.schema import REPORT_SCHEMA
 
 from .conftest import FIXTURES
 from .renderers.test_html import Page

@@ -16,16 +16,17 @@ import pytest
 
 from coop_rules import check_claim, i18n
 from coop_rules.api import check_facts, programs, rulebook
-from coop_rules.claim import claim_facts, load_claim
+from coop_rules.claim import load_claim
+from coop_rules.claim.manifest import PoeSubtype, Role
 from coop_rules.cli import main
-from coop_rules.derived import CORE_FIELDS
 from coop_rules.engines import Hit, Outcome
 from coop_rules.errors import ConfigurationError
 from coop_rules.extraction import extract_file
 from coop_rules.extraction.model import DocumentKind
 from coop_rules.facts import Value, facts_from_data
+from coop_rules.facts.build import claim_facts
+from coop_rules.facts.document_values import CORE_FIELDS
 from coop_rules.i18n.shown import Listing, Percent, Phrase, Term, Texts
-from coop_rules.manifest import PoeSubtype, Role
 from coop_rules.programs import load_catalogue
 from coop_rules.report import findings_from_hits
 

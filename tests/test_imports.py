@@ -34,17 +34,6 @@ FUNCTION_LEVEL = {
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
     ("coop_rules.isolation", "coop_rules.isolation.preload"): "warms the readers before forking",
-    ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
-}
-# Imports inside a function that dodge a circle today; the package-per-stage layout removes them.
-DODGES = {
-    ("coop_rules.batch", "coop_rules"),
-    ("coop_rules.batch", "coop_rules.ledger.store"),
-    ("coop_rules.batch", "coop_rules.renderers.index"),
-    ("coop_rules.batch", "coop_rules.isolation.preload"),
-    ("coop_rules.report", "coop_rules"),
-    ("coop_rules.rulebook", "coop_rules.rulebook"),
-    ("coop_rules.rulebook.spec", "coop_rules.rulebook.messages"),
 }
 
 
@@ -155,8 +144,7 @@ def test_no_import_inside_a_function_but_the_listed_ones():
         f"{module}:{line} imports {name}"
         for module, name, line in in_functions
         if not any(
-            module == m and (name == n or name.startswith(n + "."))
-            for m, n in FUNCTION_LEVEL.keys() | DODGES
+            module == m and (name == n or name.startswith(n + ".")) for m, n in FUNCTION_LEVEL
         )
     ]
     assert unlisted == []
@@ -166,7 +154,7 @@ def test_no_cycle_through_an_import_inside_a_function():
     """A listed import inside a function may load late, but it must not close a circle."""
     edges, in_functions = _graph()
     for module, name, _ in in_functions:
-        if name in edges and (module, name) not in DODGES:
+        if name in edges:
             edges[module].add(name)
     assert _cycles(edges) == []
 

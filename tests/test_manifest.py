@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coop_rules.claim.manifest import find_manifest, load_manifest, manifest_schema
 from coop_rules.errors import ConfigurationError, CoopRulesError
-from coop_rules.manifest import find_manifest, load_manifest, manifest_schema
 
 VALID = {
     "claim_id": "FY24-H2-0001",

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from coop_rules import check_claim
-from coop_rules.claim import claim_facts, load_claim
+from coop_rules.claim import load_claim
 from coop_rules.errors import ConfigurationError
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
+from coop_rules.facts.build import claim_facts
 from coop_rules.ledger.model import History, LedgerClaim
 from coop_rules.programs import load_catalogue
 
@@ -202,7 +203,8 @@ def _invoice(*lines: tuple[str, str], subtotal: str, tax: str, total: str) -> Ex
 
 
 def test_invoice_lines_are_classified_and_checked() -> None:
-    from coop_rules.derived import ClaimContext, document_values
+    from coop_rules.facts.document_values import invoice_values
+    from coop_rules.facts.program_values import ClaimContext
 
     catalogue = load_catalogue()
     conference = catalogue.matrices[("microsoft", "FY24")].activities[
@@ -217,13 +219,12 @@ def test_invoice_lines_are_classified_and_checked() -> None:
         tax="29.40",
         total="459.40",
     )
-    values = document_values(
+    values = invoice_values(
         invoice,
         "invoice",
         ClaimContext(None, conference, catalogue.lexicon),
         (Decimal("500.00"), "EUR"),
         {"contoso"},
-        str.casefold,
         (None, None, Evidence("claim.yaml")),
     )
 

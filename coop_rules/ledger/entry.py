@@ -3,8 +3,8 @@
 The same functions make the entry that ``check --record`` writes and the *probe* documents a
 check compares against the ledger, so a recorded document and the same document checked again
 always get the same keys. Vendor names are compared without legal suffix, case or punctuation
-(``claim._normal_name``, the comparison the partner checks use), invoice numbers without case,
-spaces or separators ("INV-2024/001" = "inv 2024 001").
+(:func:`coop_rules.names.normal_name`, the comparison the partner checks use), invoice numbers
+without case, spaces or separators ("INV-2024/001" = "inv 2024 001").
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, _normal_name
+from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, Manifest
 from coop_rules.ledger.model import LedgerClaim, LedgerDocument
-from coop_rules.manifest import Manifest
+from coop_rules.names import normal_name
 
 
 def vendor_key(vendor: str | None) -> str | None:
     """The vendor's name as the duplicate checks compare it (None when there is none)."""
-    key = _normal_name(vendor) if vendor else ""
+    key = normal_name(vendor) if vendor else ""
     return key or None
 
 
@@ -37,9 +37,7 @@ def invoice_key(number: str | None) -> str | None:
 def partner_key(partner_id: str | None, legal_name: str) -> str:
     """Whose claim it is: the partner ID where the manifest gives one, else the normal name."""
     return (
-        f"id:{partner_id.strip()}"
-        if partner_id and partner_id.strip()
-        else _normal_name(legal_name)
+        f"id:{partner_id.strip()}" if partner_id and partner_id.strip() else normal_name(legal_name)
     )
 
 

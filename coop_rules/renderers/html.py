@@ -28,6 +28,7 @@ from pathlib import Path
 
 import jinja2
 
+from coop_rules.claim.manifest import MANIFEST_NAMES
 from coop_rules.documents.model import ReadProblem
 from coop_rules.documents.sniff import PDF, XLSX
 from coop_rules.evidence import Evidence
@@ -42,7 +43,6 @@ from coop_rules.evidence_images import (
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
 from coop_rules.isolation import render_pdf_regions
-from coop_rules.manifest import MANIFEST_NAMES
 from coop_rules.report import DOCS_URL, Finding, Report, format_value
 from coop_rules.rulebook import Severity
 

@@ -1,26 +1,8 @@
-"""Rules as data: the condition language (``expr``) and the rule files (``spec``).
-
-The names below are imported lazily: ``expr`` is a leaf that ``coop_rules.facts`` builds on,
-while ``spec`` builds on ``facts``, so importing ``spec`` eagerly here would make a cycle.
+"""Rules as data: the condition language (``expr``), what a rule may read (``fields``), one rule
+file (``spec``), the message catalogues (``messages``) and the rule book they make (``loading``).
 """
 
-from typing import TYPE_CHECKING, Any
+from coop_rules.rulebook.loading import load_rulebook
+from coop_rules.rulebook.spec import Rulebook, RuleSpec, Severity
 
-if TYPE_CHECKING:
-    from coop_rules.rulebook.spec import (
-        DEFAULT_RULES_DIR,
-        Rulebook,
-        RuleSpec,
-        Severity,
-        load_rulebook,
-    )
-
-__all__ = ["DEFAULT_RULES_DIR", "RuleSpec", "Rulebook", "Severity", "load_rulebook"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from coop_rules.rulebook import spec
-
-        return getattr(spec, name)
-    raise AttributeError(name)
+__all__ = ["RuleSpec", "Rulebook", "Severity", "load_rulebook"]

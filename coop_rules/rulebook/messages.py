@@ -25,8 +25,8 @@ import yaml
 
 from coop_rules import yamlfile
 from coop_rules.errors import Problem
-from coop_rules.facts import fields_for
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
+from coop_rules.rulebook.fields import fields_for
 from coop_rules.rulebook.spec import LocalText, RuleSpec, Template, _template
 
 MESSAGES_DIR = "messages"

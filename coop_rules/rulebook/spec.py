@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 
 from coop_rules import yamlfile
-from coop_rules.errors import ConfigurationError, Problem
-from coop_rules.facts import CLAIM, DOCUMENT, fields_for
+from coop_rules.errors import Problem
 from coop_rules.rulebook.expr import ExprError, Node, param_const, parse_condition, parse_value
+from coop_rules.rulebook.fields import CLAIM, DOCUMENT, fields_for
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 DOCS_SECTIONS = ("what", "why", "fail", "pass")
 CODE_PATTERN = re.compile(r"^[A-Z]{2}\d{2}$")
 NAME_PATTERN = re.compile(r"^[a-z]+(?:-[a-z0-9]+)+$")
@@ -157,38 +156,6 @@ _REQUIRED = (
     "hint",
     "docs",
 )
-
-
-def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
-    """Load the bundled rules, then each ``extra_dirs`` folder's (a code overrides its twin).
-
-    Raises:
-        ConfigurationError: one or more rule files are wrong; every problem is listed.
-    """
-    from coop_rules.rulebook.messages import load_messages  # it builds on this module
-
-    dirs = [DEFAULT_RULES_DIR, *(extra_dirs or [])]
-    by_code: dict[str, RuleSpec] = {}
-    origin: dict[str, int] = {}  # rule code -> index of the folder its rule in force came from
-    problems: list[Problem] = []
-    for index, folder in enumerate(dirs):
-        if not folder.is_dir():
-            problems.append(Problem(str(folder), "rule folder not found"))
-            continue
-        for path in sorted(folder.glob("*.yaml")):
-            spec = load_rule(path, problems)
-            if spec is not None:
-                by_code[spec.code] = spec
-                origin[spec.code] = index
-    messages, message_files = load_messages(dirs, by_code, origin, problems)
-    if problems:
-        raise ConfigurationError("rules", problems)
-    return Rulebook(
-        tuple(sorted(by_code.values(), key=lambda r: r.code)),
-        tuple(str(d) for d in dirs),
-        messages,
-        message_files,
-    )
 
 
 def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:

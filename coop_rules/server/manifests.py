@@ -1,14 +1,13 @@
 """The manifest a check request carries: read from the body, validated early, written for the core.
 
 The service validates the manifest itself before a check slot is taken, with the same pydantic
-model the core uses (:class:`coop_rules.manifest.Manifest`): an invalid manifest costs no slot,
-and its problems keep pydantic's error type, so the common ones — a missing field, a pattern, a
-date, an amount, a choice, an unknown field — can be said in the request's language from the
-page's string catalogue (``page_strings.yaml``, keys ``problem_*``). The field path stays as it
-is; a problem of any other type, and every problem when no language was asked for, keeps the
-core's English text (the CLI's). The core validates again when it loads ``claim.json``; that
-second pass only ever agrees.
-"""
+model the core uses (:class:`coop_rules.claim.manifest.Manifest`): an invalid manifest costs no
+slot, and its problems keep pydantic's error type, so the common ones — a missing field, a
+pattern, a date, an amount, a choice, an unknown field — can be said in the request's language
+from the page's string catalogue (``page_strings.yaml``, keys ``problem_*``). The field path
+stays as it is; a problem of any other type, and every problem when no language was asked for,
+keeps the core's English text (the CLI's). The core validates again when it loads
+``claim.json``; that second pass only ever agrees."""
 
 from __future__ import annotations
 
@@ -19,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from coop_rules.claim.manifest import Manifest
+from coop_rules.claim.manifest import _problems as english_problems
 from coop_rules.errors import ConfigurationError, Problem
-from coop_rules.manifest import Manifest
-from coop_rules.manifest import _problems as english_problems
 from coop_rules.server.errors import TypedProblem, invalid, invalid_manifest
 from coop_rules.server.i18n import DEFAULT, strings
 

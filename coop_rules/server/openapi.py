@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coop_rules.manifest import manifest_schema
-from coop_rules.report_schema import REPORT_SCHEMA
+from coop_rules.claim.manifest import manifest_schema
+from coop_rules.report.schema import REPORT_SCHEMA
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

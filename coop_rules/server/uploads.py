@@ -23,8 +23,8 @@ from typing import BinaryIO
 from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
+from coop_rules.claim.manifest import MANIFEST_NAMES
 from coop_rules.errors import Problem
-from coop_rules.manifest import MANIFEST_NAMES
 from coop_rules.server.errors import ApiError, fmt_bytes, invalid, too_large
 from coop_rules.server.settings import ServerSettings
 

@@ -25,9 +25,10 @@ pytest.importorskip(
 from coop_rules.engines.durable import DurableEngine, compile_rule
 from coop_rules.engines.python import PythonEngine
 from coop_rules.errors import CoopRulesError
-from coop_rules.facts import CLAIM, DOCUMENT, FIELD_TYPES, FactSet, facts_from_data, fields_for
+from coop_rules.facts import CLAIM, DOCUMENT, FactSet, facts_from_data
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity, load_rulebook
 from coop_rules.rulebook.expr import Type
+from coop_rules.rulebook.fields import FIELD_TYPES, fields_for
 from coop_rules.rulebook.spec import rule_from_text
 
 CLAIMS = int(os.environ.get("COOP_DIFF_CLAIMS", "3000"))

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from coop_rules.ledger.facts import duplicate_values
+from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.ledger.model import History, Match
 
 from .test_store import CLAIM, INVOICE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from coop_rules.api import rulebook
-from coop_rules.rulebook.spec import DEFAULT_RULES_DIR
+from coop_rules.bundled import RULES_DIR as DEFAULT_RULES_DIR
 
 REQUIREMENTS = {f"R{n}" for n in range(1, 29)}  # DOMAIN.md "Checkable rules" 1–28
 

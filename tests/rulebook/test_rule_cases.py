@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from coop_rules.api import rulebook
+from coop_rules.bundled import RULES_DIR as DEFAULT_RULES_DIR
 from coop_rules.engines import durable_available, select_engine
 from coop_rules.facts import facts_from_data
-from coop_rules.rulebook.spec import DEFAULT_RULES_DIR
 
 CASES_DIR = DEFAULT_RULES_DIR / "cases"
 ENGINES = [

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from coop_rules.errors import ConfigurationError
-from coop_rules.rulebook.spec import DOCS_SECTIONS, load_rulebook
+from coop_rules.rulebook import load_rulebook
+from coop_rules.rulebook.spec import DOCS_SECTIONS
 
 GOOD = """\
 code: XX01

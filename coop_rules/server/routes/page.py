@@ -14,7 +14,7 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from coop_rules.manifest import PoeSubtype
+from coop_rules.claim.manifest import PoeSubtype
 from coop_rules.server.deps import Language, Service
 from coop_rules.server.i18n import DEFAULT, NATIVE_NAMES, PAGE_LANGUAGES, strings
 

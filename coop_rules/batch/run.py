@@ -27,98 +27,29 @@ import signal
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from coop_rules import api
-from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.batch.index import index_csv, index_html
+from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options, Progress
+from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
 from coop_rules.isolation import set_shared_pool_size
-from coop_rules.manifest import MANIFEST_NAMES, find_manifest, load_manifest
+from coop_rules.ledger.store import Ledger
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
-from coop_rules.rulebook import Severity
+from coop_rules.version import __version__
 
 log = logging.getLogger(__name__)
 
 INDEX_NAMES = ("index.html", "index.csv")
 _TEMP_SUFFIX = ".partial"
 STAMP_VERSION = 2  # bump when the stamp's content or the key's inputs change
-_VERDICT_ORDER = {"error": 0, "fail": 1, "review": 2, "pass": 3}
-
-
-@dataclass(frozen=True)
-class Options:
-    """How every claim of a batch is checked and rendered."""
-
-    format: str = "html"
-    today: date | None = None
-    rules_dirs: tuple[Path, ...] = ()
-    engine: str = "auto"
-    einvoice: bool = True
-    lang: str = "en"  # the language of the reports and the index (coop_rules.i18n)
-    ledger: str | None = None  # the ledger of recorded claims (None: the configured default)
-    record: bool = False  # record each checked claim in the ledger
-    limits: Limits = DEFAULT_LIMITS  # what reading one document may cost (and isolation)
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """One claim's outcome as the index shows it (JSON-ready; kept in the stamp)."""
-
-    folder: str
-    claim_id: str
-    verdict: str  # pass | review | fail | error (could not be checked)
-    report: str | None = None  # file name in the output folder
-    counts: dict[str, int] = field(default_factory=dict)
-    top_severity: str | None = None
-    claimed: str | None = None  # decimal amount as text
-    currency: str | None = None
-    summary: str = ""
-    error: str | None = None
-    reused: bool = False
-
-    def at_or_above(self, threshold: Severity) -> bool:
-        return any(n and Severity(s).rank >= threshold.rank for s, n in self.counts.items())
-
-    def triage_key(self) -> tuple[int, int, Decimal, str]:
-        """Sort key of the queue: verdict, most severe finding, larger amounts first."""
-        rank = Severity(self.top_severity).rank if self.top_severity else -1
-        try:
-            amount = Decimal(self.claimed) if self.claimed else Decimal(0)
-        except InvalidOperation:
-            amount = Decimal(0)
-        return (_VERDICT_ORDER.get(self.verdict, 0), -rank, -amount, self.claim_id)
-
-
-@dataclass(frozen=True)
-class Job:
-    """What a worker needs to check one claim (picklable)."""
-
-    folder: Path
-    stem: str  # the report's file name without suffix
-    out_dir: Path
-    options: Options
-    base_key: str  # version, rules and options; the worker adds the claim's files
-    today: date  # the date a claim without submission_date is checked as
-    claim_id: str
-
-
-@dataclass
-class BatchResult:
-    results: list[ClaimResult]
-    interrupted: bool = False
-
-    def queue(self) -> list[ClaimResult]:
-        return sorted(self.results, key=ClaimResult.triage_key)
-
-
-Progress = Callable[[int, int, ClaimResult], None]
 
 
 def find_claims(paths: Iterable[Path]) -> list[Path]:
@@ -348,10 +279,8 @@ def _reuse(stamp_path: Path, report_path: Path, key: str) -> ClaimResult | None:
 
 
 def _base_key(options: Options, rules_digest: str) -> str:
-    import coop_rules
-
     return (
-        f"coop-rules={coop_rules.__version__};code={code_digest()};rules={rules_digest};"
+        f"coop-rules={__version__};code={code_digest()};rules={rules_digest};"
         f"format={options.format};engine={options.engine};einvoice={options.einvoice};"
         f"lang={options.lang};limits={options.limits};"
     )
@@ -361,7 +290,7 @@ def _base_key(options: Options, rules_digest: str) -> str:
 def code_digest() -> str:
     """sha256 over coop-rules' own files (code, label data, templates): a changed reader or
     extractor makes every report stale, even when the version number did not move."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".yaml", ".j2", ".json") and "__pycache__" not in path.parts:
@@ -376,8 +305,6 @@ def _ledger_key(options: Options) -> str:
     A recording run opens the ledger for writing here, once, so that it is created and
     migrated before the workers start (and an unreachable ledger stops the batch at once).
     """
-    from coop_rules.ledger.store import Ledger
-
     with Ledger.open(options.ledger, write=options.record) as ledger:
         return f"ledger={ledger.source}@{ledger.revision()};"
 
@@ -471,7 +398,5 @@ def write_index(
     out_dir: Path, queue: Sequence[ClaimResult], report_format: str, lang: str = "en"
 ) -> None:
     """``index.csv`` and ``index.html``: the claims in triage order, linked to their reports."""
-    from coop_rules.renderers.index import index_csv, index_html
-
     write_atomic(out_dir / "index.csv", index_csv(queue))
     write_atomic(out_dir / "index.html", index_html(queue, report_format, lang))

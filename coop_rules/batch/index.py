@@ -1,6 +1,6 @@
 """The triage index of a batch: ``index.csv`` and ``index.html``, the claims most urgent first.
 
-The queue arrives sorted (:meth:`coop_rules.batch.BatchResult.queue`); this module only writes
+The queue arrives sorted (:meth:`coop_rules.batch.model.BatchResult.queue`); this module only writes
 it down. Claim ids, folders and errors come from partners' files and a CSV opens in a
 spreadsheet, so every text cell is neutralised like the XLSX report's.
 """
@@ -11,14 +11,11 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from coop_rules.batch.model import ClaimResult
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.renderers.html import environment
 from coop_rules.renderers.xlsx import spreadsheet_text
-
-if TYPE_CHECKING:
-    from coop_rules.batch import ClaimResult
 
 CSV_COLUMNS = (
     "rank",

@@ -1,25 +1,14 @@
-"""Facts: the typed values of one claim that the rules read, each with its evidence.
+"""What a rule may read: every field with its type and meaning, by qualified name.
 
-A claim gives one ``claim`` fact and one ``document`` fact per document. Facts are flat: a
-document fact also carries the claim's values (``claim.usage_end``), so that every rule
-condition reads a single fact. That keeps the engines simple and sidesteps durable-rules'
-defects in cross-fact comparisons (see ENGINE-NOTES). Sums and counts are derived here, before
-any engine sees the facts, because neither engine aggregates.
-
-``FIELDS`` is the catalogue of every field a rule may name, with its type and meaning.
+The rule loader type-checks conditions and message placeholders against ``FIELDS``; the facts
+stage (:mod:`coop_rules.facts`) computes them. A new fact for a new rule is an entry here and
+a value in the one module of ``coop_rules/facts/`` whose family it belongs to. A field of
+``EXTRACTED`` is passed from a document's extracted fields to its fact as read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
-from coop_rules.evidence import Evidence
-from coop_rules.i18n.shown import Shown
-from coop_rules.rulebook.expr import Type, param_const
+from coop_rules.rulebook.expr import Type
 
 CLAIM = "claim"
 DOCUMENT = "document"
@@ -175,7 +164,7 @@ FIELDS: dict[str, tuple[Type, str]] = {
         Type.STR,
         "the fields on which the embedded e-invoice and the page differ, with both values",
     ),
-    # One cost document against the ledger of recorded claims (coop_rules/ledger/facts.py);
+    # One cost document against the ledger of recorded claims (coop_rules/facts/duplicates.py);
     # known only when a ledger was consulted, the claim's own earlier record never counts.
     "doc.duplicate_count": (
         Type.INT,
@@ -196,8 +185,8 @@ FIELDS: dict[str, tuple[Type, str]] = {
         "days between this document's issue date and the nearest of those",
     ),
     "doc.near_duplicate_of": (Type.STR, "the nearest of those, as doc.duplicate_of names it"),
-    # The claim against its program profile, activity matrix and calendar (coop_rules/derived.py,
-    # data in rules/programs, rules/matrix, rules/calendars).
+    # The claim against its program profile, activity matrix and calendar
+    # (coop_rules/facts/program_values.py, data in rules/programs, rules/matrix, rules/calendars).
     **PROGRAM_FIELDS,
 }
 
@@ -210,107 +199,23 @@ def fields_for(subject: str) -> dict[str, Type]:
     return dict(CLAIM_FIELDS) if subject == CLAIM else dict(FIELD_TYPES)
 
 
-@dataclass(frozen=True)
-class Value:
-    """A typed fact value with its evidence.
-
-    Money is ``(Decimal, currency)``. An ambiguous value keeps its other readings in
-    ``alternatives`` and is *unknown* to the rules: it is flagged, never guessed.
-
-    ``shown`` is how a message writes the value in each language where it is a key, a list of
-    keys or a sentence of the data (``demo-units`` shows as "Vorführgeräte"; see
-    :mod:`coop_rules.i18n.shown`). The rules only ever read ``value``.
-    """
-
-    value: date | Decimal | str | int | bool | tuple[Decimal, str]
-    evidence: tuple[Evidence, ...] = ()
-    alternatives: tuple[Any, ...] = ()
-    shown: Shown | None = None
-
-    @property
-    def known(self) -> bool:
-        return not self.alternatives
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One claim or document fact: an id, a subject, and values by qualified field name."""
-
-    id: str
-    subject: str  # CLAIM | DOCUMENT
-    values: Mapping[str, Value] = field(default_factory=dict)
-    label: str = ""  # what a report calls it: the claim id or the document's path
-    # Why a derived value is missing: a Phrase, shown in the report's language (or plain text).
-    gaps: Mapping[str, Shown | str] = field(default_factory=dict)
-
-    def lookup(self, name: str) -> Any:
-        """The rule-visible value of a field: None when missing or ambiguous."""
-        found = self.values.get(name)
-        return found.value if found is not None and found.known else None
-
-
-def engine_key(name: str) -> str:
-    """The flat property name an engine uses for a qualified field name."""
-    return name.replace(".", "__")
-
-
-@dataclass(frozen=True)
-class FactSet:
-    """All facts of one claim: the claim fact and its documents' facts."""
-
-    claim: Fact
-    documents: tuple[Fact, ...] = ()
-
-    def __iter__(self) -> Iterator[Fact]:
-        yield self.claim
-        yield from self.documents
-
-    def by_id(self, fact_id: str) -> Fact:
-        for fact in self:
-            if fact.id == fact_id:
-                return fact
-        raise KeyError(fact_id)
-
-
-def document_fact(index: int, claim: Fact, values: Mapping[str, Value], label: str) -> Fact:
-    """A document fact that also carries the claim's values, as every document fact does."""
-    return Fact(f"doc{index}", DOCUMENT, {**claim.values, **values}, label, claim.gaps)
-
-
-def parse_typed(name: str, raw: Any) -> Value:
-    """A value written as data (test cases, the API): dates ISO, money ``"12.50 EUR"``.
-
-    ``{"ambiguous": [a, b]}`` makes an ambiguous value with both readings.
-    """
-    if name not in FIELD_TYPES:
-        raise KeyError(f"unknown field {name!r}")
-    if isinstance(raw, Mapping) and "ambiguous" in raw:
-        readings = [parse_typed(name, r).value for r in raw["ambiguous"]]
-        return Value(readings[0], (Evidence("test", note="ambiguous"),), tuple(readings[1:]))
-    expected = FIELD_TYPES[name]
-    if expected is Type.DATE and isinstance(raw, str):
-        raw = date.fromisoformat(raw)
-    const = param_const(name, raw)
-    if const.type is not expected:
-        raise ValueError(f"{name}: expected a {expected} value, got {raw!r}")
-    return Value(const.value, (Evidence("test", text=str(raw)),))
-
-
-def facts_from_data(claim: Mapping[str, Any], documents: list[Mapping[str, Any]] = ()) -> FactSet:
-    """Build a FactSet from plain data keyed by unqualified field names (rule test cases)."""
-    claim_fact = Fact(
-        "claim",
-        CLAIM,
-        {f"claim.{k}": parse_typed(f"claim.{k}", v) for k, v in claim.items()},
-        str(claim.get("id", "claim")),
-    )
-    docs = tuple(
-        document_fact(
-            i,
-            claim_fact,
-            {f"doc.{k}": parse_typed(f"doc.{k}", v) for k, v in doc.items()},
-            str(doc.get("file", f"document {i}")),
-        )
-        for i, doc in enumerate(documents, start=1)
-    )
-    return FactSet(claim_fact, docs)
+# A document's extracted fields that its fact carries as read (the total, subtotal, tax and
+# amount due become money with the document's currency instead: facts/document_values.py).
+EXTRACTED = {
+    "doc.vendor",
+    "doc.vendor_tax_id",
+    "doc.bill_to",
+    "doc.invoice_number",
+    "doc.issue_date",
+    "doc.currency",
+    "doc.period_start",
+    "doc.period_end",
+    "doc.signatory",
+    "doc.signatory_title",
+    "doc.signature_date",
+    "doc.due_date",
+    "doc.service_start",
+    "doc.service_end",
+    "doc.execution_date",
+    "doc.execution_end",
+}

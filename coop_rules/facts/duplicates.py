@@ -11,7 +11,7 @@ the earlier claim and document, so a reviewer can look the earlier claim up.
 from __future__ import annotations
 
 from coop_rules.evidence import Evidence
-from coop_rules.facts import Value
+from coop_rules.facts.model import Value
 from coop_rules.ledger.model import History, LedgerDocument, Match
 
 _HOW = {

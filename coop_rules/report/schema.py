@@ -10,7 +10,7 @@ from typing import Any
 
 from coop_rules.documents.model import ProblemKind
 from coop_rules.i18n import LANGUAGES
-from coop_rules.report import FORMAT_VERSION
+from coop_rules.report.model import FORMAT_VERSION
 
 _EVIDENCE = {
     "type": "object",
@@ -146,7 +146,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
         "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
         "unreadable": {"type": "array", "items": {"$ref": "#/$defs/problem"}},
-        # Optional keys added within format version 1 (see the history in coop_rules/report.py).
+        # Optional keys added within format version 1 (history: coop_rules/report/model.py).
         "lang": {
             "enum": list(LANGUAGES),
             "description": "the language of the messages, hints and titles (en when absent)",

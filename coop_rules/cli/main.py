@@ -20,15 +20,16 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from coop_rules import api, batch, cli_ledger
+from coop_rules import api, batch
+from coop_rules.claim.manifest import MANIFEST_NAMES, manifest_schema
+from coop_rules.cli import ledger as cli_ledger
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
 from coop_rules.i18n import LANGUAGES, translate
-from coop_rules.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.renderers.json import rule_json
-from coop_rules.report_schema import REPORT_SCHEMA
+from coop_rules.report.schema import REPORT_SCHEMA
 from coop_rules.rulebook import RuleSpec, Severity
 from coop_rules.rulebook.expr import fields_of
 from coop_rules.rulebook.spec import LocalText

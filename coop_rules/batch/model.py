@@ -1,0 +1,85 @@
+"""What a batch is made of: its options, its jobs (one per claim) and their results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.rulebook import Severity
+
+_VERDICT_ORDER = {"error": 0, "fail": 1, "review": 2, "pass": 3}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How every claim of a batch is checked and rendered."""
+
+    format: str = "html"
+    today: date | None = None
+    rules_dirs: tuple[Path, ...] = ()
+    engine: str = "auto"
+    einvoice: bool = True
+    lang: str = "en"  # the language of the reports and the index (coop_rules.i18n)
+    ledger: str | None = None  # the ledger of recorded claims (None: the configured default)
+    record: bool = False  # record each checked claim in the ledger
+    limits: Limits = DEFAULT_LIMITS  # what reading one document may cost (and isolation)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claim's outcome as the index shows it (JSON-ready; kept in the stamp)."""
+
+    folder: str
+    claim_id: str
+    verdict: str  # pass | review | fail | error (could not be checked)
+    report: str | None = None  # file name in the output folder
+    counts: dict[str, int] = field(default_factory=dict)
+    top_severity: str | None = None
+    claimed: str | None = None  # decimal amount as text
+    currency: str | None = None
+    summary: str = ""
+    error: str | None = None
+    reused: bool = False
+
+    def at_or_above(self, threshold: Severity) -> bool:
+        return any(n and Severity(s).rank >= threshold.rank for s, n in self.counts.items())
+
+    def triage_key(self) -> tuple[int, int, Decimal, str]:
+        """Sort key of the queue: verdict, most severe finding, larger amounts first."""
+        rank = Severity(self.top_severity).rank if self.top_severity else -1
+        try:
+            amount = Decimal(self.claimed) if self.claimed else Decimal(0)
+        except InvalidOperation:
+            amount = Decimal(0)
+        return (_VERDICT_ORDER.get(self.verdict, 0), -rank, -amount, self.claim_id)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to check one claim (picklable)."""
+
+    folder: Path
+    stem: str  # the report's file name without suffix
+    out_dir: Path
+    options: Options
+    base_key: str  # version, rules and options; the worker adds the claim's files
+    today: date  # the date a claim without submission_date is checked as
+    claim_id: str
+
+
+@dataclass
+class BatchResult:
+    """The results of a batch so far, and whether it was interrupted."""
+
+    results: list[ClaimResult]
+    interrupted: bool = False
+
+    def queue(self) -> list[ClaimResult]:
+        return sorted(self.results, key=ClaimResult.triage_key)
+
+
+Progress = Callable[[int, int, ClaimResult], None]

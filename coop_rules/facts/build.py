@@ -1,0 +1,81 @@
+"""A claim's facts: one ``claim`` fact and one ``document`` fact per document, each value
+computed by the module of its family (``claim_values``, ``program_values``,
+``document_values``, ``duplicates``) and named in :mod:`coop_rules.rulebook.fields`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from coop_rules.claim import Claim
+from coop_rules.facts.claim_values import (
+    document_counts,
+    documented_total,
+    manifest_values,
+    surplus_value,
+)
+from coop_rules.facts.document_values import invoice_values, read_values, stated_values
+from coop_rules.facts.duplicates import duplicate_values
+from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
+from coop_rules.facts.program_values import ProofDocument, program_values
+from coop_rules.ledger.model import History
+from coop_rules.names import normal_name, normal_tax_id
+from coop_rules.programs import Catalogue, load_catalogue
+
+
+def claim_facts(
+    claim: Claim,
+    today: date,
+    history: History | None = None,
+    catalogue: Catalogue | None = None,
+) -> FactSet:
+    """The facts of a claim: the manifest's values, counts and sums, and each document's values.
+
+    ``catalogue`` is the program data (profiles, activity matrices, calendars; default: the
+    bundled one): the claim is checked against its fiscal year's matrix (see ``program_values``).
+
+    ``history`` is what the ledger knows of earlier claims (None: no ledger was consulted, so
+    the duplicate facts are unknown and the rules that need them say they could not check).
+    """
+    m, source = claim.manifest, claim.manifest_name
+    values = {**manifest_values(claim, today), **document_counts(claim)}
+    total, gaps = documented_total(claim)
+    values.update(total)
+    proofs = [ProofDocument(str(d.role), d.subtype) for d in claim.documents]
+    catalogue = catalogue or load_catalogue()
+    program, program_gaps, context = program_values(m, source, catalogue, proofs, history)
+    for name, value in program.items():  # what the manifest states (a claiming window) wins
+        values.setdefault(name, value)
+    if context.activity is not None:  # messages name the activity, not its kebab-case id
+        values["claim.activity_type"] = replace(
+            values["claim.activity_type"], shown=context.activity.title
+        )
+    gaps.update({k: v for k, v in program_gaps.items() if k not in values})
+    values.update(surplus_value(values["claim.claimed"], values.get("claim.documented_total")))
+    claim_fact = Fact("claim", CLAIM, values, m.claim_id, gaps)
+    entries = {e.path: e for e in m.documents}
+    partner_names = {normal_name(n) for n in (m.partner.legal_name, *m.partner.aliases)}
+    partner_tax_id = normal_tax_id(m.partner.tax_id) if m.partner.tax_id else None
+    claimed = (m.claimed.amount, m.claimed.currency)
+    docs = tuple(
+        document_fact(
+            i,
+            claim_fact,
+            {
+                **read_values(d, partner_names, partner_tax_id),
+                **(duplicate_values(d.path, history) if history is not None else {}),
+                **invoice_values(
+                    d.extracted,
+                    str(d.role),
+                    context,
+                    claimed,
+                    partner_names,
+                    stated_values(entries.get(d.path), source),
+                ),
+            },
+            d.path,
+        )
+        for i, d in enumerate(claim.documents, start=1)
+    )
+    return FactSet(claim_fact, docs)

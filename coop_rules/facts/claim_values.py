@@ -1,0 +1,143 @@
+"""The claim's own values: what the manifest states, the documents counted, the cost documents'
+total, and how far that total exceeds the claimed amount.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, Role
+from coop_rules.evidence import Evidence
+from coop_rules.facts.model import Value
+from coop_rules.i18n.shown import Phrase
+
+
+def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
+    """``claim.*`` as the manifest states them (the submission date defaults to ``today``)."""
+    m, source = claim.manifest, claim.manifest_name
+
+    def stated(path: str, value: object) -> Value:
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        return Value(value, (Evidence(source, text=text, field=path),))  # type: ignore[arg-type]
+
+    def money(path: str, amount: Decimal, currency: str) -> Value:
+        return Value(
+            (amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
+        )
+
+    values: dict[str, Value] = {
+        "claim.id": stated("claim_id", m.claim_id),
+        "claim.usage_start": stated("usage_period.start", m.usage_period.start),
+        "claim.usage_end": stated("usage_period.end", m.usage_period.end),
+        "claim.activity_type": stated("activity.type", m.activity.type),
+        "claim.activity_start": stated("activity.start", m.activity.start),
+        "claim.activity_end": stated("activity.end", m.activity.end),
+        "claim.claimed": money("claimed.amount", m.claimed.amount, m.claimed.currency),
+        "claim.currency": stated("claimed.currency", m.claimed.currency),
+        "claim.funds_currency": stated("funds.currency", m.funds.currency),
+        "claim.earned": money("funds.earned", m.funds.earned, m.funds.currency),
+    }
+    if m.submission_date is not None:
+        values["claim.submission_date"] = stated("submission_date", m.submission_date)
+    else:
+        values["claim.submission_date"] = Value(
+            today, (Evidence(source, text=today.isoformat(), note="not stated: today's date"),)
+        )
+    if m.claiming_window is not None:
+        if m.claiming_window.opens is not None:
+            values["claim.window_opens"] = stated("claiming_window.opens", m.claiming_window.opens)
+        if m.claiming_window.closes is not None:
+            values["claim.window_closes"] = stated(
+                "claiming_window.closes", m.claiming_window.closes
+            )
+    if m.funds.remaining is not None:
+        values["claim.remaining"] = money("funds.remaining", m.funds.remaining, m.funds.currency)
+    else:
+        remaining = m.funds.earned - m.funds.already_claimed
+        values["claim.remaining"] = Value(
+            (remaining, m.funds.currency),
+            (
+                Evidence(
+                    source,
+                    text=f"{m.funds.earned} − {m.funds.already_claimed} {m.funds.currency}",
+                    field="funds",
+                    note="earned − already claimed",
+                ),
+            ),
+        )
+    return values
+
+
+def document_counts(claim: Claim) -> dict[str, Value]:
+    """``claim.*_count``: the claim's documents counted by role (and the unreadable ones)."""
+
+    def count(name: str, docs: list[ClaimDocument], what: str) -> tuple[str, Value]:
+        listing = ", ".join(d.path for d in docs) or "none"
+        return name, Value(
+            len(docs), (Evidence(claim.manifest_name, text=listing, note=f"{len(docs)} {what}"),)
+        )
+
+    docs = list(claim.documents)
+    return dict(
+        [
+            count("claim.document_count", docs, "documents"),
+            count("claim.invoice_count", [d for d in docs if d.role is Role.INVOICE], "invoices"),
+            count("claim.csr_count", [d for d in docs if d.role is Role.CSR], "CSRs"),
+            count(
+                "claim.cost_document_count",
+                [d for d in docs if d.role in COST_ROLES],
+                "invoices and CSRs",
+            ),
+            count(
+                "claim.poe_count", [d for d in docs if d.role is Role.POE], "proofs of execution"
+            ),
+            count(
+                "claim.unreadable_count",
+                [d for d in docs if not d.extracted.readable],
+                "unreadable documents",
+            ),
+        ]
+    )
+
+
+def documented_total(claim: Claim) -> tuple[dict[str, Value], dict[str, Phrase]]:
+    """``claim.documented_total``: the sum of the cost documents' totals, or why it is unknown."""
+    currency = claim.manifest.claimed.currency
+    total, evidence = Decimal(0), []
+    for document in claim.documents:
+        if document.role not in COST_ROLES:
+            continue
+        amount = document.extracted.fields.get("total")
+        found_currency = document.extracted.value("currency")
+        path = document.path
+        gap = None
+        if not document.extracted.readable:
+            gap = Phrase.of("gap.unreadable", document=path)
+        elif amount is None:
+            gap = Phrase.of("gap.no_total", document=path)
+        elif amount.ambiguous:
+            gap = Phrase.of("gap.total_ambiguous", document=path)
+        elif found_currency is None:
+            gap = Phrase.of("gap.no_currency", document=path, currency=currency)
+        elif found_currency != currency:
+            gap = Phrase.of(
+                "gap.other_currency", document=path, found=found_currency, currency=currency
+            )
+        if gap is not None:
+            return {}, {"claim.documented_total": gap}
+        total += amount.value  # type: ignore[operator,union-attr]
+        evidence.append(amount.evidence)  # type: ignore[union-attr]
+    return {"claim.documented_total": Value((total, currency), tuple(evidence))}, {}
+
+
+def surplus_value(claimed: Value, documented: Value | None) -> dict[str, Value]:
+    """``claim.documented_surplus_percent``: how far the documents exceed the claimed amount."""
+    if documented is None:
+        return {}
+    (amount, currency), (total, other) = claimed.value, documented.value  # type: ignore[misc]
+    if currency != other or amount <= 0:
+        return {}
+    percent = ((total - amount) * 100 / amount).to_integral_value(ROUND_FLOOR)
+    value = Value(int(percent), (*claimed.evidence, *documented.evidence))
+    return {"claim.documented_surplus_percent": value}

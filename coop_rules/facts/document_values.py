@@ -1,0 +1,273 @@
+"""One document's values: what the manifest says of it, what was extracted from it (the
+vendor, the dates, the total as money), whether its issuer is the partner, its embedded
+e-invoice, and an invoice's content (core fields, arithmetic, classified lines).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from coop_rules.claim import COST_ROLES, ClaimDocument, DocumentEntry
+from coop_rules.evidence import Evidence, Extracted, json_value
+from coop_rules.extraction import ExtractedDocument
+from coop_rules.facts.model import Value
+from coop_rules.facts.program_values import ClaimContext
+from coop_rules.i18n.shown import Listing, Percent, ReadReason, Term
+from coop_rules.names import normal_name, normal_tax_id
+from coop_rules.rulebook.fields import EXTRACTED
+
+# Currencies without minor units: a "round" total there needs more zeros.
+ZERO_DECIMAL = {"JPY", "KRW", "CLP", "ISK", "HUF", "VND", "TWD", "IDR"}
+CORE_FIELDS = ("vendor", "invoice_number", "issue_date", "total", "currency")
+
+
+def read_values(
+    document: ClaimDocument, partner_names: set[str], partner_tax_id: str | None
+) -> dict[str, Value]:
+    """The document as listed and read: role, kind, problems, extracted fields, its issuer."""
+    extracted = document.extracted
+    here = Evidence(document.path, note="from the manifest" if document.listed else "classified")
+    values: dict[str, Value] = {
+        "doc.file": Value(document.path, (here,)),
+        "doc.role": Value(str(document.role), (here,), shown=Term("role", str(document.role))),
+        "doc.kind": Value(str(extracted.kind), (here,), shown=Term("kind", str(extracted.kind))),
+        "doc.listed": Value(document.listed, (here,)),
+        "doc.readable": Value(extracted.readable, (here,)),
+        "doc.has_note": Value(bool(document.note and document.note.strip()), (here,)),
+        "doc.is_cost": Value(document.role in COST_ROLES, (here,)),
+    }
+    if extracted.problems:
+        values["doc.read_problem"] = Value(
+            "; ".join(p.reason for p in extracted.problems),
+            (here,),
+            shown=Listing(
+                tuple(ReadReason(str(p.kind), p.reason) for p in extracted.problems), "plain"
+            ),
+        )
+    for name, found in extracted.fields.items():
+        if f"doc.{name}" in EXTRACTED:  # the total becomes money with its currency, below
+            values[f"doc.{name}"] = _from_extracted(found)
+    total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
+    if total is not None and currency is not None:
+        values["doc.total"] = Value(
+            (total.value, currency.value),
+            (total.evidence, currency.evidence),
+            tuple((a, currency.value) for a in total.alternatives),
+        )
+    is_partner = _vendor_is_partner(extracted, partner_names, partner_tax_id)
+    if is_partner is not None:
+        values["doc.vendor_is_partner"] = is_partner
+    values.update(_einvoice_values(document, here))
+    return values
+
+
+def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
+    """Whether an embedded e-invoice was read and whether it really differs from the page."""
+    check = document.extracted.einvoice
+    if check is None or not check.read:
+        return {"doc.has_einvoice": Value(False, (here,))}
+    attachment = Evidence(
+        document.path,
+        text=check.attachment or "",
+        field=check.attachment,
+        note="embedded e-invoice",
+    )
+    mismatches = check.mismatches
+    evidence = tuple(e for d in mismatches for e in (d.page.evidence, d.xml.evidence))
+    values = {
+        "doc.has_einvoice": Value(True, (attachment,)),
+        "doc.einvoice_disagrees": Value(bool(mismatches), evidence or (attachment,)),
+    }
+    if mismatches:
+        text = "; ".join(
+            f"{d.field}: XML {json_value(d.xml.value)}, page {json_value(d.page.value)}"
+            for d in mismatches
+        )
+        values["doc.einvoice_mismatch"] = Value(text, evidence)
+    return values
+
+
+def stated_values(
+    entry: DocumentEntry | None, source: str
+) -> tuple[date | None, tuple[Decimal, str] | None, Evidence]:
+    """The date and amount the manifest enters for a document (R6), with their evidence;
+    :func:`invoice_values` takes them."""
+    if entry is None:
+        return None, None, Evidence(source)
+    amount = (entry.amount.amount, entry.amount.currency) if entry.amount else None
+    text = " ".join(str(v) for v in (entry.date, entry.amount) if v is not None)
+    return entry.date, amount, Evidence(source, text=text, field=f"documents[{entry.path}]")
+
+
+def _from_extracted(found: Extracted) -> Value:
+    return Value(found.value, (found.evidence,), found.alternatives)
+
+
+def _vendor_is_partner(
+    extracted: ExtractedDocument, partner_names: set[str], partner_tax_id: str | None
+) -> Value | None:
+    """True when the issuer's name or tax ID is the partner's; None when neither was read."""
+    vendor, tax_id = extracted.fields.get("vendor"), extracted.fields.get("vendor_tax_id")
+    if tax_id is not None and partner_tax_id and normal_tax_id(str(tax_id.value)) == partner_tax_id:
+        return Value(True, (tax_id.evidence,))
+    if vendor is not None:
+        return Value(normal_name(str(vendor.value)) in partner_names, (vendor.evidence,))
+    if tax_id is not None:
+        return Value(False, (tax_id.evidence,))
+    return None
+
+
+def invoice_values(
+    extracted: ExtractedDocument,
+    role: str,
+    context: ClaimContext,
+    claimed: tuple[Decimal, str],
+    partner_names: set[str],
+    stated: tuple[date | None, tuple[Decimal, str] | None, Evidence],
+) -> dict[str, Value]:
+    """Invoice content facts of one document: arithmetic, lines, core fields, R6's stated values."""
+    values: dict[str, Value] = {}
+    stated_date, stated_amount, entry = stated
+    if stated_date is not None:
+        values["doc.stated_date"] = Value(stated_date, (entry,))
+    if stated_amount is not None:
+        values["doc.stated_amount"] = Value(stated_amount, (entry,))
+    fields = extracted.fields
+    currency = fields.get("currency")
+    for name in ("subtotal", "tax", "amount_due"):
+        found = fields.get(name)
+        if found is not None and currency is not None:
+            values[f"doc.{name}"] = _money(found, currency)
+    if role != "invoice" or not extracted.readable:
+        return values
+    missing = [n for n in CORE_FIELDS if n not in fields]
+    here = Evidence(
+        extracted.path, text=", ".join(sorted(fields)) or "no fields", note="fields read"
+    )
+    values["doc.missing_core_count"] = Value(len(missing), (here,))
+    if missing:
+        values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
+    # A vendor address is not extracted yet; add "vendor_address" here once it is.
+    details = [n for n in ("vendor_tax_id",) if n not in fields]
+    if not any(line.description for line in extracted.line_items):
+        details.insert(0, "line descriptions")
+    values["doc.missing_detail_count"] = Value(len(details), (here,))
+    if details:
+        values["doc.missing_details"] = Value(", ".join(details), (here,), shown=_fields(details))
+    bill_to = fields.get("bill_to")
+    if bill_to is not None:
+        name = normal_name(str(bill_to.value))
+        match = bool(name) and any(p and (p in name or name in p) for p in partner_names)
+        values["doc.bill_to_is_partner"] = Value(match, (bill_to.evidence,))
+    total, issued = fields.get("total"), fields.get("issue_date")
+    if total is not None and currency is not None and not total.ambiguous:
+        amount = Decimal(total.value)  # type: ignore[arg-type]
+        unit = Decimal(100000) if currency.value in ZERO_DECIMAL else Decimal(1000)
+        values["doc.round_total"] = Value(amount > 0 and amount % unit == 0, (total.evidence,))
+        if currency.value == claimed[1] and claimed[0] > 0:
+            share = (amount * 100 / claimed[0]).to_integral_value(ROUND_FLOOR)
+            values["doc.share_of_claim_percent"] = Value(int(share), (total.evidence,))
+    if issued is not None and not issued.ambiguous and isinstance(issued.value, date):
+        values["doc.issued_on_weekend"] = Value(issued.value.weekday() >= 5, (issued.evidence,))
+    values.update(_arithmetic(extracted, currency, context.lexicon.vat_rates))
+    values.update(_line_classes(extracted, context))
+    return values
+
+
+def _fields(names: list[str]) -> Listing:
+    """Invoice field names as a message lists them ("line descriptions" is a field too)."""
+    return Listing(tuple(Term("field", n.replace(" ", "_")) for n in names))
+
+
+def _money(found: Extracted, currency: Extracted) -> Value:
+    return Value(
+        (found.value, currency.value),  # type: ignore[arg-type]
+        (found.evidence, currency.evidence),
+        tuple((a, currency.value) for a in found.alternatives),
+    )
+
+
+def _arithmetic(
+    extracted: ExtractedDocument, currency: Extracted | None, rates: tuple[Decimal, ...]
+) -> dict[str, Value]:
+    """R25: the lines' sum, subtotal + tax, and whether the VAT rate is a plausible one."""
+    values: dict[str, Value] = {}
+    if currency is None:
+        return values
+    code = str(currency.value)
+    amounts = [line.amount for line in extracted.line_items]
+    if amounts and all(a is not None and not a.ambiguous for a in amounts):
+        total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[union-attr,arg-type]
+        values["doc.lines_total"] = Value((total, code), tuple(a.evidence for a in amounts))  # type: ignore[union-attr]
+    subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
+    if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
+        return values
+    net, vat = Decimal(subtotal.value), Decimal(tax.value)  # type: ignore[arg-type]
+    evidence = (subtotal.evidence, tax.evidence)
+    values["doc.subtotal_plus_tax"] = Value((net + vat, code), evidence)
+    if net > 0:
+        rate = vat * 100 / net
+        slack = Decimal("0.05") + Decimal("0.5") * 100 / net  # half a minor unit of rounding
+        plausible = any(abs(rate - r) <= slack for r in rates) if rates else True
+        values["doc.vat_rate"] = Value(
+            f"{rate.quantize(Decimal('0.1'))} %", evidence, shown=Percent(rate)
+        )
+        values["doc.vat_rate_plausible"] = Value(plausible, evidence)
+    return values
+
+
+def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[str, Value]:
+    """R14/R15: lines naming alcohol, ambiguous drinks, folio/travel extras, and categories."""
+    lines = [line.description for line in extracted.line_items if line.description is not None]
+    if not lines:
+        return {}
+    lexicon = context.lexicon
+    alcohol = [d for d in lines if _names(d.value, lexicon.alcohol)]
+    drinks = [d for d in lines if d not in alcohol and _names(d.value, lexicon.drinks)]
+    extras = [d for d in lines if _names(d.value, (*lexicon.folio_extras, *lexicon.travel_extras))]
+    values = {
+        **_listing("doc.alcohol", alcohol, extracted),
+        **_listing("doc.drink", drinks, extracted),
+        **_listing("doc.extra", extras, extracted),
+    }
+    if context.activity is not None:
+        eligible = set(context.activity.categories)
+        found, ineligible = set(), []
+        for line in lines:
+            kinds = {k for k, words in lexicon.categories.items() if _names(line.value, words)}
+            found |= kinds
+            if kinds and not kinds & eligible:
+                ineligible.append(line)
+        values.update(_listing("doc.ineligible", ineligible, extracted))
+        if found:
+            values["doc.expense_categories"] = Value(
+                ", ".join(sorted(found)), tuple(d.evidence for d in lines)
+            )
+    return values
+
+
+def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) -> dict[str, Value]:
+    evidence = tuple(d.evidence for d in lines) or (Evidence(extracted.path, note="invoice lines"),)
+    values = {f"{prefix}_line_count": Value(len(lines), evidence)}
+    if lines:
+        values[f"{prefix}_lines"] = Value("; ".join(str(d.value) for d in lines), evidence)
+    return values
+
+
+def _names(text: object, words: Iterable[str]) -> bool:
+    """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    for word in words:
+        w = unicodedata.normalize("NFKC", word).casefold()
+        if w.isascii() or (
+            re.fullmatch(r"[\w\s\-'.]+", w) and not re.search(r"[\u3000-\u9fff\uac00-\ud7af]", w)
+        ):
+            if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded):
+                return True
+        elif w in folded:
+            return True
+    return False
