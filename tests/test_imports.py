@@ -33,7 +33,7 @@ FUNCTION_LEVEL = {
     ("coop_rules.isolation.worker", "resource"): "POSIX only",
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
-    ("coop_rules.isolation", "coop_rules.isolation.preload"): "warms the readers before forking",
+    ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
 }
 
 
