@@ -19,6 +19,7 @@ demo: $(BIN)/coop-rules
 test: $(BIN)/coop-rules
 	$(BIN)/ruff check coop_rules tests fixtures bench
 	$(BIN)/ruff format --check coop_rules tests fixtures bench
+	.ci/wheel-check $(BIN)/python
 	$(BIN)/pytest
 
 lint: $(BIN)/coop-rules

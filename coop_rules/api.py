@@ -145,7 +145,7 @@ def check_claim(
             folder=claim.folder,
             claimed=(manifest.claimed.amount, manifest.claimed.currency),
             retention_until=retention_date(manifest.activity.end),
-            rule_set=rule_set(rules),
+            rule_set=rule_set(rules, programs(rules_dirs)),
             used=fields_used(facts, rules, documents),
             lang=lang,
         )

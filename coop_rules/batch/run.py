@@ -101,7 +101,8 @@ def run_batch(
     rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
     check_language(options.lang)  # and so does a language no report could be written in
     today = options.today or date.today()
-    base_key = _base_key(options, rule_set(rules).digest) + _ledger_key(options)
+    rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
+    base_key = _base_key(options, rules_digest) + _ledger_key(options)
     batch = BatchResult([])
     claims: list[tuple[Path, str, bool]] = []
     for folder in folders:

@@ -20,8 +20,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coop_rules import yamlfile
 from coop_rules.bundled import RULES_DIR
 from coop_rules.claim.manifest import PoeSubtype
@@ -40,6 +38,8 @@ from coop_rules.programs.model import (
     Window,
 )
 
+# The sub-folders of a rule folder that hold program data, in the order the rule set digests them.
+DATA_FOLDERS = ("matrix", "programs", "calendars", "lexicon")
 FISCAL_YEAR = re.compile(r"^FY\d{2}$")
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -51,19 +51,24 @@ def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
     matrices: dict[tuple[str, str], Matrix] = {}
     calendars: dict[str, Calendar] = {}
     lexicon = Lexicon()
+    files: list[tuple[str, str]] = []  # (sub-folder/name, sha256) as the rule set digests them
     for folder in dirs:
+        read: dict[str, list[yamlfile.DataFile]] = {sub: [] for sub in DATA_FOLDERS}
         for path in sorted((folder / "programs").glob("*.yaml")):
-            if (profile := _load(path, _profile, problems)) is not None:
+            if (profile := _load(path, _profile, problems, read["programs"])) is not None:
                 profiles[profile.code] = profile
         for path in sorted((folder / "matrix").glob("*.yaml")):
-            if (matrix := _load(path, _matrix, problems)) is not None:
+            if (matrix := _load(path, _matrix, problems, read["matrix"])) is not None:
                 matrices[(matrix.family, matrix.fiscal_year)] = matrix
         for path in sorted((folder / "calendars").glob("*.yaml")):
-            if (calendar := _load(path, _calendar, problems)) is not None:
+            if (calendar := _load(path, _calendar, problems, read["calendars"])) is not None:
                 calendars[calendar.id] = calendar
         for path in sorted((folder / "lexicon").glob("*.yaml")):
-            if (found := _load(path, _lexicon, problems)) is not None:
+            if (found := _load(path, _lexicon, problems, read["lexicon"])) is not None:
                 lexicon = _merge_lexicon(lexicon, found)
+        files += [
+            (f"{sub}/{Path(f.name).name}", f.sha256) for sub in DATA_FOLDERS for f in read[sub]
+        ]
     matrices = _resolve(matrices, problems)
     for profile in profiles.values():
         if profile.calendar not in calendars:
@@ -73,7 +78,11 @@ def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
     if problems:
         raise ConfigurationError("program data", problems)
     return Catalogue(
-        tuple(sorted(profiles.values(), key=lambda p: p.code)), matrices, calendars, lexicon
+        tuple(sorted(profiles.values(), key=lambda p: p.code)),
+        matrices,
+        calendars,
+        lexicon,
+        tuple(files),
     )
 
 
@@ -117,30 +126,13 @@ def _resolve(
 
 
 class _Reader:
-    """One YAML file with the line of every key, and the problems found in it."""
+    """One program data file as read (:class:`~coop_rules.yamlfile.DataFile`), and the
+    problems found in it."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        self.path, self.problems, self.lines = path, problems, {}
-        self.name = _shown(path)
-        text = path.read_text(encoding="utf-8")
-        self._index(yamlfile.compose(text), ())
-        self.data = yamlfile.load(text)
-
-    def _index(self, node: Any, at: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                here = (*at, str(key.value))
-                self.lines[here] = key.start_mark.line + 1
-                self._index(value, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.lines.setdefault((*at, str(i)), item.start_mark.line + 1)
-                self._index(item, (*at, str(i)))
-
-    def line(self, at: tuple[str, ...]) -> int:
-        while at and at not in self.lines:
-            at = at[:-1]
-        return self.lines.get(at, 1)
+    def __init__(self, file: yamlfile.DataFile, problems: list[Problem]) -> None:
+        self.problems, self.lines, self.data = problems, file.lines, file.data
+        self.name = file.name
+        self.line = file.line
 
     def problem(self, at: tuple[str, ...], message: str) -> None:
         key = ".".join(at) or "(file)"
@@ -233,16 +225,18 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _load(path: Path, build: Callable[[_Reader], Any], problems: list[Problem]) -> Any:
-    try:
-        reader = _Reader(path, problems)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{_shown(path)}:{mark.line + 1}" if mark else _shown(path)
-        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+def _load(
+    path: Path,
+    build: Callable[[_Reader], Any],
+    problems: list[Problem],
+    read: list[yamlfile.DataFile],
+) -> Any:
+    file = yamlfile.read(path, problems, _shown(path))
+    if file is None:
         return None
+    read.append(file)
     before = len(problems)
-    result = build(reader)
+    result = build(_Reader(file, problems))
     return result if len(problems) == before else None
 
 

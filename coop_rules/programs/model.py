@@ -144,12 +144,16 @@ class Lexicon:
     vat_rates: tuple[Decimal, ...] = ()  # percent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: loaded once per list of folders
 class Catalogue:
+    """All program data in force: profiles, matrices by (family, fiscal year), calendars by id,
+    the merged word lists, and the files read ((sub-folder/name, sha256), for the rule set)."""
+
     profiles: tuple[Profile, ...] = ()
     matrices: dict[tuple[str, str], Matrix] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
     lexicon: Lexicon = field(default_factory=Lexicon)
+    files: tuple[tuple[str, str], ...] = ()
 
     def profile(self, code: str) -> Profile | None:
         """The profile for a manifest's program code: an exact match, else the longest prefix."""

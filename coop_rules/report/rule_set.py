@@ -4,32 +4,33 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from pathlib import Path
 
+from coop_rules.programs import Catalogue
 from coop_rules.report.model import RuleSet
 from coop_rules.rulebook import Rulebook
 from coop_rules.version import __version__
 
 
 @functools.lru_cache(maxsize=8)
-def rule_set(rules: Rulebook) -> RuleSet:
-    """The rule set of ``rules`` (cached per rulebook: rulebooks are compared by identity)."""
+def rule_set(rules: Rulebook, catalogue: Catalogue) -> RuleSet:
+    """The rule set of ``rules`` and the program data ``catalogue``: a digest over the bytes
+    their loaders read (cached: rulebooks and catalogues are compared by identity)."""
     digest = hashlib.sha256()
     for spec in rules:
         digest.update(spec.code.encode() + b"\0")
         # A rule built in memory has no file: its condition text stands in for it.
-        source = Path(spec.source) if spec.source else None
-        body = source.read_bytes() if source and source.is_file() else spec.when_text.encode()
-        digest.update(hashlib.sha256(body).digest())
+        body = (
+            bytes.fromhex(spec.source_sha256)
+            if spec.source_sha256
+            else hashlib.sha256(spec.when_text.encode()).digest()
+        )
+        digest.update(body)
     # The translated messages are part of what a report says (and of a batch's reuse key).
-    for catalogue in rules.message_files:
-        path = Path(catalogue)
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, sha256 in rules.message_files:
+        digest.update(name.encode() + b"\0")
+        digest.update(bytes.fromhex(sha256))
     # So is the program data the claim's facts are derived from (matrix, profiles, calendars).
-    for folder in rules.sources:
-        for sub in ("matrix", "programs", "calendars", "lexicon"):
-            for path in sorted((Path(folder) / sub).glob("*.yaml")):
-                digest.update(f"{sub}/{path.name}".encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, sha256 in catalogue.files:
+        digest.update(name.encode() + b"\0")
+        digest.update(bytes.fromhex(sha256))
     return RuleSet(__version__, "sha256:" + digest.hexdigest())

@@ -38,8 +38,9 @@ def load_messages(
     rules: dict[str, RuleSpec],
     origin: dict[str, int],
     problems: list[Problem],
-) -> tuple[dict[str, dict[str, LocalText]], tuple[str, ...]]:
-    """The catalogues of every folder in ``dirs`` (later folders win), and their files.
+) -> tuple[dict[str, dict[str, LocalText]], tuple[tuple[str, str], ...]]:
+    """The catalogues of every folder in ``dirs`` (later folders win), and their files (name,
+    sha256 of the bytes read).
 
     Args:
         dirs: the rule folders, bundled first, in the order they were loaded.
@@ -48,11 +49,13 @@ def load_messages(
         problems: where every mistake is appended.
     """
     messages: dict[str, dict[str, LocalText]] = {}
-    files: list[str] = []
+    files: list[tuple[str, str]] = []
     for index, folder in enumerate(dirs):
         for path in sorted((folder / MESSAGES_DIR).glob("*.yaml")):
-            files.append(str(path))
-            for code, text in _load_catalogue(path, rules, problems).items():
+            entries, file = _load_catalogue(path, rules, problems)
+            if file is not None:
+                files.append((path.name, file.sha256))
+            for code, text in entries.items():
                 if origin.get(code, -1) <= index:
                     messages.setdefault(path.stem, {})[code] = text
     return messages, tuple(files)
@@ -60,27 +63,25 @@ def load_messages(
 
 def _load_catalogue(
     path: Path, rules: dict[str, RuleSpec], problems: list[Problem]
-) -> dict[str, LocalText]:
-    """One catalogue file's entries by code; its problems appended to ``problems``."""
+) -> tuple[dict[str, LocalText], yamlfile.DataFile | None]:
+    """One catalogue file's entries by code, and the file as read; its problems appended to
+    ``problems``."""
     lang = path.stem
     if lang not in LANGUAGES or lang == DEFAULT_LANG:
         others = ", ".join(lang for lang in LANGUAGES if lang != DEFAULT_LANG)
         problems.append(
             Problem(str(path), f"{lang!r} is not a language to translate into ({others})")
         )
-        return {}
-    try:
-        root = yamlfile.compose(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-        return {}
+        return {}, None
+    file = yamlfile.read(path, problems)
+    if file is None:
+        return {}, None
+    root = file.node
     if root is None:
-        return {}
+        return {}, file
     if not isinstance(root, yaml.MappingNode):
         problems.append(Problem(str(path), "expected a mapping of rule codes to texts"))
-        return {}
+        return {}, file
     entries: dict[str, LocalText] = {}
     for key_node, value_node in root.value:
         code = str(key_node.value)
@@ -95,7 +96,7 @@ def _load_catalogue(
         text = _entry(path, rule, value_node, problems)
         if text is not None:
             entries[code] = text
-    return entries
+    return entries, file
 
 
 def _entry(

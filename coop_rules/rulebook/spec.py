@@ -14,8 +14,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coop_rules import yamlfile
 from coop_rules.errors import Problem
 from coop_rules.rulebook.expr import ExprError, Node, param_const, parse_condition, parse_value
@@ -60,6 +58,11 @@ class LocalText:
 
 @dataclass(frozen=True)
 class RuleSpec:
+    """One rule as loaded from its file: code, name, requirement and severity, the subject it
+    is about (the claim or each document), its parsed ``when`` condition and optional ``where``
+    filter (with their source text), its English message and hint templates, documentation,
+    parameters, and the file it came from."""
+
     code: str
     name: str
     requirement: str
@@ -73,7 +76,8 @@ class RuleSpec:
     where: Node | None = None
     where_text: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    source: str = ""
+    source: str = ""  # the rule file ("" for a rule built in memory)
+    source_sha256: str = ""  # the digest of the bytes the loader read from it
 
 
 @dataclass(frozen=True, eq=False)  # identity: engines are compiled and cached per rulebook
@@ -85,7 +89,8 @@ class Rulebook:
     # language -> rule code -> translated texts (``rules/messages/<lang>.yaml``); English is
     # the rule file itself and never appears here.
     messages: dict[str, dict[str, LocalText]] = field(default_factory=dict)
-    message_files: tuple[str, ...] = ()
+    # (file name, sha256 of the bytes read) of each message catalogue, in loading order.
+    message_files: tuple[tuple[str, str], ...] = ()
 
     def get(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -160,26 +165,17 @@ _REQUIRED = (
 
 def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
     """Parse one rule file; append its problems (file:line: key: what) and return None if any."""
-    try:
-        node = yamlfile.compose(path.read_text(encoding="utf-8"))
-        data = yamlfile.load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+    file = yamlfile.read(path, problems)
+    if file is None:
         return None
+    data = file.data
     if not isinstance(data, dict):
         problems.append(Problem(str(path), "expected a mapping of rule keys"))
         return None
-    lines = {
-        k.value: k.start_mark.line + 1
-        for k, _ in getattr(node, "value", [])
-        if isinstance(k, yaml.ScalarNode)
-    }
     found: list[Problem] = []
 
     def problem(key: str, message: str) -> None:
-        found.append(Problem(f"{path}:{lines.get(key, 1)}: {key}", message))
+        found.append(Problem(f"{path}:{file.line((key,))}: {key}", message))
 
     for key in sorted(set(data) - _KEYS):
         problem(key, f"unknown key (expected one of: {', '.join(sorted(_KEYS))})")
@@ -258,6 +254,7 @@ def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
         docs={k: str(v).strip() for k, v in docs.items()},
         params=dict(params),
         source=str(path),
+        source_sha256=file.sha256,
     )
 
 
