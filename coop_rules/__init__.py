@@ -9,14 +9,17 @@ The Python API::
 """
 
 from coop_rules.api import check_claim, check_facts, extract, rulebook
-from coop_rules.errors import ConfigurationError, CoopRulesError
+from coop_rules.errors import ConfigurationError, CoopRulesError, LedgerError
+from coop_rules.options import CheckOptions
 from coop_rules.report import Finding, Report, Verdict
 from coop_rules.version import __version__
 
 __all__ = [
+    "CheckOptions",
     "ConfigurationError",
     "CoopRulesError",
     "Finding",
+    "LedgerError",
     "Report",
     "Verdict",
     "__version__",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from coop_rules.claim import Claim, load_claim
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
@@ -25,6 +26,7 @@ from coop_rules.isolation import extractor_for, parallel_reads
 from coop_rules.ledger.entry import cost_documents
 from coop_rules.ledger.model import History
 from coop_rules.ledger.session import consult
+from coop_rules.options import CheckOptions
 from coop_rules.programs import Catalogue, load_catalogue
 from coop_rules.report import (
     Finding,
@@ -77,56 +79,33 @@ def check_facts(
     return findings_from_hits(hits, facts, {r.code: r for r in rules}, lang, messages)
 
 
-def check_claim(
-    path: str | Path,
-    *,
-    today: date | None = None,
-    rules_dirs: Iterable[Path] = (),
-    engine: str = "auto",
-    einvoice: bool = True,
-    lang: str = DEFAULT_LANG,
-    ledger: str | Path | Literal[False] | None = None,
-    record: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Report:
+def check_claim(path: str | Path, options: CheckOptions | None = None, **changes: Any) -> Report:
     """Check the claim in folder ``path`` (with its ``claim.yaml``/``claim.json``).
+
+    ``options`` (default: :class:`CheckOptions`' defaults) says how; keyword ``changes`` replace
+    single options (``check_claim(path, lang="de", today=date(2024, 7, 1))``).
 
     Each document is read in a worker process within ``limits`` (time, memory, pages, cells):
     one that overruns them becomes a finding and the other documents are still checked. Safe
     to call from several threads at once.
 
-    Args:
-        path: the claim folder.
-        today: the date a claim without ``submission_date`` is taken to be submitted.
-        rules_dirs: folders of extra rule files; a code there overrides the bundled rule.
-        engine: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
-        einvoice: read e-invoice XML embedded in PDFs.
-        lang: the language of the findings' messages and of the rendered report (``en``,
-            ``de``, ``ko``, ``zh-Hant``, ``ja``); English where a text has no translation.
-        ledger: the ledger of recorded claims the duplicate rules compare with: a file path or
-            a ``postgresql://`` URL; None for ``$COOP_RULES_LEDGER`` or the default file. A dry
-            check only reads it (a missing ledger is empty and is not created). False: no
-            ledger at all; the claim is compared with nothing, as with an empty ledger (the
-            HTTP service without ``--ledger``).
-        record: after checking, record the claim in the ledger (replacing its earlier record).
-        limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
-            process without the time and memory limits (for debugging).
-
     Raises:
-        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``, or
-            a ledger that cannot be opened.
+        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``;
+            LedgerError: a ledger that cannot be opened.
     """
+    o = replace(options or CheckOptions(), **changes)
+    rules_dirs, lang, engine = o.rules_dirs, o.lang, o.engine
     check_language(lang)
     rules = rulebook(rules_dirs)
     claim = load_claim(
         Path(path),
-        einvoice=einvoice,
-        extract=extractor_for(limits),
-        parallel=parallel_reads(limits),
+        einvoice=o.einvoice,
+        extract=extractor_for(o.limits),
+        parallel=parallel_reads(o.limits),
     )
-    today = today or date.today()
+    today = o.today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
-    with _consult(ledger, record) as session:
+    with _consult(o.ledger, o.record) as session:
         facts = claim_facts(
             claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
         )

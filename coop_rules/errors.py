@@ -14,6 +14,12 @@ class CoopRulesError(Exception):
     """A configuration or usage error the user can fix (exit code 2)."""
 
 
+class LedgerError(CoopRulesError):
+    """The ledger of recorded claims cannot be opened or used: a missing or broken file, a
+    database that is down, another schema version. The HTTP service answers it with 503 (the
+    service's trouble, not the request's), whatever its message says."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in a configuration file, located by its field path."""

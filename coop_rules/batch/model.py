@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.options import CheckOptions
 from coop_rules.rulebook import Severity
 
 _VERDICT_ORDER = {"error": 0, "fail": 1, "review": 2, "pass": 3}
 
 
 @dataclass(frozen=True)
-class Options:
-    """How every claim of a batch is checked and rendered."""
+class Options(CheckOptions):
+    """How every claim of a batch is checked (:class:`~coop_rules.options.CheckOptions`) and
+    rendered (``format``)."""
 
     format: str = "html"
-    today: date | None = None
-    rules_dirs: tuple[Path, ...] = ()
-    engine: str = "auto"
-    einvoice: bool = True
-    lang: str = "en"  # the language of the reports and the index (coop_rules.i18n)
-    ledger: str | None = None  # the ledger of recorded claims (None: the configured default)
-    record: bool = False  # record each checked claim in the ledger
-    limits: Limits = DEFAULT_LIMITS  # what reading one document may cost (and isolation)
+
+    @classmethod
+    def of(cls, check: CheckOptions, format: str) -> Options:
+        """The batch options that check as ``check`` does and render as ``format``."""
+        return cls(format=format, **{f.name: getattr(check, f.name) for f in fields(check)})
 
 
 @dataclass(frozen=True)

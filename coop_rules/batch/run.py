@@ -231,17 +231,7 @@ def check_one(job: Job) -> ClaimResult:
         reused = None if job.options.record else _reuse(stamp_path, report_path, key)
         if reused is not None:
             return reused
-        report = api.check_claim(
-            job.folder,
-            today=job.today,
-            rules_dirs=job.options.rules_dirs,
-            engine=job.options.engine,
-            einvoice=job.options.einvoice,
-            lang=job.options.lang,
-            ledger=job.options.ledger,
-            record=job.options.record,
-            limits=job.options.limits,
-        )
+        report = api.check_claim(job.folder, job.options, today=job.today)
         write_atomic(report_path, renderer.report(report))
     except CoopRulesError as exc:
         return ClaimResult(str(job.folder), job.claim_id, "error", error=_one_line(exc))

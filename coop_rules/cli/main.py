@@ -27,6 +27,7 @@ from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
 from coop_rules.i18n import LANGUAGES, translate
+from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.renderers.json import rule_json
 from coop_rules.report.schema import REPORT_SCHEMA
@@ -277,8 +278,18 @@ def _check(args: argparse.Namespace) -> int:
 def _run_batch(
     args: argparse.Namespace, folders: list[Path], out: Path, report_format: str
 ) -> batch.BatchResult:
-    options = batch.Options(
-        format=report_format,
+    options = batch.Options.of(_options(args), report_format)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _options(args: argparse.Namespace) -> CheckOptions:
+    """How ``check`` checks each claim, from its arguments."""
+    return CheckOptions(
         today=args.today,
         rules_dirs=tuple(args.rules),
         engine=args.engine,
@@ -288,12 +299,6 @@ def _run_batch(
         record=args.record,
         limits=_limits(args),
     )
-    progress = _Progress() if sys.stderr.isatty() else None
-    try:
-        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
-    finally:
-        if progress is not None:
-            progress.close()
 
 
 def _is_claim(path: Path) -> bool:
@@ -302,17 +307,7 @@ def _is_claim(path: Path) -> bool:
 
 def _check_one(args: argparse.Namespace, path: Path) -> int:
     """One claim, report to stdout or --output: the command as it always was."""
-    report = api.check_claim(
-        path,
-        today=args.today,
-        rules_dirs=args.rules,
-        engine=args.engine,
-        einvoice=not args.no_einvoice,
-        lang=args.lang,
-        ledger=args.ledger,
-        record=args.record,
-        limits=_limits(args),
-    )
+    report = api.check_claim(path, _options(args))
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     if renderer.binary and args.output == "-" and sys.stdout.isatty():
         raise CoopRulesError(f"{renderer.name} is binary: write it with --output FILE")

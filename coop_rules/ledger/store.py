@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from coop_rules.errors import CoopRulesError
+from coop_rules.errors import CoopRulesError, LedgerError
 from coop_rules.ledger.model import History, LedgerClaim, LedgerDocument, Match
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class Ledger:
             write: open for recording (creates and migrates it); otherwise read-only.
 
         Raises:
-            CoopRulesError: the ledger cannot be opened, or its schema is not this version's.
+            LedgerError: the ledger cannot be opened, or its schema is not this version's.
         """
         where = resolve_location(location)
         if is_url(where):
@@ -180,7 +180,7 @@ class Ledger:
     def writing(self) -> Iterator[None]:
         """One locked write transaction (migrations applied first); nested use joins it."""
         if not self.writable:
-            raise CoopRulesError(f"the ledger {self.source} is open read-only")
+            raise LedgerError(f"the ledger {self.source} is open read-only")
         if self._in_transaction:
             yield
             return
@@ -373,12 +373,12 @@ class Ledger:
     def _check_version(self) -> None:
         version = self.schema_version()
         if version > SCHEMA_VERSION:
-            raise CoopRulesError(
+            raise LedgerError(
                 f"the ledger {self.source} has schema version {version}, newer than this "
                 f"coop-rules understands ({SCHEMA_VERSION}): upgrade coop-rules"
             )
         if 0 < version < SCHEMA_VERSION:
-            raise CoopRulesError(
+            raise LedgerError(
                 f"the ledger {self.source} has schema version {version}, this coop-rules needs "
                 f"{SCHEMA_VERSION}: run 'coop-rules ledger migrate --ledger ...'"
             )
@@ -407,14 +407,14 @@ class Ledger:
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         if self._connection is None:
-            raise CoopRulesError(f"the ledger {self.source} does not exist yet")
+            raise LedgerError(f"the ledger {self.source} does not exist yet")
         if self.dialect == "postgresql":
             sql = sql.replace("?", "%s")
         try:
             return self._connection.execute(sql, tuple(_to_db(p) for p in params))
         except _database_errors(self.dialect) as exc:
             message = re.sub(r"\s+", " ", str(exc)).strip()
-            raise CoopRulesError(f"ledger {self.source}: {message}") from exc
+            raise LedgerError(f"ledger {self.source}: {message}") from exc
 
 
 def _match_order(match: Match) -> tuple[int, int, str, str]:
@@ -504,19 +504,19 @@ def _connect_sqlite(path: Path, write: bool) -> sqlite3.Connection | None:
         connection.execute("PRAGMA foreign_keys=ON")
         return connection
     except (OSError, sqlite3.Error) as exc:
-        raise CoopRulesError(f"cannot open the ledger {path}: {exc}") from None
+        raise LedgerError(f"cannot open the ledger {path}: {exc}") from None
 
 
 def _connect_postgresql(url: str, write: bool) -> Any:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
-        raise CoopRulesError("a PostgreSQL ledger needs psycopg: pip install psycopg") from None
+        raise LedgerError("a PostgreSQL ledger needs psycopg: pip install psycopg") from None
     try:
         connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         message = re.sub(r"\s+", " ", str(exc)).strip()
-        raise CoopRulesError(f"cannot open the ledger {redact(url)}: {message}") from None
+        raise LedgerError(f"cannot open the ledger {redact(url)}: {message}") from None
     if not write:
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     return connection

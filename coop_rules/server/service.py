@@ -19,7 +19,6 @@ request asks (``record=True``), which the routes allow only to a caller with an 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import shutil
@@ -32,8 +31,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from coop_rules import api
-from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
+from coop_rules.errors import ConfigurationError, CoopRulesError, LedgerError, Problem
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.i18n import DEFAULT_LANG
+from coop_rules.options import CheckOptions
 from coop_rules.renderers import get_renderer
 from coop_rules.report import Report
 from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
@@ -50,11 +51,6 @@ log = logging.getLogger(__name__)
 REPORT_FORMATS = ("json", "html", "xlsx")
 EXTRACT_FORMATS = ("json", "html")
 
-# Fallback until every core in use takes ``lang`` (localised messages): pass the language only
-# where ``api.check_claim`` accepts it, so the service runs on either side of that change.
-_CHECK_TAKES_LANG = "lang" in inspect.signature(api.check_claim).parameters
-# Ledger errors are the service's trouble (a database down), not the request's: 503.
-_LEDGER_ERRORS = ("ledger ", "the ledger ", "cannot open the ledger", "a PostgreSQL ledger")
 
 T = TypeVar("T")
 
@@ -222,27 +218,27 @@ class CheckService:
 
     def _run_check(self, folder: Path, fmt: str, lang: str | None, record: bool) -> Rendered:
         """In a pool thread: the core check, then the report rendered while the files exist."""
-        options: dict[str, Any] = {"ledger": self.settings.ledger or False, "record": record}
-        if lang is not None and _CHECK_TAKES_LANG:
-            options["lang"] = lang
+        options = CheckOptions(
+            ledger=self.settings.ledger or False, record=record, lang=lang or DEFAULT_LANG
+        )
         started = time.perf_counter()
         try:
-            report = self._check(folder, **options)
+            report = self._check(folder, options)
         except ConfigurationError as exc:
             raise invalid_manifest(core_problems(exc)) from None
+        except LedgerError as exc:
+            # The service's trouble (a database down), not the request's: 503. The details
+            # name the ledger's file or host: for the log, not the client.
+            log.error("check refused: %s", str(exc).replace(str(folder), "claim"))
+            raise ApiError(
+                503,
+                "ledger_unavailable",
+                "the ledger of recorded claims cannot be used right now; try again later "
+                "(the service log has details)",
+                headers={"Retry-After": str(self.settings.retry_after)},
+            ) from None
         except CoopRulesError as exc:
-            message = str(exc).replace(str(folder), "claim")
-            if message.startswith(_LEDGER_ERRORS):
-                log.error("check refused: %s", message)
-                # The details name the ledger's file or host: for the log, not the client.
-                raise ApiError(
-                    503,
-                    "ledger_unavailable",
-                    "the ledger of recorded claims cannot be used right now; try again later "
-                    "(the service log has details)",
-                    headers={"Retry-After": str(self.settings.retry_after)},
-                ) from None
-            raise invalid(message) from None
+            raise invalid(str(exc).replace(str(folder), "claim")) from None
         renderer = get_renderer(fmt)
         rendered = renderer.report(report)
         log.info(
@@ -259,7 +255,7 @@ class CheckService:
         if record:
             # Not the claim id: it is in the report, and a header must be Latin-1.
             headers["X-Coop-Recorded"] = "true"
-        if lang is not None and _CHECK_TAKES_LANG:
+        if lang is not None:
             headers["Content-Language"] = lang
         if renderer.binary:
             headers["Content-Disposition"] = 'attachment; filename="report.xlsx"'

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from coop_rules import api
+from coop_rules.errors import CoopRulesError, LedgerError
 from coop_rules.ledger.store import Ledger
+from coop_rules.options import CheckOptions
+from coop_rules.report import Report
+from coop_rules.server.app import create_app
+from coop_rules.server.service import CheckService
+from coop_rules.server.settings import ServerSettings
 
 from ..conftest import FIXTURES
 from .conftest import claim_upload, client_for
@@ -99,3 +107,32 @@ def test_openapi_documents_record() -> None:
     (record,) = [p for p in operation["parameters"] if p["name"] == "record"]
     assert record["in"] == "query" and "API key" in record["description"]
     assert "403" in operation["responses"]
+
+
+def _failing_with(error: Exception):
+    def check(folder: Path, options: CheckOptions) -> Report:
+        raise error
+
+    return check
+
+
+def test_a_ledger_error_is_503_whatever_its_message_says() -> None:
+    """The service decides an outage by the error's type, not by its first words."""
+    settings = ServerSettings()
+    fields, files = claim_upload("compliant")
+    reworded = LedgerError("database unreachable; nothing here says 'ledger' first")
+    with TestClient(
+        create_app(settings, service=CheckService(settings, check=_failing_with(reworded)))
+    ) as client:
+        outage = client.post("/v1/checks", data=fields, files=files)
+    assert outage.status_code == 503, outage.text
+    assert outage.json()["error"] == "ledger_unavailable"
+    assert "database unreachable" not in outage.text  # the details are for the log
+    # A usage error that merely starts like a ledger message is the request's: 422.
+    usage = CoopRulesError("the ledger option needs a claim id (a usage error)")
+    with TestClient(
+        create_app(settings, service=CheckService(settings, check=_failing_with(usage)))
+    ) as client:
+        refused = client.post("/v1/checks", data=fields, files=files)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "invalid_request"

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from coop_rules import api
+from coop_rules.options import CheckOptions
 from coop_rules.report import Report
 from coop_rules.server.app import create_app
 from coop_rules.server.service import CheckService
@@ -145,10 +146,10 @@ class _Blocking:
         self.started = threading.Semaphore(0)
         self.release = threading.Event()
 
-    def __call__(self, folder: Path, **options: Any) -> Report:
+    def __call__(self, folder: Path, options: CheckOptions) -> Report:
         self.started.release()
         assert self.release.wait(30)
-        return api.check_claim(folder, **options)
+        return api.check_claim(folder, options)
 
 
 def test_busy_pool_answers_429_with_retry_after() -> None:
