@@ -54,6 +54,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by page.docs_router, with HEAD and 406 like every route
+        # operationId = the handler's name (create_check, list_rules): the names generated
+        # clients give their functions.
+        generate_unique_id_function=lambda route: route.name,
         lifespan=lifespan,
     )
     app.state.service = service

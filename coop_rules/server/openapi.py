@@ -213,8 +213,10 @@ def _hoist(
     """Put ``schema`` and its ``$defs`` in ``into``, with references rewritten to components."""
     schema = copy.deepcopy(schema)
     defs = schema.pop("$defs", {})
-    # The dialect is the document's (OpenAPI 3.1 is JSON Schema 2020-12 already).
+    # The dialect is the document's (OpenAPI 3.1 is JSON Schema 2020-12 already); the title
+    # would name the generated class instead of the component's name.
     schema.pop("$schema", None)
+    schema.pop("title", None)
     names = {f"#/$defs/{key}": REF + rename(key) for key in defs}
     for key, definition in [(name, schema), *((rename(k), v) for k, v in defs.items())]:
         _rewrite_refs(definition, names)
