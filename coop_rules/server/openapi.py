@@ -98,17 +98,18 @@ def check_request() -> dict[str, Any]:
                         "required": ["manifest", "files"],
                         "properties": {
                             "manifest": {
-                                "type": "string",
-                                "description": "the claim manifest as JSON "
-                                "(the Manifest schema; `coop-rules schema manifest`)",
-                                "contentMediaType": "application/json",
-                                "contentSchema": _ref("Manifest"),
+                                **_ref("Manifest"),
+                                "description": "the claim manifest, a JSON part "
+                                "(`coop-rules schema manifest`)",
                             },
                             "files": _files_part(
                                 "the documents, named as the manifest's `documents[].path`"
                             ),
                         },
-                    }
+                        "additionalProperties": False,
+                    },
+                    # An object part is JSON (OpenAPI's default, said here for readers).
+                    "encoding": {"manifest": {"contentType": "application/json"}},
                 },
                 "application/json": {
                     "schema": {
@@ -123,6 +124,7 @@ def check_request() -> dict[str, Any]:
                                 "description": "ids returned by `POST /v1/files`",
                             },
                         },
+                        "additionalProperties": False,
                     }
                 },
             },
@@ -140,6 +142,7 @@ def upload_request(description: str, most: int | None = None) -> dict[str, Any]:
                         "type": "object",
                         "required": ["files"],
                         "properties": {"files": _files_part(description, most)},
+                        "additionalProperties": False,
                     }
                 }
             },
