@@ -252,13 +252,18 @@ def build_document(app: FastAPI, settings: ServerSettings) -> dict[str, Any]:
     schemas.update(copy.deepcopy(named_schemas()))
     for operation in _operations(doc):
         responses = operation.setdefault("responses", {})
+        # FastAPI's own 422 (HTTPValidationError) is replaced; a route's own is kept; an
+        # operation without parameters or body cannot be invalid.
+        if "HTTPValidationError" in str(responses.get("422", "")):
+            del responses["422"]
         for status, common in _COMMON.items():
-            # FastAPI's own 422 (HTTPValidationError) is replaced; a route's own is kept.
-            if status not in responses or "HTTPValidationError" in str(responses[status]):
+            takes_input = "parameters" in operation or "requestBody" in operation
+            if status not in responses and (status != "422" or takes_input):
                 responses[status] = copy.deepcopy(common)
         for status, response in responses.items():
             if status.startswith(("4", "5")) and "content" not in response:
                 response["content"] = {"application/json": {"schema": _ref("Error")}}
+        operation["responses"] = dict(sorted(responses.items()))
         _limit_files(operation, settings.max_files)
         if not settings.api_keys:
             # Nothing needs a key: declaring security would send generators and fuzzers

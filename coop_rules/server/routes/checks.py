@@ -28,6 +28,9 @@ AcceptHeader = Annotated[
     str | None,
     Header(description="application/json (default), text/html or the XLSX media type"),
 ]
+ExtractAcceptHeader = Annotated[
+    str | None, Header(description="application/json (default) or text/html")
+]
 
 
 @router.post(
@@ -61,6 +64,8 @@ async def create_check(
     response_class=Response,
     dependencies=[ProducesExtraction],
 )
-async def extract_document(service: Service, body: Body, accept: AcceptHeader = None) -> Response:
+async def extract_document(
+    service: Service, body: Body, accept: ExtractAcceptHeader = None
+) -> Response:
     rendered = await service.extract(body, accept)
     return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
