@@ -13,7 +13,7 @@ same shape by :func:`from_http_exception` and :func:`from_validation_error`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -104,7 +104,7 @@ def fmt_bytes(size: int) -> str:
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 
 
-def from_http_exception(status: int, detail: Any, headers: dict[str, str] | None) -> ApiError:
+def from_http_exception(status: int, detail: Any, headers: Mapping[str, str] | None) -> ApiError:
     """Starlette's HTTPException (unknown route, wrong method, ...) as the one error shape."""
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
     code = _HTTP_CODES.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
