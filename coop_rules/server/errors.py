@@ -106,7 +106,10 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 
 def from_http_exception(status: int, detail: Any, headers: Mapping[str, str] | None) -> ApiError:
     """Starlette's HTTPException (unknown route, wrong method, ...) as the one error shape."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "error"
     code = _HTTP_CODES.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
     message = detail if isinstance(detail, str) and detail != phrase else phrase.lower()
     headers = dict(headers or {})

@@ -88,7 +88,8 @@ def not_acceptable(accept: str | None, offered: Sequence[str]) -> ApiError:
     return ApiError(
         406,
         "not_acceptable",
-        f"cannot answer in any type of Accept: {accept}; this operation answers in "
+        # The header as sent, cut short: it is the client's text, of any length.
+        f"cannot answer in any type of Accept: {(accept or '')[:200]}; this operation answers in "
         + ", ".join(offered),
     )
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from coop_rules import api
 from coop_rules.rulebook import RuleSpec
+from coop_rules.server.negotiation import best_match
 
 from .conftest import claim_upload, client_for
 
@@ -214,3 +215,21 @@ def test_a_check_without_files_is_refused(client: TestClient) -> None:
         "invalid_request",
     )
     assert body["problems"][0]["location"] == "files"
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "application/json"),
+        ("", "application/json"),
+        ("garbage", "application/json"),  # nothing parseable: as if unsent
+        ("text/html;q=0, text/*", None),  # the exact range wins over text/* and refuses html
+        ("text/*;q=0.2, application/json;q=0.1", "text/html"),
+        ("application/*, text/html", "application/json"),  # equal q: the client's order
+        ("TEXT/HTML", "text/html"),
+        ("*/*;q=0", None),
+        ("image/png", None),
+    ],
+)
+def test_best_match(accept: str | None, chosen: str | None) -> None:
+    assert best_match(accept, ["application/json", "text/html"]) == chosen
