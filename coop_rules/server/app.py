@@ -104,5 +104,6 @@ def create_app(
         app.include_router(router)
     if settings.self_check_page:
         app.include_router(page.router)
-        app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
+    # The docs page uses the style sheet too, so the static files are there without the page.
+    app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
     return app

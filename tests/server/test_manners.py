@@ -233,3 +233,12 @@ def test_a_check_without_files_is_refused(client: TestClient) -> None:
 )
 def test_best_match(accept: str | None, chosen: str | None) -> None:
     assert best_match(accept, ["application/json", "text/html"]) == chosen
+
+
+def test_without_the_page_the_docs_keep_their_style() -> None:
+    with client_for(self_check_page=False) as no_page:
+        assert_error_shape(no_page.get("/"), 404, "not_found")
+        docs = no_page.get("/docs")
+        assert docs.status_code == 200
+        for url in re.findall(r'href="(/static/[^"]+|/favicon.ico)"', docs.text):
+            assert no_page.get(url).status_code == 200, url
