@@ -101,6 +101,8 @@ def test_rules_catalogue_and_one_rule(capsys: pytest.CaptureFixture[str]) -> Non
     rules = json.loads(out)["rules"]
     assert code == 0 and {r["code"] for r in rules} >= {"DT01", "AM01", "DC01", "RD01"}
     assert all(r["requirement"] and r["severity"] for r in rules)
+    # Parameters keep their types, as GET /v1/rules gives them (the same rule_json).
+    assert {r["code"]: r["params"] for r in rules}["DT01"] == {"deadline_days": 45}
     code, out, _ = run(capsys, "rule", "DT01")
     assert code == 0 and "What it checks" in out and "deadline_days = 45" in out
     assert run(capsys, "rule", "ZZ99")[0] == 2

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.report import Report
 from coop_rules.rulebook import RuleSpec
+from coop_rules.rulebook.spec import LocalText
 
 # The ``extract --format json`` contract other tools rely on. History:
 #   1 — first version: {format_version, documents: [{path, media_type, kind, fields, problems}]};
@@ -31,8 +33,15 @@ class JsonRenderer:
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def rule_json(spec: RuleSpec) -> dict[str, object]:
-    """One rule as ``coop-rules rules --format json`` and ``GET /v1/rules`` give it."""
+def rule_json(
+    spec: RuleSpec, lang: str = "en", local: LocalText | None = None
+) -> dict[str, object]:
+    """One rule as ``coop-rules rules --format json`` and ``GET /v1/rules`` give it.
+
+    ``local``: the rule's texts in ``lang`` from the rulebook's catalogue (English where None).
+    Parameters keep their types (``45``, not ``"45"``); a date is written as an ISO string.
+    """
+    local = local or LocalText()
     return {
         "code": spec.code,
         "name": spec.name,
@@ -41,8 +50,15 @@ def rule_json(spec: RuleSpec) -> dict[str, object]:
         "subject": spec.subject,
         "where": spec.where_text,
         "when": spec.when_text,
-        "params": {k: str(v) for k, v in spec.params.items()},
-        "message": spec.message.text,
-        "hint": spec.hint.text,
+        "params": {k: _param_json(v) for k, v in spec.params.items()},
+        "message": (local.message or spec.message).text,
+        "hint": (local.hint or spec.hint).text,
         "docs": spec.docs,
+        "lang": lang,
+        "title": local.title or spec.name,
     }
+
+
+def _param_json(value: object) -> object:
+    # Rule parameters are bool, int, date or str (money is "18750.00 USD"): see param_const.
+    return value.isoformat() if isinstance(value, date) else value

@@ -44,7 +44,11 @@ _FIELD = {
         "evidence": {"$ref": "#/$defs/evidence"},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "ambiguous": {"type": "boolean"},
-        "alternatives": {"type": "array"},
+        "alternatives": {
+            "type": "array",
+            "items": {"type": ["string", "number", "boolean"]},
+            "description": "the other readings of an ambiguous value, written like value",
+        },
     },
 }
 

@@ -1,9 +1,11 @@
-"""The FastAPI application: routers, error handlers, CORS and the local static files.
+"""The FastAPI application: routers, error handlers, HTTP manners, CORS and the static files.
 
 ``create_app(settings)`` is the factory ``coop-rules serve`` runs under uvicorn and tests use
 with TestClient. FastAPI's own ``/docs`` page loads its scripts from a CDN, so it is off; the
 service serves its own ``/docs`` page, rendered from the OpenAPI document, with nothing loaded
-from the network.
+from the network. The OpenAPI document is FastAPI's, finished by :mod:`.openapi` for the
+settings the service runs with; every refusal, FastAPI's own included, has the one error shape
+of :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 import coop_rules
-from coop_rules.server.errors import ApiError
+from coop_rules.server.errors import ApiError, from_http_exception, from_validation_error
+from coop_rules.server.manners import HttpManners
+from coop_rules.server.openapi import build_document
 from coop_rules.server.routes import checks, files, health, page, rules
 from coop_rules.server.service import CheckService
 from coop_rules.server.settings import ServerSettings
@@ -46,13 +53,34 @@ def create_app(
         "applied, the findings reported with their evidence.",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served by page.docs_router, with HEAD and 406 like every route
+        # operationId = the handler's name (create_check, list_rules): the names generated
+        # clients give their functions.
+        generate_unique_id_function=lambda route: route.name,
         lifespan=lifespan,
     )
     app.state.service = service
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_document(app, settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return await api_error(
+            request, from_http_exception(exc.status_code, exc.detail, exc.headers)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return await api_error(request, from_validation_error(exc.errors()))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -70,9 +98,12 @@ def create_app(
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
             expose_headers=["X-Coop-Verdict", "X-Coop-Counts", "X-Coop-Recorded", "Retry-After"],
         )
+    # Added last, so it is outermost: HEAD and the negotiation headers hold for every answer.
+    app.add_middleware(HttpManners)
     for router in (health.router, checks.router, files.router, rules.router, page.docs_router):
         app.include_router(router)
     if settings.self_check_page:
         app.include_router(page.router)
-        app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
+    # The docs page uses the style sheet too, so the static files are there without the page.
+    app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
     return app

@@ -1,4 +1,7 @@
-"""Dependencies of the routes as ``Annotated`` aliases: service, body, key, language, record."""
+"""Dependencies of the routes as ``Annotated`` aliases: service, body, key, language, record.
+
+``Produces*``: what a route answers in, refused with 406 where ``Accept`` admits none of it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from coop_rules.server.errors import ApiError, forbidden
-from coop_rules.server.i18n import choose_language
+from coop_rules.server.i18n import DEFAULT, choose_language
+from coop_rules.server.negotiation import produces, record_language
 from coop_rules.server.service import CheckService, Incoming
 
 _bearer = HTTPBearer(auto_error=False, description="an API key as a bearer token")
@@ -62,13 +66,18 @@ def language(
     request: Request,
     lang: Annotated[
         str | None,
-        Query(description="en, de, ko, zh-Hant or ja; default: Accept-Language, else English"),
+        Query(
+            description="en, de, ko, zh-Hant or ja; otherwise (or unsent) the best match of "
+            "`Accept-Language`, else English. `Content-Language` says which was used."
+        ),
     ] = None,
-) -> str | None:
-    return choose_language(lang, request.headers.get("accept-language"))
+) -> str:
+    chosen = choose_language(lang, request.headers.get("accept-language")) or DEFAULT
+    record_language(request, chosen)
+    return chosen
 
 
-Language = Annotated[str | None, Depends(language)]
+Language = Annotated[str, Depends(language)]
 
 
 def recording(
@@ -100,3 +109,9 @@ def recording(
 
 
 Record = Annotated[bool, Depends(recording)]
+
+
+JSON = "application/json"
+HTML = "text/html"
+ProducesJson = Depends(produces(JSON))
+ProducesHtml = Depends(produces(HTML))

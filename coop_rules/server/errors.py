@@ -5,12 +5,18 @@
 its field path, the way the CLI lists a manifest's problems; a manifest's problems also carry
 their ``type`` (pydantic's: ``missing``, ``enum``, ...), and their message is in the request's
 language where the page's catalogue has one for that type.
+
+The refusals FastAPI and Starlette make themselves — an unknown route (404), a method the route
+does not take (405, with ``Allow``), a query parameter of the wrong type (422) — are put in the
+same shape by :func:`from_http_exception` and :func:`from_validation_error`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
 
 from coop_rules.errors import Problem
 
@@ -92,3 +98,37 @@ def fmt_bytes(size: int) -> str:
         if size >= scale and size % scale == 0:
             return f"{size // scale} {unit}"
     return f"{size} bytes"
+
+
+# Codes for the statuses Starlette raises itself; any other is named after its HTTP phrase.
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+
+
+def from_http_exception(status: int, detail: Any, headers: Mapping[str, str] | None) -> ApiError:
+    """Starlette's HTTPException (unknown route, wrong method, ...) as the one error shape."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "error"
+    code = _HTTP_CODES.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
+    message = detail if isinstance(detail, str) and detail != phrase else phrase.lower()
+    headers = dict(headers or {})
+    if status == 405:
+        allowed = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+        if "GET" in allowed and "HEAD" not in allowed:
+            allowed.append("HEAD")  # HttpManners answers HEAD wherever GET is answered
+        headers["Allow"] = ", ".join(allowed)
+        message = f"this resource answers {', '.join(allowed)} only"
+    elif status == 404 and message == "not found":
+        message = "no such resource; GET /docs lists the API"
+    return ApiError(status, code, message, headers=headers)
+
+
+def from_validation_error(errors: Sequence[dict[str, Any]]) -> ApiError:
+    """FastAPI's request validation errors (``?record=null``) as 422 with every problem."""
+    problems = [
+        Problem(".".join(str(part) for part in error.get("loc", ())), str(error.get("msg", "")))
+        for error in errors
+    ]
+    count = len(problems)
+    return invalid(f"the request has {count} problem{'s' if count != 1 else ''}", problems)

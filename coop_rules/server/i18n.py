@@ -2,7 +2,8 @@
 
 The page speaks English, German, Korean, Traditional Chinese and Japanese (``page_strings.yaml``,
 English complete, every other language holding every English key). A request's language is its
-``?lang=`` if the page speaks it, else the best match of ``Accept-Language``, else English. The
+``?lang=`` if the page speaks it, else the best match of ``Accept-Language``, else English (an
+unspoken ``?lang=fr`` falls back like that too, and ``Content-Language`` says what was used). The
 same choice is passed to the core for the report, where the core takes a language.
 """
 
@@ -54,7 +55,7 @@ def match_language(tag: str) -> str | None:
 
 def choose_language(query: str | None, accept_language: str | None) -> str | None:
     """``?lang=`` if spoken, else the best ``Accept-Language`` match; None when neither says."""
-    if query:
+    if query and match_language(query):
         return match_language(query)
     ranked = []
     for index, item in enumerate((accept_language or "").split(",")):

@@ -40,6 +40,7 @@ from coop_rules.report import Report
 from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
 from coop_rules.server.files import FileStore, StoredFile
 from coop_rules.server.manifests import core_problems, json_check_request, stage_manifest
+from coop_rules.server.negotiation import best_match, not_acceptable
 from coop_rules.server.settings import ServerSettings
 from coop_rules.server.storage import Reservation, UploadBudget, UploadRoot
 from coop_rules.server.uploads import Upload, read_multipart
@@ -51,6 +52,9 @@ log = logging.getLogger(__name__)
 REPORT_FORMATS = ("json", "html", "xlsx")
 EXTRACT_FORMATS = ("json", "html")
 
+
+# The OpenAPI document says a check needs at least one document; a claim without any is refused.
+_NO_FILES = Problem("files", "at least one file is required")
 
 T = TypeVar("T")
 
@@ -110,23 +114,12 @@ class Gate:
 
 
 def negotiate(accept: str | None, formats: tuple[str, ...]) -> str:
-    """The format of ``formats`` that ``Accept`` prefers (highest q, then our order); JSON else."""
+    """The format of ``formats`` that ``Accept`` prefers (JSON for ``*/*`` or none); else 406."""
     offered = {get_renderer(name).media_type: name for name in formats}
-    best, best_q = formats[0], 0.0
-    for rank, item in enumerate((accept or "").split(",")):
-        media, *params = (p.strip() for p in item.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        name = offered.get(media.lower())
-        if name is not None and q > best_q:
-            best, best_q = name, q - rank * 1e-6  # ties: the client's order
-    return best
+    media = best_match(accept, list(offered))
+    if media is None:
+        raise not_acceptable(accept, list(offered))
+    return offered[media]
 
 
 class CheckService:
@@ -205,6 +198,7 @@ class CheckService:
             request = await _read_json(body, self.settings.max_manifest_bytes)
             manifest, ids = json_check_request(request)
             self.files.copy_into(ids, folder)
+            documents = len(ids)
         else:
             upload = await self._read_upload(body, folder, frozenset({"manifest"}))
             if "manifest" not in upload.fields:
@@ -212,8 +206,10 @@ class CheckService:
                     "no 'manifest' field: send the claim manifest as JSON in it",
                     [Problem("manifest", "required field is missing")],
                 )
-            manifest = upload.fields["manifest"]
+            manifest, documents = upload.fields["manifest"], len(upload.files)
         stage_manifest(folder, manifest, lang)
+        if not documents:
+            raise invalid("no document: send the claim's documents in 'files'", [_NO_FILES])
         log.info("check staged: %d file(s)", sum(1 for _ in folder.iterdir()) - 1)
 
     def _run_check(self, folder: Path, fmt: str, lang: str | None, record: bool) -> Rendered:

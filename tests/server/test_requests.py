@@ -35,7 +35,8 @@ def test_invalid_manifest_names_every_field(client: TestClient) -> None:
 
 
 def test_manifest_that_is_not_json(client: TestClient) -> None:
-    response = client.post("/v1/checks", files={"manifest": (None, '{"claim_id": ')})
+    body = {"manifest": (None, '{"claim_id": '), "files": ("a.pdf", b"%PDF-1.4")}
+    response = client.post("/v1/checks", files=body)
     assert response.status_code == 422
     (problem,) = response.json()["problems"]
     assert problem["location"] == "manifest"

@@ -6,11 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from coop_rules.server.deps import ApiKey, Body, Service
+from coop_rules.server.deps import ApiKey, Body, ProducesJson, Service
 from coop_rules.server.errors import ApiError
-from coop_rules.server.openapi import LIMIT_RESPONSES, upload_request
+from coop_rules.server.models import StoredFiles
+from coop_rules.server.openapi import (
+    LIMIT_RESPONSES,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    refusal,
+    upload_request,
+)
 
-router = APIRouter(prefix="/v1/files", tags=["files"], dependencies=[ApiKey])
+router = APIRouter(prefix="/v1/files", tags=["files"], dependencies=[ApiKey, ProducesJson])
 
 
 @router.post(
@@ -20,8 +27,9 @@ router = APIRouter(prefix="/v1/files", tags=["files"], dependencies=[ApiKey])
     description="Multipart, one or more files. Answers with an id per file, to list in the "
     "`files` of a JSON `POST /v1/checks`. Files expire after a while (`expires_in` seconds).",
     openapi_extra=upload_request("the documents to keep"),
+    response_model=StoredFiles,
     responses={
-        507: {"description": "the service keeps no more uploaded files now"},
+        507: refusal("the service keeps no more uploaded files now"),
         **LIMIT_RESPONSES,
     },
 )
@@ -35,7 +43,7 @@ async def upload_files(service: Service, body: Body) -> dict[str, Any]:
     status_code=204,
     summary="Delete an uploaded document",
     response_class=Response,
-    responses={404: {"description": "no such file (or it expired)"}, 401: LIMIT_RESPONSES[401]},
+    responses={404: NOT_FOUND, 401: UNAUTHORIZED},
 )
 def delete_file(service: Service, file_id: str) -> Response:
     if not service.files.delete(file_id):

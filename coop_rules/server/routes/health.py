@@ -8,12 +8,13 @@ from fastapi import APIRouter
 
 import coop_rules
 from coop_rules.ledger.store import is_url
-from coop_rules.server.deps import Service
+from coop_rules.server.deps import ProducesJson, Service
+from coop_rules.server.models import Health
 
-router = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"], dependencies=[ProducesJson])
 
 
-@router.get("/healthz", summary="Liveness and load")
+@router.get("/healthz", summary="Liveness and load", response_model=Health)
 def health(service: Service) -> dict[str, Any]:
     return {
         "status": "ok",

@@ -2,24 +2,29 @@
 
 Both are server-rendered Jinja templates (autoescaped) with a Content-Security-Policy that
 allows only this service's own script and style files; the report the page shows arrives as
-HTML from ``POST /v1/checks`` and is put in a sandboxed frame.
+HTML from ``POST /v1/checks`` and is put in a sandboxed frame. ``/openapi.json`` and
+``/favicon.ico`` are served here too (the icon from ``static/``, so browsers get no 404).
 """
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import jinja2
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from coop_rules.claim.manifest import PoeSubtype
-from coop_rules.server.deps import Language, Service
-from coop_rules.server.i18n import DEFAULT, NATIVE_NAMES, PAGE_LANGUAGES, strings
+from coop_rules.server import apidocs
+from coop_rules.server.deps import Language, ProducesHtml, ProducesJson, Service
+from coop_rules.server.i18n import NATIVE_NAMES, PAGE_LANGUAGES, strings
+from coop_rules.server.negotiation import produces
 
 router = APIRouter(include_in_schema=False)
 docs_router = APIRouter(include_in_schema=False)
+ICON_TYPE = "image/x-icon"
 
 # Inline styles are allowed for the report in the result frame (it is one self-contained
 # file with a <style> element); scripts come only from /static.
@@ -43,6 +48,11 @@ def _templates() -> jinja2.Environment:
     )
 
 
+@cache
+def _icon() -> bytes:
+    return resources.files("coop_rules.server").joinpath("static/favicon.ico").read_bytes()
+
+
 def _html(template: str, policy: str, **context: Any) -> HTMLResponse:
     body = _templates().get_template(template).render(**context)
     headers = {
@@ -53,14 +63,13 @@ def _html(template: str, policy: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(body, headers=headers)
 
 
-@router.get("/")
+@router.get("/", dependencies=[ProducesHtml])
 def self_check_page(service: Service, lang: Language) -> HTMLResponse:
-    chosen = lang or DEFAULT
     return _html(
         "page.html.j2",
         PAGE_POLICY,
-        lang=chosen,
-        t=strings(chosen),
+        lang=lang,
+        t=strings(lang),
         languages=[(code, NATIVE_NAMES[code]) for code in PAGE_LANGUAGES],
         roles=ROLES,
         subtypes=[str(s) for s in PoeSubtype],
@@ -68,7 +77,7 @@ def self_check_page(service: Service, lang: Language) -> HTMLResponse:
     )
 
 
-@docs_router.get("/docs")
+@docs_router.get("/docs", dependencies=[ProducesHtml])
 def api_docs(request: Request) -> HTMLResponse:
     schema = request.app.openapi()
     operations = [
@@ -76,4 +85,23 @@ def api_docs(request: Request) -> HTMLResponse:
         for path, item in schema["paths"].items()
         for method, operation in item.items()
     ]
-    return _html("docs.html.j2", DOCS_POLICY, schema=schema, operations=operations)
+    return _html(
+        "docs.html.j2",
+        DOCS_POLICY,
+        schema=schema,
+        operations=operations,
+        schemas=sorted(schema.get("components", {}).get("schemas", {}).items()),
+        md=apidocs,
+    )
+
+
+@docs_router.get("/openapi.json", dependencies=[ProducesJson])
+def openapi_document(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@docs_router.get(
+    "/favicon.ico", dependencies=[Depends(produces(ICON_TYPE, "image/vnd.microsoft.icon"))]
+)
+def favicon() -> Response:
+    return Response(_icon(), media_type=ICON_TYPE, headers={"Cache-Control": "max-age=86400"})
