@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 from coop_rules.claim import Claim
+from coop_rules.extraction.names import company_key
 from coop_rules.facts.claim_values import (
     document_counts,
     documented_total,
@@ -20,7 +21,6 @@ from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
 from coop_rules.facts.program_values import ProofDocument, program_values
 from coop_rules.ledger.model import History
-from coop_rules.names import normal_name, normal_tax_id
 from coop_rules.programs import Catalogue, load_catalogue
 
 
@@ -55,8 +55,8 @@ def claim_facts(
     values.update(surplus_value(values["claim.claimed"], values.get("claim.documented_total")))
     claim_fact = Fact("claim", CLAIM, values, m.claim_id, gaps)
     entries = {e.path: e for e in m.documents}
-    partner_names = {normal_name(n) for n in (m.partner.legal_name, *m.partner.aliases)}
-    partner_tax_id = normal_tax_id(m.partner.tax_id) if m.partner.tax_id else None
+    partner_names = {company_key(n) for n in (m.partner.legal_name, *m.partner.aliases)}
+    partner_tax_id = m.partner.tax_id or None
     claimed = (m.claimed.amount, m.claimed.currency)
     docs = tuple(
         document_fact(
