@@ -174,7 +174,7 @@ def invoice_values(
             values["doc.share_of_claim_percent"] = Value(int(share), (total.evidence,))
     if issued is not None and not issued.ambiguous and isinstance(issued.value, date):
         values["doc.issued_on_weekend"] = Value(issued.value.weekday() >= 5, (issued.evidence,))
-    values.update(_arithmetic(extracted, currency, context.lexicon.vat_rates))
+    values.update(_arithmetic(extracted, currency, context.line_words.vat_rates))
     values.update(_line_classes(extracted, context))
     return values
 
@@ -226,10 +226,10 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
     lines = [line.description for line in extracted.line_items if line.description is not None]
     if not lines:
         return {}
-    lexicon = context.lexicon
-    alcohol = [d for d in lines if _names(d.value, lexicon.alcohol)]
-    drinks = [d for d in lines if d not in alcohol and _names(d.value, lexicon.drinks)]
-    extras = [d for d in lines if _names(d.value, (*lexicon.folio_extras, *lexicon.travel_extras))]
+    words = context.line_words
+    alcohol = [d for d in lines if _names(d.value, words.alcohol)]
+    drinks = [d for d in lines if d not in alcohol and _names(d.value, words.drinks)]
+    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
     values = {
         **_listing("doc.alcohol", alcohol, extracted),
         **_listing("doc.drink", drinks, extracted),
@@ -239,7 +239,7 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
         eligible = set(context.activity.categories)
         found, ineligible = set(), []
         for line in lines:
-            kinds = {k for k, words in lexicon.categories.items() if _names(line.value, words)}
+            kinds = {k for k, listed in words.categories.items() if _names(line.value, listed)}
             found |= kinds
             if kinds and not kinds & eligible:
                 ineligible.append(line)
