@@ -20,7 +20,7 @@ test: $(BIN)/coop-rules
 	$(BIN)/ruff check coop_rules tests fixtures bench
 	$(BIN)/ruff format --check coop_rules tests fixtures bench
 	.ci/wheel-check $(BIN)/python
-	$(BIN)/pytest
+	$(BIN)/pytest -m "slow or not slow"
 
 lint: $(BIN)/coop-rules
 	$(BIN)/ruff check coop_rules tests fixtures bench

@@ -27,7 +27,7 @@ from coop_rules.ledger.entry import cost_documents
 from coop_rules.ledger.model import History
 from coop_rules.ledger.session import consult
 from coop_rules.options import CheckOptions
-from coop_rules.programs import Catalogue, load_catalogue
+from coop_rules.programs import ProgramData, load_program_data
 from coop_rules.report import (
     Finding,
     Report,
@@ -55,11 +55,11 @@ def rulebook(rules_dirs: Iterable[Path] = ()) -> Rulebook:
     return _rulebook(tuple(Path(d).resolve() for d in rules_dirs))
 
 
-def programs(rules_dirs: Iterable[Path] = ()) -> Catalogue:
+def programs(rules_dirs: Iterable[Path] = ()) -> ProgramData:
     """The program data (profiles, activity matrices, calendars, word lists): the bundled files
     plus the ``programs/``, ``matrix/``, ``calendars/`` and ``lexicon/`` folders of ``rules_dirs``.
     """
-    return load_catalogue(tuple(Path(d).resolve() for d in rules_dirs))
+    return load_program_data(tuple(Path(d).resolve() for d in rules_dirs))
 
 
 def warm(rules_dirs: Iterable[Path] = (), engine: str = "auto") -> None:
@@ -107,7 +107,7 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     # When recording, the ledger stays locked from the look-up to the record (see session).
     with _consult(o.ledger, o.record) as session:
         facts = claim_facts(
-            claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
+            claim, today, history=session.history(claim), program_data=programs(rules_dirs)
         )
         selected = _engine(rules, engine)
         findings = check_facts(facts, rules, engine, lang)

@@ -187,7 +187,7 @@ def test_interrupted_batch_keeps_whole_reports_and_an_index(
     claims, out = _copy(SOME, tmp_path / "claims"), tmp_path / "out"
     real, calls = batch.check_one, []
 
-    def interrupted_on_third(job: batch.Job) -> ClaimResult:
+    def interrupted_on_third(job: batch.ClaimJob) -> ClaimResult:
         calls.append(job)
         if len(calls) == 3:
             raise KeyboardInterrupt

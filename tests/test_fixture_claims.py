@@ -52,8 +52,8 @@ def test_every_fixture_claim_has_an_expectation() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_claim_breaks_exactly_its_rule(name: str) -> None:
-    report = check_claim(FIXTURES / name, today=TODAY)
+def test_fixture_claim_breaks_exactly_its_rule(name: str, fixture_report) -> None:
+    report = fixture_report(name, TODAY)
     violated = {f.code for f in report.findings if f.outcome == "violated"}
     assert violated == EXPECTED[name], [f.message for f in report.findings]
     if name.startswith("compliant"):
@@ -65,23 +65,23 @@ def test_fixture_claim_breaks_exactly_its_rule(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_reports_match_the_report_schema(name: str) -> None:
+def test_fixture_reports_match_the_report_schema(name: str, fixture_report) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    report = check_claim(FIXTURES / name, today=TODAY)
+    report = fixture_report(name, TODAY)
     jsonschema.validate(report.to_json(), REPORT_SCHEMA)
 
 
 @pytest.mark.skipif(not durable_available(), reason="durable-rules is not importable here")
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_both_engines_agree_on_fixture_claims(name: str) -> None:
-    durable = check_claim(FIXTURES / name, today=TODAY, engine="durable")
-    python = check_claim(FIXTURES / name, today=TODAY, engine="python")
+def test_both_engines_agree_on_fixture_claims(name: str, fixture_report) -> None:
+    durable = fixture_report(name, TODAY, "durable")
+    python = fixture_report(name, TODAY, "python")
     assert durable.engine == "durable" and python.engine == "python"
     assert [f.to_json() for f in durable.findings] == [f.to_json() for f in python.findings]
 
 
-def test_late_claim_finding_names_values_and_evidence() -> None:
-    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY)
+def test_late_claim_finding_names_values_and_evidence(fixture_report) -> None:
+    report = fixture_report("dt01-late-submission", TODAY)
     (finding,) = [f for f in report.findings if f.code == "DT01"]
     assert finding.severity == "error" and report.verdict == "fail"
     assert finding.values["claim.submission_date"] == "2024-09-02"
@@ -93,24 +93,24 @@ def test_late_claim_finding_names_values_and_evidence() -> None:
     assert {e.file for e in finding.evidence} == {"claim.yaml", "rules/calendars/microsoft.yaml"}
 
 
-def test_matrix_claims_name_what_is_missing_and_the_cap() -> None:
-    seminar = check_claim(FIXTURES / "ac01-seminar-without-photos", today=TODAY)
+def test_matrix_claims_name_what_is_missing_and_the_cap(fixture_report) -> None:
+    seminar = fixture_report("ac01-seminar-without-photos", TODAY)
     (proof,) = [f for f in seminar.findings if f.code == "AC01"]
     assert proof.message.endswith("does not have: photo.")
     assert any(e.file == "rules/matrix/FY24.yaml" for e in proof.evidence)
-    demo = check_claim(FIXTURES / "cp01-demo-units-over-cap", today=TODAY)
+    demo = fixture_report("cp01-demo-units-over-cap", TODAY)
     (cap,) = [f for f in demo.findings if f.code == "CP01"]
     # 10 % of 40,000.00 USD earned beats the 3,000.00 USD floor
     assert cap.values["claim.cap"] == "4000.00 USD" or "4,000.00 USD" in cap.message
     assert "no earlier claims recorded" in " ".join(e.note or "" for e in cap.evidence)
-    conference = check_claim(FIXTURES / "cp02-conference-four-attendees", today=TODAY)
+    conference = fixture_report("cp02-conference-four-attendees", TODAY)
     outcomes = {f.code: f.outcome for f in conference.findings}
     # caps in USD against a claim in EUR: the reviewer converts, the rules say they could not
     assert outcomes["CP01"] == "not-checked" and outcomes["CP03"] == "not-checked"
 
 
-def test_unreadable_document_is_reported_and_the_rest_still_checked() -> None:
-    report = check_claim(FIXTURES / "rd01-unreadable-document", today=TODAY)
+def test_unreadable_document_is_reported_and_the_rest_still_checked(fixture_report) -> None:
+    report = fixture_report("rd01-unreadable-document", TODAY)
     (finding,) = [f for f in report.findings if f.code == "RD01"]
     assert finding.message.startswith("Could not read signed-contract.pdf:")
     assert "password" in finding.message
@@ -121,8 +121,8 @@ def test_unreadable_document_is_reported_and_the_rest_still_checked() -> None:
     assert not [f for f in report.findings if f.code == "AM04"]
 
 
-def test_invoice_fields_carry_page_evidence() -> None:
-    report = check_claim(FIXTURES / "compliant", today=TODAY)
+def test_invoice_fields_carry_page_evidence(fixture_report) -> None:
+    report = fixture_report("compliant", TODAY)
     invoices = [d for d in report.documents if report.roles[d.path] == "invoice"]
     assert len(invoices) >= 2
     for document in invoices:
@@ -148,8 +148,8 @@ def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
     assert hashes() == before
 
 
-def test_a_rule_that_could_not_be_checked_says_why() -> None:
-    report = check_claim(FIXTURES / "am03-document-in-other-currency", today=TODAY)
+def test_a_rule_that_could_not_be_checked_says_why(fixture_report) -> None:
+    report = fixture_report("am03-document-in-other-currency", TODAY)
     (finding,) = [f for f in report.findings if f.code == "AM04"]
     assert finding.outcome == "not-checked" and finding.severity == "warning"
     assert "invoice-emerald-reach-ERM-24-1093.pdf is in GBP, not EUR" in finding.message

@@ -161,6 +161,7 @@ def test_the_cli_reports_a_hostile_claim_without_a_traceback(
     assert "Could not read costs.xlsx: xl/worksheets/sheet1.xml inflates" in out
 
 
+@pytest.mark.slow
 def test_no_input_is_modified_by_checking_every_fixture_and_hostile_file(
     hostile: Path, tmp_path: Path, pool: DocumentPool
 ) -> None:

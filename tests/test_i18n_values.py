@@ -27,7 +27,7 @@ from coop_rules.facts import Value, facts_from_data
 from coop_rules.facts.build import claim_facts
 from coop_rules.facts.document_values import CORE_FIELDS
 from coop_rules.i18n.shown import Listing, Percent, Phrase, Term, Texts
-from coop_rules.programs import load_catalogue
+from coop_rules.programs import load_program_data
 from coop_rules.report import findings_from_hits
 
 from .conftest import FIXTURES
@@ -61,7 +61,7 @@ def _direct_mail_without_proof(lang: str) -> str:
     )
     documents = tuple(d for d in claim.documents if d.role is not Role.POE)
     claim = replace(claim, manifest=manifest, documents=documents)
-    facts = claim_facts(claim, TODAY, catalogue=programs())
+    facts = claim_facts(claim, TODAY, program_data=programs())
     assert facts.claim.lookup("claim.missing_proof") == (
         "communication or email; distribution or email or photo"
     )
@@ -171,14 +171,14 @@ def test_a_value_without_a_shown_form_shows_as_it_is() -> None:
 
 def test_every_key_the_data_uses_has_an_english_display_name() -> None:
     english = i18n.catalogue("en")
-    catalogue = load_catalogue()
+    program_data = load_program_data()
     used: set[str] = set()
     used |= {f"term.subtype.{s}" for s in PoeSubtype}
     used |= {f"term.kind.{k}" for k in DocumentKind}
     used |= {f"term.role.{r}" for r in Role}
     used |= {f"term.field.{f}" for f in (*CORE_FIELDS, "vendor_tax_id", "line_descriptions")}
-    used |= {f"term.tag.{t}" for p in catalogue.profiles for t in p.tags}
-    for matrix in catalogue.matrices.values():
+    used |= {f"term.tag.{t}" for p in program_data.profiles for t in p.tags}
+    for matrix in program_data.matrices.values():
         for activity in matrix.activities.values():
             used |= {f"term.subtype.{s}" for group in activity.proof for s in group}
             used |= {f"term.metric.{m}" for group in activity.metrics for m in group}
@@ -191,7 +191,7 @@ def test_every_key_the_data_uses_has_an_english_display_name() -> None:
 
 
 def test_every_bundled_activity_is_named_in_every_language() -> None:
-    for matrix in load_catalogue().matrices.values():
+    for matrix in load_program_data().matrices.values():
         for activity in matrix.activities.values():
             names = dict(activity.title.items)
             assert set(names) == set(i18n.LANGUAGES), (matrix.fiscal_year, activity.id)
@@ -212,7 +212,7 @@ def test_matrix_texts_per_language_are_validated(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ConfigurationError) as raised:
-        load_catalogue([tmp_path])
+        load_program_data([tmp_path])
     problems = [str(p) for p in raised.value.problems]
     assert any(
         p.startswith(f"{path}:5: activities.webinar.name: the en text is required")

@@ -19,7 +19,7 @@ from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
 from coop_rules.facts.build import claim_facts
 from coop_rules.ledger.model import History, LedgerClaim
-from coop_rules.programs import load_catalogue
+from coop_rules.programs import load_program_data
 
 from .conftest import FIXTURES
 
@@ -34,26 +34,26 @@ ACTIVITIES = {
 
 
 def test_bundled_matrix_covers_every_activity_of_every_year() -> None:
-    catalogue = load_catalogue()
+    program_data = load_program_data()
     for year in ("FY24", "FY25", "FY26"):
-        matrix = catalogue.matrices[("microsoft", year)]
+        matrix = program_data.matrices[("microsoft", year)]
         assert set(matrix.activities) == ACTIVITIES, year
-    fy26 = catalogue.matrices[("microsoft", "FY26")].activities
+    fy26 = program_data.matrices[("microsoft", "FY26")].activities
     demo = fy26["demo-units"]
     assert demo.cap is not None and demo.cap.percent_of_earned == 10
     assert demo.cap.at_least == (Decimal("3000.00"), "USD")
     assert demo.surface_cap is not None and demo.surface_cap.unlimited
     assert fy26["tv-radio"].preapproval
     assert fy26["employee-purchase-web-setup"].excluded_for == ("surface-add",)
-    assert catalogue.calendars["microsoft"].fiscal_year(date(2024, 7, 1)) == "FY25"
-    assert catalogue.calendars["microsoft"].fiscal_year(date(2024, 6, 30)) == "FY24"
+    assert program_data.calendars["microsoft"].fiscal_year(date(2024, 7, 1)) == "FY25"
+    assert program_data.calendars["microsoft"].fiscal_year(date(2024, 6, 30)) == "FY24"
 
 
 def test_profile_is_chosen_by_code_or_prefix() -> None:
-    catalogue = load_catalogue()
-    assert catalogue.profile("MCPP-CO-OP-FY24").code == "MCPP-CO-OP"  # type: ignore[union-attr]
-    assert catalogue.profile("SURFACE-ADD").surface  # type: ignore[union-attr]
-    assert catalogue.profile("MCPP-CO-OPX") is None
+    program_data = load_program_data()
+    assert program_data.profile("MCPP-CO-OP-FY24").code == "MCPP-CO-OP"  # type: ignore[union-attr]
+    assert program_data.profile("SURFACE-ADD").surface  # type: ignore[union-attr]
+    assert program_data.profile("MCPP-CO-OPX") is None
 
 
 def test_every_mistake_in_program_data_is_reported(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_every_mistake_in_program_data_is_reported(tmp_path: Path) -> None:
         "code: BETA\nname: Beta MDF\ncalendar: nowhere\n", encoding="utf-8"
     )
     with pytest.raises(ConfigurationError) as raised:
-        load_catalogue([tmp_path])
+        load_program_data([tmp_path])
     problems = [str(p) for p in raised.value.problems]
     matrix, profile = tmp_path / "matrix" / "acme.yaml", tmp_path / "programs" / "acme.yaml"
     expected = [
@@ -124,7 +124,7 @@ def test_another_vendors_program_is_data_in_a_rules_folder(tmp_path: Path) -> No
             update={"program": claim.manifest.program.model_copy(update={"code": "ACME-MDF-2024"})}
         ),
     )
-    facts = claim_facts(claim, TODAY, catalogue=load_catalogue([tmp_path])).claim
+    facts = claim_facts(claim, TODAY, program_data=load_program_data([tmp_path])).claim
     assert facts.lookup("claim.program_known") is True
     assert facts.lookup("claim.threshold") == (Decimal("50000.00"), "EUR")
     assert facts.lookup("claim.window_closes") == date(2024, 7, 10)
@@ -206,8 +206,8 @@ def test_invoice_lines_are_classified_and_checked() -> None:
     from coop_rules.facts.document_values import invoice_values
     from coop_rules.facts.program_values import ClaimContext
 
-    catalogue = load_catalogue()
-    conference = catalogue.matrices[("microsoft", "FY24")].activities[
+    program_data = load_program_data()
+    conference = program_data.matrices[("microsoft", "FY24")].activities[
         "microsoft-hosted-conferences"
     ]
     invoice = _invoice(
@@ -222,7 +222,7 @@ def test_invoice_lines_are_classified_and_checked() -> None:
     values = invoice_values(
         invoice,
         "invoice",
-        ClaimContext(None, conference, catalogue.lexicon),
+        ClaimContext(None, conference, program_data.line_words),
         (Decimal("500.00"), "EUR"),
         {"contoso"},
         (None, None, Evidence("claim.yaml")),

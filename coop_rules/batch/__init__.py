@@ -2,13 +2,13 @@
 (``run``), and write the triage index (``index``); ``model`` holds the options and results.
 """
 
-from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options
+from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options
 from coop_rules.batch.run import find_claims, run_batch, write_atomic
 
 __all__ = [
     "BatchResult",
+    "ClaimJob",
     "ClaimResult",
-    "Job",
     "Options",
     "find_claims",
     "run_batch",

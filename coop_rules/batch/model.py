@@ -57,7 +57,7 @@ class ClaimResult:
 
 
 @dataclass(frozen=True)
-class Job:
+class ClaimJob:
     """What a worker needs to check one claim (picklable)."""
 
     folder: Path

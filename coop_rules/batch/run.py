@@ -35,7 +35,7 @@ from pathlib import Path
 
 from coop_rules import api
 from coop_rules.batch.index import index_csv, index_html
-from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options, Progress
+from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
@@ -116,7 +116,7 @@ def run_batch(
         claims.append((folder, manifest.claim_id, manifest.submission_date is None))
     stems = _stems([(folder, claim_id) for folder, claim_id, _ in claims])
     pending = [
-        Job(
+        ClaimJob(
             folder=folder,
             stem=stem,
             out_dir=out_dir,
@@ -156,7 +156,7 @@ def _warm(options: Options) -> None:
 
 
 def _run_here(
-    pending: Sequence[Job], batch: BatchResult, total: int, progress: Progress | None
+    pending: Sequence[ClaimJob], batch: BatchResult, total: int, progress: Progress | None
 ) -> None:
     """One worker: check in this process (no start-up cost, and a plain traceback in tests)."""
     try:
@@ -169,7 +169,7 @@ def _run_here(
 
 
 def _run_pool(
-    pending: Sequence[Job],
+    pending: Sequence[ClaimJob],
     batch: BatchResult,
     total: int,
     progress: Progress | None,
@@ -180,7 +180,7 @@ def _run_pool(
     # Elsewhere (macOS system libraries are not fork-safe) the platform's default.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
-    futures: dict[Future[ClaimResult], Job] = {}
+    futures: dict[Future[ClaimResult], ClaimJob] = {}
 
     def collect(future: Future[ClaimResult]) -> None:
         result = _result_of(future, futures[future])
@@ -204,7 +204,7 @@ def _run_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
+def _result_of(future: Future[ClaimResult], job: ClaimJob) -> ClaimResult:
     """The worker's result, or an error result if the worker itself failed (or died)."""
     try:
         return future.result()
@@ -220,7 +220,7 @@ def _start_worker() -> None:
     set_shared_pool_size(1)
 
 
-def check_one(job: Job) -> ClaimResult:
+def check_one(job: ClaimJob) -> ClaimResult:
     """Check one claim and write its report and stamp, or reuse them if nothing changed."""
     renderer = get_renderer(job.options.format)
     report_name = job.stem + renderer.suffix
@@ -300,7 +300,7 @@ def _ledger_key(options: Options) -> str:
         return f"ledger={ledger.source}@{ledger.revision()};"
 
 
-def _claim_key(job: Job) -> str:
+def _claim_key(job: ClaimJob) -> str:
     """sha256 over the base key and every file of the claim (name and bytes)."""
     digest = hashlib.sha256(job.base_key.encode())
     for path in sorted(job.folder.rglob("*")):

@@ -71,8 +71,8 @@ from coop_rules.extraction.model import (
     EInvoiceCheck,
     LineItem,
 )
+from coop_rules.extraction.names import name_key, same_company, same_tax_id
 from coop_rules.extraction.parsing import find_amounts
-from coop_rules.extraction.parties import name_key
 
 log = logging.getLogger(__name__)
 
@@ -498,20 +498,15 @@ def _normal_id(text: str) -> str:
 
 
 def _same_name(page: str, xml: str) -> bool:
+    """The same company (as every rule compares names), or a name read with a little noise."""
+    if same_company(page, xml):
+        return True
     a, b = name_key(page), name_key(xml)
     if not a or not b:
         a, b = _normal_id(page), _normal_id(xml)
     if not a or not b:
         return False
     return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= NAME_RATIO
-
-
-def _same_tax_id(page: str, xml: str) -> bool:
-    a, b = _normal_id(page).upper(), _normal_id(xml).upper()
-    if not a or not b:
-        return False
-    # "DE123456789" and "123456789": the same VAT ID with and without its country prefix.
-    return a == b or (a[2:] == b and a[:2].isalpha()) or (b[2:] == a and b[:2].isalpha())
 
 
 def _agrees(name: str, page: Scalar, einvoice: EInvoice) -> bool:
@@ -531,7 +526,7 @@ def _agrees(name: str, page: Scalar, einvoice: EInvoice) -> bool:
     if name in ("vendor", "bill_to"):
         return any(_same_name(str(page), text) for text in texts)
     if name == "vendor_tax_id":
-        return any(_same_tax_id(str(page), text) for text in texts)
+        return any(same_tax_id(str(page), text) for text in texts)
     if name == "currency":
         return str(page).upper() == str(xml).upper()
     return any(_normal_id(str(page)) == _normal_id(text) for text in texts)  # invoice_number

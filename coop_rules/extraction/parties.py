@@ -21,7 +21,8 @@ import re
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
 from coop_rules.extraction.layout import Line, Token
-from coop_rules.extraction.lexicon import LabelHit, all_stopwords, fold_label, legal_suffix_regex
+from coop_rules.extraction.lexicon import LabelHit, all_stopwords, legal_suffix_regex
+from coop_rules.extraction.names import name_key
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
 _BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
@@ -45,12 +46,6 @@ _CONNECTORS = {
 _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
-
-
-def name_key(name: str) -> str:
-    """A comparable form of a company name: folded, legal form and punctuation dropped."""
-    stripped = legal_suffix_regex().sub(" ", name)
-    return " ".join(re.sub(r"[^\w]+", " ", fold_label(stripped)).split())
 
 
 def _label_like(ctx: Context, line: Line, hit: LabelHit) -> bool:

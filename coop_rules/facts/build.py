@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 from coop_rules.claim import Claim
+from coop_rules.extraction.names import company_key
 from coop_rules.facts.claim_values import (
     document_counts,
     documented_total,
@@ -20,19 +21,18 @@ from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
 from coop_rules.facts.program_values import ProofDocument, program_values
 from coop_rules.ledger.model import History
-from coop_rules.names import normal_name, normal_tax_id
-from coop_rules.programs import Catalogue, load_catalogue
+from coop_rules.programs import ProgramData, load_program_data
 
 
 def claim_facts(
     claim: Claim,
     today: date,
     history: History | None = None,
-    catalogue: Catalogue | None = None,
+    program_data: ProgramData | None = None,
 ) -> FactSet:
     """The facts of a claim: the manifest's values, counts and sums, and each document's values.
 
-    ``catalogue`` is the program data (profiles, activity matrices, calendars; default: the
+    ``program_data`` is the program data (profiles, activity matrices, calendars; default: the
     bundled one): the claim is checked against its fiscal year's matrix (see ``program_values``).
 
     ``history`` is what the ledger knows of earlier claims (None: no ledger was consulted, so
@@ -43,8 +43,8 @@ def claim_facts(
     total, gaps = documented_total(claim)
     values.update(total)
     proofs = [ProofDocument(str(d.role), d.subtype) for d in claim.documents]
-    catalogue = catalogue or load_catalogue()
-    program, program_gaps, context = program_values(m, source, catalogue, proofs, history)
+    program_data = program_data or load_program_data()
+    program, program_gaps, context = program_values(m, source, program_data, proofs, history)
     for name, value in program.items():  # what the manifest states (a claiming window) wins
         values.setdefault(name, value)
     if context.activity is not None:  # messages name the activity, not its kebab-case id
@@ -55,8 +55,8 @@ def claim_facts(
     values.update(surplus_value(values["claim.claimed"], values.get("claim.documented_total")))
     claim_fact = Fact("claim", CLAIM, values, m.claim_id, gaps)
     entries = {e.path: e for e in m.documents}
-    partner_names = {normal_name(n) for n in (m.partner.legal_name, *m.partner.aliases)}
-    partner_tax_id = normal_tax_id(m.partner.tax_id) if m.partner.tax_id else None
+    partner_names = {company_key(n) for n in (m.partner.legal_name, *m.partner.aliases)}
+    partner_tax_id = m.partner.tax_id or None
     claimed = (m.claimed.amount, m.claimed.currency)
     docs = tuple(
         document_fact(

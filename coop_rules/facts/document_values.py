@@ -14,10 +14,10 @@ from decimal import ROUND_FLOOR, Decimal
 from coop_rules.claim import COST_ROLES, ClaimDocument, DocumentEntry
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.extraction.names import company_key, same_tax_id
 from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
 from coop_rules.i18n.shown import Listing, Percent, ReadReason, Term
-from coop_rules.names import normal_name, normal_tax_id
 from coop_rules.rulebook.fields import EXTRACTED
 
 # Currencies without minor units: a "round" total there needs more zeros.
@@ -112,10 +112,11 @@ def _vendor_is_partner(
 ) -> Value | None:
     """True when the issuer's name or tax ID is the partner's; None when neither was read."""
     vendor, tax_id = extracted.fields.get("vendor"), extracted.fields.get("vendor_tax_id")
-    if tax_id is not None and partner_tax_id and normal_tax_id(str(tax_id.value)) == partner_tax_id:
+    if tax_id is not None and partner_tax_id and same_tax_id(str(tax_id.value), partner_tax_id):
         return Value(True, (tax_id.evidence,))
     if vendor is not None:
-        return Value(normal_name(str(vendor.value)) in partner_names, (vendor.evidence,))
+        key = company_key(str(vendor.value))
+        return Value(bool(key) and key in partner_names, (vendor.evidence,))
     if tax_id is not None:
         return Value(False, (tax_id.evidence,))
     return None
@@ -160,7 +161,7 @@ def invoice_values(
         values["doc.missing_details"] = Value(", ".join(details), (here,), shown=_fields(details))
     bill_to = fields.get("bill_to")
     if bill_to is not None:
-        name = normal_name(str(bill_to.value))
+        name = company_key(str(bill_to.value))
         match = bool(name) and any(p and (p in name or name in p) for p in partner_names)
         values["doc.bill_to_is_partner"] = Value(match, (bill_to.evidence,))
     total, issued = fields.get("total"), fields.get("issue_date")
@@ -173,7 +174,7 @@ def invoice_values(
             values["doc.share_of_claim_percent"] = Value(int(share), (total.evidence,))
     if issued is not None and not issued.ambiguous and isinstance(issued.value, date):
         values["doc.issued_on_weekend"] = Value(issued.value.weekday() >= 5, (issued.evidence,))
-    values.update(_arithmetic(extracted, currency, context.lexicon.vat_rates))
+    values.update(_arithmetic(extracted, currency, context.line_words.vat_rates))
     values.update(_line_classes(extracted, context))
     return values
 
@@ -225,10 +226,10 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
     lines = [line.description for line in extracted.line_items if line.description is not None]
     if not lines:
         return {}
-    lexicon = context.lexicon
-    alcohol = [d for d in lines if _names(d.value, lexicon.alcohol)]
-    drinks = [d for d in lines if d not in alcohol and _names(d.value, lexicon.drinks)]
-    extras = [d for d in lines if _names(d.value, (*lexicon.folio_extras, *lexicon.travel_extras))]
+    words = context.line_words
+    alcohol = [d for d in lines if _names(d.value, words.alcohol)]
+    drinks = [d for d in lines if d not in alcohol and _names(d.value, words.drinks)]
+    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
     values = {
         **_listing("doc.alcohol", alcohol, extracted),
         **_listing("doc.drink", drinks, extracted),
@@ -238,7 +239,7 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
         eligible = set(context.activity.categories)
         found, ineligible = set(), []
         for line in lines:
-            kinds = {k for k, words in lexicon.categories.items() if _names(line.value, words)}
+            kinds = {k for k, listed in words.categories.items() if _names(line.value, listed)}
             found |= kinds
             if kinds and not kinds & eligible:
                 ineligible.append(line)

@@ -19,7 +19,7 @@ from coop_rules.evidence import Evidence
 from coop_rules.facts.model import Value
 from coop_rules.i18n.shown import Groups, Listing, Phrase, Term
 from coop_rules.ledger.model import History
-from coop_rules.programs import ActivitySpec, Calendar, Cap, Catalogue, Lexicon, Matrix, Profile
+from coop_rules.programs import ActivitySpec, Calendar, Cap, LineWords, Matrix, Profile, ProgramData
 
 Values = dict[str, Value]
 Gaps = dict[str, Phrase]
@@ -39,19 +39,19 @@ class ClaimContext:
 
     profile: Profile | None
     activity: ActivitySpec | None
-    lexicon: Lexicon
+    line_words: LineWords
 
 
 def program_values(
     m: Manifest,
     source: str,
-    catalogue: Catalogue,
+    program_data: ProgramData,
     documents: Sequence[ProofDocument],
     history: History | None,
 ) -> tuple[Values, Gaps, ClaimContext]:
     """The claim's program, matrix, calendar and cap facts, the gaps, and the context."""
-    profile = catalogue.profile(m.program.code)
-    calendar = catalogue.calendars.get(profile.calendar if profile else "microsoft")
+    profile = program_data.profile(m.program.code)
+    calendar = program_data.calendars.get(profile.calendar if profile else "microsoft")
     values, gaps = _join(
         _profile_values(m, source, profile, calendar),
         _funds_values(m, source, history),
@@ -66,9 +66,9 @@ def program_values(
     )
     year = values["claim.fiscal_year"].value if "claim.fiscal_year" in values else None
     family = profile.matrix if profile else "microsoft"
-    matrix = catalogue.matrices.get((family, str(year)))
+    matrix = program_data.matrices.get((family, str(year)))
     activity = matrix.activities.get(m.activity.type) if matrix else None
-    context = ClaimContext(profile, activity, catalogue.lexicon)
+    context = ClaimContext(profile, activity, program_data.line_words)
     if matrix is None:
         values["claim.matrix_found"] = _stated(
             source, "program.fiscal_year", False, f"no {family} activity matrix for {year}"

@@ -3,7 +3,7 @@
 The same functions make the entry that ``check --record`` writes and the *probe* documents a
 check compares against the ledger, so a recorded document and the same document checked again
 always get the same keys. Vendor names are compared without legal suffix, case or punctuation
-(:func:`coop_rules.names.normal_name`, the comparison the partner checks use), invoice numbers
+(:func:`coop_rules.extraction.names.company_key`, as every rule compares names), invoice numbers
 without case, spaces or separators ("INV-2024/001" = "inv 2024 001").
 """
 
@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, Manifest
+from coop_rules.extraction.names import company_key
 from coop_rules.ledger.model import LedgerClaim, LedgerDocument
-from coop_rules.names import normal_name
 
 
 def vendor_key(vendor: str | None) -> str | None:
     """The vendor's name as the duplicate checks compare it (None when there is none)."""
-    key = normal_name(vendor) if vendor else ""
+    key = company_key(vendor) if vendor else ""
     return key or None
 
 
@@ -37,7 +37,7 @@ def invoice_key(number: str | None) -> str | None:
 def partner_key(partner_id: str | None, legal_name: str) -> str:
     """Whose claim it is: the partner ID where the manifest gives one, else the normal name."""
     return (
-        f"id:{partner_id.strip()}" if partner_id and partner_id.strip() else normal_name(legal_name)
+        f"id:{partner_id.strip()}" if partner_id and partner_id.strip() else company_key(legal_name)
     )
 
 

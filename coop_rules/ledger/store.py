@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from coop_rules.errors import CoopRulesError, LedgerError
+from coop_rules.extraction.names import company_key
 from coop_rules.ledger.model import History, LedgerClaim, LedgerDocument, Match
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 ENV_LEDGER = "COOP_RULES_LEDGER"
 NEAR_DAYS = 31  # how far apart near matches are looked for; DU02's window must be inside it
 BUSY_TIMEOUT_S = 30.0  # a batch worker waits this long for another one's write
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _LOCK_KEY = 0x636F6F70  # "coop": the PostgreSQL advisory lock every ledger writer takes
 
 # Statements bringing the schema from version i to i + 1 (index i); never edit a released
@@ -83,6 +84,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX ledger_documents_invoice ON ledger_documents (vendor_key, invoice_key)",
         "CREATE INDEX ledger_documents_sha256 ON ledger_documents (sha256)",
     ),
+    # 2: vendor and partner keys made by extraction.names.company_key, which drops the legal
+    # forms of every language's data; the rows of version 1 are re-keyed (_rekey).
+    (),
 )
 _TYPES = {
     "sqlite": {"date": "TEXT", "money": "TEXT", "timestamp": "TEXT"},
@@ -394,9 +398,30 @@ class Ledger:
         for step in _MIGRATIONS[version:]:
             for statement in step:
                 self._run(statement.format(**_TYPES[self.dialect]))
+        if 0 < version < 2:
+            self._rekey()
         self._run("DELETE FROM ledger_schema")
         self._run("INSERT INTO ledger_schema (version) VALUES (?)", (SCHEMA_VERSION,))
         log.info("ledger %s migrated from schema %d to %d", self.source, version, SCHEMA_VERSION)
+
+    def _rekey(self) -> None:
+        """Recompute the stored name keys from the stored names (schema 1 → 2)."""
+        for claim_id, path, vendor in self._run(
+            "SELECT claim_id, path, vendor FROM ledger_documents WHERE vendor IS NOT NULL"
+        ).fetchall():
+            self._run(
+                "UPDATE ledger_documents SET vendor_key = ? WHERE claim_id = ? AND path = ?",
+                (company_key(vendor) or None, claim_id, path),
+            )
+        for claim_id, partner, partner_name in self._run(
+            "SELECT claim_id, partner, partner_name FROM ledger_claims"
+        ).fetchall():
+            if partner.startswith("id:"):  # the manifest's partner ID, not a name
+                continue
+            self._run(
+                "UPDATE ledger_claims SET partner = ? WHERE claim_id = ?",
+                (company_key(partner_name), claim_id),
+            )
 
     # --- plumbing ------------------------------------------------------------------------
 

@@ -3,15 +3,15 @@ and the word lists that classify invoice lines (``model``), read from the rule f
 ``programs/``, ``matrix/``, ``calendars/`` and ``lexicon/`` YAML files (``loading``).
 """
 
-from coop_rules.programs.loading import load_catalogue
+from coop_rules.programs.loading import load_program_data
 from coop_rules.programs.model import (
     ActivitySpec,
     Calendar,
     Cap,
-    Catalogue,
-    Lexicon,
+    LineWords,
     Matrix,
     Profile,
+    ProgramData,
     Window,
 )
 
@@ -19,10 +19,10 @@ __all__ = [
     "ActivitySpec",
     "Calendar",
     "Cap",
-    "Catalogue",
-    "Lexicon",
+    "LineWords",
     "Matrix",
     "Profile",
+    "ProgramData",
     "Window",
-    "load_catalogue",
+    "load_program_data",
 ]

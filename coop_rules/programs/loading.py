@@ -30,11 +30,11 @@ from coop_rules.programs.model import (
     ActivitySpec,
     Calendar,
     Cap,
-    Catalogue,
-    Lexicon,
+    LineWords,
     Matrix,
     MoneyValue,
     Profile,
+    ProgramData,
     Window,
 )
 
@@ -45,12 +45,12 @@ KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @functools.lru_cache(maxsize=8)
-def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
+def _program_data(dirs: tuple[Path, ...]) -> ProgramData:
     problems: list[Problem] = []
     profiles: dict[str, Profile] = {}
     matrices: dict[tuple[str, str], Matrix] = {}
     calendars: dict[str, Calendar] = {}
-    lexicon = Lexicon()
+    line_words = LineWords()
     files: list[tuple[str, str]] = []  # (sub-folder/name, sha256) as the rule set digests them
     for folder in dirs:
         read: dict[str, list[yamlfile.DataFile]] = {sub: [] for sub in DATA_FOLDERS}
@@ -64,8 +64,8 @@ def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
             if (calendar := _load(path, _calendar, problems, read["calendars"])) is not None:
                 calendars[calendar.id] = calendar
         for path in sorted((folder / "lexicon").glob("*.yaml")):
-            if (found := _load(path, _lexicon, problems, read["lexicon"])) is not None:
-                lexicon = _merge_lexicon(lexicon, found)
+            if (found := _load(path, _line_words, problems, read["lexicon"])) is not None:
+                line_words = _merge_line_words(line_words, found)
         files += [
             (f"{sub}/{Path(f.name).name}", f.sha256) for sub in DATA_FOLDERS for f in read[sub]
         ]
@@ -77,22 +77,22 @@ def _catalogue(dirs: tuple[Path, ...]) -> Catalogue:
             )
     if problems:
         raise ConfigurationError("program data", problems)
-    return Catalogue(
+    return ProgramData(
         tuple(sorted(profiles.values(), key=lambda p: p.code)),
         matrices,
         calendars,
-        lexicon,
+        line_words,
         tuple(files),
     )
 
 
-def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
+def load_program_data(extra_dirs: Iterable[Path] = ()) -> ProgramData:
     """The bundled program data, then each extra folder's (cached per list of folders).
 
     Raises:
         ConfigurationError: one or more files are wrong; every problem is listed.
     """
-    return _catalogue((RULES_DIR, *(Path(d).resolve() for d in extra_dirs)))
+    return _program_data((RULES_DIR, *(Path(d).resolve() for d in extra_dirs)))
 
 
 def _resolve(
@@ -419,7 +419,7 @@ def _calendar(r: _Reader) -> Calendar | None:
     return Calendar(ident, starts, r.name, tuple(windows))
 
 
-def _lexicon(r: _Reader) -> Lexicon:
+def _line_words(r: _Reader) -> LineWords:
     keys = ("alcohol", "drinks", "folio_extras", "travel_extras", "categories", "vat_rates")
     data = r.mapping(r.data, (), keys)
     categories = {
@@ -429,7 +429,7 @@ def _lexicon(r: _Reader) -> Lexicon:
         ).items()
     }
     rates = [r.decimal(v, ("vat_rates", str(i))) for i, v in enumerate(data.get("vat_rates") or [])]
-    return Lexicon(
+    return LineWords(
         alcohol=r.strings(data.get("alcohol"), ("alcohol",)),
         drinks=r.strings(data.get("drinks"), ("drinks",)),
         folio_extras=r.strings(data.get("folio_extras"), ("folio_extras",)),
@@ -439,12 +439,12 @@ def _lexicon(r: _Reader) -> Lexicon:
     )
 
 
-def _merge_lexicon(a: Lexicon, b: Lexicon) -> Lexicon:
+def _merge_line_words(a: LineWords, b: LineWords) -> LineWords:
     """Word lists add up across folders (a partner adds words, never has to repeat ours)."""
     categories = dict(a.categories)
     for name, words in b.categories.items():
         categories[name] = (*categories.get(name, ()), *words)
-    return Lexicon(
+    return LineWords(
         alcohol=(*a.alcohol, *b.alcohol),
         drinks=(*a.drinks, *b.drinks),
         folio_extras=(*a.folio_extras, *b.folio_extras),

@@ -133,7 +133,7 @@ class Profile:
 
 
 @dataclass(frozen=True)
-class Lexicon:
+class LineWords:
     """Words that classify invoice lines (multilingual; matched case- and width-insensitively)."""
 
     alcohol: tuple[str, ...] = ()
@@ -145,14 +145,14 @@ class Lexicon:
 
 
 @dataclass(frozen=True, eq=False)  # identity: loaded once per list of folders
-class Catalogue:
+class ProgramData:
     """All program data in force: profiles, matrices by (family, fiscal year), calendars by id,
     the merged word lists, and the files read ((sub-folder/name, sha256), for the rule set)."""
 
     profiles: tuple[Profile, ...] = ()
     matrices: dict[tuple[str, str], Matrix] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
-    lexicon: Lexicon = field(default_factory=Lexicon)
+    line_words: LineWords = field(default_factory=LineWords)
     files: tuple[tuple[str, str], ...] = ()
 
     def profile(self, code: str) -> Profile | None:

@@ -17,6 +17,10 @@ from coop_rules.report import Report
 
 
 class Renderer(Protocol):
+    """A format reports and extraction results are written in: its ``name`` (``--format``),
+    the ``media_type`` and file ``suffix`` of its output, whether that output is ``binary``
+    (bytes, else text), and the two methods that write it."""
+
     name: str
     media_type: str
     suffix: str

@@ -211,6 +211,7 @@ def random_claim(rng: random.Random) -> FactSet:
     return FactSet(facts.claim, tuple(shuffled))
 
 
+@pytest.mark.slow  # a third of the suite: CI runs it (make test), a default pytest does not
 def test_durable_agrees_with_python_on_random_claims() -> None:
     rules = rulebook()
     durable, python = DurableEngine(rules), PythonEngine(rules)
@@ -228,6 +229,7 @@ def test_durable_agrees_with_python_on_random_claims() -> None:
     assert hits > CLAIMS  # the claims do trip rules, of both outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(5))
 def test_other_random_rulebooks(seed: int) -> None:
     rules = rulebook(seed=SEED + 1 + seed, generated=30)

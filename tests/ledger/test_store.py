@@ -232,3 +232,22 @@ def test_unreachable_postgresql_is_one_clear_error() -> None:
         CoopRulesError, match=r"cannot open the ledger postgresql://u@127\.0\.0\.1:9/x"
     ):
         Ledger.open("postgresql://u:pw@127.0.0.1:9/x")
+
+
+def test_schema_1_is_re_keyed_by_the_one_name_comparison(ledger_location: str) -> None:
+    """Keys of schema 1 (the old suffix list) become the keys every rule compares names by."""
+    partner = replace(CLAIM, claim_id="Q3-019", partner="mullerohg", partner_name="Müller OHG")
+    with Ledger.open(ledger_location, write=True) as ledger:
+        ledger.record(CLAIM, [replace(INVOICE, vendor="Weber KGaA", vendor_key="weberkgaa")])
+        ledger.record(partner, [])
+        ledger._run("UPDATE ledger_schema SET version = 1")
+    with pytest.raises(CoopRulesError, match="schema version 1"):
+        Ledger.open(ledger_location)  # a reader asks for the migration
+    with Ledger.open(ledger_location, write=True) as ledger:
+        with ledger.writing():
+            pass  # migrates
+        assert ledger.schema_version() == SCHEMA_VERSION
+        keys = ledger._run("SELECT vendor_key FROM ledger_documents").fetchall()
+        partners = ledger._run("SELECT claim_id, partner FROM ledger_claims").fetchall()
+    assert [tuple(k) for k in keys] == [("weber",)]
+    assert sorted(tuple(p) for p in partners) == [("Q3-017", "id:4412345"), ("Q3-019", "müller")]

@@ -325,6 +325,7 @@ def _operand(node: Node) -> bool:
     return False
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(text=CONDITIONS, values=PARTIAL_FACTS)
 def test_forms_agree_with_three_valued_evaluation(text: str, values: dict[str, Any]) -> None:
