@@ -53,17 +53,29 @@ def _cells(workbook: openpyxl.Workbook, limits: Limits) -> list[Cell]:
     try:
         for sheet in workbook.worksheets:
             # Never trust the declared dimension (A1:XFD1048576 is 17 billion cells): iterate
-            # with explicit bounds; openpyxl then pads only up to them.
-            for row in sheet.iter_rows(max_row=limits.max_rows, max_col=limits.max_columns):
-                for cell in row:
-                    value = getattr(cell, "value", None)
+            # with explicit bounds; openpyxl then pads only up to them. Rows come one per row
+            # number from 1 and values one per column from A, so a position is a reference.
+            # openpyxl pads every missing row (and after a value below the bounds, every row up
+            # to them) with one and the same tuple of Nones: it is skipped by identity, as a
+            # thousand sheets with a value in row 10,000 would be 10 million of them.
+            rows = sheet.iter_rows(
+                max_row=limits.max_rows, max_col=limits.max_columns, values_only=True
+            )
+            padding: tuple[object, ...] | None = None
+            for row_idx, values in enumerate(rows, start=1):
+                if values is padding:
+                    continue
+                if values.count(None) == len(values):
+                    padding = values
+                    continue
+                for col_idx, value in enumerate(values, start=1):
                     if value is None:
                         continue
                     found = Cell(
                         sheet.title,
-                        f"{get_column_letter(cell.column)}{cell.row}",
-                        cell.row,
-                        cell.column,
+                        f"{get_column_letter(col_idx)}{row_idx}",
+                        row_idx,
+                        col_idx,
                         value,
                     )
                     # Measured before anything copies the text (strip() would, 12,000 times).
