@@ -4,14 +4,17 @@ budget, and a MemoryError while a document is read or extracted is "too large", 
 
 from __future__ import annotations
 
+import datetime
 import logging
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
 import pytest
 
-from coop_rules.documents import Limits, ProblemKind, ReadProblem, read_document
+from coop_rules.documents import Limits, ProblemKind, ReadProblem, preflight, read_document
+from coop_rules.documents.model import DocumentError
 from coop_rules.documents.xlsx import MAX_CELL_CHARS
 from coop_rules.extraction import DocumentKind, extract_file
 
@@ -130,3 +133,20 @@ def test_running_out_of_memory_while_extracting_is_too_large_without_a_traceback
     assert found.kind is ProblemKind.TOO_LARGE
     assert found.reason == "needed more than the available amount of memory"
     assert not any(record.exc_info for record in caplog.records)
+
+
+def test_an_ordinary_large_workbook_passes_the_preflight(tmp_path: Path) -> None:
+    # 5,000 rows of 20 cells (shared strings, numbers, dates) as openpyxl writes them: 100,000
+    # cells, far more than a claim document has, are within the default element budgets.
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Ledger")
+    for r in range(5_000):
+        sheet.append(
+            [f"item {r % 700}", r * 1.5, datetime.date(2024, 1, 1 + r % 28)]
+            + [f"c{c}" for c in range(17)]
+        )
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    preflight.check_xlsx(path, Limits())  # raises DocumentError if refused
+    with pytest.raises(DocumentError, match="more than 100,000 XML elements"):
+        preflight.check_xlsx(path, Limits(max_xml_elements=100_000))
