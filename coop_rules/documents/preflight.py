@@ -113,6 +113,9 @@ def check_xlsx(path: Path, limits: Limits) -> None:
 # elements at a time), with or without a namespace prefix.
 _ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]*)")
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row\b")
+# What may come before the first "<" of an XML part: byte order marks (and UTF-16's zeros) and
+# whitespace.
+_LEADING = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"
 
 
 def _check_xml_part(
@@ -137,7 +140,9 @@ def _check_xml_part(
     elements = held = held_bytes = rows = 0
     with archive.open(entry) as part:
         chunk = part.read(_XML_HEAD)
-        if not chunk.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+        while chunk and not chunk.lstrip(_LEADING):  # XML may follow any amount of whitespace
+            chunk = part.read(_CHUNK)
+        if not chunk.lstrip(_LEADING).startswith(b"<"):
             return 0
         if _DTD.search(chunk):
             raise DocumentError(

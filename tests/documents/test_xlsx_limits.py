@@ -24,13 +24,13 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SMALL = Limits(isolate=False, max_xml_elements=5_000, max_xml_held=1_000, max_xml_held_mb=1)
 
 
-def workbook(tmp_path: Path, rows: str, *, prefix: str = "") -> Path:
+def workbook(tmp_path: Path, rows: str, *, prefix: str = "", lead: str = "") -> Path:
     """The fixture CSR with its sheet replaced by ``rows`` (under ``prefix`` if given)."""
     source = FIXTURES / "compliant" / "csr-inhouse-cloud-wochen.xlsx"
     target = tmp_path / "book.xlsx"
     p = f"{prefix}:" if prefix else ""
     xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
-    sheet = f'<{p}worksheet {xmlns}="{NS}"><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'
+    sheet = f'{lead}<{p}worksheet {xmlns}="{NS}"><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
             if item.filename != "xl/worksheets/sheet1.xml":
@@ -68,6 +68,13 @@ def test_a_row_with_too_many_elements_is_too_large(tmp_path: Path) -> None:
         "a row of xl/worksheets/sheet1.xml has more than 1,000 XML elements, which a reader "
         "would hold in memory at once"
     )
+
+
+def test_whitespace_before_the_xml_does_not_hide_it(tmp_path: Path) -> None:
+    # XML without a declaration may start with any amount of whitespace (expat accepts it).
+    found = problem(workbook(tmp_path, empty_cells(1, 1_100), lead=" \n" * 200_000))
+    assert found.kind is ProblemKind.TOO_LARGE
+    assert found.reason.startswith("a row of xl/worksheets/sheet1.xml has more than 1,000 XML")
 
 
 def test_the_workbook_has_a_budget_of_elements_in_all(tmp_path: Path) -> None:
