@@ -9,11 +9,19 @@ Run as ``python bench/isolation.py [--repeat N]``. Prints:
 * every hostile file's time (fixtures/hostile/generate.py) with the default limits, checked as
   one claim beside the good documents of ``compliant``, and that check's peak memory (this
   process and the largest worker: targets 30 s per file and 1 GiB in all).
+
+``python bench/isolation.py --tree [NAME ...]`` instead checks, for each hostile file (or those
+named), a copy of ``compliant`` with that file added, as a fresh ``python -m coop_rules check``
+process, and prints its time, the peak memory of the whole process tree (the CLI and its reader
+workers, resident set sizes summed, sampled every 10 ms), the file's finding, and whether
+anything on stderr looks like a traceback. Target: every file under 1 GiB and 30 s, no
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import resource
 import shutil
@@ -23,6 +31,9 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from types import ModuleType
+
+import psutil
 
 from coop_rules import check_claim
 from coop_rules.documents import Limits
@@ -71,12 +82,7 @@ def overhead(repeat: int) -> None:
 
 
 def hostile() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "hostile_generate", REPO / "fixtures" / "hostile" / "generate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    generator = _generator()
     with tempfile.TemporaryDirectory() as scratch:
         files = Path(scratch) / "files"
         generator.generate(files)
@@ -107,10 +113,63 @@ def hostile() -> None:
     )
 
 
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
+def tree(names: list[str]) -> None:
+    generator = _generator()
+    names = names or sorted(generator.HOSTILE)
+    print("hostile file                        seconds  peak MiB  traceback  finding")
+    with tempfile.TemporaryDirectory() as scratch:
+        files = Path(scratch) / "files"
+        generator.generate(files, names)
+        for name in names:
+            claim = Path(scratch) / "claim"
+            shutil.rmtree(claim, ignore_errors=True)
+            shutil.copytree(FIXTURES / "compliant", claim)
+            shutil.copy(files / name, claim / name)
+            command = [sys.executable, "-m", "coop_rules", "check", str(claim)]
+            started = time.perf_counter()
+            process = psutil.Popen(
+                [*command, "--today", "2024-07-20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            peak = 0
+            while process.poll() is None:
+                peak = max(peak, _tree_rss(process))
+                time.sleep(0.01)
+            seconds = time.perf_counter() - started
+            out, err = (stream.read().decode() for stream in (process.stdout, process.stderr))
+            finding = next(
+                (line.strip() for line in out.splitlines() if f"Could not read {name}" in line),
+                "read",
+            )
+            traceback = "yes" if "Traceback" in out + err else "no"
+            print(f"{name:<35} {seconds:7.1f}  {peak / 2**20:8.0f}  {traceback:<9}  {finding}")
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "hostile_generate", REPO / "fixtures" / "hostile" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return generator
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tree", nargs="*", metavar="NAME", help="see the module docstring")
     args = parser.parse_args()
+    if args.tree is not None:
+        tree(args.tree)
+        return
     overhead(args.repeat)
     hostile()
 

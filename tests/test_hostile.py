@@ -4,10 +4,12 @@ and no input file is modified."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import pytest
 
 from coop_rules import check_claim
@@ -159,6 +162,35 @@ def test_the_cli_reports_a_hostile_claim_without_a_traceback(
     assert code == 0  # warnings only: the exit code means what it always meant
     assert "Traceback" not in out + err
     assert "Could not read costs.xlsx: xl/worksheets/sheet1.xml inflates" in out
+
+
+def test_the_shared_strings_poc_is_too_large_in_a_check_under_1_gib_without_a_traceback(
+    hostile: Path, tmp_path: Path
+) -> None:
+    # Issue 16: 110 KB whose shared string of a million characters is shown by 12,000 cells
+    # raised MemoryError in the extractors (1.07 GB, a traceback, "corrupt"). A real CLI
+    # process with its workers, as a user runs it; its process tree's memory is sampled.
+    claim = tmp_path / "claim"
+    shutil.copytree(FIXTURES / "compliant", claim)
+    shutil.copy(hostile / "shared-strings-poc.xlsx", claim / "costs.xlsx")
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    command = [sys.executable, "-m", "coop_rules", "check", str(claim), "--today", "2024-07-20"]
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = psutil.Popen(command, cwd=REPO, stdout=stdout, stderr=stderr)
+        peak = 0
+        while process.poll() is None:
+            tree = [process, *process.children(recursive=True)]
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, sum(p.memory_info().rss for p in tree))
+            time.sleep(0.02)
+    report, errors = out.read_text(), err.read_text()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in report + errors
+    assert (
+        "Could not read costs.xlsx: cell CSR!A1 holds 1,000,000 characters (a spreadsheet cell "
+        "holds at most 32,767)." in report
+    )
+    assert peak < 2**30, f"{peak / 2**20:.0f} MiB"
 
 
 @pytest.mark.slow

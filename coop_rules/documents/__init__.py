@@ -35,6 +35,7 @@ __all__ = [
     "ProblemKind",
     "ReadProblem",
     "Word",
+    "out_of_memory",
     "read_document",
 ]
 
@@ -79,6 +80,13 @@ _UNSUPPORTED_REASONS = {
 }
 
 
+def out_of_memory(shown: str, limits: Limits) -> ReadProblem:
+    """The problem of a document whose reading or extraction raised MemoryError: too large, in
+    plain words (the worker's address-space limit is what makes an allocation fail)."""
+    limit = limits.memory_text if limits.isolate else "the available amount"
+    return ReadProblem(shown, ProblemKind.TOO_LARGE, f"needed more than {limit} of memory")
+
+
 def read_document(
     path: Path, display_path: str | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Document | ReadProblem:
@@ -121,8 +129,7 @@ def read_document(
     except RecursionError:
         return ReadProblem(shown, ProblemKind.CORRUPT, "structure nested too deeply")
     except MemoryError:
-        limit = limits.memory_text if limits.isolate else "the available amount"
-        return ReadProblem(shown, ProblemKind.TOO_LARGE, f"needed more than {limit} of memory")
+        return out_of_memory(shown, limits)
     except Exception as exc:  # a parser library's own bug on a broken file is still a finding
         log.debug("reader failed on %s", path, exc_info=True)
         return ReadProblem(shown, ProblemKind.CORRUPT, f"{type(exc).__name__}: {exc}"[:300])

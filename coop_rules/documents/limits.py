@@ -34,7 +34,11 @@ class Limits:
         max_inflated_mb: what one compressed PDF stream or workbook part may inflate to.
         max_zip_entries: entries of a workbook's ZIP container.
         max_zip_ratio: inflated / compressed size of a workbook part larger than 1 MiB.
-        max_shared_strings_mb: a workbook's shared-strings table (openpyxl holds it whole).
+        max_xml_elements: XML elements in all of a workbook's parts together (what reading it
+            costs in time: 5 to 30 microseconds each; 500,000 is about 150,000 cells).
+        max_xml_held: XML elements that the workbook reader holds in memory at once: a whole
+            part (the shared-strings table, the styles), or one row of a worksheet.
+        max_xml_held_mb: MiB of XML held at once, in the same sense.
         max_image_pixels: pixels an image may declare.
     """
 
@@ -51,7 +55,9 @@ class Limits:
     max_inflated_mb: int = 256
     max_zip_entries: int = 2_000
     max_zip_ratio: int = 200
-    max_shared_strings_mb: int = 32
+    max_xml_elements: int = 500_000
+    max_xml_held: int = 200_000
+    max_xml_held_mb: int = 32
     max_image_pixels: int = 100_000_000
 
     def __post_init__(self) -> None:

@@ -69,7 +69,8 @@ _XML_HEAD = 64 * 1024
 
 
 def check_xlsx(path: Path, limits: Limits) -> None:
-    """Refuse a workbook whose ZIP container is a bomb, odd, or has XML with a DTD.
+    """Refuse a workbook whose ZIP container is a bomb, odd, or has XML with a DTD, or more XML
+    elements than openpyxl can parse within the limits.
 
     The sizes come from the central directory; zipfile never inflates an entry past the size
     it declares (and fails on a CRC mismatch), so the declared sizes bound what openpyxl gets.
@@ -97,29 +98,99 @@ def check_xlsx(path: Path, limits: Limits) -> None:
                     ProblemKind.TOO_LARGE,
                     f"{entry.filename[:80]} inflates {ratio} times (a ZIP bomb?)",
                 )
-            if entry.filename.lower().endswith("sharedstrings.xml") and (
-                entry.file_size > limits.max_shared_strings_mb * MIB
-            ):
-                raise DocumentError(
-                    ProblemKind.TOO_LARGE,
-                    f"its shared-strings table is {entry.file_size // MIB} MB "
-                    f"(at most {limits.max_shared_strings_mb} MB are read)",
-                )
         if total > limits.max_inflated_mb * MIB:
             raise DocumentError(
                 ProblemKind.TOO_LARGE,
                 f"the workbook inflates to {total // MIB} MB "
                 f"(at most {limits.max_inflated_mb} MB are read)",
             )
+        elements = 0
         for entry in entries:
-            if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
-                with archive.open(entry) as part:
-                    if _DTD.search(part.read(_XML_HEAD)):
-                        raise DocumentError(
-                            ProblemKind.CORRUPT,
-                            f"{entry.filename[:80]} declares a DTD or entities, which no "
-                            "workbook needs (an XML attack?)",
-                        )
+            elements += _check_xml_part(archive, entry, limits, limits.max_xml_elements - elements)
+
+
+# The root element's name, and where a worksheet's row starts (openpyxl holds one row's
+# elements at a time), with or without a namespace prefix.
+_ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]*)")
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row\b")
+# What may come before the first "<" of an XML part: byte order marks (and UTF-16's zeros) and
+# whitespace.
+_LEADING = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"
+
+
+def _check_xml_part(
+    archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits, allowance: int
+) -> int:
+    """Count the XML elements of one part (inflated in chunks that are thrown away); refuse it
+    if it declares a DTD, if the workbook's parts together pass ``limits.max_xml_elements``
+    (``allowance`` is what is left of it), or if a piece that openpyxl holds at once — the
+    whole part, or for a worksheet one row — passes ``limits.max_xml_held`` elements or
+    ``limits.max_xml_held_mb``.
+
+    A workbook costs what it has in elements, not in bytes: a shared-strings table of four
+    million empty strings, a row of a million empty styled cells or one string of a million
+    rich-text runs is a few MB of XML (100 KB zipped) that openpyxl takes a minute and more
+    than a GB to parse. Every part is looked at, whatever its name: openpyxl reads the shared
+    strings from whichever part the content types name. An element is counted at each ``<``
+    that does not start an end tag; a tag split across two chunks may be counted once too
+    often or a row start missed, which only ever errs on the side of refusing. A part that
+    does not start as XML (a picture) is not parsed as XML and is skipped. Returns the part's
+    elements.
+    """
+    elements = held = held_bytes = rows = 0
+    with archive.open(entry) as part:
+        chunk = part.read(_XML_HEAD)
+        while chunk and not chunk.lstrip(_LEADING):  # XML may follow any amount of whitespace
+            chunk = part.read(_CHUNK)
+        if not chunk.lstrip(_LEADING).startswith(b"<"):
+            return 0
+        if _DTD.search(chunk):
+            raise DocumentError(
+                ProblemKind.CORRUPT,
+                f"{entry.filename[:80]} declares a DTD or entities, which no workbook needs "
+                "(an XML attack?)",
+            )
+        root = _ROOT.search(chunk)
+        rowed = root is not None and root.group(1) == b"worksheet"
+        while chunk:
+            start = 0
+            for row in _ROW.finditer(chunk) if rowed else ():
+                held += _elements(chunk, start, row.start())
+                held_bytes += row.start() - start
+                _check_held(entry.filename, held, held_bytes, rows, limits)
+                start, held, held_bytes, rows = row.start(), 0, 0, rows + 1
+            held += _elements(chunk, start, len(chunk))
+            held_bytes += len(chunk) - start
+            _check_held(entry.filename, held, held_bytes, rows, limits)
+            elements += _elements(chunk, 0, len(chunk))
+            if elements > allowance:
+                raise DocumentError(
+                    ProblemKind.TOO_LARGE,
+                    f"the workbook has more than {limits.max_xml_elements:,} XML elements "
+                    "(at most that many are read)",
+                )
+            chunk = part.read(_CHUNK)
+    return elements
+
+
+def _elements(data: bytes, start: int, end: int) -> int:
+    return data.count(b"<", start, end) - data.count(b"</", start, end)
+
+
+def _check_held(name: str, held: int, held_bytes: int, rows: int, limits: Limits) -> None:
+    if held <= limits.max_xml_held and held_bytes <= limits.max_xml_held_mb * MIB:
+        return
+    what = f"a row of {name[:80]}" if rows else name[:80]
+    amount = (
+        f"more than {limits.max_xml_held:,} XML elements"
+        if held > limits.max_xml_held
+        else f"more than {limits.max_xml_held_mb} MB of XML"
+    )
+    raise DocumentError(
+        ProblemKind.TOO_LARGE,
+        f"{what} has {amount}, which a reader would hold in memory at once "
+        "(a bomb of strings, cells or rich-text runs?)",
+    )
 
 
 def cfb_problem(path: Path) -> DocumentError:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from coop_rules.documents import Document, ProblemKind, ReadProblem, read_document
+from coop_rules.documents import Document, ProblemKind, ReadProblem, out_of_memory, read_document
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
@@ -85,7 +85,13 @@ def extract_file(
     read = read_document(path, display_path, limits)
     if isinstance(read, ReadProblem):
         return ExtractedDocument(read.path, None, DocumentKind.UNREADABLE, problems=(read,))
-    return extract_document(read, einvoice=einvoice, role=role)
+    try:
+        return extract_document(read, einvoice=einvoice, role=role)
+    except MemoryError:
+        # A document the reader's caps let through that still outgrows the memory limit while
+        # its fields are found: too large, said plainly, never a traceback or "corrupt".
+        problem = out_of_memory(read.path, limits)
+        return ExtractedDocument(read.path, None, DocumentKind.UNREADABLE, problems=(problem,))
 
 
 def extract_document(
@@ -118,8 +124,8 @@ def extract_document(
         kind = found.kind
         extractor = EXTRACTORS.get(kind)
         fields, items = extractor(document, layout, found, lang) if extractor else ({}, ())
-    except CoopRulesError:
-        raise  # a broken label file is our error, not the document's
+    except (CoopRulesError, MemoryError):
+        raise  # a broken label file is our error; memory is the limits' (see extract_file)
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim
         log.warning("extraction failed on %s", document.path, exc_info=True)
         problem = ReadProblem(
