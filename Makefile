@@ -19,12 +19,14 @@ demo: $(BIN)/coop-rules
 test: $(BIN)/coop-rules
 	$(BIN)/ruff check coop_rules tests fixtures bench
 	$(BIN)/ruff format --check coop_rules tests fixtures bench
+	$(BIN)/mypy
 	.ci/wheel-check $(BIN)/python
 	$(BIN)/pytest -m "slow or not slow"
 
 lint: $(BIN)/coop-rules
 	$(BIN)/ruff check coop_rules tests fixtures bench
 	$(BIN)/ruff format --check coop_rules tests fixtures bench
+	$(BIN)/mypy
 
 fixtures: $(BIN)/coop-rules
 	$(BIN)/python fixtures/generate.py

@@ -296,6 +296,8 @@ def _ledger_key(options: Options) -> str:
     A recording run opens the ledger for writing here, once, so that it is created and
     migrated before the workers start (and an unreachable ledger stops the batch at once).
     """
+    if options.ledger is False:  # no ledger: nothing to go stale
+        return "ledger=none;"
     with Ledger.open(options.ledger, write=options.record) as ledger:
         return f"ledger={ledger.source}@{ledger.revision()};"
 

@@ -47,7 +47,7 @@ def _inflated_size(data: bytes, start: int, cap: int) -> int:
     """How far the zlib data at ``start`` inflates, stopping once past ``cap``; 0 if it is not
     zlib data."""
     inflater = zlib.decompressobj()
-    pending = memoryview(data)[start : start + _CHUNK]
+    pending: bytes | memoryview = memoryview(data)[start : start + _CHUNK]
     offset, total = start + len(pending), 0
     try:
         while pending and total <= cap:

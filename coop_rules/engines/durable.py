@@ -138,7 +138,9 @@ def _const(node: Const, rule: str) -> int | str | bool:
 def _key(node: Node) -> str:
     if isinstance(node, Field):
         return engine_key(node.name)
-    return engine_key(node.field.name) + "__ccy"  # Currency(field)
+    if isinstance(node, Currency):
+        return engine_key(node.field.name) + "__ccy"
+    raise TypeError(f"not a field: {node!r}")
 
 
 def _linear(node: Node, rule: str) -> tuple[dict[str, int], int]:
@@ -215,8 +217,10 @@ def _comparison(node: Compare, rule: str) -> tuple[str, str, Any] | bool:
         return op == "=="
     if isinstance(sides[0], Const):
         sides.reverse()
-    rhs = _const(sides[1], rule) if isinstance(sides[1], Const) else {"$m": sides[1]}
-    return sides[0], op, rhs
+    left, right = sides
+    assert isinstance(left, str)  # a field's key: two constants were decided above
+    rhs = _const(right, rule) if isinstance(right, Const) else {"$m": right}
+    return left, op, rhs
 
 
 def _guards(node: Node) -> Term:
@@ -249,11 +253,12 @@ def _cover(node: Node, want: bool, rule: str) -> list[Term]:
                 for item in items:
                     result = _product(result, _cover(item, want, rule), rule)
                 return result
-            result, prefix = [], [()]
+            disjoint: list[Term] = []
+            prefix: list[Term] = [()]
             for item in items:
-                result += _product(prefix, _cover(item, want, rule), rule)
+                disjoint += _product(prefix, _cover(item, want, rule), rule)
                 prefix = _product(prefix, _cover(item, not want, rule), rule)
-            return result
+            return disjoint
     raise CoopRulesError(f"rule {rule}: cannot compile {node!r} for durable")
 
 
@@ -301,7 +306,9 @@ def compile_rule(rule: RuleSpec) -> dict[str, dict]:
     when ``where`` is true and ``when`` unknown: one rule per term of a disjoint DNF, so at most
     one of them fires per fact. A condition that can never hold gives no rule.
     """
-    where = [()] if rule.where is None else _cover(truth_form(rule.where), True, rule.code)
+    where: list[Term] = (
+        [()] if rule.where is None else _cover(truth_form(rule.where), True, rule.code)
+    )
     true_form, false_form = truth_form(rule.when), falsity_form(rule.when)
     covers = {
         Outcome.VIOLATED: _product(where, _cover(true_form, True, rule.code), rule.code),
@@ -374,7 +381,7 @@ class _Compiled:
         except Exception as exc:
             raise CoopRulesError(f"durable-rules refused the compiled rules: {exc}") from exc
 
-    def _action(self, rule: str):  # type: ignore[no-untyped-def]
+    def _action(self, rule: str):
         code, _, outcome = rule.partition(".")
         outcome = outcome.partition(".")[0]
 
@@ -447,9 +454,9 @@ class _Compiled:
                     if session.actions:  # deleting a session in which no action ran segfaults
                         _host().delete_state(name, sid)
                 if session.errors:
-                    code, exc = session.errors[0]
-                    failed = f"rule {code}: the durable action failed: {exc!r}"
-                    raise CoopRulesError(failed) from exc
+                    code, error = session.errors[0]
+                    failed = f"rule {code}: the durable action failed: {error!r}"
+                    raise CoopRulesError(failed) from error
                 if not session.complete:
                     raise CoopRulesError("durable-rules did not complete the evaluation")
                 found |= session.found

@@ -18,7 +18,7 @@ from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.classify import Classification, classify
 from coop_rules.extraction.csr import extract_csr
-from coop_rules.extraction.einvoice import apply_einvoice
+from coop_rules.extraction.einvoice_check import apply_einvoice
 from coop_rules.extraction.fields import Context
 from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout

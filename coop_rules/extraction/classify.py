@@ -94,7 +94,7 @@ def _scores(
         for hit in matcher.find(line.text):
             weight = _weight(layout, line, hit.start, typical, first_page)
             totals[hit.field] = totals.get(hit.field, 0.0) + weight
-            if weight > strongest.get(hit.field, (0.0, None))[0]:  # type: ignore[arg-type]
+            if weight > strongest.get(hit.field, (0.0, None))[0]:
                 tokens = line.tokens_in(hit.start, hit.end)
                 strongest[hit.field] = (weight, layout.evidence(tokens, hit.text))
     return totals, strongest

@@ -411,10 +411,10 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
     rows = [row for rows, _ in tables for row in rows]
     kept, note = _checked(rows, _targets(ctx, fields))
     items = []
-    for row, columns in ((row, cols) for table, cols in tables for row in table):
+    for row, by_field in ((row, cols) for table, cols in tables for row in table):
         if kept is not None and not any(row is r for r in kept):
             continue
-        items.append(_item(ctx, row, columns, 0.9 if kept is not None else 0.5, note))
+        items.append(_item(ctx, row, by_field, 0.9 if kept is not None else 0.5, note))
     return tuple(items)
 
 

@@ -1,7 +1,7 @@
 """Company names and tax IDs as every comparison of parties sees them: whether the vendor is the
 partner and whether an invoice is billed to the partner (``facts/document_values.py``), the
 ledger's duplicate keys (``ledger/entry.py``) and the e-invoice's cross-check with the page
-(``einvoice.py``). One vendor is the same company under every rule, or under none.
+(``einvoice_check.py``). One vendor is the same company under every rule, or under none.
 
 A company name's key drops its legal form — the per-language legal suffixes of
 ``extraction/data/<lang>.yaml`` (GmbH, B.V., Ltd, S.r.l., 株式会社, 주식회사, 有限公司 …) and

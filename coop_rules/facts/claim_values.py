@@ -135,7 +135,9 @@ def surplus_value(claimed: Value, documented: Value | None) -> dict[str, Value]:
     """``claim.documented_surplus_percent``: how far the documents exceed the claimed amount."""
     if documented is None:
         return {}
-    (amount, currency), (total, other) = claimed.value, documented.value  # type: ignore[misc]
+    if not (isinstance(claimed.value, tuple) and isinstance(documented.value, tuple)):
+        return {}
+    (amount, currency), (total, other) = claimed.value, documented.value
     if currency != other or amount <= 0:
         return {}
     percent = ((total - amount) * 100 / amount).to_integral_value(ROUND_FLOOR)

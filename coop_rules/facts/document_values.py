@@ -54,7 +54,7 @@ def read_values(
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
         values["doc.total"] = Value(
-            (total.value, currency.value),
+            (total.value, currency.value),  # type: ignore[arg-type]  # (Decimal, code)
             (total.evidence, currency.evidence),
             tuple((a, currency.value) for a in total.alternatives),
         )

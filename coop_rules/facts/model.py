@@ -12,7 +12,7 @@ its type and meaning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -110,7 +110,9 @@ def parse_typed(name: str, raw: Any) -> Value:
     return Value(const.value, (Evidence("test", text=str(raw)),))
 
 
-def facts_from_data(claim: Mapping[str, Any], documents: list[Mapping[str, Any]] = ()) -> FactSet:
+def facts_from_data(
+    claim: Mapping[str, Any], documents: Sequence[Mapping[str, Any]] = ()
+) -> FactSet:
     """Build a FactSet from plain data keyed by unqualified field names (rule test cases)."""
     claim_fact = Fact(
         "claim",

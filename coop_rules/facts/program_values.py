@@ -357,12 +357,17 @@ def _cap_values(
     period_values, period_gaps = _period_values(m, source, cap, activity, activities, history)
     values.update(period_values)
     gaps.update(period_gaps)
-    if "claim.period_cap_claimed" in values and "claim.cap" in values:
-        limit, total = values["claim.cap"].value[0], values["claim.period_cap_claimed"].value[0]  # type: ignore[index]
-        if limit > 0:
-            headroom = ((limit - total) * 100 / limit).to_integral_value(ROUND_FLOOR)
-            evidence = values["claim.period_cap_claimed"].evidence
-            values["claim.cap_headroom_percent"] = Value(int(headroom), (where, *evidence))
+    limit, claimed = values.get("claim.cap"), values.get("claim.period_cap_claimed")
+    if (
+        limit is not None
+        and claimed is not None
+        and isinstance(limit.value, tuple)
+        and isinstance(claimed.value, tuple)
+        and limit.value[0] > 0
+    ):
+        (cap_amount, _), (total, _) = limit.value, claimed.value
+        headroom = ((cap_amount - total) * 100 / cap_amount).to_integral_value(ROUND_FLOOR)
+        values["claim.cap_headroom_percent"] = Value(int(headroom), (where, *claimed.evidence))
     attendee_values, attendee_gaps = _attendee_values(m, source, cap, where)
     values.update(attendee_values)
     gaps.update(attendee_gaps)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from babel.lists import format_list as _babel_list
 from babel.numbers import format_percent as _babel_percent
@@ -70,7 +70,10 @@ def term(group: str, key: str, lang: str = DEFAULT_LANG) -> str:
     return catalogue(lang).get(name) or catalogue(DEFAULT_LANG).get(name) or key
 
 
-def join(items: Iterable[str], style: str = "standard", lang: str = DEFAULT_LANG) -> str:
+ListStyle = Literal["standard", "or"]
+
+
+def join(items: Iterable[str], style: ListStyle = "standard", lang: str = DEFAULT_LANG) -> str:
     """Items as ``lang`` lists them: ``standard`` (a, b and c) or ``or`` (a, b or c)."""
     items = list(items)
     if not items:
@@ -123,7 +126,7 @@ class Listing(_English):
         shown = [show(item, lang) for item in self.items]
         if self.style == "plain":
             return translate("list.separator", lang).join(shown)
-        return join(shown, self.style, lang)
+        return join(shown, "or" if self.style == "or" else "standard", lang)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def _add_row(
         claim_id=row["claim_id"],
         partner=partner_key(row.get("partner_id"), row["partner_name"]),
         program=row["program"],
-        usage_start=usage_start,  # type: ignore[arg-type]  (required: checked above)
+        usage_start=usage_start,  # type: ignore[arg-type]  # required: checked above
         usage_end=usage_end,  # type: ignore[arg-type]
         activity_type=row["activity_type"],
         claimed=claimed,  # type: ignore[arg-type]

@@ -38,10 +38,11 @@ class CheckSession:
         if not self.recording:
             return
         documents = self._documents if self._documents is not None else cost_documents(claim)
+        rule_set = report.rule_set
         entry = claim_entry(
             claim.manifest,
             verdict=str(report.verdict),
-            rule_set=f"{report.rule_set.coop_rules_version} {report.rule_set.digest}",
+            rule_set=f"{rule_set.coop_rules_version} {rule_set.digest}" if rule_set else "",
         )
         self.ledger.record(replace(entry, origin="check"), documents)
 

@@ -415,7 +415,8 @@ def _calendar(r: _Reader) -> Calendar | None:
         ]
         if days[1] < days[0] or days[3] < days[2]:
             r.problem(at, "a period ends before it starts")
-        windows.append(Window(period, *days, file=r.name, line=r.line(at)))
+        usage_start, usage_end, opens, closes = days
+        windows.append(Window(period, usage_start, usage_end, opens, closes, r.name, r.line(at)))
     return Calendar(ident, starts, r.name, tuple(windows))
 
 

@@ -47,4 +47,4 @@ def get_renderer(name: str, *, color: bool = False) -> Renderer:
         raise ValueError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
     module, cls = _REGISTRY[name]
     renderer_class = getattr(importlib.import_module(module), cls)
-    return renderer_class(color=color) if name == "terminal" else renderer_class()  # type: ignore[no-any-return]
+    return renderer_class(color=color) if name == "terminal" else renderer_class()

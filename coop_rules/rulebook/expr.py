@@ -571,8 +571,8 @@ def _known(node: Node, want: bool) -> Node:
             parts = (_known(a, want), _known(b, want))
             return And(parts) if want else Or(parts)
         case First(items=items):
-            parts = tuple(_known(i, want) for i in items)
-            return Or(parts) if want else And(parts)
+            alternatives = tuple(_known(i, want) for i in items)
+            return Or(alternatives) if want else And(alternatives)
     return TRUE if want else FALSE  # a constant is always known
 
 

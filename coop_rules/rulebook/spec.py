@@ -9,6 +9,7 @@ reported at once, with the file, the line and the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -99,7 +100,7 @@ class Rulebook:
         """The texts of rule ``code`` in ``lang``; an empty LocalText means: use English."""
         return self.messages.get(lang, {}).get(code) or LocalText()
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[RuleSpec]:
         return iter(self.rules)
 
     def __len__(self) -> int:

@@ -11,7 +11,7 @@ from coop_rules.ledger.store import ENV_LEDGER, Ledger, is_url
 from coop_rules.server.settings import MIB, ServerSettings, keys_from_env
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``serve`` to the CLI's subcommands."""
     env = os.environ.get
     defaults = ServerSettings()

@@ -21,7 +21,7 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API k
 
 
 def get_service(request: Request) -> CheckService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.app.state.service
 
 
 Service = Annotated[CheckService, Depends(get_service)]

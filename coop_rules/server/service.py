@@ -398,5 +398,9 @@ async def _read_json(body: Incoming, limit: int) -> Any:
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+        where = (
+            f" at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise invalid(f"the body is not valid JSON{where}") from None

@@ -136,6 +136,7 @@ class _Reader:
             self._skip = True  # a browser's empty file input: no file chosen
             return
         location = f"files[{len(self.upload.files) + len(self.problems)}]"
+        problem: str | None
         try:
             filename = raw_filename.decode("utf-8")
         except UnicodeDecodeError:
