@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from coop_rules.evidence import Extracted
+from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
 from coop_rules.extraction.layout import Line, Token
 from coop_rules.extraction.lexicon import LabelHit, all_stopwords, fold_label, legal_suffix_regex
@@ -44,6 +45,10 @@ _CONNECTORS = {
 }
 _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
+# A company registration number printed after or under its name: "(139386 X)", "(867388-U)".
+_REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
+_REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
+_REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
 
@@ -196,7 +201,10 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             for h in ctx.hits[line.index]
             if not h.field.startswith(("kind:poe", "kind:metrics", "kind:csr"))
         ]
-        for m in regex.finditer(line.text):
+        matches = list(regex.finditer(line.text))
+        if matches and any(a.decimals == 2 for a in ctx.amounts(line.text)):
+            continue  # "CRISPI ROLL 12 GRAIN SE  RM6.85": an item or totals line, not a name
+        for m in matches:
             suffix = m.group()
             latin = suffix[:1].isascii()
             if latin and not (suffix[0].isupper() or len(suffix) >= 4):
@@ -241,6 +249,8 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             start = m.start() - len(" ".join(kept)) - 1
             # Keep the legal form's own final dot ("B.V.", "Inc."); drop other punctuation.
             name = line.text[start : m.end()].strip(" \t:;,-–")
+            if name.count("(") > name.count(")"):
+                continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
             out.append((name, line, line.tokens_in(start, m.end())))
     return out
 
@@ -254,6 +264,8 @@ def _sender_line(ctx: Context) -> tuple[str, Line] | None:
         segment = line.text[: segment_bounds(line, 0)[1]]
         parts = _SEPARATORS.split(segment)
         if len(parts) >= 3 and any(ch.isdigit() for ch in "".join(parts[1:])):
+            if not_an_organisation(segment):
+                continue  # "SUN - THU: 1000 HRS - 2200 HRS": opening hours, not a sender
             name = _name_text(parts[0])
             if name and len(name.split()) <= 6 and ":" not in name:
                 return name, line  # later such lines are delivery addresses
@@ -288,6 +300,8 @@ def _vendor(
         key = name_key(name)
         if not key or key in buyer_keys or any(id(t) in region for t in tokens) or not tokens:
             return
+        if not_an_organisation(name):
+            return  # "(c) AWV e.V.", an address line, opening hours: never the vendor
         candidates.append(Candidate(name, score, ctx.layout.evidence(tokens, name, note), order))
 
     for line, hit in ctx.labelled(["vendor"]):
@@ -305,12 +319,16 @@ def _vendor(
     counts: dict[str, int] = {}
     for name, _line, _tokens in suffixed:
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
+    earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
         if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
             score += 0.8
+            if line.index == earliest:
+                score += 0.3  # the letterhead comes before any other name on the page
         start, end = segment_bounds(line, line.text.find(name))
-        if line.text[start:end].strip(" .,") == name.strip(" .,"):
+        own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
+        if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
         add(name, score, tokens, line.index, "name with a legal form")
     if not candidates:
@@ -320,9 +338,11 @@ def _vendor(
             guess = _name_text(" ".join(kept))
             if guess and len(guess.split()) <= 5 and guess.replace(" ", "").isalpha():
                 start = segment.find(kept[0])
+                after = ctx.layout.lines[line.index + 1 : line.index + 3]
+                registered = any(_REG_NUMBER_LINE.match(a.text) for a in after)
                 add(
                     guess,
-                    0.9,
+                    2.0 if registered else 0.9,
                     line.tokens_in(start, start + len(" ".join(kept))),
                     line.index,
                     "first line of the document",
