@@ -25,7 +25,7 @@ THRESHOLDS: dict[str, float] = {
     "total": 0.6,
     "currency": 0.6,
     "invoice_number": 0.5,
-    "vendor": 0.55,
+    "vendor": 0.5,
 }
 
 _TIME = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b|\b\d{3,4}\s*(?:hrs|h)\b", re.IGNORECASE)

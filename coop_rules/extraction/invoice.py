@@ -152,7 +152,11 @@ def extract_invoice(ctx: Context) -> InvoiceFields:
         date_found = unlabelled_date(ctx)
         fields["issue_date"], decided["issue_date"] = date_found.value, date_found.heuristic
         readings["issue_date"] = date_found.candidates
-    total = reconcile_total(ctx, amount_candidates(ctx, TOTAL_TIERS))
+    due_tiers = {"amount_due": TOTAL_TIERS["amount_due"]}
+    total_tiers = {k: v for k, v in TOTAL_TIERS.items() if k not in due_tiers}
+    total = reconcile_total(
+        ctx, amount_candidates(ctx, total_tiers), amount_candidates(ctx, due_tiers)
+    )
     fields["total"], decided["total"] = total.value, total.heuristic
     readings["total"] = total.candidates
     found_currency = currency(ctx, total.amount)

@@ -17,7 +17,10 @@ never the vendor. A name only shown as a logo image cannot be read: then there i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
+from coop_rules import yamlfile
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
@@ -49,6 +52,12 @@ PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 _REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
 _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
+_ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
+_ADDRESS_WORD = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|straße|strasse|str|weg|"
+    r"platz|rue|via|calle|straat|floor|suite|blok|block)\b\.?",
+    re.IGNORECASE,
+)
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
 
@@ -285,6 +294,91 @@ def _address_under(ctx: Context, line: Line) -> set[int]:
     return found
 
 
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w&'’.()/ -]*$")
+_CONTINUED = re.compile(r"(?:&|\band|\bund|\bet|-)$", re.IGNORECASE)
+_CONTACT = re.compile(r"\b(?:tel|phone|fax|gst|vat|reg|co\.? ?no|company no|hp|mobile)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _business_words() -> re.Pattern[str]:
+    raw = yamlfile.load(_ORGANISATIONS.read_text(encoding="utf-8"))
+    words = sorted({str(w).casefold() for w in raw["business_words"]}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+
+
+def _address_like(text: str) -> bool:
+    """A line of an address or contact block: a street line, a post code, a phone number."""
+    if _REG_NUMBER_LINE.match(text) or _CONTACT.search(text):
+        return True
+    return bool(re.search(r"\d", text)) and (
+        "," in text or bool(re.search(r"\b\d{4,6}\b", text)) or bool(_ADDRESS_WORD.search(text))
+    )
+
+
+def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
+    """Name lines at the head of page 1 (a receipt's store name, a letterhead without a legal
+    form): short lines of letters, holding no label, that are not a phrase, an address or a
+    time, standing right above the header's address or contact block.
+
+    The lines of that name block score higher when the block names a kind of business
+    ("HARDWARE TRADING") and when the address block follows it at once; the first line of the
+    block a little higher still (a second line is often a descriptor: "BISTRO & CAFE"). A name
+    broken over two lines ("HOME MASTER HARDWARE &" / "ELECTRICAL") is joined.
+    """
+    lines = ctx.layout.lines
+    if not lines:
+        return []
+    first_page = lines[0].page
+    stop = all_stopwords()
+    names: list[tuple[str, list[Token], Line]] = []
+    address_at: int | None = None
+    for line in lines[:6]:
+        if line.page != first_page or ctx.layout.relative_top(line) > 0.3:
+            break
+        segment = line.text[: segment_bounds(line, 0)[1]]
+        text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT)
+        if _address_like(text):
+            address_at = line.index
+            break  # the header's address block: the name stands above it
+        words = text.split()
+        if (
+            not words
+            or len(words) > 6
+            or ctx.hits[line.index]
+            or not _NAME_CHARS.match(text)
+            or not_an_organisation(text)
+            or sum(w.casefold() in stop for w in words) >= 2
+        ):
+            continue
+        start = segment.find(text)
+        tokens = line.tokens_in(start, start + len(text))
+        legal_form_only = bool(legal_suffix_regex().fullmatch(text.rstrip(".")))
+        joined = bool(names) and (bool(_CONTINUED.search(names[-1][0])) or legal_form_only)
+        if names and names[-1][2].index == line.index - 1 and joined:
+            text = f"{names[-1][0]} {text}"  # "HOME MASTER HARDWARE &" + "ELECTRICAL"
+            tokens = names[-1][1] + tokens
+            names[-1] = (text, tokens, line)
+            continue
+        names.append((text, tokens, line))
+    block = []
+    for name in reversed(names):  # the run of name lines right above the address block
+        upper = block[0][2].index - 1 if block else (address_at or 0) - 1
+        if address_at is None or name[2].index != upper:
+            break
+        block.insert(0, name)
+    bonus = 0.0
+    if block:
+        bonus = 1.1 + (1.1 if any(_business_words().search(t) for t, _, _ in block) else 0.0)
+    found = []
+    for text, tokens, line in names:
+        inside = any(line is b[2] for b in block)
+        score = 0.9 + (bonus if inside else 0.0)
+        if inside and line is block[0][2]:
+            score += 0.3
+        found.append((text, score, tokens, line))
+    return found
+
+
 def _vendor(
     ctx: Context, buyer: Extracted | None, region: set[int], sender: tuple[str, Line] | None
 ) -> Extracted | None:
@@ -331,23 +425,13 @@ def _vendor(
         if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
         add(name, score, tokens, line.index, "name with a legal form")
+    header_rival = 0.0
     if not candidates:
-        for line in ctx.layout.lines[:2]:
-            segment = line.text[: segment_bounds(line, 0)[1]]
-            kept = [w for w, h in ((w, ctx.matcher.find(w)) for w in segment.split(" ")) if not h]
-            guess = _name_text(" ".join(kept))
-            if guess and len(guess.split()) <= 5 and guess.replace(" ", "").isalpha():
-                start = segment.find(kept[0])
-                after = ctx.layout.lines[line.index + 1 : line.index + 3]
-                registered = any(_REG_NUMBER_LINE.match(a.text) for a in after)
-                add(
-                    guess,
-                    2.0 if registered else 0.9,
-                    line.tokens_in(start, start + len(" ".join(kept))),
-                    line.index,
-                    "first line of the document",
-                )
-                break
+        header = sorted(_header_names(ctx), key=lambda h: -h[1])
+        for name, score, tokens, line in header:
+            add(name, score, tokens, line.index, "first line of the document")
+        if len(header) > 1:
+            header_rival = header[1][1]
     # The same name found by several clues is more certain.
     by_key: dict[str, float] = {}
     for c in candidates:
@@ -358,7 +442,10 @@ def _vendor(
     )
     if chosen is None:
         return None
-    return chosen.extracted(min(0.95, chosen.score / 3.5))
+    confidence = min(0.95, chosen.score / 3.5)
+    if header_rival and chosen.score - header_rival < 0.5:
+        confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
+    return chosen.extracted(confidence)
 
 
 def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:

@@ -36,6 +36,12 @@ from coop_rules.extraction.values import AmountFound, amount_candidates
 _NOTED = ("tendered − change", "subtotal + tax", "total + rounding", "paid amount")
 PAYMENT_FIELDS = {"tendered": 1.0, "change": 1.0, "rounding": 1.0}
 PART_FIELDS = {"subtotal": 1.0, "subtotal_items": 1.0, "tax": 1.0}
+# A total label qualified as before tax: "Total sales (excluding GST)", "Summe ohne MwSt".
+_NET = re.compile(
+    r"\b(?:excl|excluding|exclusive|exclusing|before|w/o|without|ohne|exkl|hors|net of|"
+    r"sans|sin|senza|zonder|sem)\b",
+    re.IGNORECASE,
+)
 _TIME = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?\s*(?:[AaPp][Mm])?(?!\d)")
 _PLACE_DATE = re.compile(r"^\s*[^\W\d][^\d\t:;]{1,40},\s*(?:den\s+|le\s+|am\s+|el\s+|il\s+)?$")
 # Date labels of other dates: a date next to one of these is not the issue date.
@@ -68,10 +74,16 @@ def _amounts_of(ctx: Context, fields: dict[str, float]) -> dict[str, list[Amount
     return {name: amount_candidates(ctx, {name: 1.0}) for name in fields}
 
 
-def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
-    """The total among the labelled ``candidates`` (and a total after rounding)."""
-    if not candidates:
-        return Decision(None, "-")
+def reconcile_total(
+    ctx: Context, candidates: list[AmountFound], due: list[AmountFound] | None = None
+) -> Decision:
+    """The total among the labelled ``candidates`` (and a total after rounding).
+
+    ``due`` are amounts under an amount-due label: candidates too, but one that differs from a
+    total is no rival of it (a prepayment or a partial payment makes them differ)."""
+    due = due or []
+    due_ids = {id(d) for d in due}
+    candidates = [*candidates, *due]
     pay = _amounts_of(ctx, PAYMENT_FIELDS)
     parts = _amounts_of(ctx, PART_FIELDS)
     tendered = [_money(a.value.value) for a in pay["tendered"]]
@@ -105,12 +117,15 @@ def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
                 for found in parts["subtotal"] + parts["subtotal_items"] + parts["tax"]:
                     if _money(found.value.value) == paid:
                         pool.append((found, 1.5, ["paid amount"]))
+    if not pool:
+        return Decision(None, "-")
     money_format = any(_cents(c) for c, _, _ in pool)
     printed: set[Decimal] = set()
     if any(c > 0 for c in change):
         printed = {a.value for line in ctx.layout.lines for a in ctx.amounts(line.text)}
     values = [_money(c.value.value) for c, _, _ in pool]
-    largest = max(abs(v) for v in values)
+    money_values = [v for (c, _, _), v in zip(pool, values, strict=True) if _cents(c)]
+    largest = max(abs(v) for v in (money_values or values))
     scored: list[tuple[float, AmountFound, list[str]]] = []
     for (found, score, signals), value in zip(pool, values, strict=True):
         signals = list(signals)
@@ -119,9 +134,12 @@ def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
         ):
             score += 1.5
             signals.append("tendered − change")
-        if any(s + x == value for s in subtotals for x in taxes if x != 0):
+        if any(s + x == value for s in [*subtotals, *values] for x in taxes if x != 0):
             score += 1.0
             signals.append("subtotal + tax")
+        if any(value + x in values for x in taxes if x > 0) or _before_tax(found):
+            score -= 1.5  # a net amount: a printed tax added to it gives another total
+            signals.append("before tax")
         if c_paid := [c for c in change if c > 0 and value - c in printed and value - c > 0]:
             score -= 2.0  # the amount handed over: the total is this minus the change
             signals.append(f"tendered (change {c_paid[0]})")
@@ -132,10 +150,8 @@ def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
             score -= 1.5
             signals.append("before rounding")
         if abs(value) == largest:
-            score += 0.3
+            score += 0.2
             signals.append("largest")
-        else:
-            score -= 0.3
         same = sum(1 for v in values if v == value) - 1
         if same:
             score += 0.2 * min(same, 2)
@@ -144,7 +160,15 @@ def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
     top_score, top, signals = scored[0]
     top_value = _money(top.value.value)
-    rival = next((s for s in scored[1:] if _money(s[1].value.value) != top_value), None)
+    top_due = id(top) in due_ids
+    rival = next(
+        (
+            s
+            for s in scored[1:]
+            if _money(s[1].value.value) != top_value and (top_due or id(s[1]) not in due_ids)
+        ),
+        None,
+    )
     margin = top_score - rival[0] if rival else 2.0
     arithmetic = [s for s in signals if s in ("tendered − change", "subtotal + tax")]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
@@ -170,6 +194,13 @@ def reconcile_total(ctx: Context, candidates: list[AmountFound]) -> Decision:
             conf = max(0.05, min(0.9, confidence - 0.2 * (top_score - score)))
             others.append(replace(found.value, confidence=round(conf, 2)))
     return Decision(chosen, heuristic, (chosen, *others), replace(top, value=chosen))
+
+
+def _before_tax(found: AmountFound) -> bool:
+    """Whether the amount's own line calls it a before-tax figure ("(excluding GST)")."""
+    text, line = found.value.evidence.text, found.line.text
+    at = line.rfind(text) if text else -1
+    return bool(_NET.search(line[: at if at > 0 else len(line)]))
 
 
 def _cents(found: AmountFound) -> bool:
