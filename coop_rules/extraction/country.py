@@ -37,13 +37,14 @@ class Country:
     dayfirst: bool | None
     cues: int  # how many distinct cues were found
     evidence: Evidence  # the first cue, where it stands
+    dollar_sign: bool = False  # a "$" there means the country's own currency
 
     def note(self) -> str:
         return f"{self.name}, from {self.evidence.text!r} on the page"
 
 
 @lru_cache(maxsize=1)
-def _table() -> list[tuple[str, str, str, bool | None, re.Pattern[str]]]:
+def _table() -> list[tuple[str, str, str, bool | None, re.Pattern[str], bool]]:
     raw = yamlfile.load(DATA.read_text(encoding="utf-8"))
     out = []
     for code, spec in raw["countries"].items():
@@ -51,14 +52,15 @@ def _table() -> list[tuple[str, str, str, bool | None, re.Pattern[str]]]:
         parts = [r"(?<![\w/])" + re.escape(w) + r"(?![\w/])" for w in words]
         parts += [f"(?-i:{p})" for p in spec.get("patterns") or ()]
         regex = re.compile("|".join(parts), re.IGNORECASE)
-        out.append((code, spec["name"], spec["currency"], spec.get("dayfirst"), regex))
+        dollar = bool(spec.get("dollar_sign"))
+        out.append((code, spec["name"], spec["currency"], spec.get("dayfirst"), regex, dollar))
     return out
 
 
 def find_country(layout: Layout) -> Country | None:
     """The country the page's cues point at, or None when they are absent or disagree."""
-    found: list[tuple[int, str, str, str, bool | None, Evidence]] = []
-    for code, name, currency, dayfirst, regex in _table():
+    found: list[tuple[int, str, str, str, bool | None, Evidence, bool]] = []
+    for code, name, currency, dayfirst, regex, dollar in _table():
         distinct: set[str] = set()
         first: Evidence | None = None
         for line in layout.lines:
@@ -69,12 +71,12 @@ def find_country(layout: Layout) -> Country | None:
                         line.tokens_in(m.start(), m.end()), m.group(), "country cue"
                     )
         if distinct and first is not None:
-            found.append((len(distinct), code, name, currency, dayfirst, first))
+            found.append((len(distinct), code, name, currency, dayfirst, first, dollar))
     if not found:
         return None
     found.sort(key=lambda f: -f[0])
     best = found[0]
     if len(found) > 1 and best[0] < MIN_LEAD * found[1][0]:
         return None
-    count, code, name, currency, dayfirst, evidence = best
-    return Country(code, name, currency, dayfirst, count, evidence)
+    count, code, name, currency, dayfirst, evidence, dollar = best
+    return Country(code, name, currency, dayfirst, count, evidence, dollar)

@@ -115,6 +115,8 @@ class Context:
         self.hits: list[list[LabelHit]] = [
             self.matcher.find(line.text) for line in self.layout.lines
         ]
+        # Other readings of a field (best first), kept for an abstention's candidates.
+        self.readings: dict[str, tuple[Extracted, ...]] = {}
 
     @cached_property
     def decimal_comma(self) -> bool | None:

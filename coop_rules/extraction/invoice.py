@@ -167,6 +167,7 @@ def extract_invoice(ctx: Context) -> InvoiceFields:
     fields.update(extract_periods(ctx))
     fields.update(extract_parties(ctx))
     decided["vendor"] = _vendor_heuristic(fields["vendor"])
+    readings.update({k: v for k, v in ctx.readings.items() if k not in readings})
     refused = {}
     if fields["vendor"] is not None:
         why = not_an_organisation(str(fields["vendor"].value))

@@ -445,7 +445,14 @@ def _vendor(
     confidence = min(0.95, chosen.score / 3.5)
     if header_rival and chosen.score - header_rival < 0.5:
         confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
-    return chosen.extracted(confidence)
+    found = chosen.extracted(confidence)
+    others: dict[str, Extracted] = {}
+    for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
+        key = name_key(str(c.value))
+        if key != name_key(str(chosen.value)) and key not in others and len(others) < 3:
+            others[key] = c.extracted(min(confidence, c.score / 3.5))
+    ctx.readings["vendor"] = (found, *others.values())
+    return found
 
 
 def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:

@@ -255,6 +255,8 @@ def _dollar(ctx: Context, iso: str, text: str) -> tuple[str, float, str | None]:
     if country is not None and country.currency in DOLLARS:
         # Firms outside the US often bill in US dollars: the page's "$" alone cannot tell.
         return country.currency, 0.5, f"uncertain: a $ of {country.note()}, or US dollars"
+    if country is not None and country.dollar_sign:
+        return country.currency, 0.75, f"$ for the currency of {country.note()}"
     if country is not None:  # a "$" on a page placed in a country without a dollar
         return iso, 0.4, f"uncertain: a $ sign in {country.note()}"
     return iso, 0.7, None
@@ -308,10 +310,11 @@ def currency(
         return Extracted(country.currency, evidence, 0.8 if country.cues >= 2 else 0.6)
     (iso, n), *rest = counts.most_common(2)
     evidence, text = first[iso]
-    iso, _, why = _dollar(ctx, iso, text)
+    iso, sign_confidence, why = _dollar(ctx, iso, text)
     if why:
         evidence = replace(evidence, note=f"{evidence.note}; {why}")
     confidence = 0.7 if not rest or rest[0][1] * 2 <= n else 0.45
+    confidence = min(confidence, sign_confidence)
     return Extracted(iso, evidence, confidence)
 
 
