@@ -126,7 +126,7 @@ _VENDOR_HEURISTICS = (
     ("label", "label"),
     ("sender line", "sender line"),
     ("name with a legal form", "name with a legal form"),
-    ("first line", "first line of the document"),
+    ("name at the head", "header name"),
 )
 
 
@@ -162,7 +162,8 @@ def extract_invoice(ctx: Context) -> InvoiceFields:
     found_currency = currency(ctx, total.amount)
     fields["currency"] = found_currency
     if found_currency is not None:
-        decided["currency"] = (found_currency.evidence.note or "label").split(";")[0]
+        how = (found_currency.evidence.note or "label").split(";")[0]
+        decided["currency"] = "label" if how.startswith("label:") else how
     fields.update(extract_totals(ctx, fields["total"]))
     fields.update(extract_periods(ctx))
     fields.update(extract_parties(ctx))

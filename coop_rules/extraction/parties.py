@@ -8,7 +8,14 @@ The vendor is scored from several independent clues, none of them a template:
   91710 Gunzenhausen``), the first part of a separator-joined line near the top;
 * a name ending in a legal form (``GmbH``, ``B.V.``, ``Ltd``, ``株式会社``), higher near the top of
   page 1 and when it recurs (letterhead and footer);
-* as a last resort, a name-like first line.
+* without any of those, the name block at the head of page 1 (a shop receipt's store name):
+  short lines of letters right above the address or contact block, stronger when they name a
+  kind of business (``HARDWARE TRADING``, ``RESTORAN``, ``Bäckerei``: ``data/world/
+  organisations.yaml``).
+
+Whatever the clue, a vendor must look like an organisation's name: an address line, a
+sentence, a date, a time, opening hours, a copyright line or a parenthesised remark never is
+(:func:`~coop_rules.extraction.confidence.not_an_organisation`).
 
 Names in the bill-to block (under ``Bill to``, ``Rechnung an``, ``Client`` …) are the buyer's and
 never the vendor. A name only shown as a logo image cannot be read: then there is no vendor.
@@ -429,7 +436,7 @@ def _vendor(
     if not candidates:
         header = sorted(_header_names(ctx), key=lambda h: -h[1])
         for name, score, tokens, line in header:
-            add(name, score, tokens, line.index, "first line of the document")
+            add(name, score, tokens, line.index, "name at the head of the page")
         if len(header) > 1:
             header_rival = header[1][1]
     # The same name found by several clues is more certain.
