@@ -189,7 +189,7 @@ def classify(
     labels = _invoice_labels(layout, lang)
     till = not family and _till_receipt(layout, lang)
     if till:
-        labels += 2.0
+        labels += 4.0  # settling a sale is structure, stronger than any stray keyword
     if role == "invoice" or (family or labels):
         kind = family[0] if family else (DocumentKind.RECEIPT if till else DocumentKind.INVOICE)
         evidence = strongest[str(kind)][1] if family else None

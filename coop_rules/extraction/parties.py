@@ -260,6 +260,11 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 kept.insert(0, word)
             while kept and kept[0].lower() in _CONNECTORS:
                 kept.pop(0)
+            if not kept and not before.strip() and line.index > 0:
+                wrapped = _wrapped_name(ctx, line, m)
+                if wrapped is not None:
+                    out.append(wrapped)
+                continue
             if not kept:
                 continue
             start = m.start() - len(" ".join(kept)) - 1
@@ -269,6 +274,23 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
             out.append((name, line, line.tokens_in(start, m.end())))
     return out
+
+
+def _wrapped_name(
+    ctx: Context, line: Line, m: re.Match[str]
+) -> tuple[str, Line, list[Token]] | None:
+    """A legal form alone at the start of a line, its name on the line above ("NANDO'S
+    CHICKENLAND MALAYSIA" / "SDN BHD"): the name wrapped before its legal form."""
+    above = ctx.layout.lines[line.index - 1]
+    if above.page != line.page or ctx.hits[above.index] or line.text[m.end() :].strip(" .,\t"):
+        return None
+    text = above.text[: segment_bounds(above, 0)[1]].strip(_LEAD_PUNCT)
+    name = _name_text(text)
+    if not name or len(name.split()) > 6 or not_an_organisation(name):
+        return None
+    start = above.text.find(name)
+    tokens = above.tokens_in(start, start + len(name)) + line.tokens_in(m.start(), m.end())
+    return f"{name} {m.group()}", line, tokens
 
 
 def _sender_line(ctx: Context) -> tuple[str, Line] | None:

@@ -43,7 +43,9 @@ _NET = re.compile(
     re.IGNORECASE,
 )
 # A time of day: "18:19", "03:30:27PM", "5:06 PM" (never "04.04", which is a date's start).
-_TIME = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:[AaPp][Mm])?(?![\d:])")
+_TIME = re.compile(
+    r"(?<![\d:])(?:[01]?\d|2[0-3]) ?: ?[0-5]\d(?: ?: ?[0-5]\d)?\s*(?:[AaPp][Mm])?(?![\d:])"
+)
 _PLACE_DATE = re.compile(r"^\s*[^\W\d][^\d\t:;]{1,40},\s*(?:den\s+|le\s+|am\s+|el\s+|il\s+)?$")
 # Date labels of other dates: a date next to one of these is not the issue date.
 OTHER_DATE_FIELDS = (
