@@ -32,7 +32,13 @@ from coop_rules.evidence import Extracted
 from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
 from coop_rules.extraction.layout import Line, Token
-from coop_rules.extraction.lexicon import LabelHit, all_stopwords, fold_label, legal_suffix_regex
+from coop_rules.extraction.lexicon import (
+    LabelHit,
+    all_stopwords,
+    fold_label,
+    legal_suffix_regex,
+    section_matcher,
+)
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
 _BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
@@ -61,8 +67,8 @@ _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
 _ADDRESS_WORD = re.compile(
-    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|straße|strasse|str|weg|"
-    r"platz|rue|via|calle|straat|floor|suite|blok|block)\b\.?",
+    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|rue|via|calle|floor|suite|"
+    r"blok|block)\b\.?|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
     re.IGNORECASE,
 )
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
@@ -227,6 +233,9 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 continue  # "sa", "ag" in running text are words, not legal forms
             if latin and m.end() < len(line.text) and line.text[m.end()] in "@/":
                 continue
+            glued = line.text[m.start() - 1 : m.start()] + line.text[m.end() : m.end() + 1]
+            if latin and any(ch == "_" or ch.isdigit() for ch in glued):
+                continue  # "FOURNISSEUR_BV003": part of an identifier
             seg_start = segment_bounds(line, m.start())[0]
             before = line.text[seg_start : m.start()]
             words = before.split(" ")[:-1] if before.endswith(" ") else before.split(" ")
@@ -269,11 +278,45 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 continue
             start = m.start() - len(" ".join(kept)) - 1
             # Keep the legal form's own final dot ("B.V.", "Inc."); drop other punctuation.
-            name = line.text[start : m.end()].strip(" \t:;,-–")
+            end = m.end()
+            if line.text[end : end + 1] == "." and len(m.group().replace(".", "")) <= 4:
+                end += 1  # "Inc.", "Ltd.", "Corp.": the abbreviation's dot is the name's
+            name = line.text[start:end].strip(" \t:;,-–")
             if name.count("(") > name.count(")"):
                 continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
-            out.append((name, line, line.tokens_in(start, m.end())))
+            out.append((name, line, line.tokens_in(start, end)))
     return out
+
+
+_REGISTER = re.compile(
+    r"\b(?:HRB|HRA|SIRE[NT]|RCS|KvK|UEN|ABN|CIF|NIF|P\.?\s?IVA|Co\.?\s?Reg(?:\.|istration)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _legal_lines(ctx: Context) -> set[int]:
+    """Lines with a firm's own legal data: a VAT or tax number, a register entry, bank
+    details, managing directors (not the buyer's VAT number)."""
+    footer = section_matcher("lines", ctx.lang)
+    out: set[int] = set()
+    for line in ctx.layout.lines:
+        fields = {h.field for h in ctx.hits[line.index]}
+        if "buyer_tax_id" in fields:
+            continue
+        if (
+            "tax_id" in fields
+            or _REGISTER.search(line.text)
+            or any(h.field == "footer" for h in footer.find(line.text))
+        ):
+            out.add(line.index)
+    return out
+
+
+def _window_address(ctx: Context, line: Line) -> bool:
+    """Whether the two lines under ``line`` are an address (street, post code and town): the
+    recipient's block in an envelope window, when the sender signs elsewhere."""
+    under = ctx.layout.lines[line.index + 1 : line.index + 3]
+    return len(under) == 2 and all(u.page == line.page and _address_like(u.text) for u in under)
 
 
 def _wrapped_name(
@@ -443,6 +486,12 @@ def _vendor(
     for name, _line, _tokens in suffixed:
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
     earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
+    legal = _legal_lines(ctx)
+
+    def near_legal(line: Line) -> bool:
+        return any(i in legal for i in range(line.index - 2, line.index + 3))
+
+    legal_keys = {name_key(n) for n, line, _t in suffixed if near_legal(line)}
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
         if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
@@ -453,6 +502,10 @@ def _vendor(
         own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
         if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
+        if near_legal(line):
+            score += 1.0  # its VAT number, register entry or bank details beside it
+        elif legal_keys - {name_key(name)} and _window_address(ctx, line):
+            score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, "name with a legal form")
     header_rival = 0.0
     if not candidates:

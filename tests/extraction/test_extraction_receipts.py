@@ -238,3 +238,58 @@ def test_receipt_printer_number_and_date_forms() -> None:
     assert [a.value for a in find_amounts("S = 6%\t10.85\t.65")][-1] == Decimal("0.65")
     assert find_currencies("AMT(RM)")[0][0] == "MYR"
     assert [d.value for d in find_dates("CB# : 8367\t15/APR/2017 04:56:46")] == [date(2017, 4, 15)]
+
+
+def test_din_5008_letter_date_right_of_the_title_and_sender_in_the_footer(tmp_path: Path) -> None:
+    lines: list[Line] = [
+        (50, 120, "Contoso Marketing GmbH", 10),
+        (50, 134, "Friedrichstraße 123", 10),
+        (50, 148, "10117 Berlin", 10),
+        (50, 250, "Rechnung 2024-117", 13),
+        (430, 250, "12.03.2024", 10),
+        (50, 290, "Konzeption Messestand", 10),
+        (450, 290, "1.000,00 €", 10),
+        (50, 310, "zzgl. 19 % USt.", 10),
+        (450, 310, "190,00 €", 10),
+        (50, 330, "Gesamtbetrag", 10),
+        (450, 330, "1.190,00 €", 10),
+        (50, 780, "Kreativwerk Hamburg GmbH · Elbchaussee 12 · 22763 Hamburg", 7),
+        (50, 790, "Geschäftsführer: Max Muster · HRB 12345 · USt-IdNr. DE123456789", 7),
+    ]
+    doc = extract_file(write_pdf(tmp_path / "din.pdf", lines), einvoice=False)
+    assert doc.value("issue_date") == date(2024, 3, 12)
+    assert doc.value("total") == Decimal("1190.00")
+    assert doc.value("vendor") == "Kreativwerk Hamburg GmbH"  # not the recipient in the window
+
+
+def test_us_saas_right_aligned_label_value_block(tmp_path: Path) -> None:
+    lines: list[Line] = [
+        (50, 60, "Invoice", 20),
+        (50, 100, "Invoice number", 9),
+        (150, 100, "5340DF53-0001", 9),
+        (50, 114, "Date of issue", 9),
+        (150, 114, "September 13, 2022", 9),
+        (50, 128, "Date due", 9),
+        (150, 128, "September 13, 2022", 9),
+        (50, 160, "Userpilot, Inc.", 9),
+        (50, 174, "2810 N Church St", 9),
+        (50, 188, "Wilmington, DE 19802", 9),
+        (50, 202, "United States", 9),
+        (300, 160, "Bill to", 9),
+        (300, 174, "Example GmbH", 9),
+        (50, 240, "$249.00 USD due September 13, 2022", 14),
+        (50, 300, "Growth plan", 9),
+        (480, 300, "$249.00", 9),
+        (380, 340, "Subtotal", 9),
+        (480, 340, "$249.00", 9),
+        (380, 354, "Total", 9),
+        (480, 354, "$249.00", 9),
+        (380, 368, "Amount due", 9),
+        (480, 368, "$249.00 USD", 9),
+    ]
+    doc = extract_file(write_pdf(tmp_path / "saas.pdf", lines), einvoice=False)
+    assert doc.value("invoice_number") == "5340DF53-0001"
+    assert doc.value("issue_date") == date(2022, 9, 13)
+    assert doc.value("total") == Decimal("249.00")
+    assert doc.value("currency") == "USD"
+    assert doc.value("vendor") == "Userpilot, Inc."
