@@ -84,13 +84,14 @@ def settle(
     for name, value in fields.items():
         threshold = THRESHOLDS.get(name)
         reason = (refused or {}).get(name)
+        code = "not-an-organisation" if reason else "low-confidence"
         # A date that reads two ways (03/04/2024) is flagged by its alternatives, not dropped.
         weak = threshold is not None and value.confidence < threshold and not value.ambiguous
         if reason is None and weak:
             others = {str(c.value) for c in readings.get(name, ())} - {str(value.value)}
             if others:
                 n = len(others) + 1
-                reason = f"uncertain: {n} candidates disagree"
+                reason, code = f"uncertain: {n} candidates disagree", "candidates-disagree"
             else:
                 reason = f"uncertain (confidence {value.confidence:.2f} < {threshold:.2f})"
         if reason is None:
@@ -99,5 +100,5 @@ def settle(
         candidates = readings.get(name) or (value,)
         if value not in candidates:
             candidates = (value, *candidates)
-        abstained[name] = Abstained(name, tuple(candidates), reason, threshold or 0.0)
+        abstained[name] = Abstained(name, tuple(candidates), reason, threshold or 0.0, code)
     return used, abstained

@@ -163,14 +163,17 @@ class Abstained:
         candidates: the readings found, best first, each with its evidence and confidence
             (``220.00`` and ``440.00``); empty when nothing readable was found but the field was
             looked for and refused (a vendor that is not a name).
-        reason: why it was not used, in plain words (``2 candidates disagree``).
+        reason: why it was not used, in plain words (``uncertain: 2 candidates disagree``).
         threshold: the confidence a value of this field needs to be used.
+        code: the reason as a stable key for translated messages: ``candidates-disagree``,
+            ``low-confidence`` or ``not-an-organisation``.
     """
 
     field: str
     candidates: tuple[Extracted, ...]
     reason: str
     threshold: float
+    code: str = "low-confidence"
 
     def summary(self, limit: int = 3) -> str:
         """``2 candidates: 220.00, 440.00`` for a could-not-check message."""
@@ -188,6 +191,7 @@ class Abstained:
     def to_json(self) -> dict[str, Any]:
         return {
             "reason": self.reason,
+            "code": self.code,
             "threshold": self.threshold,
             "candidates": [c.to_json() for c in self.candidates],
         }

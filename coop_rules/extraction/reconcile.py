@@ -270,6 +270,8 @@ def unlabelled_date(ctx: Context) -> Decision:
         confidence += 0.1  # the only date anywhere in the document
     elif how == "date with a time":
         confidence -= 0.15  # other dates too: a printing or delivery timestamp is possible
+    elif how != "place and date":
+        confidence -= 0.1  # other dates too: an order or delivery date is possible
     if rivals:
         confidence = min(confidence, 0.4)
     if best.alternatives:

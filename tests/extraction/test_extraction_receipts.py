@@ -213,7 +213,9 @@ def test_settle_keeps_uncertain_values_apart_with_their_candidates() -> None:
     assert abstained["total"].candidates == (best, other)
     assert abstained["total"].summary() == "2 candidates: 220.00, 440.00"
     assert abstained["total"].reason == "uncertain: 2 candidates disagree"
+    assert abstained["total"].code == "candidates-disagree"
     assert abstained["vendor"].reason.startswith("not an organisation's name")
+    assert abstained["vendor"].code == "not-an-organisation"
 
 
 def test_an_ambiguous_date_stays_used_and_flagged() -> None:
