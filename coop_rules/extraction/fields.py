@@ -117,6 +117,7 @@ class Context:
         ]
         # Other readings of a field (best first), kept for an abstention's candidates.
         self.readings: dict[str, tuple[Extracted, ...]] = {}
+        self._amounts: dict[str, list[AmountMatch]] = {}  # text → amounts (one document)
 
     @cached_property
     def decimal_comma(self) -> bool | None:
@@ -163,6 +164,12 @@ class Context:
     def amounts(self, text: str) -> list[AmountMatch]:
         """Amounts in ``text``, dates masked (a date's day is no amount), percentages and
         numbers of days, weeks or months ("balance at 30 days") dropped."""
+        cached = self._amounts.get(text)
+        if cached is None:
+            cached = self._amounts[text] = self._find_amounts(text)
+        return list(cached)
+
+    def _find_amounts(self, text: str) -> list[AmountMatch]:
         masked = list(text)
         for reading in find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0]):
             masked[reading.start : reading.end] = " " * (reading.end - reading.start)
