@@ -294,6 +294,29 @@ _REGISTER = re.compile(
 )
 
 
+_DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.I)
+
+
+def _domains(ctx: Context, region: set[int]) -> set[str]:
+    """The labels of e-mail and web domains on the page, outside the buyer's block."""
+    out: set[str] = set()
+    for line in ctx.layout.lines:
+        for m in _DOMAIN.finditer(line.text):
+            tokens = line.tokens_in(m.start(), m.end())
+            if tokens and all(id(t) in region for t in tokens):
+                continue  # the buyer's own e-mail
+            out.update(p.casefold() for p in m.group(1).split(".") if len(p) >= 4)
+    return out
+
+
+def _in_domain(name: str, domains: set[str]) -> bool:
+    """Whether the name's first word (4 letters or more), or all its words run together, is a
+    label of one of ``domains``."""
+    words = [w for w in name_key(name).split() if len(w) >= 4]
+    joined = "".join(name_key(name).split())
+    return bool(words) and (words[0] in domains or joined in domains)
+
+
 def _legal_lines(ctx: Context) -> set[int]:
     """Lines with a firm's own legal data: a VAT or tax number, a register entry, bank
     details, managing directors (not the buyer's VAT number)."""
@@ -514,6 +537,15 @@ def _vendor(
             add(name, score, tokens, line.index, "name at the head of the page")
         if len(header) > 1:
             header_rival = header[1][1]
+    # A name that the page's e-mail or web domain spells is more certain (hetzner.com).
+    domains = _domains(ctx, region)
+    if domains:
+        candidates = [
+            Candidate(c.value, c.score + 0.5, c.evidence, c.order)
+            if _in_domain(str(c.value), domains)
+            else c
+            for c in candidates
+        ]
     # The same name found by several clues is more certain.
     by_key: dict[str, float] = {}
     for c in candidates:

@@ -315,6 +315,13 @@ def currency(
         evidence = replace(evidence, note=f"{evidence.note}; {why}")
     confidence = 0.7 if not rest or rest[0][1] * 2 <= n else 0.45
     confidence = min(confidence, sign_confidence)
+    country = ctx.country
+    if n == 1 and country is not None and country.currency != iso:
+        # One stray mention against the country the page is placed in ("SAR" in OCR noise).
+        confidence = min(confidence, 0.4)
+        evidence = replace(
+            evidence, note=f"{evidence.note}; once only, on a page from {country.note()}"
+        )
     return Extracted(iso, evidence, confidence)
 
 

@@ -20,6 +20,7 @@ from coop_rules.extraction.confidence import not_an_organisation, settle
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.parsing import find_amounts, find_currencies
+from coop_rules.extraction.parties import _in_domain
 
 Line = tuple[float, float, str, float]  # x, y from the top, text, font size
 
@@ -295,3 +296,26 @@ def test_us_saas_right_aligned_label_value_block(tmp_path: Path) -> None:
     assert doc.value("total") == Decimal("249.00")
     assert doc.value("currency") == "USD"
     assert doc.value("vendor") == "Userpilot, Inc."
+
+
+def test_the_page_domain_backs_the_vendor_and_not_the_buyer() -> None:
+    assert _in_domain("Hetzner Online GmbH", {"hetzner"})
+    assert _in_domain("Kreativ Werk GmbH", {"kreativwerk"})
+    assert not _in_domain("Contoso Marketing GmbH", {"hetzner", "online"})
+
+
+def test_one_stray_currency_code_on_a_placed_page_is_not_used(tmp_path: Path) -> None:
+    rows = [
+        "KEDAI MAJU TRADING SDN BHD",
+        "NO 12, JALAN MERDEKA 3, 43300 SELANGOR",
+        "RECEIPT",
+        "12/03/2018 18:19",
+        "SAR ITEM 1|10.00",
+        "TOTAL|10.00",
+        "CASH|20.00",
+        "CHANGE|10.00",
+    ]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("currency") is None  # kept apart: one "SAR" against a Malaysian page
+    assert doc.abstained["currency"].candidates[0].value == "SAR"
+    assert doc.value("total") == Decimal("10.00")
