@@ -178,11 +178,30 @@ def _without_honorific(ctx: Context, name: str) -> str:
     return name
 
 
+def _broken_label(ctx: Context, line: Line, hit: LabelHit) -> LabelHit | None:
+    """The label a word broken by the text layer spells, when it differs from ``hit``:
+    "Ver käufer:" is "Verkäufer" (the seller), not "Käufer" (the buyer)."""
+    before = line.text[: hit.start]
+    if not before.endswith(" ") or "\t" in before[-12:]:
+        return None
+    fragment = before.rstrip(" ").rsplit(" ", 1)[-1].rsplit("\t", 1)[-1]
+    if not fragment.isalpha() or len(fragment) > 6:
+        return None
+    start = hit.start - len(before) + len(before.rstrip(" ")) - len(fragment)
+    whole = fragment + line.text[hit.start : hit.end]
+    found = [h for h in ctx.matcher.find(whole) if h.start == 0 and h.end == len(whole)]
+    if not found or found[0].field == hit.field:
+        return None
+    return LabelHit(found[0].field, start, hit.end, line.text[start : hit.end])
+
+
 def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
     """The bill-to name and the ids of the tokens of every bill-to block (the buyer's area)."""
     region: set[int] = set()
     found: Extracted | None = None
     for line, hit in ctx.labelled(["bill_to", "bill_to_after"]):
+        if _broken_label(ctx, line, hit) is not None:
+            continue  # "Ver käufer:": the seller's label broken by the text layer
         if hit.field == "bill_to_after":
             near = _name_before(line, hit)  # "株式会社コントソ 御中": the honorific follows
         elif _label_like(ctx, line, hit):
@@ -493,7 +512,13 @@ def _vendor(
             return  # "(c) AWV e.V.", an address line, opening hours: never the vendor
         candidates.append(Candidate(name, score, ctx.layout.evidence(tokens, name, note), order))
 
-    for line, hit in ctx.labelled(["vendor"]):
+    seller_labels = [(line, hit) for line, hit in ctx.labelled(["vendor"])]
+    for line in ctx.layout.lines:
+        for hit in ctx.hits[line.index]:
+            joined = _broken_label(ctx, line, hit)
+            if joined is not None and joined.field == "vendor":
+                seller_labels.append((line, joined))
+    for line, hit in seller_labels:
         if _label_like(ctx, line, hit):
             near = _name_near(ctx, line, hit, {"name"})
             if near is not None:

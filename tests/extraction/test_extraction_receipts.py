@@ -319,3 +319,20 @@ def test_one_stray_currency_code_on_a_placed_page_is_not_used(tmp_path: Path) ->
     assert doc.value("currency") is None  # kept apart: one "SAR" against a Malaysian page
     assert doc.abstained["currency"].candidates[0].value == "SAR"
     assert doc.value("total") == Decimal("10.00")
+
+
+def test_a_label_broken_by_the_text_layer_is_read_whole(tmp_path: Path) -> None:
+    lines: list[Line] = [
+        (50, 60, "Handelsrechnung Nr. 471102 vom 13.11.2019", 12),
+        (50, 100, "Ver käufer:", 9),
+        (50, 114, "Lieferant GmbH", 9),
+        (50, 128, "Lieferantenstraße 20", 9),
+        (300, 100, "Käufer:", 9),
+        (300, 114, "Kunden AG Mitte", 9),
+        (300, 128, "Kundenstraße 15", 9),
+        (50, 200, "Gesamtbetrag", 9),
+        (450, 200, "529,87 €", 9),
+    ]
+    doc = extract_file(write_pdf(tmp_path / "broken.pdf", lines), einvoice=False)
+    assert doc.value("vendor") == "Lieferant GmbH"
+    assert doc.value("bill_to") == "Kunden AG Mitte"
