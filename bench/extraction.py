@@ -1,35 +1,52 @@
-"""Benchmark: invoice field extraction against the shared corpus of real invoices.
+"""Benchmark: invoice and receipt field extraction against folders of real documents with truth.
 
-Run as ``python bench/extraction.py CORPUS [--repeat N] [--misses] [--json FILE]`` from the repo
-root, CORPUS being the folder of ``../shared/corpus`` (one sub-folder per source, each with its PDFs
-and a ``truth.jsonl``; see its README).
+Run from the repo root as::
 
-Accuracy: every PDF goes through ``coop_rules.extraction.extract_file``, once with embedded
-e-invoice XML off and once with it on, and five fields are compared with the truth: issue date,
-total (the truth's ``total`` or, where it has one, ``amount_due``), currency, invoice number (exact
-after stripping spaces, case-folding and dropping a leading ``#`` / ``No.``) and vendor (fuzzy:
+    python bench/extraction.py CORPUS [CORPUS ...] [--repeat N] [--misses] [--json FILE]
+                               [--xml] [--sample N] [--show-held-out]
+
+each CORPUS being a folder like ``../shared/corpus`` or ``../shared/corpus-extra`` (one
+sub-folder per source, each with its PDFs and a ``truth.jsonl``; see their READMEs).
+
+Accuracy (e-invoice XML off: most partner invoices carry none): every PDF goes through
+``coop_rules.extraction.extract_file`` once, and five fields are compared with the truth: issue
+date, total (the truth's ``total`` or, where it has one, ``amount_due``; magnitudes, since
+e-invoice truths of credit notes keep the XML's sign), currency, invoice number (exact after
+stripping spaces, case-folding and dropping a leading ``#`` / ``No.``) and vendor (fuzzy:
 normalised, legal suffixes dropped, a match when one contains the other or difflib's ratio is at
-least 0.8). A value that is absent counts as wrong. Figures are "n/N (pct)" per source folder, per
-ZUGFeRD ``family`` (the 2.x samples are renderings of their XML, so they are also left out of the
-second overall line).
+least 0.8). Each field is RIGHT, WRONG (a used value that is not the truth) or ABSTAINED (no
+value used: absent, or kept apart as uncertain in ``ExtractedDocument.abstained``); a field whose
+truth is null (receipts have no invoice number) is not scored. A wrong value is far worse than
+an abstention: the figure to watch is ``wrong``.
 
-Totals and line items: the truth files have no subtotal or tax, so the embedded e-invoice XML
-stands for the truth where a PDF carries one: subtotal, tax, amount due and due date read from the
-page (XML off) are compared with the XML's (right / wrong / absent: a wrong value is worse than an
-absent one). Line items (XML off): on how many invoices a table was read, on how many of those
-the line amounts add up to the printed subtotal or total, and, where the XML has lines, whether
-the page's line amounts are the XML's.
+Reported per source folder, per rendering ``family``, for the receipts (SROIE) also weighted per
+company (each company counts once however many of its receipts the folder holds: a few chains
+would otherwise dominate), and overall (invoices and receipts apart). A fixed third of the
+receipt companies (those whose key's SHA-256 starts with a byte ≡ 2 mod 3: 39 of 119 companies,
+85 of 423 receipts; the residue was picked by size alone, before any miss was looked at) and the
+``horstoeko-extra`` source are HELD OUT:
+their misses are not printed unless ``--show-held-out`` is given, so their figure stays an
+honest unseen-data figure.
 
-Speed: wall time of the whole corpus, best of ``--repeat`` runs, for our extraction (XML off),
-for pdfplumber's ``page.extract_words()`` on every page and for poppler's ``pdftotext`` (one
-process per file, if installed); then ms per page and the ratios. Peak memory is the process's max
-RSS at the end, so it covers everything above.
+Reliability: every used value's confidence, bucketed, against the share of those values that
+are right (and the same for the best abstained candidate, to calibrate the threshold).
+
+Heuristics: how many documents each named heuristic decided per field, and how many of those
+were right (``ExtractedDocument.decided_by``; a heuristic that decides one document is visible).
+
+Speed: wall time of the whole run of our extraction (best of ``--repeat``) against poppler's
+``pdftotext -layout`` on the same files (one process per file), and the ratio. Peak memory is the
+process's max RSS at the end.
+
+``--xml`` additionally runs with the embedded e-invoice XML on and compares subtotal, tax, amount
+due and due date read from the page with the XML's, and the line items.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import json
 import re
 import resource
@@ -37,31 +54,49 @@ import shutil
 import subprocess
 import time
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pypdfium2
 
 from coop_rules.extraction import ExtractedDocument, extract_file
 
 FIELDS = ("issue_date", "total", "currency", "invoice_number", "vendor")
 LEGAL = {"gmbh", "bv", "ltd", "limited", "sas", "sa", "sarl", "inc", "ag", "co", "kg", "pty", "llc"}
-LEGAL |= {"nv", "plc", "corp", "eurl", "ug", "se", "oy", "ab", "as", "spa", "srl"}
+LEGAL |= {"nv", "plc", "corp", "eurl", "ug", "se", "oy", "ab", "as", "spa", "srl", "sdn", "bhd"}
+RECEIPT_FOLDERS = ("sroie-extra",)
+HELD_OUT_FOLDERS = ("horstoeko-extra",)
+BUCKETS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
-Doc = dict[str, Any]  # one truth.jsonl line plus "folder" and "path"
+Doc = dict[str, Any]  # one truth.jsonl line plus "folder", "path", "company", "held_out"
 
 
-def load_truth(corpus: Path) -> list[Doc]:
+def company_key(doc: Doc) -> str:
+    return str(doc.get("group") or norm_vendor(str(doc.get("vendor") or "")))
+
+
+def held_out(doc: Doc) -> bool:
+    """A fixed third of the receipt companies, and whole held-out sources."""
+    if doc["folder"] in HELD_OUT_FOLDERS:
+        return True
+    if doc["folder"] in RECEIPT_FOLDERS:
+        return hashlib.sha256(company_key(doc).encode()).digest()[0] % 3 == 2
+    return False
+
+
+def load_truth(corpora: list[Path]) -> list[Doc]:
     docs = []
-    for truth in sorted(corpus.glob("*/truth.jsonl")):
-        for line in truth.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                doc = json.loads(line)
-                doc.update(folder=truth.parent.name, path=truth.parent / doc["file"])
-                docs.append(doc)
+    for corpus in corpora:
+        for truth in sorted(corpus.glob("*/truth.jsonl")):
+            for line in truth.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    doc = json.loads(line)
+                    doc.update(folder=truth.parent.name, path=truth.parent / doc["file"])
+                    doc.update(company=company_key(doc), held_out=held_out(doc))
+                    docs.append(doc)
     return docs
 
 
@@ -76,15 +111,21 @@ def norm_vendor(value: str) -> str:
     return " ".join(w for w in words if w not in LEGAL)
 
 
+def expected_of(field: str, doc: Doc) -> Any:
+    return doc["date"] if field == "issue_date" else doc.get(field)
+
+
 def matches(field: str, doc: Doc, got: Any) -> bool:
-    expected = doc["date"] if field == "issue_date" else doc.get(field)
+    expected = expected_of(field, doc)
     if got is None or expected is None:
-        return got is None and expected is None
+        return False
     if field == "issue_date":
         return got.isoformat() == expected
     if field == "total":
         return any(
-            Decimal(str(got)) == Decimal(doc[k]) for k in ("total", "amount_due") if k in doc
+            abs(Decimal(str(got))) == abs(Decimal(doc[k]))
+            for k in ("total", "amount_due")
+            if doc.get(k)
         )
     if field == "currency":
         return str(got).upper() == expected.upper()
@@ -96,112 +137,163 @@ def matches(field: str, doc: Doc, got: Any) -> bool:
     )
 
 
+def abstained_of(result: ExtractedDocument) -> dict[str, Any]:
+    return dict(getattr(result, "abstained", {}) or {})
+
+
+def decided_by(result: ExtractedDocument, field: str) -> str:
+    """The named heuristic that decided ``field`` (older results: from the evidence note)."""
+    named = getattr(result, "decided_by", None) or {}
+    if field in named:
+        return named[field]
+    found = result.fields.get(field)
+    if found is None:
+        return "-"
+    note = (found.evidence.note or "").split(";")[0]
+    return "label" if note.startswith("label:") else note or "-"
+
+
+def outcome(field: str, doc: Doc, result: ExtractedDocument) -> str | None:
+    """right / wrong / abstained, or None when the truth has no value for ``field``."""
+    if expected_of(field, doc) is None:
+        return None
+    got = result.value(field)
+    if got is None:
+        return "abstained"
+    return "right" if matches(field, doc, got) else "wrong"
+
+
 def groups_of(doc: Doc) -> list[str]:
     names = [doc["folder"]]
     if "family" in doc:
         names.append(f"{doc['folder']}/{doc['family']}")
-    names.append("overall")
-    if not str(doc.get("family", "")).startswith("zf2"):
-        names.append("overall without ZUGFeRD 2.x")
+    receipt = doc["folder"] in RECEIPT_FOLDERS
+    if receipt and doc["held_out"]:
+        names.append(f"{doc['folder']} HELD OUT third of companies")
+    elif receipt:
+        names.append(f"{doc['folder']} development companies")
+    names.append("ALL receipts" if receipt else "ALL invoices")
+    if not receipt and not str(doc.get("family", "")).startswith("zf2"):
+        names.append("ALL invoices without ZUGFeRD 2.x")
+    if not receipt and doc["held_out"]:
+        names.append("HELD OUT invoices")
     return names
 
 
-def score(docs: list[Doc], results: list[ExtractedDocument]) -> tuple[dict, list[dict]]:
-    table: dict[str, dict[str, list[int]]] = {}
+Cell = dict[str, float]
+
+
+def _cell() -> Cell:
+    return {"right": 0.0, "wrong": 0.0, "abstained": 0.0}
+
+
+def score(docs: list[Doc], results: list[ExtractedDocument]) -> dict[str, Any]:
+    table: dict[str, dict[str, Cell]] = {}
+    # Receipts weighted per company: each company's receipts share a weight of 1.
+    per_company: dict[str, int] = defaultdict(int)
+    for doc in docs:
+        if doc["folder"] in RECEIPT_FOLDERS:
+            per_company[doc["company"]] += 1
+    weighted: dict[str, dict[str, Cell]] = {}
+    reliability: dict[str, dict[str, list[int]]] = {"used": {}, "abstained": {}}
+    heuristics: dict[str, dict[str, list[int]]] = {}
     misses = []
     for doc, result in zip(docs, results, strict=True):
+        held = abstained_of(result)
         for field in FIELDS:
-            ok = matches(field, doc, result.value(field))
+            verdict = outcome(field, doc, result)
+            if verdict is None:
+                continue
             for group in groups_of(doc):
-                cell = table.setdefault(group, {f: [0, 0] for f in FIELDS})[field]
-                cell[0] += ok
+                table.setdefault(group, {f: _cell() for f in FIELDS})[field][verdict] += 1
+            if doc["folder"] in RECEIPT_FOLDERS:
+                split = "held out" if doc["held_out"] else "development"
+                for group in ("sroie per company", f"sroie per company, {split}"):
+                    cell = weighted.setdefault(group, {f: _cell() for f in FIELDS})[field]
+                    cell[verdict] += 1 / per_company[doc["company"]]
+            found = result.fields.get(field)
+            if found is not None:
+                bucket = _bucket(found.confidence)
+                cell = reliability["used"].setdefault(bucket, [0, 0])
+                cell[0] += verdict == "right"
                 cell[1] += 1
-            if not ok:
-                found = result.fields.get(field)
-                expected = doc["date"] if field == "issue_date" else doc.get(field)
-                if field == "total" and "amount_due" in doc:
+            elif field in held:
+                best = held[field].candidates[0] if held[field].candidates else None
+                if best is not None:
+                    cell = reliability["abstained"].setdefault(_bucket(best.confidence), [0, 0])
+                    cell[0] += matches(field, doc, best.value)
+                    cell[1] += 1
+            name = decided_by(result, field)
+            cell = heuristics.setdefault(field, {}).setdefault(name, [0, 0, 0])
+            cell[0] += verdict == "right"
+            cell[1] += verdict == "wrong"
+            cell[2] += 1
+            if verdict != "right":
+                expected = expected_of(field, doc)
+                if field == "total" and doc.get("amount_due"):
                     expected = f"{doc['total']} or {doc['amount_due']}"
+                if found is None and field in held and held[field].candidates:
+                    found = held[field].candidates[0]
                 misses.append(
                     {
                         "file": f"{doc['folder']}/{doc['file']}",
                         "field": field,
+                        "verdict": verdict,
+                        "held_out": doc["held_out"],
                         "expected": expected,
                         "got": None if found is None else str(found.value),
+                        "confidence": None if found is None else found.confidence,
+                        "heuristic": name,
                         "evidence": None if found is None else found.evidence.text,
+                        "note": None if found is None else found.evidence.note,
                     }
                 )
-    order = sorted(table, key=lambda g: (g.startswith("overall"), g))
-    return {g: {f: tuple(table[g][f]) for f in FIELDS} for g in order}, misses
-
-
-XML_FIELDS = ("subtotal", "tax", "amount_due", "due_date")
-
-
-def _sum(items: tuple) -> Decimal:
-    return sum((Decimal(str(i.amount.value)) for i in items if i.amount), Decimal(0))
-
-
-def totals_and_lines(off: list[ExtractedDocument], on: list[ExtractedDocument]) -> dict:
-    """Subtotal/tax/amount due/due date against the XML, and the line-item figures."""
-    fields: dict[str, dict[str, int]] = {
-        f: {"right": 0, "wrong": 0, "absent": 0} for f in XML_FIELDS
+    order = sorted(table, key=lambda g: (g.startswith(("ALL", "HELD")), g))
+    return {
+        "table": {g: table[g] for g in order},
+        "weighted": weighted,
+        "reliability": reliability,
+        "heuristics": heuristics,
+        "misses": misses,
     }
-    wrong: list[str] = []
-    lines = {"invoices": len(off), "with_lines": 0, "adds_up": 0, "xml_lines": 0, "as_xml": 0}
-    for page, xml_doc in zip(off, on, strict=True):
-        xml = xml_doc.einvoice.fields if xml_doc.einvoice and xml_doc.einvoice.read else {}
-        for name in XML_FIELDS:
-            if name not in xml:
-                continue
-            got = page.value(name)
-            if got is None:
-                fields[name]["absent"] += 1
-            elif got == xml[name].value or (
-                isinstance(got, Decimal) and abs(got) == abs(Decimal(str(xml[name].value)))
-            ):
-                fields[name]["right"] += 1
-            else:
-                fields[name]["wrong"] += 1
-                wrong.append(f"{page.path}: {name} page {got} xml {xml[name].value}")
-        if page.line_items:
-            lines["with_lines"] += 1
-            targets = {page.value("subtotal"), page.value("total")} - {None}
-            lines["adds_up"] += _sum(page.line_items) in targets
-        xml_items = xml_doc.einvoice.line_items if xml_doc.einvoice else ()
-        if xml_items:
-            lines["xml_lines"] += 1
-            amounts = [i.amount.value if i.amount else None for i in page.line_items]
-            lines["as_xml"] += amounts == [i.amount.value if i.amount else None for i in xml_items]
-    return {"fields": fields, "wrong": wrong, "lines": lines}
 
 
-def print_totals_and_lines(found: dict) -> None:
-    print("\n== subtotal, tax, amount due, due date: page (XML off) against the embedded XML")
-    for name, cell in found["fields"].items():
-        total = sum(cell.values())
-        if total:
-            print(
-                f"{name:<12} right {cell['right']}/{total} ({100 * cell['right'] / total:.0f}%)"
-                f"  wrong {cell['wrong']}  absent {cell['absent']}"
-            )
-    for line in found["wrong"]:
-        print(f"    wrong: {line}")
-    n = found["lines"]
-    print("\n== line items (XML off)")
-    print(f"invoices with an item table read     {n['with_lines']}/{n['invoices']}")
-    if n["with_lines"]:
-        pct = 100 * n["adds_up"] / n["with_lines"]
-        print(f"  Σ line amounts = subtotal or total {n['adds_up']}/{n['with_lines']} ({pct:.0f}%)")
-    if n["xml_lines"]:
-        pct = 100 * n["as_xml"] / n["xml_lines"]
-        print(f"  same amounts as the XML's lines    {n['as_xml']}/{n['xml_lines']} ({pct:.0f}%)")
+def _bucket(confidence: float) -> str:
+    low = max(b for b in BUCKETS if b <= confidence + 1e-9)
+    high = next((b for b in BUCKETS if b > low), 1.0)
+    return f"{low:.2f}-{high:.2f}"
 
 
-def print_table(table: dict) -> None:
-    print(f"{'':<38}" + "".join(f"{f:>17}" for f in FIELDS))
+def _fmt(cell: Cell) -> str:
+    n = sum(cell.values())
+    if not n:
+        return "-"
+    r, w = 100 * cell["right"] / n, 100 * cell["wrong"] / n
+    return f"{r:.0f}/{w:.0f}/{100 - r - w:.0f}"
+
+
+def print_table(table: dict[str, dict[str, Cell]], title: str) -> None:
+    print(f"\n== {title}: right / wrong / abstained, % of documents with a truth value")
+    print(f"{'':<44}{'n':>5}" + "".join(f"{f:>16}" for f in FIELDS))
     for group, cells in table.items():
-        row = "".join(f"{f'{n}/{t} ({100 * n / t:.0f}%)':>17}" for n, t in cells.values())
-        print(f"{group:<38}{row}")
+        n = max(sum(c.values()) for c in cells.values())
+        row = "".join(f"{_fmt(c):>16}" for c in cells.values())
+        print(f"{group:<44}{n:>5.0f}{row}")
+
+
+def print_reliability(reliability: dict[str, dict[str, list[int]]]) -> None:
+    print("\n== reliability: confidence bucket -> share right (used values; best abstained)")
+    for kind, buckets in reliability.items():
+        for bucket in sorted(buckets):
+            right, n = buckets[bucket]
+            print(f"  {kind:<10} {bucket}  {right:>4}/{n:<4} {100 * right / n:5.1f}% right")
+
+
+def print_heuristics(heuristics: dict[str, dict[str, list[int]]]) -> None:
+    print("\n== heuristics: documents decided (right / wrong) per field")
+    for field, names in heuristics.items():
+        for name, (right, wrong, n) in sorted(names.items(), key=lambda kv: -kv[1][2]):
+            print(f"  {field:<15} {name:<44} {n:>5}  right {right:>4}  wrong {wrong:>3}")
 
 
 def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
@@ -213,16 +305,9 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
-def plumber_words(paths: list[Path]) -> None:
-    for path in paths:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_words()
-
-
 def poppler_text(paths: list[Path], exe: str) -> None:
     for path in paths:
-        subprocess.run([exe, str(path), "/dev/null"], check=False, capture_output=True)
+        subprocess.run([exe, "-layout", str(path), "/dev/null"], check=False, capture_output=True)
 
 
 def count_pages(path: Path) -> int:
@@ -233,68 +318,91 @@ def count_pages(path: Path) -> int:
         pdf.close()
 
 
+XML_FIELDS = ("subtotal", "tax", "amount_due", "due_date")
+
+
+def totals_against_xml(off: list[ExtractedDocument], on: list[ExtractedDocument]) -> None:
+    """Subtotal/tax/amount due/due date read from the page against the embedded XML."""
+    counts = {f: {"right": 0, "wrong": 0, "absent": 0} for f in XML_FIELDS}
+    for page, xml_doc in zip(off, on, strict=True):
+        xml = xml_doc.einvoice.fields if xml_doc.einvoice and xml_doc.einvoice.read else {}
+        for name in XML_FIELDS:
+            if name not in xml:
+                continue
+            got = page.value(name)
+            if got is None:
+                counts[name]["absent"] += 1
+            elif got == xml[name].value or (
+                isinstance(got, Decimal) and abs(got) == abs(Decimal(str(xml[name].value)))
+            ):
+                counts[name]["right"] += 1
+            else:
+                counts[name]["wrong"] += 1
+                print(f"    wrong: {page.path}: {name} page {got} xml {xml[name].value}")
+    print("\n== subtotal, tax, amount due, due date: page (XML off) against the embedded XML")
+    for name, cell in counts.items():
+        print(f"{name:<12} {cell}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("--repeat", type=int, default=3, help="timing runs; the best counts")
+    parser.add_argument("corpus", type=Path, nargs="+")
+    parser.add_argument("--repeat", type=int, default=1, help="timing runs; the best counts")
     parser.add_argument("--misses", action="store_true", help="list every wrong or missing value")
+    parser.add_argument("--show-held-out", action="store_true", help="misses of held-out docs too")
+    parser.add_argument("--sample", type=int, help="only every N-th document (quick runs)")
+    parser.add_argument("--xml", action="store_true", help="also run with e-invoice XML on")
     parser.add_argument("--json", type=Path, help="write all figures to this file")
     args = parser.parse_args()
     docs = load_truth(args.corpus)
+    if args.sample:
+        docs = docs[:: args.sample]
     paths = [doc["path"] for doc in docs]
     pages = sum(count_pages(p) for p in paths)
-    print(f"{len(docs)} documents, {pages} pages in {args.corpus}")
-    out: dict[str, Any] = {"documents": len(docs), "pages": pages, "repeat": args.repeat}
-
-    seconds: dict[str, float | None] = {}
-    tables, values, results_by_mode = {}, {}, {}
-    for mode, einvoice in (("xml-off", False), ("xml-on", True)):
-        timed, results = best_of(
-            args.repeat, lambda e=einvoice: [extract_file(p, einvoice=e) for p in paths]
-        )
-        seconds[f"ours ({mode})"] = timed
-        tables[mode], misses = score(docs, results)
-        results_by_mode[mode] = results
-        values[mode] = [r.to_json() for r in results]
-        print(f"\n== accuracy, e-invoice XML {mode.removeprefix('xml-')} (einvoice={einvoice})")
-        print_table(tables[mode])
-        if args.misses:
-            print(f"\n-- misses ({len(misses)})")
-            for m in misses:
-                print(f"{m['file']}  {m['field']}: expected {m['expected']!r}, got {m['got']!r}")
-                print(f"    evidence: {m['evidence']!r}")
-        out[mode] = {"accuracy": tables[mode], "misses": misses}
-    out["totals_and_lines"] = totals_and_lines(
-        results_by_mode["xml-off"], results_by_mode["xml-on"]
+    print(f"{len(docs)} documents, {pages} pages in {', '.join(map(str, args.corpus))}")
+    seconds, results = best_of(
+        args.repeat, lambda: [extract_file(p, einvoice=False) for p in paths]
     )
-    print_totals_and_lines(out["totals_and_lines"])
-    out["identical"] = values["xml-off"] == values["xml-on"]
-    if out["identical"]:
-        print("\nXML off and on give identical values and evidence (embedded XML is not read yet).")
-
-    seconds["pdfplumber extract_words"], _ = best_of(args.repeat, lambda: plumber_words(paths))
+    found = score(docs, results)
+    print_table(found["table"], "accuracy, e-invoice XML off")
+    print_table(found["weighted"], "receipts weighted per company (each company counts once)")
+    print_reliability(found["reliability"])
+    print_heuristics(found["heuristics"])
+    if args.misses:
+        shown = [m for m in found["misses"] if args.show_held_out or not m["held_out"]]
+        print(f"\n-- misses ({len(shown)} shown; held-out ones hidden unless --show-held-out)")
+        for m in shown:
+            print(
+                f"{m['file']}  {m['field']} {m['verdict']}: expected {m['expected']!r}, "
+                f"got {m['got']!r} ({m['confidence']}, {m['heuristic']})"
+            )
+            print(f"    evidence: {m['evidence']!r}  note: {m['note']!r}")
+    if args.xml:
+        on = [extract_file(p, einvoice=True) for p in paths]
+        totals_against_xml(results, on)
     exe = shutil.which("pdftotext")
-    if exe:
-        seconds["pdftotext"], _ = best_of(args.repeat, lambda: poppler_text(paths, exe))
+    poppler = best_of(args.repeat, lambda: poppler_text(paths, exe))[0] if exe else None
+    print(f"\n== speed, best of {args.repeat} over {len(docs)} documents, {pages} pages")
+    print(f"ours (XML off)          {seconds:8.2f} s {1000 * seconds / pages:8.1f} ms/page")
+    ratio = None
+    if poppler is None:
+        print("pdftotext -layout       not installed (apt-get install poppler-utils)")
     else:
-        seconds["pdftotext"] = None
-    print(f"\n== speed, best of {args.repeat} over {pages} pages")
-    for name, secs in seconds.items():
-        if secs is None:
-            print(f"{name:<28} not installed (apt-get install poppler-utils)")
-        else:
-            print(f"{name:<28} {secs:8.2f} s {1000 * secs / pages:8.1f} ms/page")
-    ours = seconds["ours (xml-off)"]
-    ratios = {"ours/pdfplumber": ours / seconds["pdfplumber extract_words"]}
-    if seconds["pdftotext"]:
-        ratios["ours/pdftotext"] = ours / seconds["pdftotext"]
-    for name, ratio in ratios.items():
-        print(f"{name:<28} {ratio:8.1f}x")
+        ratio = seconds / poppler
+        print(f"pdftotext -layout       {poppler:8.2f} s {1000 * poppler / pages:8.1f} ms/page")
+        print(f"ours / pdftotext        {ratio:8.2f}x")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"peak memory (max RSS)        {peak_mb:8.0f} MB")
-    out.update(seconds=seconds, ratios=ratios, peak_rss_mb=round(peak_mb, 1))
+    print(f"peak memory (max RSS)   {peak_mb:8.0f} MB")
     if args.json:
-        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        out = {
+            "documents": len(docs),
+            "pages": pages,
+            **{k: v for k, v in found.items() if k != "misses"},
+            "misses": [m for m in found["misses"] if args.show_held_out or not m["held_out"]],
+            "seconds": {"ours": seconds, "pdftotext -layout": poppler, "ratio": ratio},
+            "peak_rss_mb": round(peak_mb, 1),
+        }
+        args.json.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coop_rules.documents import Document, ProblemKind, ReadProblem, out_of_memory, read_document
@@ -24,7 +25,7 @@ from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
 from coop_rules.extraction.lines import extract_line_items
-from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
+from coop_rules.extraction.model import Abstained, DocumentKind, ExtractedDocument, LineItem
 from coop_rules.extraction.poe import extract_poe
 from coop_rules.extraction.quality import readable_pages
 
@@ -32,8 +33,18 @@ __all__ = ["DocumentKind", "ExtractedDocument", "extract_document", "extract_fil
 
 log = logging.getLogger(__name__)
 
-# What an extractor gives: the fields, and the item table's rows where it reads one.
-Extraction = tuple[dict[str, Extracted], tuple[LineItem, ...]]
+
+@dataclass(frozen=True)
+class Trace:
+    """Fields read but too uncertain to use, and the heuristic that decided each field."""
+
+    abstained: dict[str, Abstained] = field(default_factory=dict)
+    decided_by: dict[str, str] = field(default_factory=dict)
+
+
+# What an extractor gives: the fields, the item table's rows where it reads one, and the fields
+# it abstained on with the heuristic that decided each field.
+Extraction = tuple[dict[str, Extracted], tuple[LineItem, ...], Trace]
 # An extractor reads one kind of document, given the shared layout and the classification.
 Extractor = Callable[[Document, Layout, Classification, str | None], Extraction]
 
@@ -42,19 +53,20 @@ def _invoice(
     document: Document, layout: Layout, _found: Classification, lang: str | None
 ) -> Extraction:
     ctx = Context(document, "invoice", layout, lang)
-    fields = extract_invoice(ctx)
-    return fields, extract_line_items(ctx, fields)
+    found = extract_invoice(ctx)
+    trace = Trace(found.abstained, found.decided_by)
+    return found.fields, extract_line_items(ctx, found.fields), trace
 
 
 def _csr(
     document: Document, layout: Layout, _found: Classification, lang: str | None
 ) -> Extraction:
-    return extract_csr(Context(document, "csr", layout, lang)), ()
+    return extract_csr(Context(document, "csr", layout, lang)), (), Trace()
 
 
 def _poe(document: Document, layout: Layout, found: Classification, lang: str | None) -> Extraction:
     ctx = Context(document, "poe", layout, lang)
-    return extract_poe(ctx, found.poe_subtype, found.subtype_evidence), ()
+    return extract_poe(ctx, found.poe_subtype, found.subtype_evidence), (), Trace()
 
 
 EXTRACTORS: dict[DocumentKind, Extractor] = {
@@ -123,7 +135,9 @@ def extract_document(
         found = classify(document, layout, lang, role)
         kind = found.kind
         extractor = EXTRACTORS.get(kind)
-        fields, items = extractor(document, layout, found, lang) if extractor else ({}, ())
+        fields, items, trace = (
+            extractor(document, layout, found, lang) if extractor else ({}, (), Trace())
+        )
     except (CoopRulesError, MemoryError):
         raise  # a broken label file is our error; memory is the limits' (see extract_file)
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim
@@ -138,7 +152,14 @@ def extract_document(
         )
     if not einvoice:
         return ExtractedDocument(
-            document.path, document.media_type, kind, fields, unread, line_items=items
+            document.path,
+            document.media_type,
+            kind,
+            fields,
+            unread,
+            line_items=items,
+            abstained=trace.abstained,
+            decided_by=trace.decided_by,
         )
     # Embedded e-invoice XML: never raises; a bad attachment is a problem on the check.
     kind, fields, check = apply_einvoice(
@@ -146,4 +167,16 @@ def extract_document(
     )
     if check is not None and check.line_items:
         items = check.line_items  # the XML's lines are exact where the page's are a reading
-    return ExtractedDocument(document.path, document.media_type, kind, fields, unread, check, items)
+    # A value the XML gives is no longer abstained: the XML settles it.
+    abstained = {n: a for n, a in trace.abstained.items() if n not in fields}
+    return ExtractedDocument(
+        document.path,
+        document.media_type,
+        kind,
+        fields,
+        unread,
+        check,
+        items,
+        abstained,
+        trace.decided_by,
+    )

@@ -3,8 +3,10 @@
 Kind keywords (``kinds`` in ``data/*.yaml``) are weighed by where they stand: a title (a short
 line, large type, near the top of the first page) counts many times more than a word in running
 text, so a "devis" mentioned in a French invoice's payment terms does not make it a quote.
-When keywords tie, the kinds that block a claim win (pro-forma, quote, order confirmation,
-credit note before invoice), because calling a quote an invoice is the costlier mistake.
+A page that settles a sale (a total, and money tendered, change or a rounding, each with an
+amount) is a receipt even when no word calls it one. When keywords tie, the kinds that block a
+claim win (pro-forma, quote, order confirmation, credit note before invoice), because calling a
+quote an invoice is the costlier mistake.
 
 A role given by the claim manifest decides the extractor; for invoices the kind is still read
 from the content, so a "proforma" submitted as an invoice is reported as what it is.
@@ -21,6 +23,7 @@ from coop_rules.evidence import Evidence
 from coop_rules.extraction.layout import Layout, Line
 from coop_rules.extraction.lexicon import fold, keyword_matcher, section_matcher
 from coop_rules.extraction.model import DocumentKind
+from coop_rules.extraction.parsing import find_amounts
 
 INVOICE_FAMILY = (
     DocumentKind.PROFORMA,
@@ -145,6 +148,24 @@ def _invoice_labels(layout: Layout, lang: str | None) -> float:
     return min(found, 2) * 1.0
 
 
+_TILL_FIELDS = frozenset({"tendered", "change", "rounding"})
+_TOTAL_FIELDS = frozenset({"total", "total_gross", "subtotal", "subtotal_items"})
+
+
+def _till_receipt(layout: Layout, lang: str | None) -> bool:
+    """Whether the page settles a sale: a total with money next to it, and money tendered,
+    change or a rounding with money next to them (a till receipt that names itself nowhere)."""
+    matcher = section_matcher("invoice", lang)
+    seen: set[str] = set()
+    for line in layout.lines[:300]:
+        fields = {h.field for h in matcher.find(line.text)} & (_TILL_FIELDS | _TOTAL_FIELDS)
+        if fields and any(a.decimals == 2 for a in find_amounts(line.text)):
+            seen |= {"total"} if fields & _TOTAL_FIELDS else {"till"}
+        if len(seen) == 2:
+            return True
+    return False
+
+
 def classify(
     document: Document, layout: Layout, lang: str | None, role: str | None = None
 ) -> Classification:
@@ -166,8 +187,11 @@ def classify(
         key=lambda kind: (-round(weights[kind], 1), _PRECEDENCE[kind]),
     )
     labels = _invoice_labels(layout, lang)
+    till = not family and _till_receipt(layout, lang)
+    if till:
+        labels += 4.0  # settling a sale is structure, stronger than any stray keyword
     if role == "invoice" or (family or labels):
-        kind = family[0] if family else DocumentKind.INVOICE
+        kind = family[0] if family else (DocumentKind.RECEIPT if till else DocumentKind.INVOICE)
         evidence = strongest[str(kind)][1] if family else None
         if role == "invoice":
             return Classification(kind, evidence=evidence)

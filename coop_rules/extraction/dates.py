@@ -93,10 +93,12 @@ def _month_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]
     names = month_names()
     alts = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
     month = rf"(?P<month>{alts})\.?"
-    # 19 april 2014 / 19. April 2014 / 1er mars 2024 / 15 de marzo de 2024 / 28-Dec-2022
+    # 19 april 2014 / 19. April 2014 / 1er mars 2024 / 15 de marzo de 2024 / 28-Dec-2022 /
+    # 15/APR/2017 (receipt printers)
     day_first = re.compile(
-        rf"(?<![\w])(?P<day>\d{{1,2}})(?:\.|er|st|nd|rd|th)?[\s\-]*(?:de\s+)?{month}"
-        rf"(?![^\W\d_])[\s\-,]*(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
+        rf"(?<![\w/])(?P<day>\d{{1,2}})(?:\.|er|st|nd|rd|th)?(?:[\s\-]*|/)(?:de\s+)?{month}"
+        rf"(?![^\W\d_])(?:[\s\-,]*|/)(?:de\s+|del\s+)?(?P<year>\d{{4}}|\d{{2}}(?![\d:.,]))"
+        rf"(?!\d)",
         re.IGNORECASE,
     )
     # April 19, 2014 / Dec 28, 2022 / Mar. 4 2023
@@ -162,7 +164,7 @@ def find_dates(
         for m in pattern.finditer(text):
             month = names.get(m.group("month").lower().rstrip("."))
             if month is not None:
-                add(_make(int(m.group("year")), month, int(m.group("day"))), m)
+                add(_make(_year(m.group("year")), month, int(m.group("day"))), m)
     for m in _NUM_YMD.finditer(text):
         add(_make(int(m.group(1)), int(m.group(3)), int(m.group(4))), m)
     for m in _NUM_DMY.finditer(text):

@@ -16,6 +16,7 @@ from functools import cached_property
 
 from coop_rules.documents.model import Document
 from coop_rules.evidence import Evidence, Extracted, Scalar
+from coop_rules.extraction.country import Country, find_country
 from coop_rules.extraction.dates import DAYFIRST_LANGS, DateReading, find_dates
 from coop_rules.extraction.layout import Layout, Line, Token, build_layout
 from coop_rules.extraction.lexicon import (
@@ -32,6 +33,13 @@ _DEC_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,']\d{3})*([.,])\d{2}(?!\d)(?![.,]
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?!\d)")
 _PAREN = re.compile(r"\s*\(\w{1,6}\)")  # "Handelsrechnung (380) Nr. …": a type code
 _TITLE_ID = re.compile(r"^[\s:#.]*[^\s]*\d")  # the next word holds a digit: an identifier
+# A word that makes the label after it a qualifier of the label before it: "Total incl. GST",
+# "Total (inclusive of GST)", "Summe inkl. MwSt": the tax word does not start a new label.
+_QUALIFIER = re.compile(
+    r"(?:\b(?:incl|inc|inclusive|including|excl|exclusive|excluding|ex|of|with|w/|inkl|"
+    r"inklusive|exkl|zzgl|avec|hors|compris|con|sin|iva incl)\.?\s*|[(/]\s*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,9 @@ class Context:
         self.hits: list[list[LabelHit]] = [
             self.matcher.find(line.text) for line in self.layout.lines
         ]
+        # Other readings of a field (best first), kept for an abstention's candidates.
+        self.readings: dict[str, tuple[Extracted, ...]] = {}
+        self._amounts: dict[str, list[AmountMatch]] = {}  # text → amounts (one document)
 
     @cached_property
     def decimal_comma(self) -> bool | None:
@@ -135,7 +146,17 @@ class Context:
                 return True, f"day-first, as {m.group()} in the same document"
             if second > 12 >= first:
                 return False, f"month-first, as {m.group()} in the same document"
+        # Nothing in the document settles it: the issuer's country does (cues on the page).
+        country = self.country
+        if country is not None and country.dayfirst is not None:
+            order = "day-first" if country.dayfirst else "month-first"
+            return country.dayfirst, f"{order}, as dates are written in {country.note()}"
         return None, None
+
+    @cached_property
+    def country(self) -> Country | None:
+        """The issuer's country when cues on the page place it (see :mod:`.country`)."""
+        return find_country(self.layout)
 
     def dates(self, text: str) -> list[DateReading]:
         return find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0])
@@ -143,6 +164,12 @@ class Context:
     def amounts(self, text: str) -> list[AmountMatch]:
         """Amounts in ``text``, dates masked (a date's day is no amount), percentages and
         numbers of days, weeks or months ("balance at 30 days") dropped."""
+        cached = self._amounts.get(text)
+        if cached is None:
+            cached = self._amounts[text] = self._find_amounts(text)
+        return list(cached)
+
+    def _find_amounts(self, text: str) -> list[AmountMatch]:
         masked = list(text)
         for reading in find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0]):
             masked[reading.start : reading.end] = " " * (reading.end - reading.start)
@@ -163,13 +190,24 @@ class Context:
                     yield line, hit
 
     def right(self, line: Line, hit: LabelHit, passable: Iterable[str] = ()) -> Window:
-        """The rest of ``line`` after ``hit``, up to the next label (``passable`` ones aside)."""
+        """The rest of ``line`` after ``hit``, up to the next label (``passable`` ones aside).
+
+        A label inside a parenthesis opened after ``hit`` ("Total (incl. GST)") or right after
+        a qualifier word ("Total incl. GST", "Summe inkl. MwSt") qualifies ``hit``: it does not
+        end the window. A tab (a new column) ends the qualifier.
+        """
         end = len(line.text)
         ok = set(passable)
         for other in self.hits[line.index]:
-            if other.start >= hit.end and other.field not in ok:
-                end = other.start
-                break
+            if other.start < hit.end or other.field in ok:
+                continue
+            between = line.text[hit.end : other.start]
+            if "\t" not in between and (
+                between.count("(") > between.count(")") or _QUALIFIER.search(between)
+            ):
+                continue
+            end = other.start
+            break
         return Window(line, hit.end, end)
 
     def below(self, line: Line, hit: LabelHit, max_lines: int = 4) -> Iterator[Window]:

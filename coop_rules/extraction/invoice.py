@@ -13,20 +13,24 @@ bill-to, tax id) are in :mod:`coop_rules.extraction.parties`; subtotal, tax and 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from coop_rules.evidence import Extracted
+from coop_rules.extraction.confidence import not_an_organisation, settle
 from coop_rules.extraction.fields import Candidate, Context, Window, best
 from coop_rules.extraction.layout import Line
 from coop_rules.extraction.lexicon import LabelHit
+from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.parties import extract_parties
 from coop_rules.extraction.periods import extract_periods
+from coop_rules.extraction.reconcile import reconcile_total, unlabelled_date
 from coop_rules.extraction.totals import extract_totals
 from coop_rules.extraction.values import (
     BELOW_PENALTY,
     PROSE_PENALTY,
+    amount_candidates,
     currency,
     label_note,
-    labelled_amount,
     labelled_date,
 )
 
@@ -118,17 +122,69 @@ def _invoice_number(ctx: Context) -> Extracted | None:
     return chosen.extracted(0.4 + 0.15 * chosen.score + 0.05 * min(agreeing - 1, 3))
 
 
-def extract_invoice(ctx: Context) -> dict[str, Extracted]:
-    """All invoice fields found in ``ctx`` (a field that is not found is absent)."""
+_VENDOR_HEURISTICS = (
+    ("label", "label"),
+    ("sender line", "sender line"),
+    ("name with a legal form", "name with a legal form"),
+    ("name at the head", "header name"),
+)
+
+
+def _vendor_heuristic(found: Extracted | None) -> str:
+    note = (found.evidence.note or "") if found else ""
+    return next((name for prefix, name in _VENDOR_HEURISTICS if note.startswith(prefix)), "-")
+
+
+def extract_invoice(ctx: Context) -> InvoiceFields:
+    """All invoice fields found in ``ctx``: the values to use, and those abstained (too
+    uncertain: see :mod:`~coop_rules.extraction.confidence`), with the heuristic that decided
+    each field."""
     fields: dict[str, Extracted | None] = {}
+    decided: dict[str, str] = {}
+    readings: dict[str, tuple[Extracted, ...]] = {}
     fields["invoice_number"] = _invoice_number(ctx)
+    decided["invoice_number"] = "label" if fields["invoice_number"] else "-"
     fields["issue_date"] = labelled_date(
         ctx, DATE_TIERS, lambda line, hit: _on_title_line(ctx, line, hit)
     )
-    total = labelled_amount(ctx, TOTAL_TIERS)
-    fields["total"] = total.value if total else None
-    fields["currency"] = currency(ctx, total)
+    decided["issue_date"] = "label"
+    if fields["issue_date"] is None:
+        date_found = unlabelled_date(ctx)
+        fields["issue_date"], decided["issue_date"] = date_found.value, date_found.heuristic
+        readings["issue_date"] = date_found.candidates
+    due_tiers = {"amount_due": TOTAL_TIERS["amount_due"]}
+    total_tiers = {k: v for k, v in TOTAL_TIERS.items() if k not in due_tiers}
+    total = reconcile_total(
+        ctx, amount_candidates(ctx, total_tiers), amount_candidates(ctx, due_tiers)
+    )
+    fields["total"], decided["total"] = total.value, total.heuristic
+    readings["total"] = total.candidates
+    found_currency = currency(ctx, total.amount)
+    fields["currency"] = found_currency
+    if found_currency is not None:
+        how = (found_currency.evidence.note or "label").split(";")[0]
+        decided["currency"] = "label" if how.startswith("label:") else how
     fields.update(extract_totals(ctx, fields["total"]))
     fields.update(extract_periods(ctx))
     fields.update(extract_parties(ctx))
-    return {name: value for name, value in fields.items() if value is not None}
+    decided["vendor"] = _vendor_heuristic(fields["vendor"])
+    readings.update({k: v for k, v in ctx.readings.items() if k not in readings})
+    refused = {}
+    if fields["vendor"] is not None:
+        why = not_an_organisation(str(fields["vendor"].value))
+        if why:
+            refused["vendor"] = f"not an organisation's name: {why}"
+    found = {name: value for name, value in fields.items() if value is not None}
+    used, abstained = settle(found, readings, refused)
+    for name in abstained:
+        decided[name] = f"abstained ({decided.get(name, '-')})"
+    return InvoiceFields(used, abstained, {k: v for k, v in decided.items() if v != "-"})
+
+
+@dataclass(frozen=True)
+class InvoiceFields:
+    """What :func:`extract_invoice` found."""
+
+    fields: dict[str, Extracted]
+    abstained: dict[str, Abstained]
+    decided_by: dict[str, str]

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from coop_rules.documents.model import ReadProblem
-from coop_rules.evidence import Extracted
+from coop_rules.evidence import Extracted, json_value
 
 
 class DocumentKind(StrEnum):
@@ -155,6 +155,54 @@ class LineItem:
 
 
 @dataclass(frozen=True)
+class Abstained:
+    """A field whose value was not certain enough to be used: kept apart, with its readings.
+
+    Attributes:
+        field: the field name (``total``).
+        candidates: the readings found, best first, each with its evidence and confidence
+            (``220.00`` and ``440.00``); empty when nothing readable was found but the field was
+            looked for and refused (a vendor that is not a name).
+        reason: why it was not used, in plain words (``uncertain: 2 candidates disagree``).
+        threshold: the confidence a value of this field needs to be used.
+        code: the reason as a stable key for translated messages: ``candidates-disagree``,
+            ``low-confidence`` or ``not-an-organisation``.
+    """
+
+    field: str
+    candidates: tuple[Extracted, ...]
+    reason: str
+    threshold: float
+    code: str = "low-confidence"
+
+    def summary(self, limit: int = 3) -> str:
+        """``2 candidates: 220.00, 440.00`` for a could-not-check message."""
+        values = []
+        for found in self.candidates:
+            text = json_text(found.value)
+            if text not in values:
+                values.append(text)
+        shown = ", ".join(values[:limit]) + (", …" if len(values) > limit else "")
+        if not values:
+            return self.reason
+        noun = "candidate" if len(values) == 1 else "candidates"
+        return f"{len(values)} {noun}: {shown}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "code": self.code,
+            "threshold": self.threshold,
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+
+def json_text(value: Any) -> str:
+    out = json_value(value)
+    return out if isinstance(out, str) else str(out)
+
+
+@dataclass(frozen=True)
 class ExtractedDocument:
     """One document as extraction saw it.
 
@@ -167,6 +215,10 @@ class ExtractedDocument:
         einvoice: the embedded e-invoice XML and its cross-check with the page; None when the
             document has no XML attachment or e-invoices were switched off.
         line_items: the rows of the item table, where the document has one.
+        abstained: fields that were read but are too uncertain to be used (the facts step
+            says "could not check" for them); they are NOT in ``fields``.
+        decided_by: field name → the named heuristic that chose its value (or abstained):
+            ``label``, ``cash − change``, ``receipt header`` … (for benchmarks and debugging).
     """
 
     path: str
@@ -176,6 +228,8 @@ class ExtractedDocument:
     problems: tuple[ReadProblem, ...] = ()
     einvoice: EInvoiceCheck | None = None
     line_items: tuple[LineItem, ...] = ()
+    abstained: dict[str, Abstained] = field(default_factory=dict)
+    decided_by: dict[str, str] = field(default_factory=dict)
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:
@@ -202,4 +256,6 @@ class ExtractedDocument:
             out["einvoice"] = self.einvoice.to_json()
         if self.line_items:  # optional key: only where the document has an item table
             out["line_items"] = [item.to_json() for item in self.line_items]
+        if self.abstained:  # optional key: values read but too uncertain to be used
+            out["abstained"] = {n: a.to_json() for n, a in sorted(self.abstained.items())}
         return out

@@ -59,6 +59,7 @@ _SYMBOLS: dict[str, str] = {
     "CHF": "CHF",
     "Fr.": "CHF",
     "RMB": "CNY",
+    "RM": "MYR",  # ringgit: "RM 60.30", "AMT(RM)"
     "euro": "EUR",
     "euros": "EUR",
     "Euro": "EUR",
@@ -172,12 +173,14 @@ class AmountMatch:
 
 
 _NO_DECIMALS = frozenset({"¥", "₩", "円", "원", "JPY", "KRW"})
-_SYM = r"(?:US\$|NT\$|HK\$|R\$|C\$|A\$|[€$£¥₩₹]|Rs\.?|[A-Z]{3}(?![A-Za-z]))"
+_SYM = r"(?:US\$|NT\$|HK\$|R\$|C\$|A\$|[€$£¥₩₹]|Rs\.?|RM(?![A-Za-z])|[A-Z]{3}(?![A-Za-z]))"
 # A number core: digits with separators, decided on below. Spaces are allowed between
 # three-digit groups only (``1 234,56``); the core never crosses a tab (tabs join columns).
 _AMOUNT_RE = re.compile(
     r"(?P<open>\()?(?P<pre>-\s?)?(?P<sym1>" + _SYM + r")?\s?(?P<neg>-\s?)?"
-    r"(?<![\w.,])(?P<num>\d+(?:[.,'’]\d+|[ ]\d{3}(?![\d]))*)(?![A-Za-z0-9_])"
+    # "RM6.85" (a symbol glued to the number); ".57" (receipt printers drop a leading zero)
+    r"(?:(?<=(?<![A-Za-z])RM)|(?<![\w.,]))"
+    r"(?P<num>\d+(?:[.,'’]\d+|[ ]\d{3}(?![\d]))*|\.\d{2}(?!\d))(?![A-Za-z0-9_])"
     r"(?P<close>\))?(?P<post>-(?!\w))?(?:\s?(?P<sym2>" + _SYM + r"|円|원|元))?(?P<pct>\s?%)?"
 )
 

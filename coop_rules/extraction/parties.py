@@ -8,7 +8,14 @@ The vendor is scored from several independent clues, none of them a template:
   91710 Gunzenhausen``), the first part of a separator-joined line near the top;
 * a name ending in a legal form (``GmbH``, ``B.V.``, ``Ltd``, ``株式会社``), higher near the top of
   page 1 and when it recurs (letterhead and footer);
-* as a last resort, a name-like first line.
+* without any of those, the name block at the head of page 1 (a shop receipt's store name):
+  short lines of letters right above the address or contact block, stronger when they name a
+  kind of business (``HARDWARE TRADING``, ``RESTORAN``, ``Bäckerei``: ``data/world/
+  organisations.yaml``).
+
+Whatever the clue, a vendor must look like an organisation's name: an address line, a
+sentence, a date, a time, opening hours, a copyright line or a parenthesised remark never is
+(:func:`~coop_rules.extraction.confidence.not_an_organisation`).
 
 Names in the bill-to block (under ``Bill to``, ``Rechnung an``, ``Client`` …) are the buyer's and
 never the vendor. A name only shown as a logo image cannot be read: then there is no vendor.
@@ -17,11 +24,20 @@ never the vendor. A name only shown as a logo image cannot be read: then there i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
+from coop_rules import yamlfile
 from coop_rules.evidence import Extracted
+from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
 from coop_rules.extraction.layout import Line, Token
-from coop_rules.extraction.lexicon import LabelHit, all_stopwords, legal_suffix_regex
+from coop_rules.extraction.lexicon import (
+    LabelHit,
+    all_stopwords,
+    legal_suffix_regex,
+    section_matcher,
+)
 from coop_rules.extraction.names import name_key
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
@@ -45,6 +61,16 @@ _CONNECTORS = {
 }
 _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
+# A company registration number printed after or under its name: "(139386 X)", "(867388-U)".
+_REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
+_REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
+_REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
+_ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
+_ADDRESS_WORD = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|rue|via|calle|floor|suite|"
+    r"blok|block)\b\.?|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
+    re.IGNORECASE,
+)
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
 
@@ -146,11 +172,30 @@ def _without_honorific(ctx: Context, name: str) -> str:
     return name
 
 
+def _broken_label(ctx: Context, line: Line, hit: LabelHit) -> LabelHit | None:
+    """The label a word broken by the text layer spells, when it differs from ``hit``:
+    "Ver käufer:" is "Verkäufer" (the seller), not "Käufer" (the buyer)."""
+    before = line.text[: hit.start]
+    if not before.endswith(" ") or "\t" in before[-12:]:
+        return None
+    fragment = before.rstrip(" ").rsplit(" ", 1)[-1].rsplit("\t", 1)[-1]
+    if not fragment.isalpha() or len(fragment) > 6:
+        return None
+    start = hit.start - len(before) + len(before.rstrip(" ")) - len(fragment)
+    whole = fragment + line.text[hit.start : hit.end]
+    found = [h for h in ctx.matcher.find(whole) if h.start == 0 and h.end == len(whole)]
+    if not found or found[0].field == hit.field:
+        return None
+    return LabelHit(found[0].field, start, hit.end, line.text[start : hit.end])
+
+
 def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
     """The bill-to name and the ids of the tokens of every bill-to block (the buyer's area)."""
     region: set[int] = set()
     found: Extracted | None = None
     for line, hit in ctx.labelled(["bill_to", "bill_to_after"]):
+        if _broken_label(ctx, line, hit) is not None:
+            continue  # "Ver käufer:": the seller's label broken by the text layer
         if hit.field == "bill_to_after":
             near = _name_before(line, hit)  # "株式会社コントソ 御中": the honorific follows
         elif _label_like(ctx, line, hit):
@@ -191,13 +236,19 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             for h in ctx.hits[line.index]
             if not h.field.startswith(("kind:poe", "kind:metrics", "kind:csr"))
         ]
-        for m in regex.finditer(line.text):
+        matches = list(regex.finditer(line.text))
+        if matches and any(a.decimals == 2 for a in ctx.amounts(line.text)):
+            continue  # "CRISPI ROLL 12 GRAIN SE  RM6.85": an item or totals line, not a name
+        for m in matches:
             suffix = m.group()
             latin = suffix[:1].isascii()
             if latin and not (suffix[0].isupper() or len(suffix) >= 4):
                 continue  # "sa", "ag" in running text are words, not legal forms
             if latin and m.end() < len(line.text) and line.text[m.end()] in "@/":
                 continue
+            glued = line.text[m.start() - 1 : m.start()] + line.text[m.end() : m.end() + 1]
+            if latin and any(ch == "_" or ch.isdigit() for ch in glued):
+                continue  # "FOURNISSEUR_BV003": part of an identifier
             seg_start = segment_bounds(line, m.start())[0]
             before = line.text[seg_start : m.start()]
             words = before.split(" ")[:-1] if before.endswith(" ") else before.split(" ")
@@ -231,13 +282,94 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 kept.insert(0, word)
             while kept and kept[0].lower() in _CONNECTORS:
                 kept.pop(0)
+            if not kept and not before.strip() and line.index > 0:
+                wrapped = _wrapped_name(ctx, line, m)
+                if wrapped is not None:
+                    out.append(wrapped)
+                continue
             if not kept:
                 continue
             start = m.start() - len(" ".join(kept)) - 1
             # Keep the legal form's own final dot ("B.V.", "Inc."); drop other punctuation.
-            name = line.text[start : m.end()].strip(" \t:;,-–")
-            out.append((name, line, line.tokens_in(start, m.end())))
+            end = m.end()
+            if line.text[end : end + 1] == "." and len(m.group().replace(".", "")) <= 4:
+                end += 1  # "Inc.", "Ltd.", "Corp.": the abbreviation's dot is the name's
+            name = line.text[start:end].strip(" \t:;,-–")
+            if name.count("(") > name.count(")"):
+                continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
+            out.append((name, line, line.tokens_in(start, end)))
     return out
+
+
+_REGISTER = re.compile(
+    r"\b(?:HRB|HRA|SIRE[NT]|RCS|KvK|UEN|ABN|CIF|NIF|P\.?\s?IVA|Co\.?\s?Reg(?:\.|istration)?)\b",
+    re.IGNORECASE,
+)
+
+
+_DOMAIN = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,}", re.I)
+
+
+def _domains(ctx: Context, region: set[int]) -> set[str]:
+    """The labels of e-mail and web domains on the page, outside the buyer's block."""
+    out: set[str] = set()
+    for line in ctx.layout.lines:
+        for m in _DOMAIN.finditer(line.text):
+            tokens = line.tokens_in(m.start(), m.end())
+            if tokens and all(id(t) in region for t in tokens):
+                continue  # the buyer's own e-mail
+            out.update(p.casefold() for p in m.group(1).split(".") if len(p) >= 4)
+    return out
+
+
+def _in_domain(name: str, domains: set[str]) -> bool:
+    """Whether the name's first word (4 letters or more), or all its words run together, is a
+    label of one of ``domains``."""
+    words = [w for w in name_key(name).split() if len(w) >= 4]
+    joined = "".join(name_key(name).split())
+    return bool(words) and (words[0] in domains or joined in domains)
+
+
+def _legal_lines(ctx: Context) -> set[int]:
+    """Lines with a firm's own legal data: a VAT or tax number, a register entry, bank
+    details, managing directors (not the buyer's VAT number)."""
+    footer = section_matcher("lines", ctx.lang)
+    out: set[int] = set()
+    for line in ctx.layout.lines:
+        fields = {h.field for h in ctx.hits[line.index]}
+        if "buyer_tax_id" in fields:
+            continue
+        if (
+            "tax_id" in fields
+            or _REGISTER.search(line.text)
+            or any(h.field == "footer" for h in footer.find(line.text))
+        ):
+            out.add(line.index)
+    return out
+
+
+def _window_address(ctx: Context, line: Line) -> bool:
+    """Whether the two lines under ``line`` are an address (street, post code and town): the
+    recipient's block in an envelope window, when the sender signs elsewhere."""
+    under = ctx.layout.lines[line.index + 1 : line.index + 3]
+    return len(under) == 2 and all(u.page == line.page and _address_like(u.text) for u in under)
+
+
+def _wrapped_name(
+    ctx: Context, line: Line, m: re.Match[str]
+) -> tuple[str, Line, list[Token]] | None:
+    """A legal form alone at the start of a line, its name on the line above ("NANDO'S
+    CHICKENLAND MALAYSIA" / "SDN BHD"): the name wrapped before its legal form."""
+    above = ctx.layout.lines[line.index - 1]
+    if above.page != line.page or ctx.hits[above.index] or line.text[m.end() :].strip(" .,\t"):
+        return None
+    text = above.text[: segment_bounds(above, 0)[1]].strip(_LEAD_PUNCT)
+    name = _name_text(text)
+    if not name or len(name.split()) > 6 or not_an_organisation(name):
+        return None
+    start = above.text.find(name)
+    tokens = above.tokens_in(start, start + len(name)) + line.tokens_in(m.start(), m.end())
+    return f"{name} {m.group()}", line, tokens
 
 
 def _sender_line(ctx: Context) -> tuple[str, Line] | None:
@@ -249,6 +381,8 @@ def _sender_line(ctx: Context) -> tuple[str, Line] | None:
         segment = line.text[: segment_bounds(line, 0)[1]]
         parts = _SEPARATORS.split(segment)
         if len(parts) >= 3 and any(ch.isdigit() for ch in "".join(parts[1:])):
+            if not_an_organisation(segment):
+                continue  # "SUN - THU: 1000 HRS - 2200 HRS": opening hours, not a sender
             name = _name_text(parts[0])
             if name and len(name.split()) <= 6 and ":" not in name:
                 return name, line  # later such lines are delivery addresses
@@ -268,6 +402,91 @@ def _address_under(ctx: Context, line: Line) -> set[int]:
     return found
 
 
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w&'’.()/ -]*$")
+_CONTINUED = re.compile(r"(?:&|\band|\bund|\bet|-)$", re.IGNORECASE)
+_CONTACT = re.compile(r"\b(?:tel|phone|fax|gst|vat|reg|co\.? ?no|company no|hp|mobile)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _business_words() -> re.Pattern[str]:
+    raw = yamlfile.load(_ORGANISATIONS.read_text(encoding="utf-8"))
+    words = sorted({str(w).casefold() for w in raw["business_words"]}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+
+
+def _address_like(text: str) -> bool:
+    """A line of an address or contact block: a street line, a post code, a phone number."""
+    if _REG_NUMBER_LINE.match(text) or _CONTACT.search(text):
+        return True
+    return bool(re.search(r"\d", text)) and (
+        "," in text or bool(re.search(r"\b\d{4,6}\b", text)) or bool(_ADDRESS_WORD.search(text))
+    )
+
+
+def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
+    """Name lines at the head of page 1 (a receipt's store name, a letterhead without a legal
+    form): short lines of letters, holding no label, that are not a phrase, an address or a
+    time, standing right above the header's address or contact block.
+
+    The lines of that name block score higher when the block names a kind of business
+    ("HARDWARE TRADING") and when the address block follows it at once; the first line of the
+    block a little higher still (a second line is often a descriptor: "BISTRO & CAFE"). A name
+    broken over two lines ("HOME MASTER HARDWARE &" / "ELECTRICAL") is joined.
+    """
+    lines = ctx.layout.lines
+    if not lines:
+        return []
+    first_page = lines[0].page
+    stop = all_stopwords()
+    names: list[tuple[str, list[Token], Line]] = []
+    address_at: int | None = None
+    for line in lines[:6]:
+        if line.page != first_page or ctx.layout.relative_top(line) > 0.3:
+            break
+        segment = line.text[: segment_bounds(line, 0)[1]]
+        text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT)
+        if _address_like(text):
+            address_at = line.index
+            break  # the header's address block: the name stands above it
+        words = text.split()
+        if (
+            not words
+            or len(words) > 6
+            or ctx.hits[line.index]
+            or not _NAME_CHARS.match(text)
+            or not_an_organisation(text)
+            or sum(w.casefold() in stop for w in words) >= 2
+        ):
+            continue
+        start = segment.find(text)
+        tokens = line.tokens_in(start, start + len(text))
+        legal_form_only = bool(legal_suffix_regex().fullmatch(text.rstrip(".")))
+        joined = bool(names) and (bool(_CONTINUED.search(names[-1][0])) or legal_form_only)
+        if names and names[-1][2].index == line.index - 1 and joined:
+            text = f"{names[-1][0]} {text}"  # "HOME MASTER HARDWARE &" + "ELECTRICAL"
+            tokens = names[-1][1] + tokens
+            names[-1] = (text, tokens, line)
+            continue
+        names.append((text, tokens, line))
+    block: list[tuple[str, list[Token], Line]] = []
+    for name in reversed(names):  # the run of name lines right above the address block
+        upper = block[0][2].index - 1 if block else (address_at or 0) - 1
+        if address_at is None or name[2].index != upper:
+            break
+        block.insert(0, name)
+    bonus = 0.0
+    if block:
+        bonus = 1.1 + (1.1 if any(_business_words().search(t) for t, _, _ in block) else 0.0)
+    found = []
+    for text, tokens, line in names:
+        inside = any(line is b[2] for b in block)
+        score = 0.9 + (bonus if inside else 0.0)
+        if inside and line is block[0][2]:
+            score += 0.3
+        found.append((text, score, tokens, line))
+    return found
+
+
 def _vendor(
     ctx: Context, buyer: Extracted | None, region: set[int], sender: tuple[str, Line] | None
 ) -> Extracted | None:
@@ -283,9 +502,17 @@ def _vendor(
         key = name_key(name)
         if not key or key in buyer_keys or any(id(t) in region for t in tokens) or not tokens:
             return
+        if not_an_organisation(name):
+            return  # "(c) AWV e.V.", an address line, opening hours: never the vendor
         candidates.append(Candidate(name, score, ctx.layout.evidence(tokens, name, note), order))
 
-    for line, hit in ctx.labelled(["vendor"]):
+    seller_labels = [(line, hit) for line, hit in ctx.labelled(["vendor"])]
+    for line in ctx.layout.lines:
+        for hit in ctx.hits[line.index]:
+            joined = _broken_label(ctx, line, hit)
+            if joined is not None and joined.field == "vendor":
+                seller_labels.append((line, joined))
+    for line, hit in seller_labels:
         if _label_like(ctx, line, hit):
             near = _name_near(ctx, line, hit, {"name"})
             if near is not None:
@@ -300,29 +527,44 @@ def _vendor(
     counts: dict[str, int] = {}
     for name, _line, _tokens in suffixed:
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
+    earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
+    legal = _legal_lines(ctx)
+
+    def near_legal(line: Line) -> bool:
+        return any(i in legal for i in range(line.index - 2, line.index + 3))
+
+    legal_keys = {name_key(n) for n, line, _t in suffixed if near_legal(line)}
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
         if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
             score += 0.8
+            if line.index == earliest:
+                score += 0.3  # the letterhead comes before any other name on the page
         start, end = segment_bounds(line, line.text.find(name))
-        if line.text[start:end].strip(" .,") == name.strip(" .,"):
+        own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
+        if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
+        if near_legal(line):
+            score += 1.0  # its VAT number, register entry or bank details beside it
+        elif legal_keys - {name_key(name)} and _window_address(ctx, line):
+            score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, "name with a legal form")
+    header_rival = 0.0
     if not candidates:
-        for line in ctx.layout.lines[:2]:
-            segment = line.text[: segment_bounds(line, 0)[1]]
-            kept = [w for w, h in ((w, ctx.matcher.find(w)) for w in segment.split(" ")) if not h]
-            guess = _name_text(" ".join(kept))
-            if guess and len(guess.split()) <= 5 and guess.replace(" ", "").isalpha():
-                start = segment.find(kept[0])
-                add(
-                    guess,
-                    0.9,
-                    line.tokens_in(start, start + len(" ".join(kept))),
-                    line.index,
-                    "first line of the document",
-                )
-                break
+        header = sorted(_header_names(ctx), key=lambda h: -h[1])
+        for name, score, tokens, line in header:
+            add(name, score, tokens, line.index, "name at the head of the page")
+        if len(header) > 1:
+            header_rival = header[1][1]
+    # A name that the page's e-mail or web domain spells is more certain (hetzner.com).
+    domains = _domains(ctx, region)
+    if domains:
+        candidates = [
+            Candidate(c.value, c.score + 0.5, c.evidence, c.order)
+            if _in_domain(str(c.value), domains)
+            else c
+            for c in candidates
+        ]
     # The same name found by several clues is more certain.
     by_key: dict[str, float] = {}
     for c in candidates:
@@ -333,7 +575,17 @@ def _vendor(
     )
     if chosen is None:
         return None
-    return chosen.extracted(min(0.95, chosen.score / 3.5))
+    confidence = min(0.95, chosen.score / 3.5)
+    if header_rival and chosen.score - header_rival < 0.5:
+        confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
+    found = chosen.extracted(confidence)
+    others: dict[str, Extracted] = {}
+    for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
+        key = name_key(str(c.value))
+        if key != name_key(str(chosen.value)) and key not in others and len(others) < 3:
+            others[key] = c.extracted(min(confidence, c.score / 3.5))
+    ctx.readings["vendor"] = (found, *others.values())
+    return found
 
 
 def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from coop_rules.evidence import Evidence, Extracted
+from coop_rules.extraction.country import DOLLARS
 from coop_rules.extraction.dates import DateReading
 from coop_rules.extraction.fields import Candidate, Context, Window, best
 from coop_rules.extraction.layout import Line
@@ -243,21 +244,43 @@ def labelled_amount(ctx: Context, tiers: dict[str, float]) -> AmountFound | None
     return chosen_amount(candidates) if candidates else None
 
 
+def _dollar(ctx: Context, iso: str, text: str) -> tuple[str, float, str | None]:
+    """A "$" is the dollar of the issuer's country when cues on the page place it in a dollar
+    country; else the language's default (USD) with less confidence."""
+    if text != "$":
+        return iso, (0.75 if text in _AMBIGUOUS_SYMBOLS else 0.95), None
+    country = ctx.country
+    if country is not None and country.currency == iso:
+        return iso, 0.85, f"$ of {country.note()}"
+    if country is not None and country.currency in DOLLARS:
+        # Firms outside the US often bill in US dollars: the page's "$" alone cannot tell.
+        return country.currency, 0.5, f"uncertain: a $ of {country.note()}, or US dollars"
+    if country is not None and country.dollar_sign:
+        return country.currency, 0.75, f"$ for the currency of {country.note()}"
+    if country is not None:  # a "$" on a page placed in a country without a dollar
+        return iso, 0.4, f"uncertain: a $ sign in {country.note()}"
+    return iso, 0.7, None
+
+
 def currency(
     ctx: Context, amount: AmountFound | None, label_fields: Iterable[str] = ("currency",)
 ) -> Extracted | None:
-    """The currency: written with the amount, else labelled, else the most frequent one."""
+    """The currency: written with the amount (an ISO code in the label, "Total (CAD) $",
+    beats an ambiguous symbol), else labelled, else the most frequent one, else the currency
+    of the country the page's cues place the issuer in."""
     if amount is not None:
         mentions = find_currencies(amount.line.text, ctx.lang)
+        codes = [m for m in mentions if m[1].isalpha() and m[1].isupper() and len(m[1]) == 3]
         if amount.symbol is not None:
             mentions = [m for m in mentions if m[1] == amount.symbol] or mentions
+        if codes and (not mentions or mentions[0][1] in _AMBIGUOUS_SYMBOLS):
+            mentions = codes
         if mentions:
             iso, text, start, end = mentions[0]
             tokens = amount.line.tokens_in(start, end)
-            confidence = 0.75 if text in _AMBIGUOUS_SYMBOLS else 0.95
-            return Extracted(
-                iso, ctx.layout.evidence(tokens, text, "written with the amount"), confidence
-            )
+            iso, confidence, why = _dollar(ctx, iso, text)
+            note = "written with the amount" + (f"; {why}" if why else "")
+            return Extracted(iso, ctx.layout.evidence(tokens, text, note), confidence)
     for line, hit in ctx.labelled(label_fields):
         window = ctx.right(line, hit)
         mentions = find_currencies(window.text, ctx.lang)
@@ -265,21 +288,41 @@ def currency(
             iso, text, start, end = mentions[-1]  # "EURO (EUR)": the code is the last
             return Extracted(iso, ctx.evidence(window, start, end, label_note(hit)), 0.9)
     counts: Counter[str] = Counter()
-    first: dict[str, Evidence] = {}
+    first: dict[str, tuple[Evidence, str]] = {}
     for line in ctx.layout.lines:
         for iso, text, start, end in find_currencies(line.text, ctx.lang):
             counts[iso] += 1
             first.setdefault(
                 iso,
-                ctx.layout.evidence(
-                    line.tokens_in(start, end), text, "most frequent currency in the document"
+                (
+                    ctx.layout.evidence(
+                        line.tokens_in(start, end), text, "most frequent currency in the document"
+                    ),
+                    text,
                 ),
             )
     if not counts:
-        return None
+        country = ctx.country
+        if country is None:
+            return None
+        note = f"no currency printed; the currency of {country.note()}"
+        evidence = replace(country.evidence, note=note)
+        return Extracted(country.currency, evidence, 0.8 if country.cues >= 2 else 0.6)
     (iso, n), *rest = counts.most_common(2)
+    evidence, text = first[iso]
+    iso, sign_confidence, why = _dollar(ctx, iso, text)
+    if why:
+        evidence = replace(evidence, note=f"{evidence.note}; {why}")
     confidence = 0.7 if not rest or rest[0][1] * 2 <= n else 0.45
-    return Extracted(iso, first[iso], confidence)
+    confidence = min(confidence, sign_confidence)
+    country = ctx.country
+    if n == 1 and country is not None and country.currency != iso:
+        # One stray mention against the country the page is placed in ("SAR" in OCR noise).
+        confidence = min(confidence, 0.4)
+        evidence = replace(
+            evidence, note=f"{evidence.note}; once only, on a page from {country.note()}"
+        )
+    return Extracted(iso, evidence, confidence)
 
 
 def range_end(ctx: Context, window: Window, reading: DateReading) -> DateReading | None:

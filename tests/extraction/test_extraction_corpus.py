@@ -126,6 +126,26 @@ def test_accuracy_on_real_layouts(run: Run) -> None:
         assert accuracy[field] >= minimum, f"{field}: {accuracy}\n{_report(real)}"
 
 
+def _same_magnitude(case: Case, field: str) -> bool:
+    # A credit note's total printed "-233,47 €" whose truth is written 233.47: not a misread.
+    got, want = case.extracted.value("total"), case.truth["total"]
+    return field == "total" and got is not None and abs(got) == abs(Decimal(str(want)))
+
+
+WRONG_AT_MOST = {"date": 0.01, "total": 0.01, "currency": 0.01}  # measured: 0 / 0 / 0 %
+
+
+def test_wrong_values_are_rare(run: Run) -> None:
+    # A wrong value is far worse than none: a value that is used must be right (abstaining is
+    # allowed and counted as not right by the accuracy tests above).
+    for field, limit in WRONG_AT_MOST.items():
+        name = "issue_date" if field == "date" else field
+        used = [c for c in run.cases if c.extracted.value(name) is not None]
+        wrong = [c for c in used if not _correct(c)[field] and not _same_magnitude(c, field)]
+        share = len(wrong) / len(run.cases)
+        assert share <= limit, f"{field}: {[c.truth['file'] for c in wrong]}"
+
+
 def test_every_value_shows_where_it_was_read(run: Run) -> None:
     for case in run.cases:
         assert case.extracted.readable and not case.extracted.problems, case.truth["file"]

@@ -265,7 +265,7 @@ def test_value_under_its_column_heading(tmp_path: Path) -> None:
     ]
     doc = extract_file(write_pdf(tmp_path / "facture.pdf", lines))
     assert doc.value("total") == Decimal("107.82")
-    assert doc.fields["total"].evidence.note == "label: TOTAL TTC"
+    assert doc.fields["total"].evidence.note == "label: TOTAL TTC; subtotal + tax"
 
 
 def test_odd_documents_never_raise() -> None:
