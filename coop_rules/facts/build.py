@@ -16,7 +16,12 @@ from coop_rules.facts.claim_values import (
     manifest_values,
     surplus_value,
 )
-from coop_rules.facts.document_values import invoice_values, read_values, stated_values
+from coop_rules.facts.document_values import (
+    abstained_gaps,
+    invoice_values,
+    read_values,
+    stated_values,
+)
 from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
 from coop_rules.facts.program_values import ProofDocument, program_values
@@ -75,6 +80,7 @@ def claim_facts(
                 ),
             },
             d.path,
+            abstained_gaps(d),
         )
         for i, d in enumerate(claim.documents, start=1)
     )

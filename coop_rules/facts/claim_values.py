@@ -9,6 +9,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, Role
 from coop_rules.evidence import Evidence
+from coop_rules.facts.document_values import abstained_phrase
 from coop_rules.facts.model import Value
 from coop_rules.i18n.shown import Phrase
 
@@ -114,10 +115,14 @@ def documented_total(claim: Claim) -> tuple[dict[str, Value], dict[str, Phrase]]
         gap = None
         if not document.extracted.readable:
             gap = Phrase.of("gap.unreadable", document=path)
+        elif amount is None and "total" in document.extracted.abstained:
+            gap = abstained_phrase(path, "total", document.extracted.abstained["total"])
         elif amount is None:
             gap = Phrase.of("gap.no_total", document=path)
         elif amount.ambiguous:
             gap = Phrase.of("gap.total_ambiguous", document=path)
+        elif found_currency is None and "currency" in document.extracted.abstained:
+            gap = abstained_phrase(path, "currency", document.extracted.abstained["currency"])
         elif found_currency is None:
             gap = Phrase.of("gap.no_currency", document=path, currency=currency)
         elif found_currency != currency:

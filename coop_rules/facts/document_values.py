@@ -14,10 +14,11 @@ from decimal import ROUND_FLOOR, Decimal
 from coop_rules.claim import COST_ROLES, ClaimDocument, DocumentEntry
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import ExtractedDocument
+from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.names import company_key, same_tax_id
 from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
-from coop_rules.i18n.shown import Listing, Percent, ReadReason, Term
+from coop_rules.i18n.shown import Listing, Percent, Phrase, ReadReason, Term
 from coop_rules.rulebook.fields import EXTRACTED
 
 # Currencies without minor units: a "round" total there needs more zeros.
@@ -63,6 +64,37 @@ def read_values(
         values["doc.vendor_is_partner"] = is_partner
     values.update(_einvoice_values(document, here))
     return values
+
+
+def abstained_gaps(document: ClaimDocument) -> dict[str, Phrase]:
+    """Why a field extraction read but did not trust is unknown to the rules.
+
+    Extraction keeps such a field apart (``ExtractedDocument.abstained``): its readings
+    disagree or are too uncertain, or a vendor is not an organisation's name. A rule that needs
+    it says it could not check, and why, with the readings a reviewer can look at.
+    """
+    gaps: dict[str, Phrase] = {}
+    for name, held in document.extracted.abstained.items():
+        gaps[f"doc.{name}"] = abstained_phrase(document.path, name, held)
+    for part in ("total", "currency"):  # the total as money needs both
+        if f"doc.{part}" in gaps:
+            gaps.setdefault("doc.total", gaps[f"doc.{part}"])
+    if "doc.vendor" in gaps:  # who issued it is unknown unless its tax ID says so
+        gaps["doc.vendor_is_partner"] = gaps["doc.vendor"]
+    for name in CORE_FIELDS:  # shown but not read for sure: neither there nor missing (IN01)
+        if f"doc.{name}" in gaps:
+            gaps.setdefault("doc.missing_core_count", gaps[f"doc.{name}"])
+    return gaps
+
+
+def abstained_phrase(path: str, name: str, held: Abstained) -> Phrase:
+    """``the total of invoice.pdf is uncertain (220.00 or 440.00)``, in the report's language."""
+    if held.code == "not-an-organisation" or not held.candidates:
+        return Phrase.of("gap.not_a_name", document=path, field=Term("field", name))
+    readings = tuple(dict.fromkeys(c.value for c in held.candidates))
+    return Phrase.of(
+        "gap.uncertain", document=path, field=Term("field", name), readings=Listing(readings, "or")
+    )
 
 
 def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -145,11 +177,14 @@ def invoice_values(
             values[f"doc.{name}"] = _money(found, currency)
     if role != "invoice" or not extracted.readable:
         return values
-    missing = [n for n in CORE_FIELDS if n not in fields]
+    # A field read but abstained (``extracted.abstained``) is on the page, only uncertain: not
+    # missing. When it is the only doubt, the count stays unknown (see ``abstained_gaps``).
+    missing = [n for n in CORE_FIELDS if n not in fields and n not in extracted.abstained]
     here = Evidence(
         extracted.path, text=", ".join(sorted(fields)) or "no fields", note="fields read"
     )
-    values["doc.missing_core_count"] = Value(len(missing), (here,))
+    if missing or not any(n in extracted.abstained for n in CORE_FIELDS):
+        values["doc.missing_core_count"] = Value(len(missing), (here,))
     if missing:
         values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
     # A vendor address is not extracted yet; add "vendor_address" here once it is.

@@ -86,9 +86,18 @@ class FactSet:
         raise KeyError(fact_id)
 
 
-def document_fact(index: int, claim: Fact, values: Mapping[str, Value], label: str) -> Fact:
-    """A document fact that also carries the claim's values, as every document fact does."""
-    return Fact(f"doc{index}", DOCUMENT, {**claim.values, **values}, label, claim.gaps)
+def document_fact(
+    index: int,
+    claim: Fact,
+    values: Mapping[str, Value],
+    label: str,
+    gaps: Mapping[str, Shown | str] | None = None,
+) -> Fact:
+    """A document fact that also carries the claim's values, as every document fact does;
+    ``gaps`` says why some of the document's own values are unknown."""
+    return Fact(
+        f"doc{index}", DOCUMENT, {**claim.values, **values}, label, {**claim.gaps, **(gaps or {})}
+    )
 
 
 def parse_typed(name: str, raw: Any) -> Value:

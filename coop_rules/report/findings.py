@@ -156,7 +156,7 @@ def _unknown_reason(condition: Node, fact: Fact, lang: str = DEFAULT_LANG) -> st
         elif found is None:
             if name.startswith("doc.") and unreadable:
                 reasons.append(translate("unknown.unreadable", lang, name=name))
-            elif name.startswith("doc."):
+            elif name.startswith("doc.") and name not in fact.gaps:
                 reasons.append(translate("unknown.not_found", lang, name=name))
             elif name in fact.gaps:
                 gap = show(fact.gaps[name], lang)
