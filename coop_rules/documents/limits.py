@@ -10,9 +10,15 @@ two orders of magnitude above what a real invoice, CSR or proof needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 MIB = 2**20
+
+
+def _ocr_default() -> str:
+    """``COOP_RULES_OCR`` (auto, on or off), else auto."""
+    return os.environ.get("COOP_RULES_OCR", "").strip().lower() or "auto"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class Limits:
         max_zip_ratio: inflated / compressed size of a workbook part larger than 1 MiB.
         max_shared_strings_mb: a workbook's shared-strings table (openpyxl holds it whole).
         max_image_pixels: pixels an image may declare.
+        ocr: when pages without a usable text layer and images are read by OCR: ``auto``
+            (where installed), ``on`` (required), ``off``; the default is ``COOP_RULES_OCR``'s,
+            else ``auto`` (see :mod:`coop_rules.documents.ocr`).
+        max_ocr_pages: pages of one document read by OCR (the rest are reported).
     """
 
     isolate: bool = True
@@ -53,10 +63,15 @@ class Limits:
     max_zip_ratio: int = 200
     max_shared_strings_mb: int = 32
     max_image_pixels: int = 100_000_000
+    ocr: str = field(default_factory=_ocr_default)
+    max_ocr_pages: int = 20
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if name != "isolate" and not value > 0:
+            if name == "ocr":
+                if value not in ("auto", "on", "off"):
+                    raise ValueError(f"Limits.ocr must be auto, on or off, not {value!r}")
+            elif name != "isolate" and not value > 0:
                 raise ValueError(f"Limits.{name} must be positive, not {value!r}")
 
     @property

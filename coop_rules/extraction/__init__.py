@@ -25,6 +25,7 @@ from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
 from coop_rules.extraction.lines import extract_line_items
 from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
+from coop_rules.extraction.ocr import apply_ocr_confidence
 from coop_rules.extraction.poe import extract_poe
 from coop_rules.extraction.quality import readable_pages
 
@@ -106,6 +107,7 @@ def extract_document(
     forget_lines()  # label caches hold one document's lines
     # Scanned and garbled pages are reported and left out: values read from them are guesses.
     document, unread = readable_pages(document)
+    unread = (*document.notes, *unread)  # what the reader itself read only in part (OCR)
     if unread and not document.pages:
         return ExtractedDocument(
             document.path, document.media_type, DocumentKind.UNREADABLE, problems=unread
@@ -118,6 +120,7 @@ def extract_document(
         kind = found.kind
         extractor = EXTRACTORS.get(kind)
         fields, items = extractor(document, layout, found, lang) if extractor else ({}, ())
+        fields = apply_ocr_confidence(document, fields)
     except CoopRulesError:
         raise  # a broken label file is our error, not the document's
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim

@@ -1,0 +1,70 @@
+"""Values read by OCR say so, and OCR's confidence counts in theirs.
+
+A value whose evidence lies on a page read by OCR (``Page.ocr_confidence`` is set) gets the
+confidence of the OCR words inside its evidence box — the lowest of them: a total is as sure as
+its least sure digit group — multiplied into its own, and a note on its evidence,
+``OCR, confidence 0.87``, which the reports show. A value whose OCR words are less sure than
+MIN_WORD_CONFIDENCE is dropped (the extraction abstains) rather than reported as read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coop_rules.documents.model import Document, Page
+from coop_rules.evidence import Box, Extracted
+
+# Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
+# total, and a wrong value is worse than none (a reviewer reads the scan). On 30 receipt scans
+# (one per company) every right date and total was read from words at 0.86 or more, and 6 of
+# the 9 wrong ones from words below 0.85.
+MIN_WORD_CONFIDENCE = 0.85
+NOTE = "OCR, confidence {:.2f}"
+
+
+def ocr_note(confidence: float) -> str:
+    return NOTE.format(confidence)
+
+
+def word_confidence(page: Page, box: Box) -> float:
+    """The lowest confidence of the OCR words of ``page`` that lie mostly inside ``box``
+    (the page's mean when none does)."""
+    x0, top, x1, bottom = box
+    found = []
+    for word in page.words:
+        w = max(word.x1 - word.x0, 1e-6)
+        h = max(word.bottom - word.top, 1e-6)
+        ix = min(x1, word.x1) - max(x0, word.x0)
+        iy = min(bottom, word.bottom) - max(top, word.top)
+        if ix > 0 and iy > 0 and ix * iy >= 0.5 * w * h:
+            found.append(word.confidence)
+    if found:
+        return min(found)
+    return page.ocr_confidence or 0.0
+
+
+def apply_ocr_confidence(document: Document, fields: dict[str, Extracted]) -> dict[str, Extracted]:
+    """``fields`` with each OCR-read value's confidence lowered and its evidence noted."""
+    ocr_pages = {p.number: p for p in document.pages if p.ocr_confidence is not None}
+    if not ocr_pages:
+        return fields
+    out: dict[str, Extracted] = {}
+    for name, found in fields.items():
+        page = ocr_pages.get(found.evidence.page or 0)
+        if page is None:
+            out[name] = found
+            continue
+        if found.evidence.box is not None:
+            sure = word_confidence(page, found.evidence.box)
+        else:
+            sure = page.ocr_confidence or 0.0
+        if sure < MIN_WORD_CONFIDENCE:
+            continue
+        confidence = found.confidence * sure
+        note = ocr_note(sure)
+        if found.evidence.note:
+            note = f"{found.evidence.note}; {note}"
+        out[name] = replace(
+            found, confidence=confidence, evidence=replace(found.evidence, note=note)
+        )
+    return out
