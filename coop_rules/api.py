@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Literal, Protocol
 
 from coop_rules.claim import Claim, claim_facts, load_claim
-from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
+from coop_rules.documents.ocr import require as require_ocr
 from coop_rules.engines import Engine, select_engine
 from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
@@ -87,6 +89,7 @@ def check_claim(
     ledger: str | Path | Literal[False] | None = None,
     record: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: str | None = None,
 ) -> Report:
     """Check the claim in folder ``path`` (with its ``claim.yaml``/``claim.json``).
 
@@ -110,12 +113,16 @@ def check_claim(
         record: after checking, record the claim in the ledger (replacing its earlier record).
         limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
             process without the time and memory limits (for debugging).
+        ocr: read scans and photos with OCR: ``auto`` (where installed and a page has no usable
+            text), ``on`` (an error when OCR is not installed), ``off``; None keeps
+            ``limits.ocr`` (``$COOP_RULES_OCR``, else auto).
 
     Raises:
-        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``, or
-            a ledger that cannot be opened.
+        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``, a
+            ledger that cannot be opened, or ``ocr="on"`` without OCR installed.
     """
     check_language(lang)
+    limits = _with_ocr(limits, ocr)
     rules = rulebook(rules_dirs)
     claim = load_claim(
         Path(path),
@@ -180,17 +187,29 @@ def _consult(ledger: str | Path | Literal[False] | None, record: bool) -> Iterat
         yield session
 
 
+def _with_ocr(limits: Limits, ocr: str | None) -> Limits:
+    """``limits`` with the OCR mode ``ocr`` (None: as they are); ``on`` must be possible."""
+    if ocr is not None:
+        if ocr not in OCR_MODES:
+            raise CoopRulesError(f"ocr must be one of {', '.join(OCR_MODES)}, not {ocr!r}")
+        limits = replace(limits, ocr=ocr)
+    require_ocr(limits.ocr)
+    return limits
+
+
 def extract(
     path: str | Path,
     *,
     einvoice: bool = True,
     name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: str | None = None,
 ) -> ExtractedDocument:
     """Read one document and extract its kind and fields, each with evidence.
 
     ``name`` is how the document and its evidence are called (default: ``path`` as given); the
     HTTP service passes the uploaded file name so no temporary path reaches a client.
     """
+    limits = _with_ocr(limits, ocr)
     # In a worker within ``limits``, like every document of a claim.
     return extractor_for(limits)(Path(path), name or str(path), einvoice=einvoice)

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 MIB = 2**20
 
 
+OCR_MODES = ("auto", "on", "off")
+
+
 def _ocr_default() -> str:
-    """``COOP_RULES_OCR`` (auto, on or off), else auto."""
-    return os.environ.get("COOP_RULES_OCR", "").strip().lower() or "auto"
+    """``COOP_RULES_OCR`` (auto, on or off), else auto (the CLI rejects another value)."""
+    value = os.environ.get("COOP_RULES_OCR", "").strip().lower()
+    return value if value in OCR_MODES else "auto"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Limits:
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if name == "ocr":
-                if value not in ("auto", "on", "off"):
+                if value not in OCR_MODES:
                     raise ValueError(f"Limits.ocr must be auto, on or off, not {value!r}")
             elif name != "isolate" and not value > 0:
                 raise ValueError(f"Limits.{name} must be positive, not {value!r}")

@@ -116,6 +116,14 @@ def enabled(mode: str) -> bool:
     return mode != OcrMode.OFF and unavailable() is None
 
 
+def require(mode: str) -> None:
+    """Raise CoopRulesError when ``mode`` is ``on`` and OCR cannot run here."""
+    from coop_rules.errors import CoopRulesError
+
+    if mode == OcrMode.ON and unavailable():
+        raise CoopRulesError(f"OCR was asked for (--ocr on) but {unavailable()}")
+
+
 def languages_available() -> set[str]:
     folder = tessdata()
     if folder is None:
@@ -209,8 +217,7 @@ def recognise(
     """
     if width is None or height is None:
         upright = ImageOps.exif_transpose(image) or image
-        dpi = _dpi(image)
-        width, height = upright.width * 72 / dpi, upright.height * 72 / dpi
+        width, height = upright.width * image_points(image), upright.height * image_points(image)
     gray, turns, langs = prepare(image)
     best: tuple[float, int, list[Word], tuple[int, int]] | None = None
     for turn in turns:
@@ -268,6 +275,11 @@ def _words(pic: Image.Image, langs: str) -> list[Word]:
         confidence = max(0.0, min(1.0, item.Confidence(level) / 100))
         words.append(Word(text, x0, y0, x1, y1, confidence))
     return words
+
+
+def image_points(image: Image.Image) -> float:
+    """Points per pixel of an image file's page: 72 / its resolution (or ASSUMED_DPI)."""
+    return 72 / _dpi(image)
 
 
 def _dpi(image: Image.Image) -> float:
