@@ -71,12 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every receipt, not one per company")
     parser.add_argument("--skip", type=int, default=0, help="skip the first N picked receipts")
     parser.add_argument("--latin", help="Tesseract languages for Latin script (eng+deu+fra)")
+    parser.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
+    parser.add_argument("--no-osd", action="store_true", help="no orientation/script detection")
+    parser.add_argument("--min-width", type=int, help="scale narrower images up to this (1200)")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     docs = pick(args.folder, args.skip + args.limit, args.all)[args.skip :]
     if args.latin:
         ocr.LATIN = args.latin
+    ocr.DESKEW, ocr.OSD = not args.no_deskew, not args.no_osd
+    if args.min_width:
+        ocr.MIN_WIDTH = args.min_width
     limits = Limits(isolate=False, ocr="on", timeout=60.0)
     extract_file(args.folder / docs[0]["image"], limits=limits)  # load the engine once
     counts = {src: {f: {"right": 0, "wrong": 0, "abstained": 0} for f in FIELDS} for src in "SP"}
