@@ -94,7 +94,8 @@ def test_a_screenshot_is_searchable_with_boxes() -> None:
     # 1000 x 420 px without a stated resolution: laid out at 150 dpi (480 x 201.6 points); the
     # URL is drawn from x = 40 px, y = 130 px (its letters start a few pixels lower).
     assert page.width == pytest.approx(480) and page.height == pytest.approx(201.6)
-    assert url.x0 == pytest.approx(40 * 72 / 150, abs=4) and url.top == pytest.approx(130 * 72 / 150, abs=4)
+    assert url.x0 == pytest.approx(40 * 72 / 150, abs=4)
+    assert url.top == pytest.approx(130 * 72 / 150, abs=4)
     assert 0.8 < url.confidence <= 1.0
 
 
