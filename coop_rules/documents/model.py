@@ -179,6 +179,7 @@ class ProblemKind(StrEnum):
     TOO_SLOW = "too-slow"
     NO_TEXT = "no-text"
     GARBLED = "garbled-text"
+    OCR_PARTIAL = "ocr-partial"
 
 
 ADVICE = {
@@ -192,6 +193,8 @@ ADVICE = {
     "or print it to PDF again.",
     ProblemKind.NO_TEXT: "The pages are images without text: a reviewer must read them, "
     "or submit a PDF with a text layer.",
+    ProblemKind.OCR_PARTIAL: "Only some of the scanned pages were read by OCR: a reviewer must "
+    "read the others, or submit only the relevant pages, or a PDF with a text layer.",
     ProblemKind.GARBLED: "The text layer does not map to readable characters (a font without "
     "a Unicode map): a reviewer must read the page, or submit a PDF exported again.",
 }

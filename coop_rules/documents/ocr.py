@@ -352,7 +352,7 @@ class Budget:
             else f"at most {self.max_pages} pages of a document are read by OCR"
         )
         reason = f"OCR read {self.read} of its {self.wanted} scanned pages ({why})"
-        return (ReadProblem(self.path, ProblemKind.TOO_LARGE, reason),)
+        return (ReadProblem(self.path, ProblemKind.OCR_PARTIAL, reason),)
 
 
 def budget_for(path: str, limits: Limits) -> Budget:

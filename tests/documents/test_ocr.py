@@ -125,7 +125,7 @@ def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:
     capped = read_document(OCR / "receipt-pages.tiff", "r.tiff", replace(HERE, max_ocr_pages=1))
     assert isinstance(capped, Document) and len(capped.pages) == 1
     (note,) = capped.notes
-    assert note.kind is ProblemKind.TOO_LARGE
+    assert note.kind is ProblemKind.OCR_PARTIAL
     assert note.reason == (
         "OCR read 1 of its 2 scanned pages (at most 1 pages of a document are read by OCR)"
     )
