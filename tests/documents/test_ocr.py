@@ -23,6 +23,7 @@ from coop_rules.documents import ProblemKind, read_document
 from coop_rules.documents import ocr as ocr_module
 from coop_rules.documents.limits import Limits
 from coop_rules.documents.model import Document, Page, Word
+from coop_rules.documents.search import find
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction import DocumentKind, extract_file
@@ -224,3 +225,24 @@ def test_ocr_confidence_multiplies_and_an_unsure_amount_is_dropped() -> None:
     vendor = replace(found, value="ACME")
     kept = apply_ocr_confidence(ocr_page(0.7), {"vendor": vendor})["vendor"]
     assert kept.confidence == pytest.approx(0.8 * 0.7)
+
+
+def test_a_screenshots_brand_url_and_date_are_found_with_boxes() -> None:
+    doc = read_document(OCR / "landing-page.png", "landing-page.png", HERE)
+    assert isinstance(doc, Document)
+    (brand,) = find(doc, "northwind cloud weeks")
+    assert brand.text == "NORTHWIND CLOUD WEEKS" and brand.page == 1
+    assert brand.note is not None and brand.note.startswith("OCR, confidence 0.")
+    (url,) = find(doc, "www.northwind-cloud.example/cloud-wochen")
+    (date,) = find(doc, "01.03.2024")
+    assert brand.box and url.box and date.box
+    assert brand.box[3] <= url.box[1] < url.box[3] <= date.box[1]  # top to bottom
+    assert find(doc, "Contoso") == []
+
+
+def test_find_works_the_same_on_a_text_pdf() -> None:
+    doc = read_document(COMPLIANT / INVOICE, INVOICE, HERE)
+    assert isinstance(doc, Document)
+    hits = find(doc, "Kreativwerk Hamburg GmbH")
+    assert hits and all(h.note is None and h.box for h in hits)
+    assert {h.page for h in hits} == {1, 2}
