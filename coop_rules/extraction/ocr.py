@@ -4,12 +4,13 @@ A value whose evidence lies on a page read by OCR (``Page.ocr_confidence`` is se
 confidence of the OCR words inside its evidence box — the lowest of them: a total is as sure as
 its least sure digit group — multiplied into its own, and a note on its evidence,
 ``OCR, confidence 0.87``, which the reports show. A value whose OCR words are less sure than
-MIN_WORD_CONFIDENCE (STRICT for dates and amounts) is dropped (the extraction abstains) rather
-than reported as read.
+MIN_WORD_CONFIDENCE (STRICT for dates and amounts), or an amount read without its cents in a
+currency that has them, is dropped (the extraction abstains) rather than reported as read.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from coop_rules.documents.model import Document, Page
@@ -27,6 +28,23 @@ STRICT_FIELDS = frozenset(
     {"issue_date", "total", "subtotal", "tax", "amount_due", "service_start", "service_end"}
 )
 NOTE = "OCR, confidence {:.2f}"
+
+
+# Amounts OCR gives without their cents: a lost decimal point ("30 30"), or a count next to a
+# "Total" label ("Total Qty 4"). In a currency with cents a printed total has them, so such
+# a reading is not used; a currency without minor units (yen, won) keeps its whole amounts.
+AMOUNT_FIELDS = frozenset({"total", "subtotal", "tax", "amount_due"})
+WHOLE_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "TWD", "HUF", "IDR"})
+_CENTS = re.compile(r"[.,]\s?\d{2}(?!\d)")
+
+
+def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bool:
+    if name not in AMOUNT_FIELDS:
+        return False
+    currency = fields.get("currency")
+    if currency is not None and str(currency.value) in WHOLE_CURRENCIES:
+        return False
+    return not _CENTS.search(found.evidence.text)
 
 
 def ocr_note(confidence: float) -> str:
@@ -66,6 +84,8 @@ def apply_ocr_confidence(document: Document, fields: dict[str, Extracted]) -> di
         else:
             sure = page.ocr_confidence or 0.0
         if sure < (STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE):
+            continue
+        if _lost_cents(name, found, fields):
             continue
         confidence = found.confidence * sure
         note = ocr_note(sure)

@@ -246,3 +246,14 @@ def test_find_works_the_same_on_a_text_pdf() -> None:
     hits = find(doc, "Kreativwerk Hamburg GmbH")
     assert hits and all(h.note is None and h.box for h in hits)
     assert {h.page for h in hits} == {1, 2}
+
+
+def test_an_ocr_amount_without_its_cents_is_not_used() -> None:
+    box = (50, 10, 90, 20)
+    count = Extracted(Decimal("4"), Evidence("r.png", "4", page=1, box=box), 0.8)
+    assert apply_ocr_confidence(ocr_page(0.97), {"total": count}) == {}
+    yen = Extracted("JPY", Evidence("r.png", "¥", page=1, box=box), 0.9)
+    kept = apply_ocr_confidence(ocr_page(0.97), {"total": count, "currency": yen})
+    assert kept["total"].value == Decimal("4")
+    cents = replace(count, value=Decimal("30.30"), evidence=replace(count.evidence, text="30.30"))
+    assert apply_ocr_confidence(ocr_page(0.97), {"total": cents})["total"].value == Decimal("30.30")
