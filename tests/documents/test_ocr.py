@@ -257,3 +257,13 @@ def test_an_ocr_amount_without_its_cents_is_not_used() -> None:
     assert kept["total"].value == Decimal("4")
     cents = replace(count, value=Decimal("30.30"), evidence=replace(count.evidence, text="30.30"))
     assert apply_ocr_confidence(ocr_page(0.97), {"total": cents})["total"].value == Decimal("30.30")
+
+
+@pytest.mark.parametrize(("fmt", "media"), [("WEBP", "image/webp"), ("GIF", "image/gif")])
+def test_webp_and_gif_pictures_are_read(tmp_path: Path, fmt: str, media: str) -> None:
+    path = tmp_path / "picture"
+    with Image.open(OCR / "landing-page.png") as image:
+        (image.convert("P") if fmt == "GIF" else image).save(path, fmt)
+    doc = read_document(path, "picture", HERE)
+    assert isinstance(doc, Document) and doc.media_type == media
+    assert "NORTHWIND CLOUD WEEKS" in doc.full_text
