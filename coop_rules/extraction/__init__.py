@@ -25,7 +25,7 @@ from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
 from coop_rules.extraction.lines import extract_line_items
 from coop_rules.extraction.model import DocumentKind, ExtractedDocument, LineItem
-from coop_rules.extraction.ocr import apply_ocr_confidence
+from coop_rules.extraction.ocr import apply_ocr_confidence, mark_ocr_items
 from coop_rules.extraction.poe import extract_poe
 from coop_rules.extraction.quality import readable_pages
 
@@ -121,6 +121,7 @@ def extract_document(
         extractor = EXTRACTORS.get(kind)
         fields, items = extractor(document, layout, found, lang) if extractor else ({}, ())
         fields = apply_ocr_confidence(document, fields)
+        items = mark_ocr_items(document, items)
     except CoopRulesError:
         raise  # a broken label file is our error, not the document's
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from coop_rules.documents.model import Document, Page
 from coop_rules.evidence import Box, Extracted
+from coop_rules.extraction.model import LineItem
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
 # date or total, and a wrong value is worse than none (a reviewer reads the scan). On 30
@@ -68,30 +69,57 @@ def word_confidence(page: Page, box: Box) -> float:
     return page.ocr_confidence or 0.0
 
 
+def _ocr_pages(document: Document) -> dict[int, Page]:
+    return {p.number: p for p in document.pages if p.ocr_confidence is not None}
+
+
+def _marked(page: Page, found: Extracted) -> tuple[float, Extracted]:
+    """How sure OCR was of ``found``'s words, and ``found`` with that counted and noted."""
+    if found.evidence.box is not None:
+        sure = word_confidence(page, found.evidence.box)
+    else:
+        sure = page.ocr_confidence or 0.0
+    note = ocr_note(sure)
+    if found.evidence.note:
+        note = f"{found.evidence.note}; {note}"
+    evidence = replace(found.evidence, note=note)
+    return sure, replace(found, confidence=found.confidence * sure, evidence=evidence)
+
+
 def apply_ocr_confidence(document: Document, fields: dict[str, Extracted]) -> dict[str, Extracted]:
-    """``fields`` with each OCR-read value's confidence lowered and its evidence noted."""
-    ocr_pages = {p.number: p for p in document.pages if p.ocr_confidence is not None}
-    if not ocr_pages:
+    """``fields`` with each OCR-read value's confidence lowered and its evidence noted; the
+    values OCR was not sure enough of left out."""
+    pages = _ocr_pages(document)
+    if not pages:
         return fields
     out: dict[str, Extracted] = {}
     for name, found in fields.items():
-        page = ocr_pages.get(found.evidence.page or 0)
+        page = pages.get(found.evidence.page or 0)
         if page is None:
             out[name] = found
             continue
-        if found.evidence.box is not None:
-            sure = word_confidence(page, found.evidence.box)
-        else:
-            sure = page.ocr_confidence or 0.0
+        sure, marked = _marked(page, found)
         if sure < (STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE):
             continue
         if _lost_cents(name, found, fields):
             continue
-        confidence = found.confidence * sure
-        note = ocr_note(sure)
-        if found.evidence.note:
-            note = f"{found.evidence.note}; {note}"
-        out[name] = replace(
-            found, confidence=confidence, evidence=replace(found.evidence, note=note)
-        )
+        out[name] = marked
     return out
+
+
+def mark_ocr_items(document: Document, items: tuple[LineItem, ...]) -> tuple[LineItem, ...]:
+    """Item-table cells read by OCR, noted and with OCR's confidence counted (all kept: a row
+    without its amount would change what the rows add up to)."""
+    pages = _ocr_pages(document)
+    if not pages:
+        return items
+    out = []
+    for item in items:
+        cells = {}
+        for name in ("description", "quantity", "unit_price", "amount"):
+            found = getattr(item, name)
+            page = pages.get(found.evidence.page or 0) if found is not None else None
+            if found is not None and page is not None:
+                cells[name] = _marked(page, found)[1]
+        out.append(replace(item, **cells) if cells else item)
+    return tuple(out)

@@ -62,6 +62,9 @@ def test_the_scanned_invoice_gives_the_text_pdfs_values_marked_as_ocr() -> None:
         assert "OCR, confidence 0." in (found.evidence.note or "")
         assert found.confidence < text.fields[name].confidence  # OCR's confidence counts
         assert found.evidence.page in (1, 2) and found.evidence.box is not None
+    assert scan.line_items and all(
+        "OCR, confidence" in (i.amount.evidence.note or "") for i in scan.line_items if i.amount
+    )
     # The total's box is where the total is printed on page 2 (A4 in points).
     x0, top, x1, bottom = scan.fields["total"].evidence.box  # type: ignore[misc]
     assert scan.fields["total"].evidence.page == 2 and 0 < x0 < x1 <= 595 and 0 < top < bottom
