@@ -82,6 +82,10 @@ MIN_OSD_CONFIDENCE = 0.5  # OSD's orientation confidence below which a page is l
 SURE_OSD = 6.0  # ...and from which its turn is taken without trying the page as it is
 MIN_SKEW, MAX_SKEW = 0.5, 15.0  # degrees of tilt that are straightened before reading
 TIME_SHARE = 0.6
+# Marks without a letter or digit read below this confidence are dropped as specks (a
+# currency sign or a per cent sign is kept: amounts need them).
+SPECK_CONFIDENCE = 0.6
+KEPT_SIGNS = frozenset("€$£¥₩%")
 # The preparation steps, each switchable for bench/ocr.py's measurements.
 DESKEW = True
 OSD = True  # OCR of one document stops after this share of its time limit
@@ -282,8 +286,19 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
             continue
         x0, y0, x1, y1 = box
         confidence = max(0.0, min(1.0, item.Confidence(level) / 100))
+        if _speck(text, confidence):
+            continue
         words.append(Word(text, x0, y0, x1, y1, confidence))
     return pic, words
+
+
+def _speck(text: str, confidence: float) -> bool:
+    """Whether a "word" is dust or a scanner speck read as a mark: punctuation alone that OCR is
+    unsure of (``:``, ``»``, ``\\`` beside the words of a noisy scan), or a sign or two it is
+    all but sure is nothing."""
+    if not any(c.isalnum() for c in text):
+        return confidence < SPECK_CONFIDENCE and text not in KEPT_SIGNS
+    return len(text) <= 2 and confidence < 0.1
 
 
 def _deskew(api: Any, pic: Image.Image) -> Image.Image:
