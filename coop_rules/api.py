@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from coop_rules.claim import Claim, load_claim
-from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
+from coop_rules.documents.ocr import require as require_ocr
 from coop_rules.engines import Engine, select_engine
 from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
@@ -90,18 +91,19 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     to call from several threads at once.
 
     Raises:
-        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``;
-            LedgerError: a ledger that cannot be opened.
+        CoopRulesError: no or an invalid manifest, invalid rule files, an unknown ``lang``,
+            ``ocr="on"`` without OCR installed; LedgerError: a ledger that cannot be opened.
     """
     o = replace(options or CheckOptions(), **changes)
     rules_dirs, lang, engine = o.rules_dirs, o.lang, o.engine
     check_language(lang)
+    limits = _with_ocr(o.limits, o.ocr)
     rules = rulebook(rules_dirs)
     claim = load_claim(
         Path(path),
         einvoice=o.einvoice,
-        extract=extractor_for(o.limits),
-        parallel=parallel_reads(o.limits),
+        extract=extractor_for(limits),
+        parallel=parallel_reads(limits),
     )
     today = o.today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
@@ -160,17 +162,29 @@ def _consult(ledger: str | Path | Literal[False] | None, record: bool) -> Iterat
         yield session
 
 
+def _with_ocr(limits: Limits, ocr: str | None) -> Limits:
+    """``limits`` with the OCR mode ``ocr`` (None: as they are); ``on`` must be possible."""
+    if ocr is not None:
+        if ocr not in OCR_MODES:
+            raise CoopRulesError(f"ocr must be one of {', '.join(OCR_MODES)}, not {ocr!r}")
+        limits = replace(limits, ocr=ocr)
+    require_ocr(limits.ocr)
+    return limits
+
+
 def extract(
     path: str | Path,
     *,
     einvoice: bool = True,
     name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: str | None = None,
 ) -> ExtractedDocument:
     """Read one document and extract its kind and fields, each with evidence.
 
     ``name`` is how the document and its evidence are called (default: ``path`` as given); the
     HTTP service passes the uploaded file name so no temporary path reaches a client.
     """
+    limits = _with_ocr(limits, ocr)
     # In a worker within ``limits``, like every document of a claim.
     return extractor_for(limits)(Path(path), name or str(path), einvoice=einvoice)

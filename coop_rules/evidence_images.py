@@ -70,8 +70,12 @@ def pdf_regions(path: Path, regions: Sequence[tuple[int, Box | None]]) -> list[P
     """Render each ``(page, box)`` of the PDF at ``path``: the box with context, highlighted.
 
     A region without a box is a thumbnail of the whole page. Opening the document once for all
-    the regions of a file is what keeps a report of many findings fast.
+    the regions of a file is what keeps a report of many findings fast. An image file (a scan
+    or photo read by OCR) is cut the same way (:func:`image_regions`).
     """
+    with open(path, "rb") as handle:
+        if b"%PDF-" not in handle.read(1024):
+            return image_regions(path, regions)
     rendered: list[tuple[Image.Image, Box | None] | None] = []
     with PDFIUM_LOCK:
         try:
@@ -121,6 +125,58 @@ def _render(
         return image, None
     x0, y0, x1, y1 = box
     return image, ((x0 - left) * scale, (y0 - top) * scale, (x1 - left) * scale, (y1 - top) * scale)
+
+
+def image_regions(path: Path, regions: Sequence[tuple[int, Box | None]]) -> list[PageImage | None]:
+    """Regions of an image file's pages (frames), in the points OCR laid them out in (the
+    EXIF orientation applied, the image's resolution or ASSUMED_DPI): as :func:`pdf_regions`."""
+    from PIL import ImageOps, ImageSequence
+
+    from coop_rules.documents.ocr import image_points
+
+    out: list[PageImage | None] = []
+    try:
+        with Image.open(path) as image:
+            frames = {}
+            for page_number, box in regions:
+                if page_number not in frames:
+                    frame = None
+                    for number, item in enumerate(ImageSequence.Iterator(image), start=1):
+                        if number == page_number:
+                            frame = item.copy()
+                            break
+                    frames[page_number] = frame
+                frame = frames[page_number]
+                if frame is None:
+                    out.append(None)
+                    continue
+                per_point = 1 / image_points(frame)
+                upright = (ImageOps.exif_transpose(frame) or frame).convert("RGB")
+                width, height = upright.width / per_point, upright.height / per_point
+                if box is None:
+                    region, scale = (0.0, 0.0, width, height), THUMBNAIL_SCALE
+                else:
+                    region, scale = _context(box, width, height), SCALE
+                left, top, right, bottom = region
+                c0, c1, c2, c3 = (round(v * per_point) for v in (left, top, right, bottom))
+                crop = upright.crop((c0, c1, c2, c3))
+                factor = scale / per_point
+                area = crop.width * crop.height * factor * factor
+                if area > MAX_PIXELS:
+                    factor *= math.sqrt(MAX_PIXELS / area)
+                crop = crop.resize(
+                    (max(1, round(crop.width * factor)), max(1, round(crop.height * factor)))
+                )
+                k = crop.width / max(right - left, 1e-6)
+                shown = None
+                if box is not None:
+                    x0, y0, x1, y1 = box
+                    shown = ((x0 - left) * k, (y0 - top) * k, (x1 - left) * k, (y1 - top) * k)
+                out.append(_finish(crop, shown))
+    except Exception as exc:  # best effort: a report renders without the picture
+        log.debug("cannot cut regions of %s: %s", path, exc)
+        return [None] * len(regions)
+    return out
 
 
 def _context(box: Box, width: float, height: float) -> Box:

@@ -32,6 +32,9 @@ class CheckOptions:
         record: after checking, record the claim in the ledger (replacing its earlier record).
         limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
             process without the time and memory limits (for debugging).
+        ocr: read scans and photos with OCR: ``auto`` (where installed and a page has no usable
+            text), ``on`` (an error when OCR is not installed), ``off``; None keeps
+            ``limits.ocr`` (``$COOP_RULES_OCR``, else auto).
     """
 
     today: date | None = None
@@ -42,6 +45,7 @@ class CheckOptions:
     ledger: str | Path | Literal[False] | None = None
     record: bool = False
     limits: Limits = DEFAULT_LIMITS
+    ocr: str | None = None
 
     def __post_init__(self) -> None:
         # Any iterable of folders (a list from argparse, str paths) becomes a tuple of paths.

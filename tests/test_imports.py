@@ -29,6 +29,14 @@ FUNCTION_LEVEL = {
     ("coop_rules.ledger.store", "psycopg"): "heavy, only for PostgreSQL ledgers",
     # Pillow is loaded only when a claim holds an image.
     ("coop_rules.documents.preflight", "PIL"): "heavy, only for image files",
+    # The OCR extra (tesserocr, pillow-heif) is optional; PDFium draws a scanned page only for
+    # OCR.
+    ("coop_rules.documents.ocr", "tesserocr"): "optional ocr extra",
+    ("coop_rules.documents.ocr", "pillow_heif"): "optional, for HEIC photos",
+    ("coop_rules.documents.ocr", "pypdfium2"): "heavy, only to draw a scanned page for OCR",
+    ("coop_rules.documents.ocr", "coop_rules.documents.pdfium"): "only for a scanned page",
+    ("coop_rules.evidence_images", "PIL"): "heavy, only for image evidence",
+    ("coop_rules.evidence_images", "coop_rules.documents.ocr"): "only for image evidence",
     # resource does not exist on Windows (the wall-clock limit still holds there).
     ("coop_rules.isolation.worker", "resource"): "POSIX only",
     # preload imports every reader to warm a process before it forks workers.

@@ -23,7 +23,8 @@ from pathlib import Path
 from coop_rules import api, batch
 from coop_rules.claim.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.cli import ledger as cli_ledger
-from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.documents import ocr
+from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
 from coop_rules.i18n import LANGUAGES, translate
@@ -212,6 +213,14 @@ def _limit_options(sub: argparse.ArgumentParser) -> None:
         help="give up on a document that needs more memory to read (default: %(default)g)",
     )
     sub.add_argument(
+        "--ocr",
+        choices=OCR_MODES,
+        type=str.lower,
+        default=env("COOP_RULES_OCR", "auto").strip().lower() or "auto",
+        help="read scans and photos with OCR: auto (where installed and a page has no text), "
+        "on (fail if OCR is not installed), off (default: $COOP_RULES_OCR or %(default)s)",
+    )
+    sub.add_argument(
         "--no-isolation",
         action="store_true",
         help="read documents in this process, without time and memory limits (debugging)",
@@ -224,7 +233,15 @@ def _limits(args: argparse.Namespace) -> Limits:
         isolate=not args.no_isolation,
         timeout=args.doc_timeout,
         memory_mb=max(1, round(args.doc_memory)),
+        ocr=_ocr_mode(args.ocr),
     )
+
+
+def _ocr_mode(mode: str) -> str:
+    if mode not in OCR_MODES:  # from $COOP_RULES_OCR, which argparse's choices do not check
+        raise CoopRulesError(f"COOP_RULES_OCR must be one of {', '.join(OCR_MODES)}, not {mode!r}")
+    ocr.require(mode)
+    return mode
 
 
 def _positive(text: str) -> float:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from coop_rules.documents import preflight
+from coop_rules.documents import ocr, preflight
 from coop_rules.documents import sniff as media
 from coop_rules.documents.email import read_email
 from coop_rules.documents.image import image_metadata
@@ -47,10 +47,20 @@ MAX_TEXT_BYTES = 5 * 1024 * 1024
 
 
 def _read_image(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    # A screenshot or photo is valid proof of execution; without OCR it has no text to extract.
-    # Its header and chunks are checked, never its pixels decoded.
+    # A screenshot or photo is valid proof of execution. Its header and chunks are checked
+    # first; with OCR its words are read (with boxes, as a PDF's), without it it has no text.
     preflight.check_image(path, limits)
-    return Document(path=display_path, media_type=media.sniff(path), headers=image_metadata(path))
+    pages: tuple[Page, ...] = ()
+    notes: tuple[ReadProblem, ...] = ()
+    if ocr.enabled(limits.ocr):
+        pages, notes = ocr.read_image(path, display_path, limits)
+    return Document(
+        path=display_path,
+        media_type=media.sniff(path),
+        pages=pages,
+        headers=image_metadata(path),
+        notes=notes,
+    )
 
 
 def _read_text(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -70,10 +80,16 @@ READERS: dict[str, Reader] = {
     media.PNG: _read_image,
     media.JPEG: _read_image,
     media.GIF: _read_image,
+    media.TIFF: _read_image,
+    media.WEBP: _read_image,
     media.TEXT: _read_text,
 }
 
+if ocr.register_heif():  # HEIC/HEIF photos (iPhones') open in Pillow with pillow-heif
+    READERS[media.HEIC] = _read_image
+
 _UNSUPPORTED_REASONS = {
+    media.HEIC: "a HEIC photo (export it as JPEG; pillow-heif would let it be read)",
     media.CFB: "a legacy Office file or an encrypted (password-protected) Office document",
     media.DOCX: "a Word document (not read yet)",
     media.ZIP: "a ZIP archive",

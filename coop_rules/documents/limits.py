@@ -10,9 +10,19 @@ two orders of magnitude above what a real invoice, CSR or proof needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 MIB = 2**20
+
+
+OCR_MODES = ("auto", "on", "off")
+
+
+def _ocr_default() -> str:
+    """``COOP_RULES_OCR`` (auto, on or off), else auto (the CLI rejects another value)."""
+    value = os.environ.get("COOP_RULES_OCR", "").strip().lower()
+    return value if value in OCR_MODES else "auto"
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,10 @@ class Limits:
             part (the shared-strings table, the styles), or one row of a worksheet.
         max_xml_held_mb: MiB of XML held at once, in the same sense.
         max_image_pixels: pixels an image may declare.
+        ocr: when pages without a usable text layer and images are read by OCR: ``auto``
+            (where installed), ``on`` (required), ``off``; the default is ``COOP_RULES_OCR``'s,
+            else ``auto`` (see :mod:`coop_rules.documents.ocr`).
+        max_ocr_pages: pages of one document read by OCR (the rest are reported).
     """
 
     isolate: bool = True
@@ -59,10 +73,15 @@ class Limits:
     max_xml_held: int = 200_000
     max_xml_held_mb: int = 32
     max_image_pixels: int = 100_000_000
+    ocr: str = field(default_factory=_ocr_default)
+    max_ocr_pages: int = 20
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if name != "isolate" and not value > 0:
+            if name == "ocr":
+                if value not in OCR_MODES:
+                    raise ValueError(f"Limits.ocr must be auto, on or off, not {value!r}")
+            elif name != "isolate" and not value > 0:
                 raise ValueError(f"Limits.{name} must be positive, not {value!r}")
 
     @property

@@ -17,13 +17,17 @@ from coop_rules.evidence import Box
 
 @dataclass(frozen=True)
 class Word:
-    """One word of a PDF text layer, with its box in points (origin top-left)."""
+    """One word of a PDF text layer or of OCR, with its box in points (origin top-left).
+
+    ``confidence`` is OCR's for the word (0–1); a text layer's words are certain (1.0).
+    """
 
     text: str
     x0: float
     top: float
     x1: float
     bottom: float
+    confidence: float = 1.0
 
     @property
     def box(self) -> Box:
@@ -32,7 +36,11 @@ class Word:
 
 @dataclass(frozen=True)
 class Page:
-    """One page: its words in reading order and their plain text."""
+    """One page: its words in reading order and their plain text.
+
+    ``ocr_confidence`` is set on a page read by OCR (the mean of its words' confidences); it is
+    None on a page read from its text layer.
+    """
 
     number: int  # 1-based
     width: float
@@ -40,6 +48,7 @@ class Page:
     words: tuple[Word, ...]
     text: str
     image_cover: float = 0.0  # share of a page with (almost) no text that an image covers
+    ocr_confidence: float | None = None
 
     @property
     def has_text(self) -> bool:
@@ -131,6 +140,8 @@ class Document:
         headers: e-mail headers or document metadata worth keeping (``Date``, ``Subject``).
         text: the plain text for documents without pages (an e-mail body).
         attachments: embedded files that may be e-invoice XML (PDFs only; others are not kept).
+        notes: what the reader read only in part (OCR's page cap, an image too large for OCR);
+            extraction adds them to the document's problems.
     """
 
     path: str
@@ -140,6 +151,12 @@ class Document:
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
     attachments: tuple[Attachment, ...] = ()
+    notes: tuple[ReadProblem, ...] = ()
+
+    @property
+    def ocr(self) -> bool:
+        """Whether any page was read by OCR."""
+        return any(p.ocr_confidence is not None for p in self.pages)
 
     @property
     def full_text(self) -> str:
@@ -162,6 +179,7 @@ class ProblemKind(StrEnum):
     TOO_SLOW = "too-slow"
     NO_TEXT = "no-text"
     GARBLED = "garbled-text"
+    OCR_PARTIAL = "ocr-partial"
 
 
 ADVICE = {
@@ -175,6 +193,8 @@ ADVICE = {
     "or print it to PDF again.",
     ProblemKind.NO_TEXT: "The pages are images without text: a reviewer must read them, "
     "or submit a PDF with a text layer.",
+    ProblemKind.OCR_PARTIAL: "Only some of the scanned pages were read by OCR: a reviewer must "
+    "read the others, or submit only the relevant pages, or a PDF with a text layer.",
     ProblemKind.GARBLED: "The text layer does not map to readable characters (a font without "
     "a Unicode map): a reviewer must read the page, or submit a PDF exported again.",
 }

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pypdfium2.raw as pdfium_c
 
+from coop_rules.documents import ocr
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.documents.model import (
     MAX_ATTACHMENT_BYTES,
@@ -41,11 +42,13 @@ from coop_rules.documents.model import (
     DocumentError,
     Page,
     ProblemKind,
+    ReadProblem,
     Word,
     visual_lines,
 )
 from coop_rules.documents.pdfium import BREAK, Char, PdfiumOpenError, RawAttachment, read_raw
 from coop_rules.documents.preflight import check_pdf
+from coop_rules.documents.quality import assess_page
 from coop_rules.documents.sniff import PDF
 
 # A gap between two characters wider than this many font sizes ends a word. Word spaces set by
@@ -112,12 +115,42 @@ def read_pdf(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> 
                 image_cover=raw_page.image_cover,
             )
         )
+    notes: tuple[ReadProblem, ...] = ()
+    if ocr.enabled(limits.ocr):
+        pages, notes = _ocr_unreadable(data, pages, display_path, limits)
     if not any(p.has_text for p in pages):
+        hint = "" if ocr.enabled(limits.ocr) else f"; {_ocr_hint(limits)}"
         raise DocumentError(
-            ProblemKind.NO_TEXT, f"none of its {len(pages)} page(s) has a text layer (scanned?)"
+            ProblemKind.NO_TEXT,
+            f"none of its {len(pages)} page(s) has a text layer (scanned?){hint}",
         )
     attachments = tuple(a for a in map(_attachment, raw.attachments) if a is not None)
-    return Document(path=display_path, media_type=PDF, pages=tuple(pages), attachments=attachments)
+    return Document(
+        path=display_path,
+        media_type=PDF,
+        pages=tuple(pages),
+        attachments=attachments,
+        notes=notes,
+    )
+
+
+def _ocr_unreadable(
+    data: bytes, pages: list[Page], display_path: str, limits: Limits
+) -> tuple[list[Page], tuple[ReadProblem, ...]]:
+    """Pages without a usable text layer (scanned, or garbled: see
+    :mod:`coop_rules.documents.quality`) read again by OCR, within its page cap and time."""
+    unread = [p.number for p in pages if assess_page(display_path, p).problem is not None]
+    if not unread:
+        return pages, ()
+    budget = ocr.budget_for(display_path, limits)
+    read = ocr.read_pdf_pages(data, unread, budget)
+    return [read.get(p.number, p) for p in pages], budget.notes()
+
+
+def _ocr_hint(limits: Limits) -> str:
+    if limits.ocr == "off":
+        return "OCR is off"
+    return ocr.unavailable() or "OCR is off"
 
 
 def _may_be_xml(name: str, subtype: str) -> bool:

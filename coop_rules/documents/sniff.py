@@ -14,6 +14,9 @@ EMAIL = "message/rfc822"
 PNG = "image/png"
 JPEG = "image/jpeg"
 GIF = "image/gif"
+TIFF = "image/tiff"
+WEBP = "image/webp"
+HEIC = "image/heic"
 TEXT = "text/plain"
 UNKNOWN = "application/octet-stream"
 
@@ -21,8 +24,13 @@ _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", PNG),
     (b"\xff\xd8\xff", JPEG),
     (b"GIF8", GIF),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", CFB),
 )
+
+# ISO media "ftyp" brands of HEIF/HEIC pictures (what phones save photos as).
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 
 _EMAIL_HEADERS = (
     b"from:",
@@ -46,6 +54,10 @@ def sniff(path: Path) -> str:
     for magic, media_type in _MAGIC:
         if head.startswith(magic):
             return media_type
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return WEBP
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return HEIC
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
     first_line = head.lstrip().split(b"\n", 1)[0].lower()

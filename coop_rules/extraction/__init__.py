@@ -15,6 +15,7 @@ from pathlib import Path
 
 from coop_rules.documents import Document, ProblemKind, ReadProblem, out_of_memory, read_document
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
+from coop_rules.documents.quality import readable_pages
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.classify import Classification, classify
@@ -26,8 +27,8 @@ from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
 from coop_rules.extraction.lines import extract_line_items
 from coop_rules.extraction.model import Abstained, DocumentKind, ExtractedDocument, LineItem
+from coop_rules.extraction.ocr import apply_ocr_confidence, mark_ocr_items
 from coop_rules.extraction.poe import extract_poe
-from coop_rules.extraction.quality import readable_pages
 
 __all__ = ["DocumentKind", "ExtractedDocument", "extract_document", "extract_file"]
 
@@ -124,6 +125,7 @@ def extract_document(
     forget_lines()  # label caches hold one document's lines
     # Scanned and garbled pages are reported and left out: values read from them are guesses.
     document, unread = readable_pages(document)
+    unread = (*document.notes, *unread)  # what the reader itself read only in part (OCR)
     if unread and not document.pages:
         return ExtractedDocument(
             document.path, document.media_type, DocumentKind.UNREADABLE, problems=unread
@@ -138,6 +140,8 @@ def extract_document(
         fields, items, trace = (
             extractor(document, layout, found, lang) if extractor else ({}, (), Trace())
         )
+        fields, ocr_doubts = apply_ocr_confidence(document, fields)
+        items = mark_ocr_items(document, items)
     except (CoopRulesError, MemoryError):
         raise  # a broken label file is our error; memory is the limits' (see extract_file)
     except Exception as exc:  # an extractor bug on one odd file must not stop a whole claim
@@ -158,7 +162,7 @@ def extract_document(
             fields,
             unread,
             line_items=items,
-            abstained=trace.abstained,
+            abstained={**trace.abstained, **ocr_doubts},
             decided_by=trace.decided_by,
         )
     # Embedded e-invoice XML: never raises; a bad attachment is a problem on the check.
@@ -168,7 +172,7 @@ def extract_document(
     if check is not None and check.line_items:
         items = check.line_items  # the XML's lines are exact where the page's are a reading
     # A value the XML gives is no longer abstained: the XML settles it.
-    abstained = {n: a for n, a in trace.abstained.items() if n not in fields}
+    abstained = {n: a for n, a in {**trace.abstained, **ocr_doubts}.items() if n not in fields}
     return ExtractedDocument(
         document.path,
         document.media_type,

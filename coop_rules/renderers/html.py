@@ -207,7 +207,8 @@ def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
         path = report.source_file(name)
         if path is None:
             continue
-        if media.get(name) == PDF:
+        if media.get(name) == PDF or (media.get(name) or "").startswith("image/"):
+            # (an image's evidence was read by OCR: its boxes are cut from the picture)
             # Evidence about the whole document (unlisted, wrong kind) shows its first page.
             regions = [(e.page or 1, e.box if e.page else None) for e in group]
             images = render_pdf_regions(path, regions)

@@ -8,7 +8,8 @@ A page is *garbled* when its characters are not text: many of them have no Unico
 are letters or digits of any script. Real pages, in any language, are mostly letters and digits.
 
 Such pages are reported as problems ("page 2 is a scanned image; its text could not be read") and
-left out of extraction: a value read from them would be a guess. There is no OCR here.
+left out of extraction: a value read from them would be a guess. The PDF reader reads such
+pages by OCR where it can (:mod:`coop_rules.documents.ocr`), with this same test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, ProblemKind, ReadProblem
 
 MIN_CHARS = 20  # fewer characters than this on a page say nothing about its text layer
@@ -47,6 +49,10 @@ def assess_page(path: str, page: Page) -> PageQuality:
     if n < MIN_CHARS:
         if page.image_cover >= SCAN_COVER:
             reason = f"page {page.number} is a scanned image; its text could not be read"
+            if page.ocr_confidence is not None:
+                reason = f"page {page.number} is a scanned image; OCR found no text on it"
+            elif ocr.unavailable():
+                reason = f"{reason} ({ocr.unavailable()})"
             return PageQuality(
                 page.number, n, 0.0, 0.0, ReadProblem(path, ProblemKind.NO_TEXT, reason)
             )

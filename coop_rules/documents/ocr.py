@@ -1,0 +1,446 @@
+"""OCR: words with boxes and confidences from scans and photos, with Tesseract 5, locally.
+
+Pages without a usable text layer (a scanned PDF page) and image files (PNG, JPEG, TIFF with
+all its pages, WebP, GIF, HEIC where Pillow opens it) become :class:`~.model.Page` objects like
+a text PDF's: words in reading order with boxes in points (origin top-left), so the extractors,
+the evidence pictures and the rules work on them unchanged. Each word carries Tesseract's
+confidence (0–1) and the page its mean (``Page.ocr_confidence``), which marks the page as read
+by OCR; :mod:`coop_rules.extraction.ocr` turns that into "OCR, confidence 0.87" in the evidence
+and multiplies it into the extracted value's confidence.
+
+Why Tesseract through tesserocr (its C API, in this process): measured on 30 scanned receipts
+and on Japanese, Korean and Chinese pages (``bench/ocr_engines.py``; figures in the README),
+RapidOCR on ONNX Runtime found more of the receipts' totals and dates in its raw text but took
+16 times as long (7.4 s a page) and 1.1 GB of memory, beyond the reader workers' limits, and
+its bundled model reads Japanese and Korean poorly; Tesseract took 0.45 s and under 200 MB,
+reads all six languages from Debian's packages, and runs inside the reader worker, under its
+memory and time limits, without a process per page. The engine is optional: the ``ocr`` extra
+(``pip install 'coop-rules[ocr]'``) brings tesserocr, whose wheel carries libtesseract; the
+language data comes from the system (``tesseract-ocr-eng deu fra jpn kor chi-sim chi-tra``
+and ``osd`` on Debian) or ``TESSDATA_PREFIX``. Nothing is downloaded at run time.
+
+Preparation (each step measured on the receipts with ``bench/ocr.py``): the EXIF orientation
+is applied; the image is made greyscale and scaled so that small print is about Tesseract's
+favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side);
+Tesseract's orientation and script detection (OSD) turns a sideways or upside-down page upright
+when it is sure, and picks the language data by script (Latin, Japanese, Korean, Chinese).
+Tesseract deskews lines of slightly rotated scans itself.
+
+Modes (``Limits.ocr``, ``--ocr``, ``COOP_RULES_OCR``): ``auto`` reads with OCR where the engine
+is installed and a page has no usable text; ``on`` is the same but a missing engine is an error
+(the CLI says so before reading anything); ``off`` never runs OCR. Costs stay inside the limits:
+at most ``Limits.max_ocr_pages`` pages of a document are read (a note says how many), OCR stops
+at a share of the document's time limit (the note says so too), and an image larger than
+MAX_SIDE pixels a side is reported, not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps, ImageSequence
+
+from coop_rules.documents.limits import Limits
+from coop_rules.documents.model import Page, ProblemKind, ReadProblem, Word, visual_lines
+from coop_rules.errors import CoopRulesError
+
+log = logging.getLogger(__name__)
+
+ENV = "COOP_RULES_OCR"
+INSTALL_HINT = "install the OCR extra (pip install 'coop-rules[ocr]') and Tesseract's language data"
+# Where Debian and others keep Tesseract's language data, newest first; TESSDATA_PREFIX wins.
+TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+# Language data by the script OSD finds; English is added everywhere (numbers, URLs, brands).
+LATIN = "eng+deu+fra"
+SCRIPT_LANGS = {
+    "Japanese": "jpn+eng",
+    "Katakana": "jpn+eng",
+    "Hiragana": "jpn+eng",
+    "Korean": "kor+eng",
+    "Hangul": "kor+eng",
+    "Han": "chi_sim+chi_tra+eng",
+}
+MIN_WIDTH = 1200  # narrower images are scaled up to this many pixels (small receipt print)
+MAX_LONG_SIDE = 4000  # larger images are scaled down to this (a phone photo is ~4000 px)
+MAX_SIDE = 12_000  # an image larger than this a side is not OCRed: a finding, not a stall
+ASSUMED_DPI = 150.0  # an image without a plausible resolution is laid out as if at this
+PDF_DPI = 300.0  # scanned PDF pages are drawn at this resolution for OCR
+MAX_RENDER_PIXELS = 12_000_000  # ...but never to more pixels than this
+MIN_OSD_CONFIDENCE = 0.5  # OSD's orientation confidence below which a page is left as it is
+SURE_OSD = 6.0  # ...and from which its turn is taken without trying the page as it is
+MIN_SKEW, MAX_SKEW = 0.5, 15.0  # degrees of tilt that are straightened before reading
+TIME_SHARE = 0.6
+# Marks without a letter or digit read below this confidence are dropped as specks (a
+# currency sign or a per cent sign is kept: amounts need them).
+SPECK_CONFIDENCE = 0.6
+KEPT_SIGNS = frozenset("€$£¥₩%")
+# The preparation steps, each switchable for bench/ocr.py's measurements.
+DESKEW = True
+OSD = True  # OCR of one document stops after this share of its time limit
+
+
+class OcrMode(StrEnum):
+    """When to read pages with OCR (see the module docstring)."""
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+def tessdata() -> str | None:
+    """The folder with Tesseract's language data (with at least English and OSD), or None."""
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    for folder in (prefix, *TESSDATA_DIRS):
+        if folder and Path(folder, "eng.traineddata").is_file():
+            return folder
+    return None
+
+
+@cache
+def unavailable() -> str | None:
+    """Why OCR cannot run here (None when it can): the engine or its language data missing."""
+    try:
+        import tesserocr  # noqa: F401
+    except ImportError:
+        return f"OCR is not installed: {INSTALL_HINT}"
+    if tessdata() is None:
+        return f"Tesseract's language data was not found: {INSTALL_HINT}"
+    return None
+
+
+def enabled(mode: str) -> bool:
+    """Whether OCR runs under ``mode``: not off, and installed."""
+    return mode != OcrMode.OFF and unavailable() is None
+
+
+def require(mode: str) -> None:
+    """Raise CoopRulesError when ``mode`` is ``on`` and OCR cannot run here."""
+    if mode == OcrMode.ON and unavailable():
+        raise CoopRulesError(f"OCR was asked for (--ocr on) but {unavailable()}")
+
+
+def languages_available() -> set[str]:
+    folder = tessdata()
+    if folder is None:
+        return set()
+    return {p.name.split(".")[0] for p in Path(folder).glob("*.traineddata")}
+
+
+_apis: dict[tuple[str, int], Any] = {}
+_api_lock = threading.Lock()
+
+
+def _api(lang: str, psm: int) -> Any:
+    """A Tesseract instance for ``lang`` and page segmentation ``psm``, kept for reuse (loading
+    language data costs 0.1–0.5 s; a reader worker keeps its instances)."""
+    import tesserocr
+
+    have = languages_available()
+    lang = "+".join(part for part in lang.split("+") if part in have) or "eng"
+    key = (lang, psm)
+    if key not in _apis:
+        _apis[key] = tesserocr.PyTessBaseAPI(path=tessdata(), lang=lang, psm=psm)
+    return _apis[key]
+
+
+def prepare(image: Image.Image) -> tuple[Image.Image, list[int], str]:
+    """Greyscale and sized for Tesseract; the turns (counter-clockwise degrees) worth trying to
+    make it upright, best guess first; the language data for its script."""
+    image = ImageOps.exif_transpose(image) or image
+    gray = image.convert("L")
+    long_side = max(gray.size)
+    if long_side > MAX_LONG_SIDE:
+        factor = MAX_LONG_SIDE / long_side
+        gray = gray.resize(_scaled(gray.size, factor), Image.Resampling.LANCZOS)
+    elif gray.width < MIN_WIDTH:
+        factor = min(MIN_WIDTH / gray.width, MAX_LONG_SIDE / long_side)
+        gray = gray.resize(_scaled(gray.size, factor), Image.Resampling.LANCZOS)
+    turns, langs = _orientation(gray)
+    return gray, turns, langs
+
+
+def _scaled(size: tuple[int, int], factor: float) -> tuple[int, int]:
+    return max(1, round(size[0] * factor)), max(1, round(size[1] * factor))
+
+
+def _orientation(gray: Image.Image) -> tuple[list[int], str]:
+    """OSD: the turns to try (counter-clockwise degrees), and the language data by script.
+
+    OSD is sure of a page of print (confidence 10–20), much less of a narrow receipt, where it
+    proposes a wrong half turn at confidences up to 3.5 (measured on 40 upright receipts) but
+    never a quarter turn. So a turn it is sure of is taken; a doubtful quarter turn is tried
+    both ways and the reading with the more confident words wins (see :func:`recognise`); a
+    doubtful half turn is not taken (reading a page twice costs more than the rare receipt
+    photographed upside down is worth).
+    """
+    if not OSD or "osd" not in languages_available():
+        return [0], LATIN
+    import tesserocr
+
+    api = _api("osd", tesserocr.PSM.OSD_ONLY)
+    try:
+        api.SetImage(gray)
+        found = api.DetectOrientationScript()
+    except RuntimeError:  # too little text to tell
+        found = None
+    if not found:
+        return [0], LATIN
+    turn = int(found.get("orient_deg") or 0) % 360
+    sure = found.get("orient_conf", 0.0)
+    langs = SCRIPT_LANGS.get(str(found.get("script_name")), LATIN)
+    if turn == 0 or sure >= SURE_OSD:
+        return [turn], langs
+    if sure < MIN_OSD_CONFIDENCE:
+        return [0], langs
+    if turn in (90, 270):  # sideways for sure, less sure which way
+        return [turn, (turn + 180) % 360], langs
+    return [0], langs
+
+
+def recognise(
+    image: Image.Image,
+    number: int,
+    width: float | None = None,
+    height: float | None = None,
+    *,
+    scanned_page: bool = False,
+) -> Page:
+    """OCR one page image into a Page whose boxes are in points.
+
+    ``width`` and ``height`` are the page's size in points (a PDF page); for an image file they
+    come from its resolution (ASSUMED_DPI when it states none or an implausible one). A page
+    turned upright by OCR has the upright page's size. ``scanned_page`` marks a PDF page (whose
+    lack of text is a problem, where a photo's is not).
+    """
+    if width is None or height is None:
+        upright = ImageOps.exif_transpose(image) or image
+        width, height = upright.width * image_points(image), upright.height * image_points(image)
+    gray, turns, langs = prepare(image)
+    best: tuple[float, int, list[Word], tuple[int, int]] | None = None
+    for turn in turns:
+        pic = gray.rotate(turn, expand=True, fillcolor=255) if turn else gray
+        pic, words = _words(pic, langs)
+        score = sum(w.confidence for w in words if sum(c.isalnum() for c in w.text) >= 3)
+        if best is None or score > best[0]:
+            best = (score, turn, words, pic.size)
+    assert best is not None
+    _, turn, words, (pw, ph) = best
+    if turn in (90, 270):
+        width, height = height, width
+    sx, sy = width / pw, height / ph
+    words = [
+        Word(w.text, w.x0 * sx, w.top * sy, w.x1 * sx, w.bottom * sy, w.confidence) for w in words
+    ]
+    lines = visual_lines(words)
+    ordered = tuple(word for line in lines for word in line)
+    mean = sum(w.confidence for w in ordered) / len(ordered) if ordered else 0.0
+    return Page(
+        number=number,
+        width=width,
+        height=height,
+        words=ordered,
+        text="\n".join(" ".join(w.text for w in line) for line in lines),
+        image_cover=1.0 if scanned_page else 0.0,
+        ocr_confidence=round(mean, 3),
+    )
+
+
+def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
+    """Tesseract's words on ``pic`` straightened (see :func:`_deskew`), boxes in the pixels of
+    the straightened picture (returned too), confidences 0–1."""
+    import tesserocr
+
+    api = _api(langs, tesserocr.PSM.AUTO)
+    api.SetImage(pic)
+    words: list[Word] = []
+    try:
+        pic = _deskew(api, pic)
+        api.Recognize()
+        iterator = api.GetIterator()
+    except RuntimeError:  # nothing on the page to recognise
+        return pic, words
+    if iterator is None:
+        return pic, words
+    level = tesserocr.RIL.WORD
+    for item in tesserocr.iterate_level(iterator, level):
+        try:
+            text = (item.GetUTF8Text(level) or "").strip()
+        except RuntimeError:  # an empty block
+            continue
+        box = item.BoundingBox(level)
+        if not text or box is None:
+            continue
+        x0, y0, x1, y1 = box
+        confidence = max(0.0, min(1.0, item.Confidence(level) / 100))
+        if _speck(text, confidence):
+            continue
+        words.append(Word(text, x0, y0, x1, y1, confidence))
+    return pic, words
+
+
+def _speck(text: str, confidence: float) -> bool:
+    """Whether a "word" is dust or a scanner speck read as a mark: punctuation alone that OCR is
+    unsure of (``:``, ``»``, ``\\`` beside the words of a noisy scan), or a sign or two it is
+    all but sure is nothing."""
+    if not any(c.isalnum() for c in text):
+        return confidence < SPECK_CONFIDENCE and text not in KEPT_SIGNS
+    return len(text) <= 2 and confidence < 0.1
+
+
+def _deskew(api: Any, pic: Image.Image) -> Image.Image:
+    """``pic`` turned straight when Tesseract's layout analysis finds its lines askew.
+
+    Tesseract reads askew lines well, but its word boxes stay askew: across an A4 page a tilt
+    of 1° moves a line's right end by a line height, so words of one table row would fall into
+    two lines of the layout. Straightened, a row's words share a band again.
+    """
+    if not DESKEW:
+        return pic
+    layout = api.AnalyseLayout()
+    if layout is None:
+        return pic
+    angle = math.degrees(layout.Orientation()[3])
+    if not MIN_SKEW <= abs(angle) <= MAX_SKEW:
+        return pic
+    straight = pic.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    api.SetImage(straight)
+    return straight
+
+
+def image_points(image: Image.Image) -> float:
+    """Points per pixel of an image file's page: 72 / its resolution (or ASSUMED_DPI)."""
+    return 72 / _dpi(image)
+
+
+def _dpi(image: Image.Image) -> float:
+    dpi = image.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        value = 0.0
+    return value if 50 <= value <= 1200 else ASSUMED_DPI
+
+
+class Budget:
+    """The pages and the time one document's OCR may take, and notes on what it skipped."""
+
+    def __init__(self, path: str, max_pages: int, seconds: float) -> None:
+        self.path = path
+        self.max_pages = max_pages
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.read = 0
+        self.wanted = 0
+        self.out_of_time = False
+
+    def allow(self) -> bool:
+        """Whether one more page may be read (count every page that wanted OCR)."""
+        self.wanted += 1
+        if self.read >= self.max_pages:
+            return False
+        if time.monotonic() > self.deadline:
+            self.out_of_time = True
+            return False
+        self.read += 1
+        return True
+
+    def notes(self) -> tuple[ReadProblem, ...]:
+        if self.read >= self.wanted:
+            return ()
+        why = (
+            f"OCR stopped after {self.seconds:.0f} s"
+            if self.out_of_time
+            else f"at most {self.max_pages} pages of a document are read by OCR"
+        )
+        reason = f"OCR read {self.read} of its {self.wanted} scanned pages ({why})"
+        return (ReadProblem(self.path, ProblemKind.OCR_PARTIAL, reason),)
+
+
+def budget_for(path: str, limits: Limits) -> Budget:
+    return Budget(path, limits.max_ocr_pages, TIME_SHARE * limits.timeout)
+
+
+def read_image(path: Path, display_path: str, limits: Limits) -> tuple[tuple[Page, ...], tuple]:
+    """OCR every page of an image file (one, or each frame of a multi-page TIFF), within the
+    page cap and time share of ``limits``: the pages, and notes on what was not read."""
+    budget = budget_for(display_path, limits)
+    pages: list[Page] = []
+    with Image.open(path) as image:
+        reason = too_large(image)
+        if reason is not None:
+            return (), (ReadProblem(display_path, ProblemKind.TOO_LARGE, reason),)
+        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            if not budget.allow():
+                budget.wanted += getattr(image, "n_frames", number) - number
+                break
+            _draft(frame)
+            frame.load()
+            pages.append(recognise(frame, number))
+    return tuple(pages), budget.notes()
+
+
+def _draft(image: Image.Image) -> None:
+    """Let a JPEG decoder skip detail OCR would throw away (a 4x reduction at most)."""
+    if image.format == "JPEG" and max(image.size) > 2 * MAX_LONG_SIDE:
+        image.draft("RGB", (image.width // 2, image.height // 2))
+
+
+def read_pdf_pages(data: bytes, numbers: list[int], budget: Budget) -> dict[int, Page]:
+    """OCR the pages ``numbers`` (1-based) of the PDF ``data``: each drawn at PDF_DPI (fewer
+    pixels for a huge page) under the PDFium lock, then read."""
+    import pypdfium2 as pdfium
+
+    from coop_rules.documents.pdfium import LOCK
+
+    out: dict[int, Page] = {}
+    for number in numbers:
+        if not budget.allow():
+            continue
+        with LOCK:
+            document = pdfium.PdfDocument(data)
+            try:
+                page = document[number - 1]
+                width, height = page.get_size()
+                scale = PDF_DPI / 72
+                pixels = width * height * scale * scale
+                if pixels > MAX_RENDER_PIXELS:
+                    scale *= (MAX_RENDER_PIXELS / pixels) ** 0.5
+                image = page.render(scale=scale, grayscale=True, may_draw_forms=False).to_pil()
+                page.close()
+            finally:
+                document.close()
+        out[number] = recognise(image, number, width, height, scanned_page=True)
+    return out
+
+
+def too_large(image: Image.Image) -> str | None:
+    """Why an image is too large to OCR, or None."""
+    if max(image.size) > MAX_SIDE:
+        return (
+            f"the image is {image.width:,} × {image.height:,} pixels; images up to "
+            f"{MAX_SIDE:,} pixels a side are read by OCR"
+        )
+    return None
+
+
+def register_heif() -> bool:
+    """Let Pillow open HEIC/HEIF (iPhone photos) when pillow-heif is installed; whether it can."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True

@@ -1,0 +1,277 @@
+"""OCR of scans and photos (coop_rules.documents.ocr) on the committed fixtures/ocr/ pictures.
+
+These need Tesseract (the ``ocr`` extra and Debian's language data, which .ci/run installs). On
+a machine without it they are skipped with the reason; in CI (``CI`` set) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from coop_rules.api import check_claim
+from coop_rules.documents import ProblemKind, read_document
+from coop_rules.documents import ocr as ocr_module
+from coop_rules.documents.limits import Limits
+from coop_rules.documents.model import Document, Page, Word
+from coop_rules.documents.search import find
+from coop_rules.errors import CoopRulesError
+from coop_rules.evidence import Evidence, Extracted
+from coop_rules.extraction import DocumentKind, extract_file
+from coop_rules.extraction.ocr import apply_ocr_confidence
+
+ROOT = Path(__file__).resolve().parents[2]
+OCR = ROOT / "fixtures" / "ocr"
+COMPLIANT = ROOT / "fixtures" / "claims" / "compliant"
+INVOICE = "rechnung-kreativwerk-RE-2024-0417.pdf"
+SCAN = OCR / "rechnung-kreativwerk-RE-2024-0417-scan.pdf"
+HERE = Limits(isolate=False, ocr="on", timeout=120.0)
+
+if ocr_module.unavailable() and not os.environ.get("CI"):
+    pytestmark = pytest.mark.skip(reason=str(ocr_module.unavailable()))
+
+
+def test_the_scanned_invoice_gives_the_text_pdfs_values_marked_as_ocr() -> None:
+    text = extract_file(COMPLIANT / INVOICE, INVOICE, limits=HERE)
+    scan = extract_file(SCAN, INVOICE, limits=HERE)
+    assert scan.kind is DocumentKind.INVOICE and not scan.problems
+    for name in (
+        "issue_date",
+        "total",
+        "subtotal",
+        "tax",
+        "currency",
+        "vendor",
+        "vendor_tax_id",
+        "invoice_number",
+        "due_date",
+        "service_start",
+        "service_end",
+    ):
+        assert scan.value(name) == text.value(name), name
+        found = scan.fields[name]
+        assert "OCR, confidence 0." in (found.evidence.note or "")
+        assert found.confidence < text.fields[name].confidence  # OCR's confidence counts
+        assert found.evidence.page in (1, 2) and found.evidence.box is not None
+    assert scan.line_items and all(
+        "OCR, confidence" in (i.amount.evidence.note or "") for i in scan.line_items if i.amount
+    )
+    # The total's box is where the total is printed on page 2 (A4 in points).
+    x0, top, x1, bottom = scan.fields["total"].evidence.box  # type: ignore[misc]
+    assert scan.fields["total"].evidence.page == 2 and 0 < x0 < x1 <= 595 and 0 < top < bottom
+
+
+def test_the_scanned_invoice_in_the_compliant_claim(tmp_path: Path) -> None:
+    """In its workers (with their limits), the claim with the scan instead of the text PDF gives
+    the same findings, but one: the scan's line amounts are read with one of 32 wrong (IN06)."""
+    claim = tmp_path / "claim"
+    shutil.copytree(COMPLIANT, claim)
+    shutil.copy(SCAN, claim / INVOICE)
+    limits = Limits(ocr="on", timeout=60.0)
+    text = check_claim(COMPLIANT, ledger=False, limits=limits)
+    scan = check_claim(claim, ledger=False, limits=limits)
+    codes = sorted(f.code for f in text.findings)
+    assert sorted(f.code for f in scan.findings if f.code != "IN06") == codes
+    extra = [f for f in scan.findings if f.code == "IN06"]
+    assert len(extra) <= 1
+    assert scan.documents and any(d.path == INVOICE and d.readable for d in scan.documents)
+
+
+def test_a_screenshot_is_searchable_with_boxes() -> None:
+    doc = read_document(OCR / "landing-page.png", "landing-page.png", HERE)
+    assert isinstance(doc, Document) and len(doc.pages) == 1
+    page = doc.pages[0]
+    assert page.ocr_confidence is not None and page.ocr_confidence > 0.8
+    text = doc.full_text
+    assert "NORTHWIND" in text and "northwind-cloud.example/cloud-wochen" in text
+    assert "04.03.2024" in text and "01.03.2024" in text
+    url = next(w for w in page.words if "northwind-cloud" in w.text)
+    # 1000 x 420 px without a stated resolution: laid out at 150 dpi (480 x 201.6 points); the
+    # URL is drawn from x = 40 px, y = 130 px (its letters start a few pixels lower).
+    assert page.width == pytest.approx(480) and page.height == pytest.approx(201.6)
+    assert url.x0 == pytest.approx(40 * 72 / 150, abs=4)
+    assert url.top == pytest.approx(130 * 72 / 150, abs=4)
+    assert 0.8 < url.confidence <= 1.0
+
+
+def test_a_screenshot_as_proof_gives_its_dates_with_ocr_evidence() -> None:
+    doc = extract_file(OCR / "landing-page.png", "landing-page.png", role="poe", limits=HERE)
+    assert doc.kind is DocumentKind.POE
+    dates = {k: v for k, v in doc.fields.items() if "OCR, confidence" in (v.evidence.note or "")}
+    assert dates, doc.fields
+    assert all(v.evidence.page == 1 and v.evidence.box for v in dates.values())
+
+
+@pytest.mark.parametrize("name", ["landing-page-sideways.jpg", "landing-page-turned.png"])
+def test_a_picture_stored_sideways_is_read_upright(name: str) -> None:
+    doc = read_document(OCR / name, name, HERE)
+    assert isinstance(doc, Document)
+    assert "NORTHWIND CLOUD WEEKS" in doc.full_text
+    assert "northwind-cloud.example" in doc.full_text
+    page = doc.pages[0]
+    assert page.width > page.height  # the upright picture is landscape
+
+
+def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:
+    doc = read_document(OCR / "receipt-pages.tiff", "r.tiff", HERE)
+    assert isinstance(doc, Document) and [p.number for p in doc.pages] == [1, 2]
+    assert "KAFFEEHAUS" in doc.pages[0].text and "PAPETERIE" in doc.pages[1].text
+    assert not doc.notes
+    capped = read_document(OCR / "receipt-pages.tiff", "r.tiff", replace(HERE, max_ocr_pages=1))
+    assert isinstance(capped, Document) and len(capped.pages) == 1
+    (note,) = capped.notes
+    assert note.kind is ProblemKind.OCR_PARTIAL
+    assert note.reason == (
+        "OCR read 1 of its 2 scanned pages (at most 1 pages of a document are read by OCR)"
+    )
+    extracted = extract_file(
+        OCR / "receipt-pages.tiff", "r.tiff", limits=replace(HERE, max_ocr_pages=1)
+    )
+    assert note in extracted.problems
+
+
+def test_a_very_wide_image_is_a_finding_not_a_stall(tmp_path: Path) -> None:
+    path = tmp_path / "wide.png"
+    Image.new("L", (20_000, 60), 255).save(path)
+    start = time.monotonic()
+    doc = extract_file(path, "wide.png", role="poe", limits=HERE)
+    assert time.monotonic() - start < 10
+    (problem,) = doc.problems
+    assert problem.kind is ProblemKind.TOO_LARGE
+    assert "20,000 × 60 pixels" in problem.reason
+
+
+def scanned_pdf(path: Path, pages: int, picture: Path) -> Path:
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for _ in range(pages):
+        pdf.drawImage(str(picture), 20, 20, A4[0] - 40, A4[1] - 40)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_a_500_page_scan_is_a_finding_and_a_long_one_is_read_in_part(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("L", (60, 80), 250).save(blank)
+    start = time.monotonic()
+    huge = extract_file(scanned_pdf(tmp_path / "huge.pdf", 500, blank), "huge.pdf", limits=HERE)
+    assert huge.kind is DocumentKind.UNREADABLE
+    assert huge.problems[0].reason == "500 pages; only documents up to 200 pages are read"
+    assert time.monotonic() - start < 30
+    long = scanned_pdf(tmp_path / "long.pdf", 3, OCR / "landing-page.png")
+    doc = extract_file(long, "long.pdf", role="poe", limits=replace(HERE, max_ocr_pages=2))
+    assert doc.readable
+    assert [p.reason for p in doc.problems] == [
+        "OCR read 2 of its 3 scanned pages (at most 2 pages of a document are read by OCR)",
+        "page 3 is a scanned image; its text could not be read",
+    ]
+
+
+def test_ocr_stops_at_its_share_of_the_time_limit(tmp_path: Path) -> None:
+    long = scanned_pdf(tmp_path / "long.pdf", 4, OCR / "landing-page.png")
+    budget = ocr_module.Budget("long.pdf", 20, 0.0)  # no time at all: nothing is read
+    assert ocr_module.read_pdf_pages(long.read_bytes(), [1, 2, 3, 4], budget) == {}
+    assert budget.notes()[0].reason == "OCR read 0 of its 4 scanned pages (OCR stopped after 0 s)"
+
+
+def test_a_scanned_page_read_by_ocr_or_reported(tmp_path: Path) -> None:
+    off = extract_file(SCAN, INVOICE, limits=replace(HERE, ocr="off"))
+    assert off.kind is DocumentKind.UNREADABLE
+    (problem,) = off.problems
+    assert problem.kind is ProblemKind.NO_TEXT
+    assert problem.reason == "none of its 2 page(s) has a text layer (scanned?); OCR is off"
+
+
+def test_without_the_engine_the_finding_says_how_to_install_it(monkeypatch) -> None:
+    reason = ocr_module.unavailable()
+    monkeypatch.setattr(ocr_module, "unavailable", lambda: "OCR is not installed: install it")
+    doc = extract_file(SCAN, INVOICE, limits=replace(HERE, ocr="auto"))
+    assert doc.problems[0].reason.endswith("(scanned?); OCR is not installed: install it")
+    with pytest.raises(CoopRulesError, match="--ocr on"):
+        check_claim(COMPLIANT, ledger=False, ocr="on")
+    monkeypatch.setattr(ocr_module, "unavailable", lambda: reason)
+
+
+def test_limits_take_only_known_ocr_modes(monkeypatch) -> None:
+    with pytest.raises(ValueError, match="auto, on or off"):
+        Limits(ocr="maybe")
+    monkeypatch.setenv("COOP_RULES_OCR", "off")
+    assert Limits().ocr == "off"
+
+
+def ocr_page(confidence: float) -> Document:
+    words = (
+        Word("Total", 10, 10, 40, 20, 0.99),
+        Word("123.45", 50, 10, 90, 20, confidence),
+    )
+    page = Page(1, 200, 100, words, "Total 123.45", ocr_confidence=0.9)
+    return Document(path="r.png", media_type="image/png", pages=(page,))
+
+
+def test_ocr_confidence_multiplies_and_an_unsure_amount_is_dropped() -> None:
+    found = Extracted(
+        Decimal("123.45"), Evidence("r.png", "123.45", page=1, box=(50, 10, 90, 20)), 0.8
+    )
+    sure = apply_ocr_confidence(ocr_page(0.95), {"total": found})[0]["total"]
+    assert sure.confidence == pytest.approx(0.8 * 0.95)
+    assert sure.evidence.note == "OCR, confidence 0.95"
+    kept, doubts = apply_ocr_confidence(ocr_page(0.7), {"total": found})
+    assert kept == {}  # abstained, with its reading for the reviewer
+    assert doubts["total"].candidates[0].value == Decimal("123.45")
+    assert doubts["total"].reason == "uncertain: OCR read its words with confidence 0.70"
+    vendor = replace(found, value="ACME")
+    kept = apply_ocr_confidence(ocr_page(0.7), {"vendor": vendor})[0]["vendor"]
+    assert kept.confidence == pytest.approx(0.8 * 0.7)
+
+
+def test_a_screenshots_brand_url_and_date_are_found_with_boxes() -> None:
+    doc = read_document(OCR / "landing-page.png", "landing-page.png", HERE)
+    assert isinstance(doc, Document)
+    (brand,) = find(doc, "northwind cloud weeks")
+    assert brand.text == "NORTHWIND CLOUD WEEKS" and brand.page == 1
+    assert brand.note is not None and brand.note.startswith("OCR, confidence 0.")
+    (url,) = find(doc, "www.northwind-cloud.example/cloud-wochen")
+    (date,) = find(doc, "01.03.2024")
+    assert brand.box and url.box and date.box
+    assert brand.box[3] <= url.box[1] < url.box[3] <= date.box[1]  # top to bottom
+    assert find(doc, "Contoso") == []
+
+
+def test_find_works_the_same_on_a_text_pdf() -> None:
+    doc = read_document(COMPLIANT / INVOICE, INVOICE, HERE)
+    assert isinstance(doc, Document)
+    hits = find(doc, "Kreativwerk Hamburg GmbH")
+    assert hits and all(h.note is None and h.box for h in hits)
+    assert {h.page for h in hits} == {1, 2}
+
+
+def test_an_ocr_amount_without_its_cents_is_not_used() -> None:
+    box = (50, 10, 90, 20)
+    count = Extracted(Decimal("4"), Evidence("r.png", "4", page=1, box=box), 0.8)
+    assert apply_ocr_confidence(ocr_page(0.97), {"total": count})[0] == {}
+    yen = Extracted("JPY", Evidence("r.png", "¥", page=1, box=box), 0.9)
+    kept, _ = apply_ocr_confidence(ocr_page(0.97), {"total": count, "currency": yen})
+    assert kept["total"].value == Decimal("4")
+    cents = replace(count, value=Decimal("30.30"), evidence=replace(count.evidence, text="30.30"))
+    assert apply_ocr_confidence(ocr_page(0.97), {"total": cents})[0]["total"].value == Decimal(
+        "30.30"
+    )
+
+
+@pytest.mark.parametrize(("fmt", "media"), [("WEBP", "image/webp"), ("GIF", "image/gif")])
+def test_webp_and_gif_pictures_are_read(tmp_path: Path, fmt: str, media: str) -> None:
+    path = tmp_path / "picture"
+    with Image.open(OCR / "landing-page.png") as image:
+        (image.convert("P") if fmt == "GIF" else image).save(path, fmt)
+    doc = read_document(path, "picture", HERE)
+    assert isinstance(doc, Document) and doc.media_type == media
+    assert "NORTHWIND CLOUD WEEKS" in doc.full_text
