@@ -34,6 +34,27 @@ FUNCTION_LEVEL = {
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
     ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
+    # Start-up (issue 16): a command imports what it needs when it runs, so that
+    # `coop-rules --version` imports none of these and `extract` of a PDF only the readers
+    # (tests/test_startup.py checks it in a fresh process).
+    ("coop_rules.cli.main", "coop_rules.api"): "start-up: check/rules load the rule book",
+    ("coop_rules.cli.main", "coop_rules.batch"): "start-up: only check needs the batch runner",
+    ("coop_rules.cli.main", "coop_rules.claim.manifest"): "start-up: pydantic for manifests",
+    ("coop_rules.cli.main", "coop_rules.i18n"): "start-up: catalogues only for what is shown",
+    ("coop_rules.cli.main", "coop_rules.rulebook"): "start-up: the rule book for check/rules",
+    ("coop_rules.cli.main", "coop_rules.isolation"): "start-up: readers only for extract",
+    ("coop_rules.cli.main", "coop_rules.renderers.json"): "start-up: rules --format json",
+    ("coop_rules.cli.main", "coop_rules.report.schema"): "start-up: schema report only",
+    ("coop_rules.cli.ledger", "coop_rules.ledger"): "start-up: sqlite3 and the ledger model "
+    "only for the ledger commands (every command builds their parser)",
+    ("coop_rules.server.command", "coop_rules.ledger"): "start-up: the ledger only for serve",
+    # Babel (and its CLDR data) only when a value is shown in a language that is not English.
+    ("coop_rules.i18n", "babel"): "start-up: Babel only for non-English dates and amounts",
+    ("coop_rules.i18n.shown", "babel"): "start-up: Babel only for lists and non-English rates",
+    # Pillow only when an image is read (the PoE extractor imports the module for its tags).
+    ("coop_rules.documents.image", "PIL"): "start-up: Pillow only for image files",
+    # Evidence pictures (Pillow, openpyxl) only in a worker that draws them for a report.
+    ("coop_rules.isolation.worker", "coop_rules.evidence_images"): "start-up: pictures only",
 }
 
 

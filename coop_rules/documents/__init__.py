@@ -1,18 +1,20 @@
 """Readers, one per kind of file, behind one registry.
 
 ``read_document`` never raises for a bad file: every failure becomes a :class:`ReadProblem`
-with a plain reason. Adding a format is one module and one line in ``READERS``.
+with a plain reason. Adding a format is one module and one line in ``READERS``. A reader's
+module is imported when a file of its kind is first read: reading a PDF never loads openpyxl
+or Pillow, and importing this package loads no parser at all.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from coop_rules.documents import preflight
 from coop_rules.documents import sniff as media
-from coop_rules.documents.email import read_email
 from coop_rules.documents.image import image_metadata
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
 from coop_rules.documents.model import (
@@ -24,8 +26,6 @@ from coop_rules.documents.model import (
     ReadProblem,
     Word,
 )
-from coop_rules.documents.pdf import read_pdf
-from coop_rules.documents.xlsx import read_xlsx
 
 __all__ = [
     "Cell",
@@ -62,15 +62,26 @@ def _read_text(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -
     )
 
 
-READERS: dict[str, Reader] = {
-    media.PDF: read_pdf,
-    media.XLSX: read_xlsx,
-    media.EMAIL: read_email,
+# media type -> (module, function), or a reader of this module.
+READERS: dict[str, tuple[str, str] | Reader] = {
+    media.PDF: ("coop_rules.documents.pdf", "read_pdf"),
+    media.XLSX: ("coop_rules.documents.xlsx", "read_xlsx"),
+    media.EMAIL: ("coop_rules.documents.email", "read_email"),
     media.PNG: _read_image,
     media.JPEG: _read_image,
     media.GIF: _read_image,
     media.TEXT: _read_text,
 }
+
+
+def reader_for(media_type: str) -> Reader | None:
+    """The reader of ``media_type`` (its module imported now), or None for an unread type."""
+    reader = READERS.get(media_type)
+    if isinstance(reader, tuple):
+        module, function = reader
+        reader = READERS[media_type] = getattr(importlib.import_module(module), function)
+    return reader
+
 
 _UNSUPPORTED_REASONS = {
     media.CFB: "a legacy Office file or an encrypted (password-protected) Office document",
@@ -109,7 +120,7 @@ def read_document(
         media_type = media.sniff(path)
         if media_type == media.CFB:
             raise preflight.cfb_problem(path)
-        reader = READERS.get(media_type)
+        reader = reader_for(media_type)
         if reader is None:
             reason = _UNSUPPORTED_REASONS.get(media_type, "not a PDF, XLSX, e-mail or image file")
             return ReadProblem(shown, ProblemKind.UNSUPPORTED, reason)

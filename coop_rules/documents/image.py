@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PIL import Image
-
 log = logging.getLogger(__name__)
 
 # EXIF tags, best first: when the picture was taken, else when it was digitised.
@@ -23,6 +21,9 @@ CAPTURE_TAGS = {0x9003: "EXIF DateTimeOriginal", 0x9004: "EXIF DateTimeDigitized
 
 def image_metadata(path: Path) -> dict[str, str]:
     """The capture-date tags of the image at ``path`` (an empty dict when there are none)."""
+    # Pillow when an image is read (the PoE extractor needs CAPTURE_TAGS for every document).
+    from PIL import Image
+
     try:
         with Image.open(path) as image:
             exif = image.getexif()

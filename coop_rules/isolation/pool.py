@@ -38,14 +38,16 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
 from coop_rules.evidence import Box
-from coop_rules.evidence_images import PageImage
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.isolation.worker import Job, RenderJob, serve
+
+if TYPE_CHECKING:  # evidence pictures (Pillow, openpyxl) are drawn by the workers only
+    from coop_rules.evidence_images import PageImage
 
 __all__ = [
     "DocumentPool",

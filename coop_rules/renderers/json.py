@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from coop_rules.extraction import ExtractedDocument
-from coop_rules.report import Report
-from coop_rules.rulebook import RuleSpec
+if TYPE_CHECKING:
+    from coop_rules.extraction import ExtractedDocument
+    from coop_rules.report import Report
+    from coop_rules.rulebook import RuleSpec
 
 # The ``extract --format json`` contract other tools rely on. History:
 #   1 — first version: {format_version, documents: [{path, media_type, kind, fields, problems}]};

@@ -1,0 +1,144 @@
+"""Benchmark: how long the ``coop-rules`` command takes to start and do one small thing.
+
+Run as ``python bench/startup.py [--corpus DIR] [--runs N] [--importtime]`` from the repo root
+(DIR: the shared corpus of real invoices, ``../shared/corpus``; without it the corpus line is
+left out). Each figure is a fresh process, timed end to end as a user sees it (cold process,
+warm disk cache: every command runs once before it is timed), the median and the best of N runs:
+
+- ``python -c pass``: the interpreter's own start (the floor under everything else);
+- ``coop-rules --version``: target <= 0.15 s;
+- ``coop-rules extract ONE.pdf`` (the sample claim's one-page invoice): target <= 0.4 s;
+- ``coop-rules check fixtures/claims/compliant`` (an empty ledger): target <= 0.8 s;
+- one ``coop-rules extract`` call over every PDF of the corpus, against ``pdftotext -layout``
+  run on each of the same files one after the other: target <= 1.5x.
+
+The load average is printed with the figures: on a shared machine they mean little without it.
+``--importtime`` adds, per command, the imports ``python -X importtime`` counts (less sensitive
+to load than wall time): their total and the heaviest top-level packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COMPLIANT = REPO / "fixtures" / "claims" / "compliant"
+ONE_PDF = COMPLIANT / "rechnung-kreativwerk-RE-2024-0417.pdf"
+COMMAND = [sys.executable, "-m", "coop_rules"]
+
+
+def _env(scratch: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["XDG_DATA_HOME"] = str(scratch)  # the default ledger: missing, so empty
+    for name in [n for n in env if n.startswith("COOP_RULES_")]:
+        del env[name]
+    # This checkout first, whatever is installed.
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def seconds(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr.decode()}")
+    return elapsed
+
+
+def timed(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    seconds(command, env)  # warm the disk cache and the bytecode
+    times = [seconds(command, env) for _ in range(runs)]
+    return statistics.median(times), min(times)
+
+
+def pdftotext_seconds(pdfs: list[Path], runs: int) -> tuple[float, float]:
+    """pdftotext -layout on each file, one process after the other."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        sys.exit("pdftotext (poppler-utils) is not installed")
+
+    def once() -> float:
+        started = time.perf_counter()
+        for pdf in pdfs:
+            subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, check=False)
+        return time.perf_counter() - started
+
+    once()
+    times = [once() for _ in range(runs)]
+    return statistics.median(times), min(times)
+
+
+def import_times(command: list[str], env: dict[str, str]) -> tuple[float, list[tuple[str, float]]]:
+    """The seconds ``-X importtime`` counts for ``command``, and the heaviest top-level
+    packages (cumulative, each counted once where it was first imported)."""
+    done = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], env=env, capture_output=True, check=False
+    )
+    per_package: dict[str, float] = defaultdict(float)
+    total = 0.0
+    for line in done.stderr.decode(errors="replace").splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if not match:
+            continue
+        own, name = int(match[1]) / 1e6, match[4]
+        total += own
+        top = name.split(".")[0]
+        if top == "coop_rules":
+            top = ".".join(name.split(".")[:2])
+        per_package[top] += own
+    heaviest = sorted(per_package.items(), key=lambda item: -item[1])[:8]
+    return total, heaviest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, help="the shared corpus (../shared/corpus)")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--importtime", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        env = _env(Path(scratch))
+        cases = [
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("coop-rules --version", [*COMMAND, "--version"], 0.15),
+            ("coop-rules extract ONE.pdf", [*COMMAND, "extract", str(ONE_PDF)], 0.4),
+            ("coop-rules check compliant", [*COMMAND, "check", str(COMPLIANT)], 0.8),
+        ]
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{'command':<30} {'median':>8} {'best':>8} {'target':>8}")
+        for name, command, target in cases:
+            median, best = timed(command, env, args.runs)
+            mark = "" if target is None else ("ok" if median <= target else "MISSED")
+            shown = "" if target is None else f"{target:.2f}"
+            print(f"{name:<30} {median:>7.3f}s {best:>7.3f}s {shown:>8} {mark}")
+        if args.corpus:
+            pdfs = sorted(args.corpus.rglob("*.pdf"))
+            ours = timed([*COMMAND, "extract", *map(str, pdfs)], env, max(1, args.runs // 2))
+            theirs = pdftotext_seconds(pdfs, max(1, args.runs // 2))
+            print(
+                f"corpus, {len(pdfs)} PDFs: coop-rules extract {ours[0]:.2f}s (best "
+                f"{ours[1]:.2f}s), pdftotext -layout {theirs[0]:.2f}s (best {theirs[1]:.2f}s): "
+                f"{ours[0] / theirs[0]:.2f}x median, {ours[1] / theirs[1]:.2f}x best "
+                f"(target <= 1.5x)"
+            )
+        print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.importtime:
+            for name, command, _ in cases[1:]:
+                total, heaviest = import_times(command, env)
+                parts = ", ".join(f"{p} {s * 1000:.0f}" for p, s in heaviest)
+                print(f"imports of {name}: {total * 1000:.0f} ms ({parts})")
+
+
+if __name__ == "__main__":
+    main()
