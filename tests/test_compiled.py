@@ -4,7 +4,11 @@ time."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +133,23 @@ def test_the_label_matchers_are_the_same_from_the_cache(cache):
     lexicon.section_matcher.cache_clear()
     assert cold == warm
     assert any(h.field == "invoice_number" for h in cold[0])
+
+
+def test_the_patterns_are_the_same_in_every_process():
+    """A pattern is its own cache key: one built in a set's order would differ with the hash
+    seed, miss the cache in every new process and leave a file behind each time."""
+    probe = (
+        "from coop_rules.extraction import lexicon as L\n"
+        "print(L.legal_suffix_regex().pattern, L.duration_regex().pattern,"
+        " L.section_matcher('invoice', 'de')._regex.pattern, sep='\\n---\\n')\n"
+    )
+    repo = str(Path(__file__).resolve().parents[1])
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, compiled.ENV_CACHE_DIR: ""}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, env.get("PYTHONPATH")]))
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

@@ -43,6 +43,7 @@ FUNCTION_LEVEL = {
     ("coop_rules.cli.main", "coop_rules.i18n"): "start-up: catalogues only for what is shown",
     ("coop_rules.cli.main", "coop_rules.rulebook"): "start-up: the rule book for check/rules",
     ("coop_rules.cli.main", "coop_rules.isolation"): "start-up: readers only for extract",
+    ("coop_rules.cli.main", "concurrent.futures"): "start-up: threads only to extract many",
     ("coop_rules.cli.main", "coop_rules.renderers.json"): "start-up: rules --format json",
     ("coop_rules.cli.main", "coop_rules.report.schema"): "start-up: schema report only",
     ("coop_rules.cli.ledger", "coop_rules.ledger"): "start-up: sqlite3 and the ledger model "

@@ -37,6 +37,7 @@ from coop_rules.vocab import ENGINES, LANGUAGES, SEVERITIES
 
 if TYPE_CHECKING:
     from coop_rules import batch
+    from coop_rules.extraction import ExtractedDocument
     from coop_rules.rulebook import RuleSpec
     from coop_rules.rulebook.spec import LocalText
 
@@ -264,10 +265,11 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from coop_rules.batch import find_claims
-
     if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
         return _check_one(args, args.paths[0])
+    # The batch runner (and the index's HTML and XLSX) only for several claims.
+    from coop_rules.batch import find_claims
+
     folders = find_claims(args.paths)
     if args.output != "-":
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
@@ -403,11 +405,21 @@ class _Progress:
 
 def _extract(args: argparse.Namespace) -> int:
     # The readers only: not coop_rules.api, which loads the rule book, pydantic and the ledger.
-    from coop_rules.isolation import extractor_for
+    from concurrent.futures import ThreadPoolExecutor
 
-    extract = extractor_for(_limits(args))
-    einvoice = not args.no_einvoice
-    documents = [extract(path, str(path), einvoice=einvoice) for path in args.files]
+    from coop_rules.isolation import extractor_for, parallel_reads
+
+    limits = _limits(args)
+    extract = extractor_for(limits)
+
+    def read(path: Path) -> ExtractedDocument:
+        return extract(path, str(path), einvoice=not args.no_einvoice)
+
+    if len(args.files) == 1:  # one worker, started cold: no warm-up for one document
+        documents = [read(args.files[0])]
+    else:  # as many at once as the pool has workers (started warm now), in the given order
+        with ThreadPoolExecutor(min(parallel_reads(limits), len(args.files))) as threads:
+            documents = list(threads.map(read, args.files))
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     _write(args.output, renderer.extraction(documents))
     return EXIT_OK  # it ran; unreadable files are reported in the output, not as a failure

@@ -124,7 +124,7 @@ def all_stopwords() -> frozenset[str]:
 def duration_regex() -> re.Pattern[str]:
     """A unit of time at the start of a text, in any language ("days", "Tagen", "jours")."""
     words = {w for lang in languages().values() for w in lang.sections["terms"].get("duration", ())}
-    ordered = sorted(words, key=len, reverse=True)
+    ordered = sorted(words, key=lambda w: (-len(w), w))  # longest first; the same every run
     latin = "|".join(re.escape(w) for w in ordered if not _CJK.search(w)) or "(?!x)x"
     # Korean sets words apart, so a unit ends where no Hangul follows ("30일 이내", not "30
     # 일시불"); Chinese and Japanese run words together ("30天内付款"), but "日本" is no day.
@@ -397,8 +397,10 @@ def legal_suffix_regex() -> re.Pattern[str]:
                 parts.append(re.escape(ch))
         return "".join(parts)
 
-    latin_alts = "|".join(flexible(s) for s in sorted(latin, key=len, reverse=True))
-    cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=len, reverse=True))
+    # Longest first, ties in one order: the pattern (the key of its cached compilation) is the
+    # same in every process, whatever the hash seed that orders the sets.
+    latin_alts = "|".join(flexible(s) for s in sorted(latin, key=lambda s: (-len(s), s)))
+    cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=lambda s: (-len(s), s)))
     return compiled.regex(
         rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}", re.IGNORECASE
     )
