@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -97,19 +98,24 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     rules_dirs, lang, engine = o.rules_dirs, o.lang, o.engine
     check_language(lang)
     rules = rulebook(rules_dirs)
-    claim = load_claim(
-        Path(path),
-        einvoice=o.einvoice,
-        extract=extractor_for(o.limits),
-        parallel=parallel_reads(o.limits),
-    )
+    parallel = parallel_reads(o.limits)  # starts the workers from this thread (see isolation)
+    with ThreadPoolExecutor(1, thread_name_prefix="coop-rules-claim") as background:
+        loading = background.submit(
+            load_claim,
+            Path(path),
+            einvoice=o.einvoice,
+            extract=extractor_for(o.limits),
+            parallel=parallel,
+        )
+        # While the workers read the documents, this thread compiles the engine and reads the
+        # program data (once per process: the first check no longer waits for both in turn).
+        selected = _engine(rules, engine)
+        catalogue = programs(rules_dirs)
+        claim = loading.result()
     today = o.today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
     with _consult(o.ledger, o.record) as session:
-        facts = claim_facts(
-            claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
-        )
-        selected = _engine(rules, engine)
+        facts = claim_facts(claim, today, history=session.history(claim), catalogue=catalogue)
         findings = check_facts(facts, rules, engine, lang)
         documents = tuple(d.extracted for d in claim.documents)
         manifest = claim.manifest
@@ -124,7 +130,7 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
             folder=claim.folder,
             claimed=(manifest.claimed.amount, manifest.claimed.currency),
             retention_until=retention_date(manifest.activity.end),
-            rule_set=rule_set(rules, programs(rules_dirs)),
+            rule_set=rule_set(rules, catalogue),
             used=fields_used(facts, rules, documents),
             lang=lang,
         )
