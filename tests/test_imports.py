@@ -49,6 +49,10 @@ FUNCTION_LEVEL = {
     ("coop_rules.cli.ledger", "coop_rules.ledger"): "start-up: sqlite3 and the ledger model "
     "only for the ledger commands (every command builds their parser)",
     ("coop_rules.server.command", "coop_rules.ledger"): "start-up: the ledger only for serve",
+    # PyYAML only when YAML is read: extract prints a document with neither UI catalogue nor
+    # label file parsed (the label files come from the cache of coop_rules.compiled).
+    ("coop_rules.i18n", "coop_rules.yamlfile"): "start-up: YAML when a catalogue is first used",
+    ("coop_rules.extraction.lexicon", "coop_rules.yamlfile"): "start-up: on a cache miss only",
     # Babel (and its CLDR data) only when a value is shown in a language that is not English.
     ("coop_rules.i18n", "babel"): "start-up: Babel only for non-English dates and amounts",
     ("coop_rules.i18n.shown", "babel"): "start-up: Babel only for lists and non-English rates",

@@ -63,11 +63,9 @@ sys.exit(code)
 """
 
 
-def _modules_after(*args: str) -> tuple[str, set[str]]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
+def _modules_after(*args: str, **env_changes: str) -> tuple[str, set[str]]:
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, **env_changes}
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, *args],
         capture_output=True,
@@ -96,6 +94,17 @@ def test_extract_of_a_pdf_imports_only_the_readers():
     assert "invoice_number  RE-2024-0417" in output  # it did read the invoice
     assert "coop_rules.extraction" in modules
     assert _loaded(modules, HEAVY) == []
+
+
+def test_extract_with_a_warm_cache_parses_no_yaml(tmp_path):
+    """The label files come from the cache of coop_rules.compiled once it holds them (the first
+    run on a machine parses them, and that is seen: the check is not vacuous)."""
+    cache = {"COOP_RULES_CACHE_DIR": str(tmp_path)}
+    _, first = _modules_after("extract", str(PDF), "--no-isolation", **cache)
+    output, second = _modules_after("extract", str(PDF), "--no-isolation", **cache)
+    assert "yaml" in first
+    assert "invoice_number  RE-2024-0417" in output
+    assert "yaml" not in second
 
 
 def test_extract_in_process_imports_only_the_readers():

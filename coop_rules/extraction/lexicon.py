@@ -21,8 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coop_rules import compiled
 from coop_rules.errors import ConfigurationError, Problem
 
@@ -40,10 +38,6 @@ _DROPPED = str.maketrans("", "", ".-'’")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 _HANGUL_CHAR = re.compile("[\uac00-\ud7a3]")
-
-# libyaml's loader where PyYAML was built with it: the label files load several times faster,
-# a large part of a worker process's start-up. Both are safe loaders.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -70,6 +64,14 @@ def _words(value: Any, where: str) -> tuple[str, ...]:
     return words
 
 
+def _parse_yaml(text: bytes) -> Any:
+    # PyYAML (libyaml's loader where it was built with it) only when the cache misses: a new or
+    # changed label file, or no cache folder.
+    from coop_rules.yamlfile import load
+
+    return load(text.decode("utf-8"))
+
+
 @lru_cache(maxsize=1)
 def languages() -> dict[str, Language]:
     """Every language file, by code (``en``, ``de``, ``zh-Hant`` …)."""
@@ -77,7 +79,7 @@ def languages() -> dict[str, Language]:
     for path in sorted(DATA_DIR.glob("*.yaml")):
         text = path.read_bytes()
         # Parsed once per machine (compiled.data: kept as JSON, keyed by the file's bytes).
-        raw = compiled.data(b"label-yaml\0" + text, lambda t=text: yaml.load(t, _YAML_LOADER))
+        raw = compiled.data(b"label-yaml\0" + text, lambda t=text: _parse_yaml(t))
         src = f"extraction/data/{path.name}"
         months = {
             name.lower().rstrip("."): int(number)

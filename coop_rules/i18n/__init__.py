@@ -26,7 +26,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from coop_rules import yamlfile
 from coop_rules.errors import CoopRulesError
 from coop_rules.vocab import DEFAULT_LANG, LANGUAGES, LOCALES  # the CLI's --lang needs only these
 
@@ -50,7 +49,9 @@ def catalogue(lang: str) -> dict[str, str]:
     path = _DIR / f"{lang}.yaml"
     if not path.is_file():
         return {}
-    data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
+    from coop_rules.yamlfile import load  # PyYAML when a catalogue is first shown
+
+    data = load(path.read_text(encoding="utf-8")) or {}
     return _flatten(data)
 
 
