@@ -77,8 +77,9 @@ def regex_built(key: str, build: Callable[[], str], flags: int = 0) -> re.Patter
     folder = cache_dir()
     if folder is None:
         return re.compile(build(), flags)
-    digest = hashlib.sha256(f"regex\0{int(flags)}\0{key}".encode()).hexdigest()
-    path = folder / f"{digest}.bin"
+    # surrogatepass: a pattern may name lone surrogates (to find them in broken text).
+    digest = hashlib.sha256(f"regex\0{int(flags)}\0{key}".encode("utf-8", "surrogatepass"))
+    path = folder / f"{digest.hexdigest()}.bin"
     with contextlib.suppress(OSError):
         cached = _load(path)
         if cached is not None:
@@ -137,7 +138,7 @@ def data(key: bytes, build: Callable[[], Any]) -> Any:
     if path is not None:
         with contextlib.suppress(OSError, ValueError):
             return json.loads(path.read_bytes())
-    encoded = json.dumps(build(), ensure_ascii=False).encode()
+    encoded = json.dumps(build()).encode()  # ASCII: lone surrogates too
     if path is not None:
         _write(path, encoded)
     return json.loads(encoded)

@@ -19,8 +19,10 @@ PATTERNS = [
     (r"(?P<label>rechnungs?nummer)\s*:?\s*(\S+)|(?P<other>invoice no)", re.IGNORECASE),
     (r"(?<![A-Za-zÀ-ÿ])(?:gmbh|b\.?v\.?)(?![A-Za-z])|株式会社", 0),
     (r"\s*(?:days?|tagen?)(?![a-z])|(?:일)(?![\uac00-\ud7a3])", re.IGNORECASE),
+    ("[\x00-\x1f\ud800-\udfff\ufffd]", 0),  # lone surrogates in the pattern itself
 ]
 TEXTS = [
+    "broken \ud800 text \x07",
     "Rechnungsnummer: RE-1 / Invoice No 7",
     "Kreativwerk GmbH",
     "ACME B.V.",

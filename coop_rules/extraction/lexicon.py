@@ -36,7 +36,7 @@ SECTIONS = ("invoice", "csr", "poe", "lines", "terms")
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-_CJK = re.compile(f"[{_CJK_CHARS}]")
+_CJK = compiled.regex(f"[{_CJK_CHARS}]")  # wide ranges: slow to compile, so kept compiled
 _HANGUL_CHAR = re.compile("[\uac00-\ud7a3]")
 
 
