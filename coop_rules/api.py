@@ -97,7 +97,6 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     o = replace(options or CheckOptions(), **changes)
     rules_dirs, lang, engine = o.rules_dirs, o.lang, o.engine
     check_language(lang)
-    rules = rulebook(rules_dirs)
     parallel = parallel_reads(o.limits)  # starts the workers from this thread (see isolation)
     with ThreadPoolExecutor(1, thread_name_prefix="coop-rules-claim") as background:
         loading = background.submit(
@@ -107,8 +106,10 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
             extract=extractor_for(o.limits),
             parallel=parallel,
         )
-        # While the workers read the documents, this thread compiles the engine and reads the
-        # program data (once per process: the first check no longer waits for both in turn).
+        # While the workers read the documents, this thread loads the rules, compiles their
+        # engine and reads the program data (once per process: the first check no longer
+        # waits for each in turn). A broken rule file is still reported before the manifest.
+        rules = rulebook(rules_dirs)
         selected = _engine(rules, engine)
         catalogue = programs(rules_dirs)
         claim = loading.result()
