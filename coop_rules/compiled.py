@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 try:  # the internals this relies on (CPython 3.11 and later)
     import _sre
-    from re import _compiler, _parser
+    from re import _compiler, _parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - another implementation: plain re.compile
     _sre = None  # type: ignore[assignment]
 

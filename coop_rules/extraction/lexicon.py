@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def languages() -> dict[str, Language]:
     for path in sorted(DATA_DIR.glob("*.yaml")):
         text = path.read_bytes()
         # Parsed once per machine (compiled.data: kept as JSON, keyed by the file's bytes).
-        raw = compiled.data(b"label-yaml\0" + text, lambda t=text: _parse_yaml(t))
+        raw = compiled.data(b"label-yaml\0" + text, partial(_parse_yaml, text))
         src = f"extraction/data/{path.name}"
         months = {
             name.lower().rstrip("."): int(number)
