@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -98,20 +99,26 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     rules_dirs, lang, engine = o.rules_dirs, o.lang, o.engine
     check_language(lang)
     limits = _with_ocr(o.limits, o.ocr)
-    rules = rulebook(rules_dirs)
-    claim = load_claim(
-        Path(path),
-        einvoice=o.einvoice,
-        extract=extractor_for(limits),
-        parallel=parallel_reads(limits),
-    )
+    parallel = parallel_reads(limits)  # starts the workers from this thread (see isolation)
+    with ThreadPoolExecutor(1, thread_name_prefix="coop-rules-claim") as background:
+        loading = background.submit(
+            load_claim,
+            Path(path),
+            einvoice=o.einvoice,
+            extract=extractor_for(limits),
+            parallel=parallel,
+        )
+        # While the workers read the documents, this thread loads the rules, compiles their
+        # engine and reads the program data (once per process: the first check no longer
+        # waits for each in turn). A broken rule file is still reported before the manifest.
+        rules = rulebook(rules_dirs)
+        selected = _engine(rules, engine)
+        program_data = programs(rules_dirs)
+        claim = loading.result()
     today = o.today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
     with _consult(o.ledger, o.record) as session:
-        facts = claim_facts(
-            claim, today, history=session.history(claim), program_data=programs(rules_dirs)
-        )
-        selected = _engine(rules, engine)
+        facts = claim_facts(claim, today, history=session.history(claim), program_data=program_data)
         findings = check_facts(facts, rules, engine, lang)
         documents = tuple(d.extracted for d in claim.documents)
         manifest = claim.manifest
@@ -126,7 +133,7 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
             folder=claim.folder,
             claimed=(manifest.claimed.amount, manifest.claimed.currency),
             retention_until=retention_date(manifest.activity.end),
-            rule_set=rule_set(rules, programs(rules_dirs)),
+            rule_set=rule_set(rules, program_data),
             used=fields_used(facts, rules, documents),
             lang=lang,
         )

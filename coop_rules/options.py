@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
-from coop_rules.i18n import DEFAULT_LANG
+from coop_rules.vocab import DEFAULT_LANG
 
 
 @dataclass(frozen=True)

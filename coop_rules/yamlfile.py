@@ -14,24 +14,34 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from coop_rules.errors import Problem
 
-LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+
+@cache
+def _yaml() -> tuple[Any, type[yaml.SafeLoader]]:
+    # PyYAML only when YAML is parsed: a warm start reads its data from coop_rules.compiled.
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load(text: str) -> Any:
     """The data of a YAML document (``yaml.safe_load``, faster)."""
-    return yaml.load(text, Loader=LOADER)
+    yaml, loader = _yaml()
+    return yaml.load(text, Loader=loader)
 
 
 def compose(text: str) -> yaml.Node | None:
     """The node tree of a YAML document, with line marks (``yaml.compose``, safe and faster)."""
-    return yaml.compose(text, Loader=LOADER)
+    yaml, loader = _yaml()
+    return yaml.compose(text, Loader=loader)
 
 
 @dataclass(frozen=True)
@@ -56,9 +66,10 @@ class DataFile:
 def read(path: Path, problems: list[Problem], name: str | None = None) -> DataFile | None:
     """Read and parse ``path`` once; None, with a problem appended, when it is not valid YAML."""
     shown = name or str(path)
+    yaml, loader_class = _yaml()
     try:
         raw = path.read_bytes()
-        loader = LOADER(raw.decode("utf-8"))
+        loader = loader_class(raw.decode("utf-8"))
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -75,6 +86,7 @@ def read(path: Path, problems: list[Problem], name: str | None = None) -> DataFi
 
 
 def _index(node: Any, at: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
+    yaml, _ = _yaml()
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             here = (*at, str(key.value))

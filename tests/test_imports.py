@@ -32,6 +32,8 @@ FUNCTION_LEVEL = {
     # The OCR extra (tesserocr, pillow-heif) is optional; PDFium draws a scanned page only for
     # OCR.
     ("coop_rules.documents.ocr", "tesserocr"): "optional ocr extra",
+    ("coop_rules.yamlfile", "yaml"): "start-up: PyYAML only when YAML is parsed (cache miss)",
+    ("coop_rules.documents.ocr", "PIL"): "start-up: Pillow with the first picture, not a PDF",
     ("coop_rules.documents.ocr", "pillow_heif"): "optional, for HEIC photos",
     ("coop_rules.documents.ocr", "pypdfium2"): "heavy, only to draw a scanned page for OCR",
     ("coop_rules.documents.ocr", "coop_rules.documents.pdfium"): "only for a scanned page",
@@ -42,6 +44,33 @@ FUNCTION_LEVEL = {
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
     ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
+    # Start-up (issue 16): a command imports what it needs when it runs, so that
+    # `coop-rules --version` imports none of these and `extract` of a PDF only the readers
+    # (tests/test_startup.py checks it in a fresh process).
+    ("coop_rules.cli.main", "coop_rules.api"): "start-up: check/rules load the rule book",
+    ("coop_rules.cli.main", "coop_rules.batch"): "start-up: only check needs the batch runner",
+    ("coop_rules.cli.main", "coop_rules.claim.manifest"): "start-up: pydantic for manifests",
+    ("coop_rules.cli.main", "coop_rules.i18n"): "start-up: catalogues only for what is shown",
+    ("coop_rules.cli.main", "coop_rules.rulebook"): "start-up: the rule book for check/rules",
+    ("coop_rules.cli.main", "coop_rules.isolation"): "start-up: readers only for extract",
+    ("coop_rules.cli.main", "concurrent.futures"): "start-up: threads only to extract many",
+    ("coop_rules.cli.main", "coop_rules.renderers.json"): "start-up: rules --format json",
+    ("coop_rules.renderers.json", "coop_rules.rulebook.spec"): "start-up: rule listings only",
+    ("coop_rules.cli.main", "coop_rules.report.schema"): "start-up: schema report only",
+    ("coop_rules.cli.ledger", "coop_rules.ledger"): "start-up: sqlite3 and the ledger model "
+    "only for the ledger commands (every command builds their parser)",
+    ("coop_rules.server.command", "coop_rules.ledger"): "start-up: the ledger only for serve",
+    # PyYAML only when YAML is read: extract prints a document with neither UI catalogue nor
+    # label file parsed (the label files come from the cache of coop_rules.compiled).
+    ("coop_rules.i18n", "coop_rules.yamlfile"): "start-up: YAML when a catalogue is first used",
+    ("coop_rules.extraction.lexicon", "coop_rules.yamlfile"): "start-up: on a cache miss only",
+    # Babel (and its CLDR data) only when a value is shown in a language that is not English.
+    ("coop_rules.i18n", "babel"): "start-up: Babel only for non-English dates and amounts",
+    ("coop_rules.i18n.shown", "babel"): "start-up: Babel only for lists and non-English rates",
+    # Pillow only when an image is read (the PoE extractor imports the module for its tags).
+    ("coop_rules.documents.image", "PIL"): "start-up: Pillow only for image files",
+    # Evidence pictures (Pillow, openpyxl) only in a worker that draws them for a report.
+    ("coop_rules.isolation.worker", "coop_rules.evidence_images"): "start-up: pictures only",
 }
 
 

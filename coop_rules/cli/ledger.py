@@ -10,12 +10,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coop_rules.errors import CoopRulesError
-from coop_rules.ledger.importer import read_claims_csv
-from coop_rules.ledger.model import LedgerClaim, LedgerDocument
-from coop_rules.ledger.store import ENV_LEDGER, Ledger
+from coop_rules.vocab import ENV_LEDGER
+
+if TYPE_CHECKING:
+    from coop_rules.ledger.model import LedgerClaim, LedgerDocument
+
+# The ledger (sqlite3, its model, the CSV importer) is imported by the ledger commands when they
+# run: every other command builds this parser too, and `coop-rules --version` must stay instant.
 
 LEDGER_HELP = (
     "the ledger of recorded claims: a SQLite file or a postgresql:// URL (default: "
@@ -77,6 +81,8 @@ def add_parser(commands: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from coop_rules.ledger.store import Ledger
+
     with Ledger.open(args.ledger) as ledger:
         claims = ledger.claims()
         source = ledger.source
@@ -102,6 +108,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from coop_rules.ledger.store import Ledger
+
     with Ledger.open(args.ledger) as ledger:
         claim = ledger.get(args.claim_id)
         if claim is None:
@@ -131,6 +139,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
+    from coop_rules.ledger.store import Ledger
+
     with Ledger.open(args.ledger, write=True) as ledger:
         if not ledger.remove(args.claim_id):
             raise CoopRulesError(f"no claim {args.claim_id!r} in the ledger {ledger.source}")
@@ -139,6 +149,9 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from coop_rules.ledger.importer import read_claims_csv
+    from coop_rules.ledger.store import Ledger
+
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -157,6 +170,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from coop_rules.ledger.store import Ledger
+
     with Ledger.open(args.ledger, write=True) as ledger:  # opening for writing migrates
         print(f"{ledger.source}: schema version {ledger.schema_version()}", file=sys.stderr)
     return 0

@@ -4,6 +4,11 @@ Exit codes, as linters use them: 0 clean, 1 findings at or above ``--fail-on``, 
 configuration or internal error (one line on stderr, never a traceback). Every option has an
 environment default (``COOP_RULES_FORMAT``, ``COOP_RULES_ENGINE``, ``COOP_RULES_FAIL_ON``,
 ``COOP_RULES_LANG``).
+
+Start-up is proportional to the work: building the parser imports only light modules (the
+choices come from :mod:`coop_rules.vocab`), and each command imports what it needs when it runs
+(``--version`` nothing, ``extract`` the readers, ``check`` the rule book, ``--format html``
+Jinja2). ``tests/test_startup.py`` keeps it so.
 """
 
 from __future__ import annotations
@@ -19,23 +24,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coop_rules import api, batch
-from coop_rules.claim.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.cli import ledger as cli_ledger
 from coop_rules.documents import ocr
 from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
-from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError
-from coop_rules.i18n import LANGUAGES, translate
 from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
-from coop_rules.renderers.json import rule_json
-from coop_rules.report.schema import REPORT_SCHEMA
-from coop_rules.rulebook import RuleSpec, Severity
-from coop_rules.rulebook.expr import fields_of
-from coop_rules.rulebook.spec import LocalText
 from coop_rules.server import command as server_command
+from coop_rules.version import __version__
+from coop_rules.vocab import ENGINES, LANGUAGES, SEVERITIES
+
+if TYPE_CHECKING:
+    from coop_rules import batch
+    from coop_rules.extraction import ExtractedDocument
+    from coop_rules.rulebook import RuleSpec
+    from coop_rules.rulebook.spec import LocalText
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -79,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "report findings with evidence.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"coop-rules {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def lang_option(sub: argparse.ArgumentParser, help: str) -> None:
@@ -123,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on",
-        choices=[str(s) for s in Severity],
+        choices=SEVERITIES,
         default=env("COOP_RULES_FAIL_ON", "error"),
         help="exit 1 when a finding has this severity or a higher one",
     )
@@ -278,7 +284,10 @@ def _color(args: argparse.Namespace) -> bool:
 def _check(args: argparse.Namespace) -> int:
     if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
         return _check_one(args, args.paths[0])
-    folders = batch.find_claims(args.paths)
+    # The batch runner (and the index's HTML and XLSX) only for several claims.
+    from coop_rules.batch import find_claims
+
+    folders = find_claims(args.paths)
     if args.output != "-":
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
     report_format = args.format or ("html" if args.out else "terminal")
@@ -295,10 +304,12 @@ def _check(args: argparse.Namespace) -> int:
 def _run_batch(
     args: argparse.Namespace, folders: list[Path], out: Path, report_format: str
 ) -> batch.BatchResult:
-    options = batch.Options.of(_options(args), report_format)
+    from coop_rules.batch import Options, run_batch
+
+    options = Options.of(_options(args), report_format)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+        return run_batch(folders, out, options, jobs=args.jobs, progress=progress)
     finally:
         if progress is not None:
             progress.close()
@@ -319,12 +330,18 @@ def _options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _is_claim(path: Path) -> bool:
+    from coop_rules.claim.manifest import MANIFEST_NAMES
+
     return any((path / name).is_file() for name in MANIFEST_NAMES)
 
 
 def _check_one(args: argparse.Namespace, path: Path) -> int:
     """One claim, report to stdout or --output: the command as it always was."""
-    report = api.check_claim(path, _options(args))
+    from coop_rules.api import check_claim
+    from coop_rules.i18n import translate
+    from coop_rules.rulebook import Severity
+
+    report = check_claim(path, _options(args))
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     if renderer.binary and args.output == "-" and sys.stdout.isatty():
         raise CoopRulesError(f"{renderer.name} is binary: write it with --output FILE")
@@ -375,6 +392,8 @@ def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
 
 
 def _exit_code(args: argparse.Namespace, result: batch.BatchResult) -> int:
+    from coop_rules.rulebook import Severity
+
     if any(r.verdict == "error" for r in result.results):
         return EXIT_ERROR
     threshold = Severity(args.fail_on)
@@ -402,17 +421,32 @@ class _Progress:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    # The readers only: not coop_rules.api, which loads the rule book, pydantic and the ledger.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from coop_rules.isolation import extractor_for, parallel_reads
+
     limits = _limits(args)
-    documents = [
-        api.extract(path, einvoice=not args.no_einvoice, limits=limits) for path in args.files
-    ]
+    extract = extractor_for(limits)
+
+    def read(path: Path) -> ExtractedDocument:
+        return extract(path, str(path), einvoice=not args.no_einvoice)
+
+    if len(args.files) == 1:  # one worker, started cold: no warm-up for one document
+        documents = [read(args.files[0])]
+    else:  # as many at once as the pool has workers (started warm now), in the given order
+        with ThreadPoolExecutor(min(parallel_reads(limits), len(args.files))) as threads:
+            documents = list(threads.map(read, args.files))
     renderer = get_renderer(args.format or "terminal", color=_color(args))
     _write(args.output, renderer.extraction(documents))
     return EXIT_OK  # it ran; unreadable files are reported in the output, not as a failure
 
 
 def _rules(args: argparse.Namespace) -> int:
-    book, lang = api.rulebook(args.rules), args.lang
+    from coop_rules.api import rulebook
+    from coop_rules.i18n import translate
+
+    book, lang = rulebook(args.rules), args.lang
     local = book.messages.get(lang, {})
     if args.format == "json":
         rules = [_rule_json(r, lang, local.get(r.code)) for r in book]
@@ -438,7 +472,11 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _rule(args: argparse.Namespace) -> int:
-    book, lang = api.rulebook(args.rules), args.lang
+    from coop_rules.api import rulebook
+    from coop_rules.i18n import translate
+    from coop_rules.rulebook.spec import LocalText
+
+    book, lang = rulebook(args.rules), args.lang
     spec = book.get(args.code.upper())
     if spec is None:
         raise CoopRulesError(f"no rule {args.code!r}; 'coop-rules rules' lists them")
@@ -488,6 +526,8 @@ Example that passes
 
 
 def _fields_read(spec: RuleSpec) -> list[str]:
+    from coop_rules.rulebook.expr import fields_of
+
     conditions = [spec.when] + ([spec.where] if spec.where is not None else [])
     return sorted({f.name for c in conditions for f in fields_of(c)})
 
@@ -502,6 +542,9 @@ def _shown_path(path: str) -> str:
 
 def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, object]:
     """The rule as GET /v1/rules gives it, with its title, message and hint in ``lang``."""
+    from coop_rules.renderers.json import rule_json
+    from coop_rules.rulebook.spec import LocalText
+
     local = local or LocalText()
     return {
         **rule_json(spec),  # shared with the HTTP service's GET /v1/rules
@@ -513,7 +556,14 @@ def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, 
 
 
 def _schema(args: argparse.Namespace) -> int:
-    schema = manifest_schema() if args.which == "manifest" else REPORT_SCHEMA
+    if args.which == "manifest":
+        from coop_rules.claim.manifest import manifest_schema
+
+        schema = manifest_schema()
+    else:
+        from coop_rules.report.schema import REPORT_SCHEMA
+
+        schema = REPORT_SCHEMA
     _write(args.output, json.dumps(schema, indent=2) + "\n")
     return EXIT_OK
 
@@ -527,4 +577,6 @@ def _write(output: str, data: str | bytes) -> None:
         else:
             sys.stdout.write(data)
         return
-    batch.write_atomic(Path(output), data)
+    from coop_rules.batch import write_atomic
+
+    write_atomic(Path(output), data)

@@ -1,19 +1,20 @@
 """Readers, one per kind of file, behind one registry.
 
 ``read_document`` never raises for a bad file: every failure becomes a :class:`ReadProblem`
-with a plain reason. Adding a format is one module and one line in ``READERS``.
+with a plain reason. Adding a format is one module and one line in ``READERS``. A reader's
+module is imported when a file of its kind is first read: reading a PDF never loads openpyxl
+or Pillow, and importing this package loads no parser at all.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from coop_rules.documents import ocr, preflight
+from coop_rules.documents import preflight
 from coop_rules.documents import sniff as media
-from coop_rules.documents.email import read_email
-from coop_rules.documents.image import image_metadata
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
 from coop_rules.documents.model import (
     Cell,
@@ -24,8 +25,6 @@ from coop_rules.documents.model import (
     ReadProblem,
     Word,
 )
-from coop_rules.documents.pdf import read_pdf
-from coop_rules.documents.xlsx import read_xlsx
 
 __all__ = [
     "Cell",
@@ -46,23 +45,6 @@ Reader = Callable[[Path, str, Limits], Document]
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 
 
-def _read_image(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    # A screenshot or photo is valid proof of execution. Its header and chunks are checked
-    # first; with OCR its words are read (with boxes, as a PDF's), without it it has no text.
-    preflight.check_image(path, limits)
-    pages: tuple[Page, ...] = ()
-    notes: tuple[ReadProblem, ...] = ()
-    if ocr.enabled(limits.ocr):
-        pages, notes = ocr.read_image(path, display_path, limits)
-    return Document(
-        path=display_path,
-        media_type=media.sniff(path),
-        pages=pages,
-        headers=image_metadata(path),
-        notes=notes,
-    )
-
-
 def _read_text(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     if path.stat().st_size > min(MAX_TEXT_BYTES, 4 * limits.max_chars):
         raise DocumentError(ProblemKind.TOO_LARGE, "text file larger than 5 MiB")
@@ -73,23 +55,31 @@ def _read_text(path: Path, display_path: str, limits: Limits = DEFAULT_LIMITS) -
     )
 
 
-READERS: dict[str, Reader] = {
-    media.PDF: read_pdf,
-    media.XLSX: read_xlsx,
-    media.EMAIL: read_email,
-    media.PNG: _read_image,
-    media.JPEG: _read_image,
-    media.GIF: _read_image,
-    media.TIFF: _read_image,
-    media.WEBP: _read_image,
+# media type -> (module, function), or a reader of this module.
+READERS: dict[str, tuple[str, str] | Reader] = {
+    media.PDF: ("coop_rules.documents.pdf", "read_pdf"),
+    media.XLSX: ("coop_rules.documents.xlsx", "read_xlsx"),
+    media.EMAIL: ("coop_rules.documents.email", "read_email"),
+    media.PNG: ("coop_rules.documents.image", "read_image"),
+    media.JPEG: ("coop_rules.documents.image", "read_image"),
+    media.GIF: ("coop_rules.documents.image", "read_image"),
+    media.TIFF: ("coop_rules.documents.image", "read_image"),
+    media.WEBP: ("coop_rules.documents.image", "read_image"),
+    media.HEIC: ("coop_rules.documents.image", "read_heic"),
     media.TEXT: _read_text,
 }
 
-if ocr.register_heif():  # HEIC/HEIF photos (iPhones') open in Pillow with pillow-heif
-    READERS[media.HEIC] = _read_image
+
+def reader_for(media_type: str) -> Reader | None:
+    """The reader of ``media_type`` (its module imported now), or None for an unread type."""
+    reader = READERS.get(media_type)
+    if isinstance(reader, tuple):
+        module, function = reader
+        reader = READERS[media_type] = getattr(importlib.import_module(module), function)
+    return reader
+
 
 _UNSUPPORTED_REASONS = {
-    media.HEIC: "a HEIC photo (export it as JPEG; pillow-heif would let it be read)",
     media.CFB: "a legacy Office file or an encrypted (password-protected) Office document",
     media.DOCX: "a Word document (not read yet)",
     media.ZIP: "a ZIP archive",
@@ -133,7 +123,7 @@ def read_document(
         media_type = media.sniff(path)
         if media_type == media.CFB:
             raise preflight.cfb_problem(path)
-        reader = READERS.get(media_type)
+        reader = reader_for(media_type)
         if reader is None:
             reason = _UNSUPPORTED_REASONS.get(media_type, "not a PDF, XLSX, e-mail or image file")
             return ReadProblem(shown, ProblemKind.UNSUPPORTED, reason)

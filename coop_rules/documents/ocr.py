@@ -36,6 +36,7 @@ MAX_SIDE pixels a side is reported, not read.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import os
@@ -44,13 +45,14 @@ import time
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from PIL import Image, ImageOps, ImageSequence
+from typing import TYPE_CHECKING, Any
 
 from coop_rules.documents.limits import Limits
 from coop_rules.documents.model import Page, ProblemKind, ReadProblem, Word, visual_lines
 from coop_rules.errors import CoopRulesError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +114,8 @@ def tessdata() -> str | None:
 @cache
 def unavailable() -> str | None:
     """Why OCR cannot run here (None when it can): the engine or its language data missing."""
-    try:
-        import tesserocr  # noqa: F401
-    except ImportError:
+    # Looked up, not imported: tesserocr loads Pillow, which a text PDF never needs.
+    if importlib.util.find_spec("tesserocr") is None:
         return f"OCR is not installed: {INSTALL_HINT}"
     if tessdata() is None:
         return f"Tesseract's language data was not found: {INSTALL_HINT}"
@@ -159,6 +160,8 @@ def _api(lang: str, psm: int) -> Any:
 def prepare(image: Image.Image) -> tuple[Image.Image, list[int], str]:
     """Greyscale and sized for Tesseract; the turns (counter-clockwise degrees) worth trying to
     make it upright, best guess first; the language data for its script."""
+    from PIL import Image, ImageOps  # loaded with the first picture (see test_startup)
+
     image = ImageOps.exif_transpose(image) or image
     gray = image.convert("L")
     long_side = max(gray.size)
@@ -226,6 +229,8 @@ def recognise(
     lack of text is a problem, where a photo's is not).
     """
     if width is None or height is None:
+        from PIL import ImageOps
+
         upright = ImageOps.exif_transpose(image) or image
         width, height = upright.width * image_points(image), upright.height * image_points(image)
     gray, turns, langs = prepare(image)
@@ -315,6 +320,8 @@ def _deskew(api: Any, pic: Image.Image) -> Image.Image:
     angle = math.degrees(layout.Orientation()[3])
     if not MIN_SKEW <= abs(angle) <= MAX_SKEW:
         return pic
+    from PIL import Image
+
     straight = pic.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     api.SetImage(straight)
     return straight
@@ -378,6 +385,8 @@ def read_image(path: Path, display_path: str, limits: Limits) -> tuple[tuple[Pag
     page cap and time share of ``limits``: the pages, and notes on what was not read."""
     budget = budget_for(display_path, limits)
     pages: list[Page] = []
+    from PIL import Image, ImageSequence
+
     with Image.open(path) as image:
         reason = too_large(image)
         if reason is not None:

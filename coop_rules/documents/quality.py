@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from coop_rules import compiled
 from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, ProblemKind, ReadProblem
 
@@ -25,8 +26,9 @@ SCAN_COVER = 0.3  # an image over this share of the page, with no text, is a sca
 MAX_BAD_SHARE = 0.15  # characters without a Unicode meaning
 MIN_TEXT_SHARE = 0.5  # letters and digits among the characters
 # Control characters (C0, DEL, C1), private-use code points (BMP and planes 15–16), lone
-# surrogates and U+FFFD: characters that carry no text. Regexes, because a page has thousands.
-_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+# surrogates and U+FFFD: characters that carry no text. Regexes, because a page has thousands
+# (this one's wide ranges take re a while to compile: kept compiled, coop_rules.compiled).
+_BAD = compiled.regex("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
 _TEXT = re.compile(r"[^\W_]")  # a letter or digit of any script
 _SPACE = re.compile(r"\s+")
 

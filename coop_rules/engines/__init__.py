@@ -11,12 +11,11 @@ from coop_rules.engines.base import Engine, Hit, Outcome
 from coop_rules.engines.python import PythonEngine
 from coop_rules.errors import CoopRulesError
 from coop_rules.rulebook import Rulebook
+from coop_rules.vocab import ENGINES  # named there for the CLI's --engine
 
 __all__ = ["ENGINES", "Engine", "Hit", "Outcome", "durable_available", "select_engine"]
 
 log = logging.getLogger(__name__)
-
-ENGINES = ("auto", "durable", "python")
 
 
 def durable_available() -> bool:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
-from coop_rules import yamlfile
+from coop_rules import compiled, yamlfile
 from coop_rules.evidence import Evidence
 from coop_rules.extraction.layout import Layout
 
@@ -45,7 +45,9 @@ class Country:
 
 @lru_cache(maxsize=1)
 def _table() -> list[tuple[str, str, str, bool | None, re.Pattern[str], bool]]:
-    raw = yamlfile.load(DATA.read_text(encoding="utf-8"))
+    text = DATA.read_text(encoding="utf-8")
+    # Parsed once per machine, like the label files (coop_rules.compiled: keyed by the bytes).
+    raw = compiled.data(b"countries-yaml\0" + text.encode(), partial(yamlfile.load, text))
     out = []
     for code, spec in raw["countries"].items():
         words = sorted((str(w) for w in spec.get("cues") or ()), key=len, reverse=True)

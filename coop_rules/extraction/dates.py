@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from coop_rules import compiled
 from coop_rules.extraction.lexicon import month_names
 
 __all__ = ["DAYFIRST_LANGS", "DateReading", "find_dates", "normalize_text", "parse_date"]
@@ -93,16 +94,17 @@ def _month_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]
     names = month_names()
     alts = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
     month = rf"(?P<month>{alts})\.?"
+    # Every month name of every language: compiled once per machine (coop_rules.compiled).
     # 19 april 2014 / 19. April 2014 / 1er mars 2024 / 15 de marzo de 2024 / 28-Dec-2022 /
     # 15/APR/2017 (receipt printers)
-    day_first = re.compile(
+    day_first = compiled.regex(
         rf"(?<![\w/])(?P<day>\d{{1,2}})(?:\.|er|st|nd|rd|th)?(?:[\s\-]*|/)(?:de\s+)?{month}"
         rf"(?![^\W\d_])(?:[\s\-,]*|/)(?:de\s+|del\s+)?(?P<year>\d{{4}}|\d{{2}}(?![\d:.,]))"
         rf"(?!\d)",
         re.IGNORECASE,
     )
     # April 19, 2014 / Dec 28, 2022 / Mar. 4 2023
-    month_first = re.compile(
+    month_first = compiled.regex(
         rf"(?<![\w]){month}(?![^\W\d_])\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
         rf"(?!\d)",
         re.IGNORECASE,

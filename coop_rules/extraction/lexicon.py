@@ -13,14 +13,15 @@ prefixes and makes the longest label at a position win (``Total excl. VAT`` over
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from coop_rules import compiled
 from coop_rules.errors import ConfigurationError, Problem
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -35,12 +36,8 @@ SECTIONS = ("invoice", "csr", "poe", "lines", "terms")
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-_CJK = re.compile(f"[{_CJK_CHARS}]")
+_CJK = compiled.regex(f"[{_CJK_CHARS}]")  # wide ranges: slow to compile, so kept compiled
 _HANGUL_CHAR = re.compile("[\uac00-\ud7a3]")
-
-# libyaml's loader where PyYAML was built with it: the label files load several times faster,
-# a large part of a worker process's start-up. Both are safe loaders.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -67,12 +64,22 @@ def _words(value: Any, where: str) -> tuple[str, ...]:
     return words
 
 
+def _parse_yaml(text: bytes) -> Any:
+    # PyYAML (libyaml's loader where it was built with it) only when the cache misses: a new or
+    # changed label file, or no cache folder.
+    from coop_rules.yamlfile import load
+
+    return load(text.decode("utf-8"))
+
+
 @lru_cache(maxsize=1)
 def languages() -> dict[str, Language]:
     """Every language file, by code (``en``, ``de``, ``zh-Hant`` …)."""
     found: dict[str, Language] = {}
     for path in sorted(DATA_DIR.glob("*.yaml")):
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        text = path.read_bytes()
+        # Parsed once per machine (compiled.data: kept as JSON, keyed by the file's bytes).
+        raw = compiled.data(b"label-yaml\0" + text, partial(_parse_yaml, text))
         src = f"extraction/data/{path.name}"
         months = {
             name.lower().rstrip("."): int(number)
@@ -119,13 +126,13 @@ def all_stopwords() -> frozenset[str]:
 def duration_regex() -> re.Pattern[str]:
     """A unit of time at the start of a text, in any language ("days", "Tagen", "jours")."""
     words = {w for lang in languages().values() for w in lang.sections["terms"].get("duration", ())}
-    ordered = sorted(words, key=len, reverse=True)
+    ordered = sorted(words, key=lambda w: (-len(w), w))  # longest first; the same every run
     latin = "|".join(re.escape(w) for w in ordered if not _CJK.search(w)) or "(?!x)x"
     # Korean sets words apart, so a unit ends where no Hangul follows ("30일 이내", not "30
     # 일시불"); Chinese and Japanese run words together ("30天内付款"), but "日本" is no day.
     hangul = "|".join(re.escape(w) for w in ordered if _HANGUL_CHAR.search(w)) or "(?!x)x"
     han = "|".join(re.escape(w) for w in ordered if _CJK.search(w) and not _HANGUL_CHAR.search(w))
-    return re.compile(
+    return compiled.regex(  # compiled once per machine (the pattern is large)
         rf"\s*(?:(?:{latin})(?![{_LATIN}])|(?:{hangul})(?![\uac00-\ud7a3])"
         rf"|(?:{han or '(?!x)x'})(?!本))",
         re.IGNORECASE,
@@ -250,6 +257,15 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
 _MATCHERS: list[LabelMatcher] = []
 
 
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A digest of this module: a cached pattern built by older code is not used."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:  # no source to read (a frozen build): a key no other process shares
+        return os.urandom(16).hex()
+
+
 def forget_lines() -> None:
     """Empty the per-line caches (folded text, label hits): call between documents, so one
     document's lines never cost memory, or time, for the next."""
@@ -273,6 +289,14 @@ class LabelMatcher:
             ((lab[1:], f) for lab, f in labels.items() if lab.startswith("*")),
             key=lambda item: -len(item[0]),
         )
+        # Hundreds of labels: building the trie and compiling it is the slow part, so both are
+        # kept on disk, keyed by the labels and this module's code (compiled.regex_built).
+        key = f"{_code_digest()}\0{list(labels.items())!r}"
+        self._regex = compiled.regex_built(key, lambda: self._pattern(exact))
+        self._found: dict[str, tuple[LabelHit, ...]] = {}
+        _MATCHERS.append(self)
+
+    def _pattern(self, exact: dict[str, str]) -> str:
         starts_latin = re.compile(f"[{_LATIN}#]")
         latin = [lab for lab in exact if starts_latin.match(lab)]
         other = [lab for lab in exact if not starts_latin.match(lab)]
@@ -285,9 +309,7 @@ class LabelMatcher:
         if self._endings:
             alts = "|".join(re.escape(e) for e, _ in self._endings)
             parts.append(f"(?<![{_LATIN}0-9_])[{_LATIN}]+(?:{alts})(?![{_LATIN}_])")
-        self._regex = re.compile("|".join(parts) if parts else r"(?!x)x")
-        self._found: dict[str, tuple[LabelHit, ...]] = {}
-        _MATCHERS.append(self)
+        return "|".join(parts) if parts else r"(?!x)x"
 
     def _field(self, matched: str) -> str | None:
         key = matched.replace(" ", "")
@@ -377,9 +399,13 @@ def legal_suffix_regex() -> re.Pattern[str]:
                 parts.append(re.escape(ch))
         return "".join(parts)
 
-    latin_alts = "|".join(flexible(s) for s in sorted(latin, key=len, reverse=True))
-    cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=len, reverse=True))
-    return re.compile(rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}", re.IGNORECASE)
+    # Longest first, ties in one order: the pattern (the key of its cached compilation) is the
+    # same in every process, whatever the hash seed that orders the sets.
+    latin_alts = "|".join(flexible(s) for s in sorted(latin, key=lambda s: (-len(s), s)))
+    cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=lambda s: (-len(s), s)))
+    return compiled.regex(
+        rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}", re.IGNORECASE
+    )
 
 
 # --- language detection -----------------------------------------------------------------------

@@ -24,10 +24,10 @@ never the vendor. A name only shown as a logo image cannot be read: then there i
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
-from coop_rules import yamlfile
+from coop_rules import compiled, yamlfile
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
@@ -409,7 +409,8 @@ _CONTACT = re.compile(r"\b(?:tel|phone|fax|gst|vat|reg|co\.? ?no|company no|hp|m
 
 @lru_cache(maxsize=1)
 def _business_words() -> re.Pattern[str]:
-    raw = yamlfile.load(_ORGANISATIONS.read_text(encoding="utf-8"))
+    text = _ORGANISATIONS.read_text(encoding="utf-8")
+    raw = compiled.data(b"organisations-yaml\0" + text.encode(), partial(yamlfile.load, text))
     words = sorted({str(w).casefold() for w in raw["business_words"]}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
 

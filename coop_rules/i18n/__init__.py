@@ -26,17 +26,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date as _babel_date
-from babel.numbers import format_currency as _babel_currency
-from babel.numbers import format_decimal as _babel_decimal
-
-from coop_rules import yamlfile
 from coop_rules.errors import CoopRulesError
+from coop_rules.vocab import DEFAULT_LANG, LANGUAGES, LOCALES  # the CLI's --lang needs only these
 
-DEFAULT_LANG = "en"
-# Language tag (BCP 47, as in <html lang>) -> the CLDR locale its dates and numbers follow.
-LOCALES = {"en": "en", "de": "de_DE", "ko": "ko_KR", "zh-Hant": "zh_Hant_TW", "ja": "ja_JP"}
-LANGUAGES = tuple(LOCALES)
 _DIR = Path(__file__).resolve().parent
 
 
@@ -57,7 +49,9 @@ def catalogue(lang: str) -> dict[str, str]:
     path = _DIR / f"{lang}.yaml"
     if not path.is_file():
         return {}
-    data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
+    from coop_rules.yamlfile import load  # PyYAML when a catalogue is first shown
+
+    data = load(path.read_text(encoding="utf-8")) or {}
     return _flatten(data)
 
 
@@ -96,7 +90,10 @@ def format_date(value: date, lang: str = DEFAULT_LANG) -> str:
     """A date as ``lang`` writes it: ISO in English, CLDR's medium form otherwise."""
     if lang == DEFAULT_LANG or lang not in LOCALES:
         return value.isoformat()
-    return str(_babel_date(value, "medium", locale=LOCALES[lang]))
+    # Babel (and its CLDR data) only for the languages that need it: English is written above.
+    from babel.dates import format_date as babel_date
+
+    return str(babel_date(value, "medium", locale=LOCALES[lang]))
 
 
 def format_money(amount: Decimal, currency: str, lang: str = DEFAULT_LANG) -> str:
@@ -107,14 +104,18 @@ def format_money(amount: Decimal, currency: str, lang: str = DEFAULT_LANG) -> st
     """
     if lang == DEFAULT_LANG or lang not in LOCALES:
         return f"{amount:,.2f} {currency}"
-    return str(_babel_currency(amount, currency, locale=LOCALES[lang]))
+    from babel.numbers import format_currency
+
+    return str(format_currency(amount, currency, locale=LOCALES[lang]))
 
 
 def format_number(amount: Decimal, lang: str = DEFAULT_LANG) -> str:
     """A decimal with two places and the language's separators (``1.234,50`` in German)."""
     if lang == DEFAULT_LANG or lang not in LOCALES:
         return f"{amount:,.2f}"
-    return str(_babel_decimal(amount, "#,##0.00", locale=LOCALES[lang]))
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(amount, "#,##0.00", locale=LOCALES[lang]))
 
 
 def problem_text(kind: str, reason: str, advice: str, lang: str = DEFAULT_LANG) -> tuple[str, str]:

@@ -29,9 +29,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from babel.lists import format_list as _babel_list
-from babel.numbers import format_percent as _babel_percent
-
 from coop_rules.i18n import (
     DEFAULT_LANG,
     LOCALES,
@@ -64,6 +61,14 @@ def show(value: Any, lang: str = DEFAULT_LANG) -> str:
     return str(value)
 
 
+def format_value(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """A value as a person reads it in ``lang``: localised dates and amounts (see ``i18n``);
+    a missing one as the catalogue's "unknown"."""
+    if value is None:
+        return translate("value.unknown", lang)
+    return show(value, lang)
+
+
 def term(group: str, key: str, lang: str = DEFAULT_LANG) -> str:
     """The display name of ``key`` in the vocabulary ``group``; English, else the key itself."""
     name = f"term.{group}.{key}"
@@ -78,7 +83,9 @@ def join(items: Iterable[str], style: ListStyle = "standard", lang: str = DEFAUL
     items = list(items)
     if not items:
         return ""
-    return str(_babel_list(items, style=style, locale=LOCALES.get(lang, "en")))
+    from babel.lists import format_list  # Babel on first use (a report's first listing)
+
+    return str(format_list(items, style=style, locale=LOCALES.get(lang, "en")))
 
 
 class _English:
@@ -165,8 +172,10 @@ class Percent(_English):
         rate = self.value.quantize(Decimal("0.1"))
         if lang == DEFAULT_LANG or lang not in LOCALES:
             return f"{rate} %"
+        from babel.numbers import format_percent  # Babel only for the other languages
+
         return str(
-            _babel_percent(rate / 100, locale=LOCALES[lang], decimal_quantization=False)
+            format_percent(rate / 100, locale=LOCALES[lang], decimal_quantization=False)
         ).replace("\u202f", "\xa0")
 
 

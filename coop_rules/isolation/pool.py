@@ -38,14 +38,16 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
 from coop_rules.evidence import Box
-from coop_rules.evidence_images import PageImage
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.isolation.worker import Job, RenderJob, serve
+
+if TYPE_CHECKING:  # evidence pictures (Pillow, openpyxl) are drawn by the workers only
+    from coop_rules.evidence_images import PageImage
 
 __all__ = [
     "DocumentPool",
@@ -74,11 +76,11 @@ _live_connections: weakref.WeakSet[Connection] = weakref.WeakSet()
 class _Worker:
     """One worker process, its pipe and its private temporary folder."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, warm: bool = False) -> None:
         self.memory_mb = memory_mb
         self.scratch = tempfile.mkdtemp(prefix="coop-rules-worker-")
         self.done = 0
-        context = _context()
+        context = _context(warm)
         self.conn, child = context.Pipe()
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=serve,
@@ -240,7 +242,7 @@ class DocumentPool:
         started: list[_Worker] = []
         try:
             for _ in range(missing):
-                started.append(_Worker(limits.memory_mb))
+                started.append(_Worker(limits.memory_mb, warm=True))
         finally:
             with self._changed:
                 self._count -= missing - len(started)
@@ -331,13 +333,17 @@ _forkserver_ready = False
 _context_lock = threading.Lock()
 
 
-def _context() -> BaseContext:
+def _context(warm: bool = False) -> BaseContext:
     """``fork`` while this process has one thread; else a forkserver with warm modules."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1 and os.name == "posix":
-        # Warm this process once (what the forkserver's preload does): every worker forked
-        # from it, and every replacement after a recycle or a kill, then starts warm.
-        import coop_rules.isolation.preload  # noqa: F401
+        if warm:
+            # Warm this process once (what the forkserver's preload does) before it starts
+            # several workers (DocumentPool.warm: a claim's documents, many files): each of
+            # them, and every replacement after a recycle or a kill, then starts warm. One
+            # worker for one document (`coop-rules extract ONE.pdf`) is not worth it: the
+            # warm-up reads a German sample, the worker then does what its document needs.
+            import coop_rules.isolation.preload  # noqa: F401
 
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:

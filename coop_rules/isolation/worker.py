@@ -14,12 +14,15 @@ import tempfile
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import MIB, Limits
 from coop_rules.evidence import Box
-from coop_rules.evidence_images import PageImage, pdf_regions
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
+
+if TYPE_CHECKING:
+    from coop_rules.evidence_images import PageImage
 
 # How often an idle worker checks that the process that started it is still there.
 _WATCHDOG_SECONDS = 2.0
@@ -132,6 +135,9 @@ def _extract(job: Job) -> ExtractedDocument:
 
 
 def _render(job: RenderJob) -> list[PageImage | None]:
+    # Pillow and openpyxl only in a worker that draws pictures for a report.
+    from coop_rules.evidence_images import pdf_regions
+
     try:
         return pdf_regions(job.path, job.regions)
     except Exception:  # pictures are best effort: a report renders without them

@@ -39,10 +39,10 @@ from typing import Any
 from coop_rules.errors import CoopRulesError, LedgerError
 from coop_rules.extraction.names import company_key
 from coop_rules.ledger.model import History, LedgerClaim, LedgerDocument, Match
+from coop_rules.vocab import ENV_LEDGER  # named there for the CLI's help
 
 log = logging.getLogger(__name__)
 
-ENV_LEDGER = "COOP_RULES_LEDGER"
 NEAR_DAYS = 31  # how far apart near matches are looked for; DU02's window must be inside it
 BUSY_TIMEOUT_S = 30.0  # a batch worker waits this long for another one's write
 SCHEMA_VERSION = 2

@@ -10,10 +10,11 @@ pay for Jinja2 and the page-rendering code.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from coop_rules.extraction import ExtractedDocument
-from coop_rules.report import Report
+if TYPE_CHECKING:  # this module is light: the CLI reads FORMATS before it knows the command
+    from coop_rules.extraction import ExtractedDocument
+    from coop_rules.report import Report
 
 
 class Renderer(Protocol):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
-from coop_rules.extraction import ExtractedDocument
-from coop_rules.report import Report
-from coop_rules.rulebook import RuleSpec
-from coop_rules.rulebook.spec import LocalText
+if TYPE_CHECKING:
+    from coop_rules.extraction import ExtractedDocument
+    from coop_rules.report import Report
+    from coop_rules.rulebook import RuleSpec
+    from coop_rules.rulebook.spec import LocalText
 
 # The ``extract --format json`` contract other tools rely on. History:
 #   1 — first version: {format_version, documents: [{path, media_type, kind, fields, problems}]};
@@ -41,6 +43,8 @@ def rule_json(
     ``local``: the rule's texts in ``lang`` from the rulebook's catalogue (English where None).
     Parameters keep their types (``45``, not ``"45"``); a date is written as an ISO string.
     """
+    from coop_rules.rulebook.spec import LocalText  # rule listings only (see test_startup)
+
     local = local or LocalText()
     return {
         "code": spec.code,

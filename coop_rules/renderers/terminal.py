@@ -6,20 +6,26 @@ report's chrome speaks the report's language (``Report.lang``); extraction outpu
 
 from __future__ import annotations
 
-from coop_rules.evidence import Evidence
-from coop_rules.extraction import ExtractedDocument
-from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
-from coop_rules.report import Finding, Report, Verdict, format_value
-from coop_rules.rulebook import Severity
+from typing import TYPE_CHECKING
 
+from coop_rules.evidence import Evidence
+from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
+from coop_rules.i18n.shown import format_value
+from coop_rules.vocab import SEVERITIES
+
+if TYPE_CHECKING:  # `extract` prints documents without loading the rule book and the report
+    from coop_rules.extraction import ExtractedDocument
+    from coop_rules.report import Finding, Report
+
+# By verdict and severity (both string enums, so their values are the keys).
 _COLORS = {
-    Verdict.PASS: "32",
-    Verdict.REVIEW: "33",
-    Verdict.FAIL: "31",
-    Severity.ERROR: "31",
-    Severity.ACTION: "35",
-    Severity.WARNING: "33",
-    Severity.INFO: "36",
+    "pass": "32",
+    "review": "33",
+    "fail": "31",
+    "error": "31",
+    "action": "35",
+    "warning": "33",
+    "info": "36",
 }
 _SHOWN_FIELDS = (
     "vendor",
@@ -67,8 +73,8 @@ class TerminalRenderer:
             + f"  ({summary})",
             checked,
         ]
-        for severity in Severity:
-            group = [f for f in report.findings if f.severity is severity]
+        for severity in SEVERITIES:
+            group = [f for f in report.findings if f.severity == severity]
             if group:
                 label = translate(f"severity.{severity}", lang).upper()
                 lines += ["", self.paint(f"{label} ({len(group)})", severity, bold=True)]

@@ -14,7 +14,7 @@ from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import Fact, FactSet
 from coop_rules.i18n import DEFAULT_LANG, translate
-from coop_rules.i18n.shown import show
+from coop_rules.i18n.shown import format_value, show
 from coop_rules.report.model import Finding
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity
 from coop_rules.rulebook.expr import Field, Node, fields_of, needed_fields, value_of
@@ -125,13 +125,6 @@ def render(
             value = format_value(value_of(node, fact.lookup), lang)
         text = text.replace("{" + placeholder + "}", value)
     return text
-
-
-def format_value(value: Any, lang: str = DEFAULT_LANG) -> str:
-    """A value as a person reads it in ``lang``: localised dates and amounts (see ``i18n``)."""
-    if value is None:
-        return translate("value.unknown", lang)
-    return show(value, lang)
 
 
 def _plain(value: Any) -> Any:

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from coop_rules.errors import CoopRulesError
-from coop_rules.ledger.store import ENV_LEDGER, Ledger, is_url
 from coop_rules.server.settings import MIB, ServerSettings, keys_from_env
+from coop_rules.vocab import ENV_LEDGER
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -113,6 +113,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start uvicorn on the app; returns when the server stops (Ctrl-C)."""
+    # The ledger is loaded here, not when the CLI builds its parser (which adds `serve`).
+    from coop_rules.ledger.store import Ledger
+
     try:
         settings = ServerSettings(
             max_request_bytes=args.max_request_mb * MIB,
@@ -161,4 +164,6 @@ def _ledger_location(location: str | None) -> str | None:
     """A URL as given, a file as an absolute path (the service's threads share no cwd notion)."""
     if not location:
         return None
+    from coop_rules.ledger.store import is_url
+
     return location if is_url(location) else str(Path(location).expanduser().absolute())
