@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
 
-from coop_rules.batch.model import ClaimResult
+from coop_rules.batch.model import BatchResult
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.renderers.html import environment
 from coop_rules.renderers.xlsx import spreadsheet_text
@@ -36,7 +35,8 @@ CSV_COLUMNS = (
 )
 
 
-def index_csv(queue: Sequence[ClaimResult]) -> str:
+def index_csv(batch: BatchResult) -> str:
+    queue = batch.queue()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -63,8 +63,9 @@ def index_csv(queue: Sequence[ClaimResult]) -> str:
     return buffer.getvalue()
 
 
-def index_html(queue: Sequence[ClaimResult], report_format: str, lang: str = DEFAULT_LANG) -> str:
+def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG) -> str:
     """The queue as a page in ``lang`` (the language the batch's reports are in)."""
+    queue = batch.queue()
     verdicts = Counter(r.verdict for r in queue)
     template = environment().get_template("index.html.j2")
     return template.render(queue=queue, verdicts=verdicts, report_format=report_format, lang=lang)

@@ -74,7 +74,17 @@ class BatchResult:
     """The results of a batch so far, and whether it was interrupted."""
 
     results: list[ClaimResult]
-    interrupted: bool = False
+    total: int = 0  # the claims the batch was given
+    interrupted_by: int | None = None  # the signal that stopped it (SIGINT, SIGTERM)
+
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupted_by is not None
+
+    @property
+    def not_checked(self) -> int:
+        """The claims an interruption left unchecked."""
+        return max(0, self.total - len(self.results))
 
     def queue(self) -> list[ClaimResult]:
         return sorted(self.results, key=ClaimResult.triage_key)

@@ -9,26 +9,34 @@ could not be checked, then fail, review, pass; within each, the most severe find
 the largest claimed amount.
 
 Interrupting (Ctrl-C) is safe: the workers ignore SIGINT and finish the claim in hand, the parent
-cancels the rest, writes the index of what is done and reports the interruption. Every file is
-written to a temporary name and renamed, so no report, stamp or index is ever half-written.
-Nothing here prints: progress goes to a callback the shell provides.
+cancels the rest, writes the index of what is done (and how many claims were not checked) and
+reports the interruption. SIGTERM to the parent alone (``kill PID``), which the CLI raises as
+:class:`~coop_rules.errors.Stopped`, takes the same path. SIGTERM to every process of the batch
+(systemd's stop) ends each worker and reader at once, dropping the claims in hand; the parent
+removes what they were writing and writes the index as after Ctrl-C. Every file is written to a
+temporary name and renamed, so no report, stamp or index is ever half-written; every temporary
+file of the batch lives in one folder, removed at the end. Nothing here prints: progress goes to
+a callback the shell provides.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
-import multiprocessing
+import multiprocessing.util
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -39,7 +47,7 @@ from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options, Progr
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
-from coop_rules.isolation import set_shared_pool_size
+from coop_rules.isolation import set_shared_pool_size, shared_pool
 from coop_rules.ledger.store import Ledger
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
@@ -100,10 +108,49 @@ def run_batch(
     _remove_partials(out_dir)
     rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
     check_language(options.lang)  # and so does a language no report could be written in
-    today = options.today or date.today()
     rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
     base_key = _base_key(options, rules_digest) + _ledger_key(options)
-    batch = BatchResult([])
+    batch = BatchResult([], total=len(folders))
+    try:
+        pending = _pending(folders, out_dir, options, base_key, batch, progress)
+        workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
+        with _private_tempdir():
+            # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents
+            # one at a time in one reader process (a lone check reads them in parallel on every
+            # core).
+            set_shared_pool_size(1)
+            try:
+                if workers == 1:
+                    _run_here(pending, batch, len(folders), progress)
+                else:
+                    # The first check in a process costs ~10 later ones (language data,
+                    # compiled patterns, PDFium, the engine). Pay what can be paid without a
+                    # claim here, once: forked workers inherit the warm caches and start
+                    # checking at once, side by side.
+                    _warm(options)
+                    _run_pool(pending, batch, len(folders), progress, workers)
+            finally:
+                set_shared_pool_size(1)  # stops this process's readers: their folders go next
+    except KeyboardInterrupt as exc:  # before the workers started, or with no workers
+        batch.interrupted_by = _signum(exc)
+    finally:
+        _remove_partials(out_dir)  # a worker SIGTERM stopped mid-write may leave one
+        # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
+        write_index(out_dir, batch, options.format, options.lang)
+    return batch
+
+
+def _pending(
+    folders: Sequence[Path],
+    out_dir: Path,
+    options: Options,
+    base_key: str,
+    batch: BatchResult,
+    progress: Progress | None,
+) -> list[Job]:
+    """A job per claim whose manifest loads, largest claims first; the others are error
+    results in ``batch``."""
+    today = options.today or date.today()
     claims: list[tuple[Path, str, bool]] = []
     for folder in folders:
         try:
@@ -130,23 +177,21 @@ def run_batch(
     ]
     # Largest claims first: the last worker to finish is then not the one with the big claim.
     pending.sort(key=lambda job: -_folder_size(job.folder))
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
-    # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents one at
-    # a time in one reader process (a lone check reads them in parallel on every core).
-    set_shared_pool_size(1)
+    return pending
+
+
+@contextlib.contextmanager
+def _private_tempdir() -> Iterator[None]:
+    """Every temporary file of the batch (the reader processes' folders among them) in one
+    folder, removed at the end: however a worker or reader ended (a SIGTERM to the whole
+    batch, a kill), nothing of the batch stays in the temporary directory."""
+    scratch = tempfile.mkdtemp(prefix="coop-rules-batch-")
+    previous, tempfile.tempdir = tempfile.tempdir, scratch  # forked workers inherit it
     try:
-        if workers == 1:
-            _run_here(pending, batch, len(folders), progress)
-        else:
-            # The first check in a process costs ~10 later ones (language data, compiled
-            # patterns, PDFium, the engine). Pay what can be paid without a claim here, once:
-            # forked workers inherit the warm caches and start checking at once, side by side.
-            _warm(options)
-            _run_pool(pending, batch, len(folders), progress, workers)
+        yield
     finally:
-        # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
-        write_index(out_dir, batch.queue(), options.format, options.lang)
-    return batch
+        tempfile.tempdir = previous
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _warm(options: Options) -> None:
@@ -159,13 +204,10 @@ def _run_here(
     pending: Sequence[Job], batch: BatchResult, total: int, progress: Progress | None
 ) -> None:
     """One worker: check in this process (no start-up cost, and a plain traceback in tests)."""
-    try:
-        for job in pending:
-            result = check_one(job)
-            batch.results.append(result)
-            _notify(progress, len(batch.results), total, result)
-    except KeyboardInterrupt:
-        batch.interrupted = True
+    for job in pending:
+        result = check_one(job)
+        batch.results.append(result)
+        _notify(progress, len(batch.results), total, result)
 
 
 def _run_pool(
@@ -191,14 +233,17 @@ def _run_pool(
         futures = {pool.submit(check_one, job): job for job in pending}
         for future in as_completed(futures):
             collect(future)
-    except KeyboardInterrupt:
-        batch.interrupted = True
+    except KeyboardInterrupt as exc:
+        batch.interrupted_by = _signum(exc)
         collected = {r.folder for r in batch.results}
-        # The claims in hand finish (their workers ignore SIGINT); the others never start.
+        # The claims in hand finish (their workers ignore SIGINT, and a SIGTERM to the parent
+        # alone does not reach them); the others never start.
         pool.shutdown(wait=True, cancel_futures=True)
         for future in futures:
             finished = future.done() and not future.cancelled()
-            if finished and str(futures[future].folder) not in collected:
+            # A worker a SIGTERM stopped dropped its claim: not checked, rather than an error.
+            dropped = finished and isinstance(future.exception(), BrokenProcessPool)
+            if finished and not dropped and str(futures[future].folder) not in collected:
                 collect(future)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -215,9 +260,24 @@ def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
 
 def _start_worker() -> None:
     """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it.
-    And one reader process per worker, as in the parent (a fork forgets the parent's pool)."""
+    SIGTERM (to every process of the batch, as systemd stops a service) ends the worker at
+    once, whatever the parent's handler: the parent removes what it was writing. And one
+    reader process per worker, as in the parent (a fork forgets the parent's pool), stopped
+    when the worker exits (a pool worker runs no ``atexit``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Not an exception raised from a handler: that can land anywhere (in a fork's callback,
+    # where it is lost), and the pool would hand the worker its next claim anyway.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     set_shared_pool_size(1)
+    multiprocessing.util.Finalize(None, _close_readers, exitpriority=10)
+
+
+def _close_readers() -> None:
+    shared_pool().close()
+
+
+def _signum(exc: KeyboardInterrupt) -> int:
+    return int(getattr(exc, "signum", signal.SIGINT))
 
 
 def check_one(job: Job) -> ClaimResult:
@@ -385,9 +445,7 @@ def _remove_partials(out_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_index(
-    out_dir: Path, queue: Sequence[ClaimResult], report_format: str, lang: str = "en"
-) -> None:
+def write_index(out_dir: Path, batch: BatchResult, report_format: str, lang: str = "en") -> None:
     """``index.csv`` and ``index.html``: the claims in triage order, linked to their reports."""
-    write_atomic(out_dir / "index.csv", index_csv(queue))
-    write_atomic(out_dir / "index.html", index_html(queue, report_format, lang))
+    write_atomic(out_dir / "index.csv", index_csv(batch))
+    write_atomic(out_dir / "index.html", index_html(batch, report_format, lang))

@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections import Counter
@@ -25,7 +26,7 @@ from coop_rules.claim.manifest import MANIFEST_NAMES, manifest_schema
 from coop_rules.cli import ledger as cli_ledger
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
-from coop_rules.errors import ConfigurationError, CoopRulesError
+from coop_rules.errors import ConfigurationError, CoopRulesError, Stopped
 from coop_rules.i18n import LANGUAGES, translate
 from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
@@ -37,7 +38,7 @@ from coop_rules.rulebook.spec import LocalText
 from coop_rules.server import command as server_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.command != "serve":  # uvicorn handles SIGTERM itself: it drains the requests
+        signal.signal(signal.SIGTERM, _stop)
     try:
         return int(args.run(args))
     except ConfigurationError as exc:
@@ -57,9 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoopRulesError as exc:
         print(f"coop-rules: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("coop-rules: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        print(f"coop-rules: interrupted{_by(exc)}", file=sys.stderr)
+        return _interrupted_exit(exc)
     except Exception as exc:  # an internal error is still one line; --verbose shows the trace
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         print(
@@ -68,6 +71,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM (a supervisor's stop, ``kill PID``) is handled as Ctrl-C is: what is done is
+    kept (a batch writes its index), no worker process is left behind."""
+    raise Stopped(signum)
+
+
+def _interrupted_exit(exc: BaseException) -> int:
+    """128 + the signal, as a shell reports a process the signal ended: 130 Ctrl-C, 143
+    SIGTERM."""
+    return 128 + exc.signum if isinstance(exc, Stopped) else EXIT_INTERRUPTED
+
+
+def _by(exc: BaseException) -> str:
+    return _signal_name(exc.signum) if isinstance(exc, Stopped) else ""
+
+
+def _signal_name(signum: int) -> str:
+    """`` by SIGTERM``; nothing for Ctrl-C, which the user knows they pressed."""
+    return "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -332,9 +356,13 @@ def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
         detail = claim.error or claim.summary
         lines.append(f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})")
     _write("-", "\n".join(lines) + "\n")
-    if result.interrupted:
-        print("coop-rules: interrupted; the list above is what was checked", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if result.interrupted_by is not None:
+        print(
+            f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the list above is "
+            f"what was checked, {result.not_checked} claim(s) were not",
+            file=sys.stderr,
+        )
+        return 128 + result.interrupted_by
     return _exit_code(args, result)
 
 
@@ -351,9 +379,13 @@ def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
     for claim in result.results:
         if claim.error:
             print(f"coop-rules: error: {claim.folder}: {claim.error}", file=sys.stderr)
-    if result.interrupted:
-        print("coop-rules: interrupted; the reports in the index are complete", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if result.interrupted_by is not None:
+        print(
+            f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the reports in the "
+            f"index are complete, {result.not_checked} claim(s) were not checked",
+            file=sys.stderr,
+        )
+        return 128 + result.interrupted_by
     return _exit_code(args, result)
 
 
