@@ -195,9 +195,21 @@ def test_interrupted_batch_keeps_whole_reports_and_an_index(
 
     monkeypatch.setattr(batch, "check_one", interrupted_on_third)
     code = main(["check", str(claims), "--out", str(out), "--jobs", "1", "--today", "2024-07-20"])
-    assert code == 130 and "interrupted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err and "1 claim(s) were not checked" in err
     rows = list(csv.DictReader((out / "index.csv").open(newline="")))
-    assert len(rows) == 2 and all((out / r["report"]).is_file() for r in rows)
+    checked = [r for r in rows if r["verdict"] != "unchecked"]
+    assert len(checked) == 2 and all((out / r["report"]).is_file() for r in checked)
+    # The claim the interruption left is in the index too, unranked, without a report.
+    (unchecked,) = [r for r in rows if r["verdict"] == "unchecked"]
+    assert rows[-1] == unchecked and unchecked["rank"] == unchecked["report"] == ""
+    assert unchecked["claim_id"] == calls[2].claim_id and "interrupted" in unchecked["error"]
+    assert unchecked["folder"] == str(calls[2].folder)
+    html = (out / "index.html").read_text()
+    assert "Interrupted: 1 of 3 claims was not checked" in html
+    listed = html.index("Claims not checked")
+    assert html.index(f"<li>{calls[2].claim_id} ") > listed
+    assert all(html.index(f'href="{r["report"]}"') < listed for r in checked)
     assert not list(out.glob(".*"))
 
 
@@ -242,11 +254,14 @@ def test_ctrl_c_on_a_parallel_batch(tmp_path: Path) -> None:
     assert process.returncode in (130, 1), err  # 1: it had finished before the signal came
     assert b"Traceback" not in err
     rows = list(csv.DictReader((out / "index.csv").open(newline="")))
-    assert rows and not list(out.glob(".*"))
-    for row in rows:  # every report the index lists is whole
+    checked = [r for r in rows if r["verdict"] != "unchecked"]
+    assert checked and not list(out.glob(".*"))
+    for row in checked:  # every report the index lists is whole
         json.loads((out / row["report"]).read_text())
+    total = len([p for p in FIXTURES.iterdir() if p.is_dir()])
+    assert len(rows) == total  # the claims not checked are rows too
     if process.returncode == 130:
-        assert len(rows) < len([p for p in FIXTURES.iterdir() if p.is_dir()])
+        assert len(checked) < total
 
 
 def test_several_claims_without_out_print_the_queue(

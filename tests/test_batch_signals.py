@@ -92,8 +92,13 @@ def test_sigterm_stops_a_batch_like_ctrl_c(tmp_path: Path, whom: str) -> None:
     assert process.returncode == 143, err
     assert b"Traceback" not in err and b"interrupted" in err, err.decode()
     rows = list(csv.DictReader((out / "index.csv").open(newline="")))
-    assert 0 < len(rows) < total
-    for row in rows:  # every report the index lists is whole
+    checked = [r for r in rows if r["verdict"] != "unchecked"]
+    assert len(rows) == total and 0 < len(checked) < total
+    skipped = total - len(checked)
+    assert f"{skipped} claim(s) were not checked".encode() in err
+    html = (out / "index.html").read_text()
+    assert f"Interrupted: {skipped} of {total} claims were not checked" in html
+    for row in checked:  # every report the index lists is whole
         json.loads((out / row["report"]).read_text())
     assert not list(out.glob(".*"))  # no half-written file
     assert list(scratch.iterdir()) == []  # no worker's temporary folder

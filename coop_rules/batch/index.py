@@ -36,31 +36,53 @@ CSV_COLUMNS = (
 
 
 def index_csv(batch: BatchResult) -> str:
-    queue = batch.queue()
+    """The queue as CSV, one row per claim in triage order; then, after an interruption, the
+    claims not checked (verdict ``unchecked``, no rank), so that nothing reads as all checked."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for rank, result in enumerate(queue, start=1):
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
+    writer.writeheader()
+    rows: list[dict[str, object]] = []
+    for rank, result in enumerate(batch.queue(), start=1):
         counts = result.counts
-        row = [
-            rank,
-            result.claim_id,
-            result.verdict,
-            result.top_severity or "",
-            counts.get("error", 0),
-            counts.get("action", 0),
-            counts.get("warning", 0),
-            counts.get("info", 0),
-            result.claimed or "",
-            result.currency or "",
-            result.summary,
-            result.report or "",
-            result.folder,
-            "yes" if result.reused else "no",
-            result.error or "",
-        ]
-        writer.writerow([spreadsheet_text(v) if isinstance(v, str) else v for v in row])
+        rows.append(
+            {
+                "rank": rank,
+                "claim_id": result.claim_id,
+                "verdict": result.verdict,
+                "top_severity": result.top_severity or "",
+                "errors": counts.get("error", 0),
+                "actions": counts.get("action", 0),
+                "warnings": counts.get("warning", 0),
+                "infos": counts.get("info", 0),
+                "claimed": result.claimed or "",
+                "currency": result.currency or "",
+                "summary": result.summary,
+                "report": result.report or "",
+                "folder": result.folder,
+                "reused": "yes" if result.reused else "no",
+                "error": result.error or "",
+            }
+        )
+    for folder, claim_id in batch.not_checked():
+        rows.append(
+            {
+                "claim_id": claim_id,
+                "verdict": "unchecked",
+                "folder": folder,
+                "reused": "no",
+                "error": _NOT_CHECKED,
+            }
+        )
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+_NOT_CHECKED = "not checked: the batch was interrupted"
+
+
+def _cell(value: object) -> object:
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG) -> str:
@@ -68,4 +90,11 @@ def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG)
     queue = batch.queue()
     verdicts = Counter(r.verdict for r in queue)
     template = environment().get_template("index.html.j2")
-    return template.render(queue=queue, verdicts=verdicts, report_format=report_format, lang=lang)
+    return template.render(
+        queue=queue,
+        verdicts=verdicts,
+        report_format=report_format,
+        lang=lang,
+        total=batch.total,
+        not_checked=batch.not_checked(),
+    )

@@ -74,7 +74,9 @@ class BatchResult:
     """The results of a batch so far, and whether it was interrupted."""
 
     results: list[ClaimResult]
-    total: int = 0  # the claims the batch was given
+    # Every claim the batch was given: its folder and its id (the folder's name until the
+    # manifest is read), in the order given.
+    claims: dict[str, str] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped it (SIGINT, SIGTERM)
 
     @property
@@ -82,9 +84,13 @@ class BatchResult:
         return self.interrupted_by is not None
 
     @property
-    def not_checked(self) -> int:
-        """The claims an interruption left unchecked."""
-        return max(0, self.total - len(self.results))
+    def total(self) -> int:
+        return len(self.claims)
+
+    def not_checked(self) -> list[tuple[str, str]]:
+        """The claims (folder, claim id) an interruption left unchecked."""
+        done = {r.folder for r in self.results}
+        return [(folder, claim) for folder, claim in self.claims.items() if folder not in done]
 
     def queue(self) -> list[ClaimResult]:
         return sorted(self.results, key=ClaimResult.triage_key)

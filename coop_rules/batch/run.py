@@ -110,7 +110,7 @@ def run_batch(
     check_language(options.lang)  # and so does a language no report could be written in
     rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
     base_key = _base_key(options, rules_digest) + _ledger_key(options)
-    batch = BatchResult([], total=len(folders))
+    batch = BatchResult([], claims={str(folder): folder.name for folder in folders})
     try:
         pending = _pending(folders, out_dir, options, base_key, batch, progress)
         workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
@@ -161,6 +161,7 @@ def _pending(
             _notify(progress, len(batch.results), len(folders), result)
             continue
         claims.append((folder, manifest.claim_id, manifest.submission_date is None))
+        batch.claims[str(folder)] = manifest.claim_id
     stems = _stems([(folder, claim_id) for folder, claim_id, _ in claims])
     pending = [
         Job(

@@ -359,7 +359,7 @@ def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
     if result.interrupted_by is not None:
         print(
             f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the list above is "
-            f"what was checked, {result.not_checked} claim(s) were not",
+            f"what was checked, {len(result.not_checked())} claim(s) were not",
             file=sys.stderr,
         )
         return 128 + result.interrupted_by
@@ -382,7 +382,7 @@ def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
     if result.interrupted_by is not None:
         print(
             f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the reports in the "
-            f"index are complete, {result.not_checked} claim(s) were not checked",
+            f"index are complete, {len(result.not_checked())} claim(s) were not checked",
             file=sys.stderr,
         )
         return 128 + result.interrupted_by
