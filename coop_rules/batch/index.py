@@ -19,14 +19,19 @@ from coop_rules.renderers.xlsx import spreadsheet_text
 CSV_COLUMNS = (
     "rank",
     "claim_id",
+    "partner",
+    "submitted",
     "verdict",
     "top_severity",
+    "top_finding",
+    "top_message",
     "errors",
     "actions",
     "warnings",
     "infos",
     "claimed",
     "currency",
+    "funds_share",
     "summary",
     "report",
     "folder",
@@ -37,7 +42,8 @@ CSV_COLUMNS = (
 
 def index_csv(batch: BatchResult) -> str:
     """The queue as CSV, one row per claim in triage order; then, after an interruption, the
-    claims not checked (verdict ``unchecked``, no rank), so that nothing reads as all checked."""
+    claims not checked (verdict ``unchecked``, no rank), so that nothing reads as all checked;
+    then the folders skipped for want of a manifest (verdict ``skipped``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
@@ -48,14 +54,19 @@ def index_csv(batch: BatchResult) -> str:
             {
                 "rank": rank,
                 "claim_id": result.claim_id,
+                "partner": result.partner or "",
+                "submitted": result.submitted or "",
                 "verdict": result.verdict,
                 "top_severity": result.top_severity or "",
+                "top_finding": result.top_finding or "",
+                "top_message": result.top_message or "",
                 "errors": counts.get("error", 0),
                 "actions": counts.get("action", 0),
                 "warnings": counts.get("warning", 0),
                 "infos": counts.get("info", 0),
                 "claimed": result.claimed or "",
                 "currency": result.currency or "",
+                "funds_share": result.funds_share or "",
                 "summary": result.summary,
                 "report": result.report or "",
                 "folder": result.folder,
@@ -73,12 +84,15 @@ def index_csv(batch: BatchResult) -> str:
                 "error": _NOT_CHECKED,
             }
         )
+    for folder in batch.skipped:
+        rows.append({"verdict": "skipped", "folder": folder, "reused": "no", "error": _SKIPPED})
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
 _NOT_CHECKED = "not checked: the batch was interrupted"
+_SKIPPED = "no claim manifest (claim.yaml, claim.yml or claim.json)"
 
 
 def _cell(value: object) -> object:
@@ -97,4 +111,5 @@ def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG)
         lang=lang,
         total=batch.total,
         not_checked=batch.not_checked(),
+        skipped=batch.skipped,
     )

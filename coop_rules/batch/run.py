@@ -39,12 +39,14 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from coop_rules import api
 from coop_rules.batch.index import index_csv, index_html
 from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options, Progress
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
+from coop_rules.claim.manifest import Manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
 from coop_rules.isolation import set_shared_pool_size, shared_pool
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAMES = ("index.html", "index.csv")
 _TEMP_SUFFIX = ".partial"
-STAMP_VERSION = 2  # bump when the stamp's content or the key's inputs change
+STAMP_VERSION = 3  # bump when the stamp's content or the key's inputs change (3: partner, …)
 
 
 def find_claims(paths: Iterable[Path]) -> list[Path]:
@@ -66,24 +68,38 @@ def find_claims(paths: Iterable[Path]) -> list[Path]:
     Raises:
         CoopRulesError: a path is neither a claim nor a folder of claims.
     """
+    return scan_claims(paths)[0]
+
+
+def scan_claims(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """The claim folders (as :func:`find_claims`), and the subfolders of a folder of claims
+    that have no manifest (hidden ones aside): a batch lists them as skipped.
+
+    Raises:
+        CoopRulesError: a path is neither a claim nor a folder of claims.
+    """
     found: list[Path] = []
+    skipped: list[Path] = []
     for path in paths:
-        if any((path / name).is_file() for name in MANIFEST_NAMES):
+        if _has_manifest(path):
             found.append(path)
             continue
-        children = (
-            sorted(
-                p
-                for p in path.iterdir()
-                if p.is_dir() and any((p / n).is_file() for n in MANIFEST_NAMES)
-            )
+        subfolders = (
+            sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
             if path.is_dir()
             else []
         )
+        children = [p for p in subfolders if _has_manifest(p)]
         if not children:
             find_manifest(path)  # raises the usual "no claim manifest" error
         found.extend(children)
-    return list(dict.fromkeys(p.resolve() for p in found))
+        skipped.extend(p for p in subfolders if p not in children)
+    claims = list(dict.fromkeys(p.resolve() for p in found))
+    return claims, [p for p in dict.fromkeys(p.resolve() for p in skipped) if p not in claims]
+
+
+def _has_manifest(path: Path) -> bool:
+    return any((path / name).is_file() for name in MANIFEST_NAMES)
 
 
 def run_batch(
@@ -93,10 +109,12 @@ def run_batch(
     *,
     jobs: int = 0,
     progress: Progress | None = None,
+    skipped: Sequence[Path] = (),
 ) -> BatchResult:
     """Check ``folders`` into ``out_dir`` with ``jobs`` worker processes (0: every core).
 
     Claims whose manifest cannot be loaded are results with verdict ``error``, not exceptions.
+    ``skipped`` folders (without a manifest, see :func:`scan_claims`) are listed in the index.
 
     Raises:
         CoopRulesError: the output folder cannot be made, or the rule files are invalid.
@@ -110,7 +128,11 @@ def run_batch(
     check_language(options.lang)  # and so does a language no report could be written in
     rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
     base_key = _base_key(options, rules_digest) + _ledger_key(options)
-    batch = BatchResult([], claims={str(folder): folder.name for folder in folders})
+    batch = BatchResult(
+        [],
+        claims={str(folder): folder.name for folder in folders},
+        skipped=[str(folder) for folder in skipped],
+    )
     try:
         pending = _pending(folders, out_dir, options, base_key, batch, progress)
         workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
@@ -151,7 +173,7 @@ def _pending(
     """A job per claim whose manifest loads, largest claims first; the others are error
     results in ``batch``."""
     today = options.today or date.today()
-    claims: list[tuple[Path, str, bool]] = []
+    claims: list[tuple[Path, Manifest]] = []
     for folder in folders:
         try:
             manifest = load_manifest(find_manifest(folder))
@@ -160,9 +182,9 @@ def _pending(
             batch.results.append(result)
             _notify(progress, len(batch.results), len(folders), result)
             continue
-        claims.append((folder, manifest.claim_id, manifest.submission_date is None))
+        claims.append((folder, manifest))
         batch.claims[str(folder)] = manifest.claim_id
-    stems = _stems([(folder, claim_id) for folder, claim_id, _ in claims])
+    stems = _stems([(folder, manifest.claim_id) for folder, manifest in claims])
     pending = [
         Job(
             folder=folder,
@@ -170,11 +192,15 @@ def _pending(
             out_dir=out_dir,
             options=options,
             # a claim without submission_date is checked as of today: a new day, a new check
-            base_key=base_key + (f"today={today.isoformat()}" if undated else ""),
+            base_key=base_key
+            + (f"today={today.isoformat()}" if manifest.submission_date is None else ""),
             today=today,
-            claim_id=claim_id,
+            claim_id=manifest.claim_id,
+            partner=manifest.partner.legal_name,
+            submitted=manifest.submission_date,
+            funds=(manifest.funds.earned, manifest.funds.currency),
         )
-        for (folder, claim_id, undated), stem in zip(claims, stems, strict=True)
+        for (folder, manifest), stem in zip(claims, stems, strict=True)
     ]
     # Largest claims first: the last worker to finish is then not the one with the big claim.
     pending.sort(key=lambda job: -_folder_size(job.folder))
@@ -301,6 +327,7 @@ def check_one(job: Job) -> ClaimResult:
         message = f"internal error: {type(exc).__name__}: {exc}"
         return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
     top = report.top_severity
+    first = next((f for f in report.findings if f.severity is top), None)
     result = ClaimResult(
         folder=str(job.folder),
         claim_id=report.claim_id,
@@ -311,10 +338,24 @@ def check_one(job: Job) -> ClaimResult:
         claimed=str(report.claimed[0]) if report.claimed else None,
         currency=report.claimed[1] if report.claimed else None,
         summary=report.summary(),
+        partner=job.partner,
+        submitted=job.submitted.isoformat() if job.submitted else None,
+        top_finding=first.code if first else None,
+        top_message=first.message if first else None,
+        funds_share=_funds_share(report.claimed, job.funds),
     )
     stamp = {"stamp_version": STAMP_VERSION, "key": key, "result": asdict(result)}
     write_atomic(stamp_path, json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
     return result
+
+
+def _funds_share(
+    claimed: tuple[Decimal, str] | None, funds: tuple[Decimal, str] | None
+) -> str | None:
+    """claimed ÷ funds earned (4 places), where both are known and in one currency."""
+    if claimed is None or funds is None or claimed[1] != funds[1] or funds[0] <= 0:
+        return None
+    return str((claimed[0] / funds[0]).quantize(Decimal("0.0001")))
 
 
 def _reuse(stamp_path: Path, report_path: Path, key: str) -> ClaimResult | None:

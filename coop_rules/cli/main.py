@@ -285,27 +285,40 @@ def _color(args: argparse.Namespace) -> bool:
 def _check(args: argparse.Namespace) -> int:
     if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
         return _check_one(args, args.paths[0])
-    folders = batch.find_claims(args.paths)
+    folders, skipped = batch.scan_claims(args.paths)
+    if skipped:
+        names = ", ".join(_shown_path(str(p)) for p in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        print(
+            f"coop-rules: skipped {len(skipped)} folder(s) without a claim manifest: {names}{more}",
+            file=sys.stderr,
+        )
     if args.output != "-":
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
     report_format = args.format or ("html" if args.out else "terminal")
     if args.out is None:
         if report_format != "terminal":
             raise CoopRulesError(f"{len(folders)} claims: give --out DIR for their reports")
-        return _triage_listing(args, folders)
+        return _triage_listing(args, folders, skipped)
     if report_format not in FILE_FORMATS:
         raise CoopRulesError(f"--out writes files: choose --format {'|'.join(FILE_FORMATS)}")
-    result = _run_batch(args, folders, args.out, report_format)
+    result = _run_batch(args, folders, args.out, report_format, skipped)
     return _batch_summary(args, result)
 
 
 def _run_batch(
-    args: argparse.Namespace, folders: list[Path], out: Path, report_format: str
+    args: argparse.Namespace,
+    folders: list[Path],
+    out: Path,
+    report_format: str,
+    skipped: Sequence[Path] = (),
 ) -> batch.BatchResult:
     options = batch.Options.of(_options(args), report_format)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+        return batch.run_batch(
+            folders, out, options, jobs=args.jobs, progress=progress, skipped=skipped
+        )
     finally:
         if progress is not None:
             progress.close()
@@ -346,10 +359,10 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
+def _triage_listing(args: argparse.Namespace, folders: list[Path], skipped: Sequence[Path]) -> int:
     """Several claims without --out: check them and print the queue, no report files."""
     with tempfile.TemporaryDirectory(prefix="coop-rules-") as scratch:
-        result = _run_batch(args, folders, Path(scratch), "json")
+        result = _run_batch(args, folders, Path(scratch), "json", skipped)
     lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
     for rank, claim in enumerate(result.queue(), start=1):
         amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""

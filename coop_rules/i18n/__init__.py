@@ -29,6 +29,8 @@ from typing import Any
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import format_percent as _babel_percent
+from babel.numbers import get_currency_precision
 
 from coop_rules import yamlfile
 from coop_rules.errors import CoopRulesError
@@ -102,12 +104,22 @@ def format_date(value: date, lang: str = DEFAULT_LANG) -> str:
 def format_money(amount: Decimal, currency: str, lang: str = DEFAULT_LANG) -> str:
     """An amount with its currency: ``1,234.56 EUR`` in English, CLDR's form otherwise.
 
-    CLDR's form uses the currency's own decimals (``￥1,235``) and its symbol where that is the
-    local convention (``1.234,56 €``); an unknown currency code is written as the code.
+    Both use the currency's own minor units (``20,587,600 KRW``, ``￥1,235``; CLDR's digits,
+    two for an unknown code); English never drops a digit the amount has (``1,234.5 JPY``,
+    which is worth a reviewer's look). CLDR's form uses the currency's symbol where that is
+    the local convention (``1.234,56 €``); an unknown currency code is written as the code.
     """
     if lang == DEFAULT_LANG or lang not in LOCALES:
-        return f"{amount:,.2f} {currency}"
+        exponent = amount.normalize().as_tuple().exponent
+        shown = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        digits = max(get_currency_precision(currency), shown)
+        return f"{amount:,.{digits}f} {currency}"
     return str(_babel_currency(amount, currency, locale=LOCALES[lang]))
+
+
+def format_share(share: Decimal, lang: str = DEFAULT_LANG) -> str:
+    """A share (0.3431) as a whole percentage in ``lang``'s form: ``34%``, ``34 %``."""
+    return str(_babel_percent(share, locale=LOCALES.get(lang, "en")))
 
 
 def format_number(amount: Decimal, lang: str = DEFAULT_LANG) -> str:
