@@ -36,6 +36,7 @@ from coop_rules.rulebook import RuleSpec, Severity
 from coop_rules.rulebook.expr import fields_of
 from coop_rules.rulebook.spec import LocalText
 from coop_rules.server import command as server_command
+from coop_rules.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143)
@@ -102,18 +103,29 @@ def _parser() -> argparse.ArgumentParser:
         "report findings with evidence.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"coop-rules {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def lang_option(sub: argparse.ArgumentParser, help: str) -> None:
         sub.add_argument(
-            "--lang", choices=LANGUAGES, default=env("COOP_RULES_LANG", "en"), help=help
+            "--lang",
+            choices=LANGUAGES,
+            default=env("COOP_RULES_LANG", "en"),
+            help=help + " (default: %(default)s; $COOP_RULES_LANG)",
         )
 
     def output_options(
-        sub: argparse.ArgumentParser, formats: tuple[str, ...] = ("terminal", "json")
+        sub: argparse.ArgumentParser,
+        formats: tuple[str, ...] = ("terminal", "json"),
+        default: str = "terminal",
     ) -> None:
-        # No default here: `check --out` defaults to html, everything else to terminal.
-        sub.add_argument("--format", choices=formats, default=env("COOP_RULES_FORMAT"))
+        # No default value here: `check --out` defaults to html, everything else to terminal.
+        sub.add_argument(
+            "--format",
+            choices=formats,
+            default=env("COOP_RULES_FORMAT"),
+            help=f"the output's format (default: {default}; $COOP_RULES_FORMAT)",
+        )
         sub.add_argument(
             "-o",
             "--output",
@@ -129,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a claim folder (with claim.yaml or claim.json), or a folder of claim folders",
     )
-    output_options(check, FORMATS)
+    output_options(check, FORMATS, "terminal, or html with --out")
     check.add_argument(
         "--out",
         type=Path,
@@ -148,7 +160,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=[str(s) for s in Severity],
         default=env("COOP_RULES_FAIL_ON", "error"),
-        help="exit 1 when a finding has this severity or a higher one",
+        help="exit 1 when a finding has this severity or a higher one (default: %(default)s; "
+        "$COOP_RULES_FAIL_ON)",
     )
     check.add_argument(
         "--today",
@@ -165,7 +178,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder of extra rule files (a code there overrides the bundled rule)",
     )
-    check.add_argument("--engine", choices=ENGINES, default=env("COOP_RULES_ENGINE", "auto"))
+    check.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=env("COOP_RULES_ENGINE", "auto"),
+        help="the rule engine: durable (durable-rules), python, or auto: durable where it "
+        "imports (default: %(default)s; $COOP_RULES_ENGINE)",
+    )
     lang_option(
         check,
         "the language of the messages and the report (English where a text has no translation)",
@@ -184,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     extract = commands.add_parser("extract", help="read documents and print what was found")
-    extract.add_argument("files", type=Path, nargs="+")
+    extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="documents to read")
     output_options(extract, FORMATS)
     extract.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
@@ -194,14 +213,18 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
     output_options(rules)
-    rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    rules.add_argument(
+        "--rules", type=Path, action="append", default=[], metavar="DIR", help=_RULES_HELP
+    )
     lang_option(rules, "the language of the rules' titles and severities")
     rules.set_defaults(run=_rules)
 
     rule = commands.add_parser("rule", help="show one rule's documentation")
     rule.add_argument("code")
     output_options(rule)
-    rule.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    rule.add_argument(
+        "--rules", type=Path, action="append", default=[], metavar="DIR", help=_RULES_HELP
+    )
     lang_option(
         rule,
         "the language of the rule's title, message and hint (its documentation is in English)",
@@ -210,12 +233,20 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("manifest", "report"))
-    schema.add_argument("-o", "--output", default="-")
+    schema.add_argument(
+        "-o", "--output", default="-", help="write it to this file ('-' = stdout, the default)"
+    )
     schema.set_defaults(run=_schema)
 
     cli_ledger.add_parser(commands)
     server_command.add_parser(commands)
     return parser
+
+
+_RULES_HELP = (
+    "a folder of extra rule files (a code there overrides the bundled rule); repeatable "
+    "(default: the bundled rules only)"
+)
 
 
 def _limit_options(sub: argparse.ArgumentParser) -> None:
@@ -283,9 +314,10 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
-        return _check_one(args, args.paths[0])
-    folders, skipped = batch.scan_claims(args.paths)
+    paths = [_claim_path(path) for path in args.paths]
+    if args.out is None and len(paths) == 1 and _is_claim(paths[0]):
+        return _check_one(args, paths[0])
+    folders, skipped = batch.scan_claims(paths)
     if skipped:
         names = ", ".join(_shown_path(str(p)) for p in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -336,6 +368,24 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         record=args.record,
         limits=_limits(args),
     )
+
+
+def _claim_path(path: Path) -> Path:
+    """A claim folder, or a folder of claims, from a command-line path: a manifest stands for
+    its folder.
+
+    Raises:
+        CoopRulesError: the path does not exist, or is a file other than a manifest.
+    """
+    if path.is_file() and path.name in MANIFEST_NAMES:
+        return path.parent
+    if not path.exists():
+        raise CoopRulesError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise CoopRulesError(
+            f"{path}: not a claim folder (give the folder, or its {' or '.join(MANIFEST_NAMES)})"
+        )
+    return path
 
 
 def _is_claim(path: Path) -> bool:
@@ -430,6 +480,14 @@ class _Progress:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    for path in args.files:  # before reading any: a typo is a usage error, not a report
+        if path.is_dir():
+            raise CoopRulesError(
+                f"{path}: is a folder; extract reads document files ('coop-rules check' "
+                "checks a claim folder)"
+            )
+        if not path.exists():
+            raise CoopRulesError(f"{path}: no such file")
     limits = _limits(args)
     documents = [
         api.extract(path, einvoice=not args.no_einvoice, limits=limits) for path in args.files
