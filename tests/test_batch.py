@@ -338,7 +338,8 @@ def test_several_claims_without_out_print_the_queue(
     out, err = capsys.readouterr()
     assert code == 1
     lines = out.splitlines()
-    assert "fail" in lines[1] and "dt01-late-submission" in lines[1]
+    assert "fail" in lines[1] and "dt01-late-submission" in lines[1] and "first DT01" in lines[1]
+    assert "27,077.60 EUR" in lines[2]  # the currency's minor units, thousands separated
     assert "pass" in lines[2] and "\r" not in err  # no progress line when not a terminal
     assert main(["check", str(claims), "--format", "json"]) == 2
     assert "--out" in capsys.readouterr().err

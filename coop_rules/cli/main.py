@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from coop_rules import api, batch
@@ -27,7 +28,7 @@ from coop_rules.cli import ledger as cli_ledger
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import ENGINES
 from coop_rules.errors import ConfigurationError, CoopRulesError, Stopped
-from coop_rules.i18n import LANGUAGES, translate
+from coop_rules.i18n import LANGUAGES, format_money, translate
 from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.renderers.json import rule_json
@@ -415,18 +416,15 @@ def _triage_listing(args: argparse.Namespace, folders: list[Path], skipped: Sequ
         result = _run_batch(args, folders, Path(scratch), "json", skipped)
     lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
     for rank, claim in enumerate(result.queue(), start=1):
-        amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""
+        amount = ""
+        if claim.claimed and claim.currency:
+            amount = format_money(Decimal(claim.claimed), claim.currency)
         detail = claim.error or claim.summary
+        if claim.top_finding:
+            detail += f"; first {claim.top_finding}"
         lines.append(f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})")
     _write("-", "\n".join(lines) + "\n")
-    if result.interrupted_by is not None:
-        print(
-            f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the list above is "
-            f"what was checked, {len(result.not_checked())} claim(s) were not",
-            file=sys.stderr,
-        )
-        return 128 + result.interrupted_by
-    return _exit_code(args, result)
+    return _end(args, result, "the list above is what was checked")
 
 
 def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
@@ -442,14 +440,20 @@ def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
     for claim in result.results:
         if claim.error:
             print(f"coop-rules: error: {claim.folder}: {claim.error}", file=sys.stderr)
-    if result.interrupted_by is not None:
-        print(
-            f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; the reports in the "
-            f"index are complete, {len(result.not_checked())} claim(s) were not checked",
-            file=sys.stderr,
-        )
-        return 128 + result.interrupted_by
-    return _exit_code(args, result)
+    return _end(args, result, "the reports in the index are complete")
+
+
+def _end(args: argparse.Namespace, result: batch.BatchResult, kept: str) -> int:
+    """The batch's exit code; after an interruption (128 + the signal) a line saying what was
+    kept and how many claims were not checked."""
+    if result.interrupted_by is None:
+        return _exit_code(args, result)
+    print(
+        f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; {kept}, "
+        f"{len(result.not_checked())} claim(s) were not checked",
+        file=sys.stderr,
+    )
+    return 128 + result.interrupted_by
 
 
 def _exit_code(args: argparse.Namespace, result: batch.BatchResult) -> int:
