@@ -257,7 +257,8 @@ def _run_pool(
         _notify(progress, len(batch.results), total, result)
 
     try:
-        futures = {pool.submit(check_one, job): job for job in pending}
+        with _stop_signals_held():
+            futures = {pool.submit(check_one, job): job for job in pending}
         for future in as_completed(futures):
             collect(future)
     except KeyboardInterrupt as exc:
@@ -274,6 +275,24 @@ def _run_pool(
                 collect(future)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the pool forks its workers (the first ``submit``): raised
+    in a fork's callbacks Python drops the exception, and raised between two forks it leaves
+    workers no one stops. A signal held is delivered, and acted on, at the end."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork either
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
@@ -295,6 +314,8 @@ def _start_worker() -> None:
     # Not an exception raised from a handler: that can land anywhere (in a fork's callback,
     # where it is lost), and the pool would hand the worker its next claim anyway.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them; now handled
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     set_shared_pool_size(1)
     multiprocessing.util.Finalize(None, _close_readers, exitpriority=10)
 
