@@ -119,12 +119,12 @@ def test_a_finished_batch_leaves_no_temporary_folder(tmp_path: Path) -> None:
 def test_a_stop_signal_waits_until_the_workers_are_forked() -> None:
     """Raised while the pool forks, a KeyboardInterrupt would be lost in a fork callback or
     leave workers no one stops; held, it is acted on once the workers exist."""
-    from coop_rules.batch import run
+    from coop_rules.batch import processes
 
     got: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
     try:
-        with run._stop_signals_held():
+        with processes._stop_signals_held():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.05)
             assert got == []

@@ -1,42 +1,30 @@
 """Checking many claims: one report per claim in an output folder, and a triage index.
 
-The claims are checked in worker processes (reading PDFs is CPU-bound and the GIL would serialise
-threads). Each worker checks a claim, renders its report and writes it atomically, then writes a
-*stamp* beside it: a key over the claim's files, the rule files, the coop-rules version and the
-options, with the claim's summary. A later run whose key matches reuses the report without
-reading a document. The index (``index.html``, ``index.csv``) is the triage queue: claims that
-could not be checked, then fail, review, pass; within each, the most severe finding first, then
-the largest claimed amount.
+The claims are checked in worker processes (:mod:`~coop_rules.batch.processes`; reading PDFs is
+CPU-bound and the GIL would serialise threads). Each worker checks a claim, renders its report
+and writes it atomically, then writes a *stamp* beside it: a key over the claim's files, the
+rule files, the coop-rules version and the options, with the claim's summary. A later run whose
+key matches reuses the report without reading a document. The index (``index.html``,
+``index.csv``) is the triage queue: claims that could not be checked, then fail, review, pass;
+within each, the most severe finding first, then the largest share of the partner's funds.
 
-Interrupting (Ctrl-C) is safe: the workers ignore SIGINT and finish the claim in hand, the parent
-cancels the rest, writes the index of what is done (and how many claims were not checked) and
-reports the interruption. SIGTERM to the parent alone (``kill PID``), which the CLI raises as
-:class:`~coop_rules.errors.Stopped`, takes the same path. SIGTERM to every process of the batch
-(systemd's stop) ends each worker and reader at once, dropping the claims in hand; the parent
-removes what they were writing and writes the index as after Ctrl-C. Every file is written to a
-temporary name and renamed, so no report, stamp or index is ever half-written; every temporary
-file of the batch lives in one folder, removed at the end. Nothing here prints: progress goes to
-a callback the shell provides.
+Interrupting (Ctrl-C, SIGTERM) is safe: the parent writes the index of what is done, with the
+claims not checked, and reports the interruption. Every file is written to a temporary name and
+renamed, so no report, stamp or index is ever half-written. Nothing here prints: progress goes
+to a callback the shell provides.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import logging
-import multiprocessing.util
 import os
 import re
-import shutil
-import signal
-import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -45,11 +33,12 @@ from pathlib import Path
 from coop_rules import api
 from coop_rules.batch.index import index_csv, index_html
 from coop_rules.batch.model import BatchResult, ClaimResult, Job, Options, Progress
+from coop_rules.batch.processes import private_tempdir, run_pool, signum_of
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.claim.manifest import Manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
-from coop_rules.isolation import set_shared_pool_size, shared_pool
+from coop_rules.isolation import set_shared_pool_size
 from coop_rules.ledger.store import Ledger
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
@@ -136,7 +125,7 @@ def run_batch(
     try:
         pending = _pending(folders, out_dir, options, base_key, batch, progress)
         workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
-        with _private_tempdir():
+        with private_tempdir():
             # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents
             # one at a time in one reader process (a lone check reads them in parallel on every
             # core).
@@ -150,11 +139,12 @@ def run_batch(
                     # claim here, once: forked workers inherit the warm caches and start
                     # checking at once, side by side.
                     _warm(options)
-                    _run_pool(pending, batch, len(folders), progress, workers)
+                    record = functools.partial(_record, batch, len(folders), progress)
+                    run_pool(check_one, pending, batch, record, workers)
             finally:
                 set_shared_pool_size(1)  # stops this process's readers: their folders go next
     except KeyboardInterrupt as exc:  # before the workers started, or with no workers
-        batch.interrupted_by = _signum(exc)
+        batch.interrupted_by = signum_of(exc)
     finally:
         _remove_partials(out_dir)  # a worker SIGTERM stopped mid-write may leave one
         # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
@@ -207,20 +197,6 @@ def _pending(
     return pending
 
 
-@contextlib.contextmanager
-def _private_tempdir() -> Iterator[None]:
-    """Every temporary file of the batch (the reader processes' folders among them) in one
-    folder, removed at the end: however a worker or reader ended (a SIGTERM to the whole
-    batch, a kill), nothing of the batch stays in the temporary directory."""
-    scratch = tempfile.mkdtemp(prefix="coop-rules-batch-")
-    previous, tempfile.tempdir = tempfile.tempdir, scratch  # forked workers inherit it
-    try:
-        yield
-    finally:
-        tempfile.tempdir = previous
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _warm(options: Options) -> None:
     """Load what every check needs: the rules and their engine, the readers' data."""
     api.warm(options.rules_dirs, options.engine)
@@ -232,100 +208,12 @@ def _run_here(
 ) -> None:
     """One worker: check in this process (no start-up cost, and a plain traceback in tests)."""
     for job in pending:
-        result = check_one(job)
-        batch.results.append(result)
-        _notify(progress, len(batch.results), total, result)
+        _record(batch, total, progress, check_one(job))
 
 
-def _run_pool(
-    pending: Sequence[Job],
-    batch: BatchResult,
-    total: int,
-    progress: Progress | None,
-    workers: int,
-) -> None:
-    # fork on Linux (its default before Python 3.14): workers start in milliseconds with this
-    # process's warm caches. Safe here: this process runs no threads of its own at this point.
-    # Elsewhere (macOS system libraries are not fork-safe) the platform's default.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
-    futures: dict[Future[ClaimResult], Job] = {}
-
-    def collect(future: Future[ClaimResult]) -> None:
-        result = _result_of(future, futures[future])
-        batch.results.append(result)
-        _notify(progress, len(batch.results), total, result)
-
-    try:
-        with _stop_signals_held():
-            futures = {pool.submit(check_one, job): job for job in pending}
-        for future in as_completed(futures):
-            collect(future)
-    except KeyboardInterrupt as exc:
-        batch.interrupted_by = _signum(exc)
-        collected = {r.folder for r in batch.results}
-        # The claims in hand finish (their workers ignore SIGINT, and a SIGTERM to the parent
-        # alone does not reach them); the others never start.
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            finished = future.done() and not future.cancelled()
-            # A worker a SIGTERM stopped dropped its claim: not checked, rather than an error.
-            dropped = finished and isinstance(future.exception(), BrokenProcessPool)
-            if finished and not dropped and str(futures[future].folder) not in collected:
-                collect(future)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while the pool forks its workers (the first ``submit``): raised
-    in a fork's callbacks Python drops the exception, and raised between two forks it leaves
-    workers no one stops. A signal held is delivered, and acted on, at the end."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork either
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _result_of(future: Future[ClaimResult], job: Job) -> ClaimResult:
-    """The worker's result, or an error result if the worker itself failed (or died)."""
-    try:
-        return future.result()
-    except Exception as exc:  # a crashed worker (BrokenProcessPool) fails its claims only
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
-
-
-def _start_worker() -> None:
-    """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it.
-    SIGTERM (to every process of the batch, as systemd stops a service) ends the worker at
-    once, whatever the parent's handler: the parent removes what it was writing. And one
-    reader process per worker, as in the parent (a fork forgets the parent's pool), stopped
-    when the worker exits (a pool worker runs no ``atexit``)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Not an exception raised from a handler: that can land anywhere (in a fork's callback,
-    # where it is lost), and the pool would hand the worker its next claim anyway.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them; now handled
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    set_shared_pool_size(1)
-    multiprocessing.util.Finalize(None, _close_readers, exitpriority=10)
-
-
-def _close_readers() -> None:
-    shared_pool().close()
-
-
-def _signum(exc: KeyboardInterrupt) -> int:
-    return int(getattr(exc, "signum", signal.SIGINT))
+def _record(batch: BatchResult, total: int, progress: Progress | None, result: ClaimResult) -> None:
+    batch.results.append(result)
+    _notify(progress, len(batch.results), total, result)
 
 
 def check_one(job: Job) -> ClaimResult:
