@@ -7,6 +7,7 @@ them into one line and exit code 2. Bad *documents* never raise to the caller: t
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 
 
@@ -18,6 +19,19 @@ class LedgerError(CoopRulesError):
     """The ledger of recorded claims cannot be opened or used: a missing or broken file, a
     database that is down, another schema version. The HTTP service answers it with 503 (the
     service's trouble, not the request's), whatever its message says."""
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM, as a supervisor or ``kill PID`` sends it) raised where Ctrl-C
+    raises KeyboardInterrupt: every path that cleans up after Ctrl-C cleans up after it too.
+
+    Attributes:
+        signum: the signal's number; the CLI exits with 128 + it, as a shell reports it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ interruptions leaving only whole files."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -82,10 +84,15 @@ def test_the_index_is_a_triage_queue(all_fixtures_as_json: tuple[int, Path]) -> 
         rows = list(csv.DictReader(handle))
     verdicts = [r["verdict"] for r in rows]
     assert verdicts == sorted(verdicts, key=["fail", "review", "pass"].index)
-    assert rows[0]["claim_id"] == "am04-claimed-not-supported"  # an error, and the most claimed
+    # Within a verdict and a top severity, the larger share of the partner's funds first.
+    for a, b in itertools.pairwise(rows):
+        if (a["verdict"], a["top_severity"]) == (b["verdict"], b["top_severity"]):
+            assert Decimal(a["funds_share"] or "-1") >= Decimal(b["funds_share"] or "-1")
+    assert rows[0]["claim_id"] == "am01-exceeds-remaining-funds"  # 180% of its funds earned
+    assert rows[0]["funds_share"] == "1.8052"  # 27,077.60 of 15,000.00 EUR
     assert all((out / r["report"]).is_file() for r in rows)
     html = (out / "index.html").read_text()
-    assert html.index("am04-claimed-not-supported") < html.index('href="compliant.json"')
+    assert html.index("am01-exceeds-remaining-funds") < html.index('href="compliant.json"')
     assert not list(out.glob(".*"))  # no temporary file left
 
 
@@ -154,19 +161,69 @@ def test_index_csv_neutralises_formulas_in_claim_ids(tmp_path: Path) -> None:
     assert row["claim_id"] == '\'=cmd|"/C calc"!A0'
 
 
+def test_the_index_shows_what_a_reviewer_decides_on(
+    all_fixtures_as_json: tuple[int, Path],
+) -> None:
+    """Partner, submission date, the top finding and the share of the funds, per claim; KRW
+    and JPY in their own minor units (none)."""
+    _, out = all_fixtures_as_json
+    with (out / "index.csv").open(newline="") as handle:
+        rows = {r["claim_id"]: r for r in csv.DictReader(handle)}
+    late = rows["dt01-late-submission"]
+    assert late["partner"] == "Contoso Marketing GmbH" and late["submitted"] == "2024-09-02"
+    assert late["top_finding"] == "DT01" and "2024-09-02" in late["top_message"]
+    korean = rows["compliant-ko"]
+    # 20,587,600 of 60,000,000 KRW earned
+    assert korean["top_finding"] == "" and korean["funds_share"] == "0.3431"
+    html = (out / "index.html").read_text()
+    assert "20,587,600 KRW" in html and "2,633,700 JPY" in html and ".00 KRW" not in html
+    assert "34%" in html and "2024-09-02" in html and "Contoso Marketing GmbH" in html
+
+
+def test_folders_without_a_manifest_are_listed_as_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims, out = _copy(["compliant"], tmp_path / "claims"), tmp_path / "out"
+    (claims / "notes").mkdir()
+    (claims / ".git").mkdir()  # hidden: not a claim anyone meant
+    code = main(["check", str(claims), "--out", str(out), "--today", "2024-07-20"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "skipped 1 folder(s) without a claim manifest" in err and "notes" in err
+    rows = list(csv.DictReader((out / "index.csv").open(newline="")))
+    assert [(r["verdict"], Path(r["folder"]).name) for r in rows] == [
+        ("pass", "compliant"),
+        ("skipped", "notes"),
+    ]
+    html = (out / "index.html").read_text()
+    assert "Folders skipped (no claim manifest)" in html and ".git" not in html
+
+
 def test_triage_order() -> None:
-    def result(claim_id: str, verdict: str, top: str | None, claimed: str) -> ClaimResult:
-        return ClaimResult("f", claim_id, verdict, top_severity=top, claimed=claimed)
+    def result(claim_id: str, verdict: str, top: str | None, share: str | None) -> ClaimResult:
+        # The amounts in different currencies: only the share of the funds compares them.
+        amount = {"r-big": "1000000", "r-small": "200"}.get(claim_id, "10")
+        currency = "KRW" if claim_id == "r-big" else "EUR"
+        return ClaimResult(
+            "f",
+            claim_id,
+            verdict,
+            top_severity=top,
+            claimed=amount,
+            currency=currency,
+            funds_share=share,
+        )
 
     queue = sorted(
         [
-            result("p", "pass", None, "900"),
-            result("r-small", "review", "warning", "10"),
-            result("f-warn", "fail", "error", "5"),
-            result("r-big", "review", "warning", "100"),
-            result("f-big", "fail", "error", "50"),
-            result("r-action", "review", "action", "1"),
-            result("e", "error", None, ""),
+            result("p", "pass", None, "0.9"),
+            result("r-small", "review", "warning", "0.5"),
+            result("f-warn", "fail", "error", "0.05"),
+            result("r-big", "review", "warning", "0.1"),
+            result("r-unknown", "review", "warning", None),
+            result("f-big", "fail", "error", "0.5"),
+            result("r-action", "review", "action", "0.01"),
+            result("e", "error", None, None),
         ],
         key=ClaimResult.triage_key,
     )
@@ -175,8 +232,9 @@ def test_triage_order() -> None:
         "f-big",
         "f-warn",
         "r-action",
+        "r-small",  # 200 EUR, half its funds, before 1,000,000 KRW, a tenth of them
         "r-big",
-        "r-small",
+        "r-unknown",
         "p",
     ]
 
@@ -195,9 +253,21 @@ def test_interrupted_batch_keeps_whole_reports_and_an_index(
 
     monkeypatch.setattr(batch, "check_one", interrupted_on_third)
     code = main(["check", str(claims), "--out", str(out), "--jobs", "1", "--today", "2024-07-20"])
-    assert code == 130 and "interrupted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err and "1 claim(s) were not checked" in err
     rows = list(csv.DictReader((out / "index.csv").open(newline="")))
-    assert len(rows) == 2 and all((out / r["report"]).is_file() for r in rows)
+    checked = [r for r in rows if r["verdict"] != "unchecked"]
+    assert len(checked) == 2 and all((out / r["report"]).is_file() for r in checked)
+    # The claim the interruption left is in the index too, unranked, without a report.
+    (unchecked,) = [r for r in rows if r["verdict"] == "unchecked"]
+    assert rows[-1] == unchecked and unchecked["rank"] == unchecked["report"] == ""
+    assert unchecked["claim_id"] == calls[2].claim_id and "interrupted" in unchecked["error"]
+    assert unchecked["folder"] == str(calls[2].folder)
+    html = (out / "index.html").read_text()
+    assert "Interrupted: 1 of 3 claims was not checked" in html
+    listed = html.index("Claims not checked")
+    assert html.index(f"<li>{calls[2].claim_id} ") > listed
+    assert all(html.index(f'href="{r["report"]}"') < listed for r in checked)
     assert not list(out.glob(".*"))
 
 
@@ -242,11 +312,14 @@ def test_ctrl_c_on_a_parallel_batch(tmp_path: Path) -> None:
     assert process.returncode in (130, 1), err  # 1: it had finished before the signal came
     assert b"Traceback" not in err
     rows = list(csv.DictReader((out / "index.csv").open(newline="")))
-    assert rows and not list(out.glob(".*"))
-    for row in rows:  # every report the index lists is whole
+    checked = [r for r in rows if r["verdict"] != "unchecked"]
+    assert checked and not list(out.glob(".*"))
+    for row in checked:  # every report the index lists is whole
         json.loads((out / row["report"]).read_text())
+    total = len([p for p in FIXTURES.iterdir() if p.is_dir()])
+    assert len(rows) == total  # the claims not checked are rows too
     if process.returncode == 130:
-        assert len(rows) < len([p for p in FIXTURES.iterdir() if p.is_dir()])
+        assert len(checked) < total
 
 
 def test_several_claims_without_out_print_the_queue(
@@ -265,7 +338,8 @@ def test_several_claims_without_out_print_the_queue(
     out, err = capsys.readouterr()
     assert code == 1
     lines = out.splitlines()
-    assert "fail" in lines[1] and "dt01-late-submission" in lines[1]
+    assert "fail" in lines[1] and "dt01-late-submission" in lines[1] and "first DT01" in lines[1]
+    assert "27,077.60 EUR" in lines[2]  # the currency's minor units, thousands separated
     assert "pass" in lines[2] and "\r" not in err  # no progress line when not a terminal
     assert main(["check", str(claims), "--format", "json"]) == 2
     assert "--out" in capsys.readouterr().err

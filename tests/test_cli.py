@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import yaml
 
 from coop_rules.cli import main
 
-from .conftest import CORPUS, FIXTURES
+from .conftest import CORPUS, FIXTURES, REPO
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -85,7 +87,79 @@ def test_missing_folder_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = run(capsys, "check", str(tmp_path / "nowhere"))
-    assert code == 2 and "no claim manifest" in err
+    assert code == 2 and "nowhere: no such folder" in err and "manifest" not in err
+    code, _, err = run(capsys, "check", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"))
+    assert code == 2 and "nowhere: no such folder" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "check", str(tmp_path / "empty"))
+    assert code == 2 and "empty: no claim manifest" in err
+
+
+def test_a_manifest_path_stands_for_its_claim(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", str(FIXTURES / "compliant" / "claim.yaml"))
+    assert code == 0 and "PASS" in out and "compliant" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from coop_rules.version import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"coop-rules {__version__}"
+
+
+def test_extract_a_missing_file_is_a_plain_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "extract", str(tmp_path / "nothing.pdf"))
+    assert code == 2 and out == ""
+    assert err.strip() == f"coop-rules: error: {tmp_path / 'nothing.pdf'}: no such file"
+    code, _, err = run(capsys, "extract", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+
+
+def test_extract_does_not_take_markdown_for_an_invoice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """This repository's README talks about invoices throughout; it is not one. A plain-text
+    invoice still is."""
+    invoice = tmp_path / "invoice.txt"
+    invoice.write_text(
+        "Kreativwerk GmbH\nInvoice no. 2024-17\nDate: 2024-03-01\nTotal: 1,190.00 EUR\n"
+    )
+    code, out, _ = run(capsys, "extract", str(REPO / "README.md"), str(invoice), "--format", "json")
+    assert code == 0
+    readme, text_invoice = json.loads(out)["documents"]
+    assert readme["kind"] == "other" and text_invoice["kind"] == "invoice"
+
+
+def _options(parser: argparse.ArgumentParser, path: str = "coop-rules") -> Iterator[tuple]:
+    """Every option of every (sub)command: (command path, action)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, f"{path} {name}")
+        elif action.option_strings and not isinstance(
+            action, (argparse._HelpAction, argparse._VersionAction)
+        ):
+            yield path, action
+
+
+def test_every_option_says_what_it_does_and_its_default() -> None:
+    from coop_rules.cli.main import _parser
+
+    missing = []
+    for command, action in _options(_parser()):
+        name = f"{command} {action.option_strings[-1]}"
+        takes_value = action.nargs != 0
+        has_default = action.default not in (None, [], False, argparse.SUPPRESS)
+        has_default |= "--format" in action.option_strings  # its default depends on --out
+        if not action.help:
+            missing.append(f"{name}: no help")
+        elif takes_value and has_default and "default" not in action.help:
+            missing.append(f"{name}: no default in its help")
+    assert missing == []
 
 
 def test_bad_rules_folder_lists_problems(

@@ -180,3 +180,13 @@ def test_batch_reports_and_index_in_the_language(tmp_path: Path) -> None:
     assert index.all("html")[0]["lang"] == "ja" and "審査キュー" in index.plain
     report = Page((out / "dt01-late-submission.html").read_text(encoding="utf-8"))
     assert report.all("html")[0]["lang"] == "ja" and "2024/09/02" in report.plain
+
+
+def test_english_amounts_use_cldrs_minor_units_without_babel() -> None:
+    from babel import Locale
+    from babel.numbers import get_currency_precision
+
+    from coop_rules.i18n import MINOR_UNITS
+
+    for code in Locale("en").currencies:
+        assert MINOR_UNITS.get(code, 2) == get_currency_precision(code), code

@@ -3,7 +3,7 @@
 """
 
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options
-from coop_rules.batch.run import find_claims, run_batch, write_atomic
+from coop_rules.batch.run import find_claims, run_batch, scan_claims, write_atomic
 
 __all__ = [
     "BatchResult",
@@ -12,5 +12,6 @@ __all__ = [
     "Options",
     "find_claims",
     "run_batch",
+    "scan_claims",
     "write_atomic",
 ]

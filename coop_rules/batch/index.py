@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
 
-from coop_rules.batch.model import ClaimResult
+from coop_rules.batch.model import BatchResult
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.renderers.html import environment
 from coop_rules.renderers.xlsx import spreadsheet_text
@@ -20,14 +19,19 @@ from coop_rules.renderers.xlsx import spreadsheet_text
 CSV_COLUMNS = (
     "rank",
     "claim_id",
+    "partner",
+    "submitted",
     "verdict",
     "top_severity",
+    "top_finding",
+    "top_message",
     "errors",
     "actions",
     "warnings",
     "infos",
     "claimed",
     "currency",
+    "funds_share",
     "summary",
     "report",
     "folder",
@@ -36,35 +40,76 @@ CSV_COLUMNS = (
 )
 
 
-def index_csv(queue: Sequence[ClaimResult]) -> str:
+def index_csv(batch: BatchResult) -> str:
+    """The queue as CSV, one row per claim in triage order; then, after an interruption, the
+    claims not checked (verdict ``unchecked``, no rank), so that nothing reads as all checked;
+    then the folders skipped for want of a manifest (verdict ``skipped``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for rank, result in enumerate(queue, start=1):
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
+    writer.writeheader()
+    rows: list[dict[str, object]] = []
+    for rank, result in enumerate(batch.queue(), start=1):
         counts = result.counts
-        row = [
-            rank,
-            result.claim_id,
-            result.verdict,
-            result.top_severity or "",
-            counts.get("error", 0),
-            counts.get("action", 0),
-            counts.get("warning", 0),
-            counts.get("info", 0),
-            result.claimed or "",
-            result.currency or "",
-            result.summary,
-            result.report or "",
-            result.folder,
-            "yes" if result.reused else "no",
-            result.error or "",
-        ]
-        writer.writerow([spreadsheet_text(v) if isinstance(v, str) else v for v in row])
+        rows.append(
+            {
+                "rank": rank,
+                "claim_id": result.claim_id,
+                "partner": result.partner or "",
+                "submitted": result.submitted or "",
+                "verdict": result.verdict,
+                "top_severity": result.top_severity or "",
+                "top_finding": result.top_finding or "",
+                "top_message": result.top_message or "",
+                "errors": counts.get("error", 0),
+                "actions": counts.get("action", 0),
+                "warnings": counts.get("warning", 0),
+                "infos": counts.get("info", 0),
+                "claimed": result.claimed or "",
+                "currency": result.currency or "",
+                "funds_share": result.funds_share or "",
+                "summary": result.summary,
+                "report": result.report or "",
+                "folder": result.folder,
+                "reused": "yes" if result.reused else "no",
+                "error": result.error or "",
+            }
+        )
+    for folder, claim_id in batch.not_checked():
+        rows.append(
+            {
+                "claim_id": claim_id,
+                "verdict": "unchecked",
+                "folder": folder,
+                "reused": "no",
+                "error": _NOT_CHECKED,
+            }
+        )
+    for folder in batch.skipped:
+        rows.append({"verdict": "skipped", "folder": folder, "reused": "no", "error": _SKIPPED})
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
-def index_html(queue: Sequence[ClaimResult], report_format: str, lang: str = DEFAULT_LANG) -> str:
+_NOT_CHECKED = "not checked: the batch was interrupted"
+_SKIPPED = "no claim manifest (claim.yaml, claim.yml or claim.json)"
+
+
+def _cell(value: object) -> object:
+    return spreadsheet_text(value) if isinstance(value, str) else value
+
+
+def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG) -> str:
     """The queue as a page in ``lang`` (the language the batch's reports are in)."""
+    queue = batch.queue()
     verdicts = Counter(r.verdict for r in queue)
     template = environment().get_template("index.html.j2")
-    return template.render(queue=queue, verdicts=verdicts, report_format=report_format, lang=lang)
+    return template.render(
+        queue=queue,
+        verdicts=verdicts,
+        report_format=report_format,
+        lang=lang,
+        total=batch.total,
+        not_checked=batch.not_checked(),
+        skipped=batch.skipped,
+    )

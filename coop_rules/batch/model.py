@@ -42,18 +42,33 @@ class ClaimResult:
     summary: str = ""
     error: str | None = None
     reused: bool = False
+    partner: str | None = None  # the partner's legal name
+    submitted: str | None = None  # the manifest's submission_date (ISO), if it has one
+    top_finding: str | None = None  # the code of the first finding of the top severity
+    top_message: str | None = None  # and its message, in the report's language
+    # claimed ÷ funds earned, as text with 4 places, where both are in the same currency: what
+    # compares a claim in KRW with one in EUR
+    funds_share: str | None = None
 
     def at_or_above(self, threshold: Severity) -> bool:
         return any(n and Severity(s).rank >= threshold.rank for s, n in self.counts.items())
 
-    def triage_key(self) -> tuple[int, int, Decimal, str]:
-        """Sort key of the queue: verdict, most severe finding, larger amounts first."""
+    def triage_key(self) -> tuple[int, int, int, Decimal, str]:
+        """Sort key of the queue: verdict, most severe finding, then the larger share of the
+        partner's funds first (amounts in different currencies do not compare; shares do),
+        claims whose share is not known last."""
         rank = Severity(self.top_severity).rank if self.top_severity else -1
         try:
-            amount = Decimal(self.claimed) if self.claimed else Decimal(0)
+            share = Decimal(self.funds_share) if self.funds_share else None
         except InvalidOperation:
-            amount = Decimal(0)
-        return (_VERDICT_ORDER.get(self.verdict, 0), -rank, -amount, self.claim_id)
+            share = None
+        return (
+            _VERDICT_ORDER.get(self.verdict, 0),
+            -rank,
+            share is None,
+            -(share or Decimal(0)),
+            self.claim_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,9 @@ class ClaimJob:
     base_key: str  # version, rules and options; the worker adds the claim's files
     today: date  # the date a claim without submission_date is checked as
     claim_id: str
+    partner: str | None = None
+    submitted: date | None = None  # the manifest's submission_date
+    funds: tuple[Decimal, str] | None = None  # the funds earned and their currency
 
 
 @dataclass
@@ -74,7 +92,24 @@ class BatchResult:
     """The results of a batch so far, and whether it was interrupted."""
 
     results: list[ClaimResult]
-    interrupted: bool = False
+    # Every claim the batch was given: its folder and its id (the folder's name until the
+    # manifest is read), in the order given.
+    claims: dict[str, str] = field(default_factory=dict)
+    interrupted_by: int | None = None  # the signal that stopped it (SIGINT, SIGTERM)
+    skipped: list[str] = field(default_factory=list)  # folders given without a manifest
+
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupted_by is not None
+
+    @property
+    def total(self) -> int:
+        return len(self.claims)
+
+    def not_checked(self) -> list[tuple[str, str]]:
+        """The claims (folder, claim id) an interruption left unchecked."""
+        done = {r.folder for r in self.results}
+        return [(folder, claim) for folder, claim in self.claims.items() if folder not in done]
 
     def queue(self) -> list[ClaimResult]:
         return sorted(self.results, key=ClaimResult.triage_key)

@@ -1,17 +1,17 @@
 """Checking many claims: one report per claim in an output folder, and a triage index.
 
-The claims are checked in worker processes (reading PDFs is CPU-bound and the GIL would serialise
-threads). Each worker checks a claim, renders its report and writes it atomically, then writes a
-*stamp* beside it: a key over the claim's files, the rule files, the coop-rules version and the
-options, with the claim's summary. A later run whose key matches reuses the report without
-reading a document. The index (``index.html``, ``index.csv``) is the triage queue: claims that
-could not be checked, then fail, review, pass; within each, the most severe finding first, then
-the largest claimed amount.
+The claims are checked in worker processes (:mod:`~coop_rules.batch.processes`; reading PDFs is
+CPU-bound and the GIL would serialise threads). Each worker checks a claim, renders its report
+and writes it atomically, then writes a *stamp* beside it: a key over the claim's files, the
+rule files, the coop-rules version and the options, with the claim's summary. A later run whose
+key matches reuses the report without reading a document. The index (``index.html``,
+``index.csv``) is the triage queue: claims that could not be checked, then fail, review, pass;
+within each, the most severe finding first, then the largest share of the partner's funds.
 
-Interrupting (Ctrl-C) is safe: the workers ignore SIGINT and finish the claim in hand, the parent
-cancels the rest, writes the index of what is done and reports the interruption. Every file is
-written to a temporary name and renamed, so no report, stamp or index is ever half-written.
-Nothing here prints: progress goes to a callback the shell provides.
+Interrupting (Ctrl-C, SIGTERM) is safe: the parent writes the index of what is done, with the
+claims not checked, and reports the interruption. Every file is written to a temporary name and
+renamed, so no report, stamp or index is ever half-written. Nothing here prints: progress goes
+to a callback the shell provides.
 """
 
 from __future__ import annotations
@@ -20,23 +20,22 @@ import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import re
-import signal
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from coop_rules import api
 from coop_rules.batch.index import index_csv, index_html
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
+from coop_rules.batch.processes import private_tempdir, run_pool, signum_of
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
+from coop_rules.claim.manifest import Manifest
 from coop_rules.errors import CoopRulesError
 from coop_rules.i18n import check_language
 from coop_rules.isolation import set_shared_pool_size
@@ -49,7 +48,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAMES = ("index.html", "index.csv")
 _TEMP_SUFFIX = ".partial"
-STAMP_VERSION = 2  # bump when the stamp's content or the key's inputs change
+STAMP_VERSION = 3  # bump when the stamp's content or the key's inputs change (3: partner, …)
 
 
 def find_claims(paths: Iterable[Path]) -> list[Path]:
@@ -58,24 +57,38 @@ def find_claims(paths: Iterable[Path]) -> list[Path]:
     Raises:
         CoopRulesError: a path is neither a claim nor a folder of claims.
     """
+    return scan_claims(paths)[0]
+
+
+def scan_claims(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """The claim folders (as :func:`find_claims`), and the subfolders of a folder of claims
+    that have no manifest (hidden ones aside): a batch lists them as skipped.
+
+    Raises:
+        CoopRulesError: a path is neither a claim nor a folder of claims.
+    """
     found: list[Path] = []
+    skipped: list[Path] = []
     for path in paths:
-        if any((path / name).is_file() for name in MANIFEST_NAMES):
+        if _has_manifest(path):
             found.append(path)
             continue
-        children = (
-            sorted(
-                p
-                for p in path.iterdir()
-                if p.is_dir() and any((p / n).is_file() for n in MANIFEST_NAMES)
-            )
+        subfolders = (
+            sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
             if path.is_dir()
             else []
         )
+        children = [p for p in subfolders if _has_manifest(p)]
         if not children:
             find_manifest(path)  # raises the usual "no claim manifest" error
         found.extend(children)
-    return list(dict.fromkeys(p.resolve() for p in found))
+        skipped.extend(p for p in subfolders if p not in children)
+    claims = list(dict.fromkeys(p.resolve() for p in found))
+    return claims, [p for p in dict.fromkeys(p.resolve() for p in skipped) if p not in claims]
+
+
+def _has_manifest(path: Path) -> bool:
+    return any((path / name).is_file() for name in MANIFEST_NAMES)
 
 
 def run_batch(
@@ -85,10 +98,12 @@ def run_batch(
     *,
     jobs: int = 0,
     progress: Progress | None = None,
+    skipped: Sequence[Path] = (),
 ) -> BatchResult:
     """Check ``folders`` into ``out_dir`` with ``jobs`` worker processes (0: every core).
 
     Claims whose manifest cannot be loaded are results with verdict ``error``, not exceptions.
+    ``skipped`` folders (without a manifest, see :func:`scan_claims`) are listed in the index.
 
     Raises:
         CoopRulesError: the output folder cannot be made, or the rule files are invalid.
@@ -100,11 +115,55 @@ def run_batch(
     _remove_partials(out_dir)
     rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
     check_language(options.lang)  # and so does a language no report could be written in
-    today = options.today or date.today()
     rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
     base_key = _base_key(options, rules_digest) + _ledger_key(options)
-    batch = BatchResult([])
-    claims: list[tuple[Path, str, bool]] = []
+    batch = BatchResult(
+        [],
+        claims={str(folder): folder.name for folder in folders},
+        skipped=[str(folder) for folder in skipped],
+    )
+    try:
+        pending = _pending(folders, out_dir, options, base_key, batch, progress)
+        workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
+        with private_tempdir():
+            # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents
+            # one at a time in one reader process (a lone check reads them in parallel on every
+            # core).
+            set_shared_pool_size(1)
+            try:
+                if workers == 1:
+                    _run_here(pending, batch, len(folders), progress)
+                else:
+                    # The first check in a process costs ~10 later ones (language data,
+                    # compiled patterns, PDFium, the engine). Pay what can be paid without a
+                    # claim here, once: forked workers inherit the warm caches and start
+                    # checking at once, side by side.
+                    _warm(options)
+                    record = functools.partial(_record, batch, len(folders), progress)
+                    run_pool(check_one, pending, batch, record, workers)
+            finally:
+                set_shared_pool_size(1)  # stops this process's readers: their folders go next
+    except KeyboardInterrupt as exc:  # before the workers started, or with no workers
+        batch.interrupted_by = signum_of(exc)
+    finally:
+        _remove_partials(out_dir)  # a worker SIGTERM stopped mid-write may leave one
+        # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
+        write_index(out_dir, batch, options.format, options.lang)
+    return batch
+
+
+def _pending(
+    folders: Sequence[Path],
+    out_dir: Path,
+    options: Options,
+    base_key: str,
+    batch: BatchResult,
+    progress: Progress | None,
+) -> list[ClaimJob]:
+    """A job per claim whose manifest loads, largest claims first; the others are error
+    results in ``batch``."""
+    today = options.today or date.today()
+    claims: list[tuple[Path, Manifest]] = []
     for folder in folders:
         try:
             manifest = load_manifest(find_manifest(folder))
@@ -113,8 +172,9 @@ def run_batch(
             batch.results.append(result)
             _notify(progress, len(batch.results), len(folders), result)
             continue
-        claims.append((folder, manifest.claim_id, manifest.submission_date is None))
-    stems = _stems([(folder, claim_id) for folder, claim_id, _ in claims])
+        claims.append((folder, manifest))
+        batch.claims[str(folder)] = manifest.claim_id
+    stems = _stems([(folder, manifest.claim_id) for folder, manifest in claims])
     pending = [
         ClaimJob(
             folder=folder,
@@ -122,31 +182,19 @@ def run_batch(
             out_dir=out_dir,
             options=options,
             # a claim without submission_date is checked as of today: a new day, a new check
-            base_key=base_key + (f"today={today.isoformat()}" if undated else ""),
+            base_key=base_key
+            + (f"today={today.isoformat()}" if manifest.submission_date is None else ""),
             today=today,
-            claim_id=claim_id,
+            claim_id=manifest.claim_id,
+            partner=manifest.partner.legal_name,
+            submitted=manifest.submission_date,
+            funds=(manifest.funds.earned, manifest.funds.currency),
         )
-        for (folder, claim_id, undated), stem in zip(claims, stems, strict=True)
+        for (folder, manifest), stem in zip(claims, stems, strict=True)
     ]
     # Largest claims first: the last worker to finish is then not the one with the big claim.
     pending.sort(key=lambda job: -_folder_size(job.folder))
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
-    # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents one at
-    # a time in one reader process (a lone check reads them in parallel on every core).
-    set_shared_pool_size(1)
-    try:
-        if workers == 1:
-            _run_here(pending, batch, len(folders), progress)
-        else:
-            # The first check in a process costs ~10 later ones (language data, compiled
-            # patterns, PDFium, the engine). Pay what can be paid without a claim here, once:
-            # forked workers inherit the warm caches and start checking at once, side by side.
-            _warm(options)
-            _run_pool(pending, batch, len(folders), progress, workers)
-    finally:
-        # Also after Ctrl-C: the index lists what was finished (and is itself written whole).
-        write_index(out_dir, batch.queue(), options.format, options.lang)
-    return batch
+    return pending
 
 
 def _warm(options: Options) -> None:
@@ -159,65 +207,13 @@ def _run_here(
     pending: Sequence[ClaimJob], batch: BatchResult, total: int, progress: Progress | None
 ) -> None:
     """One worker: check in this process (no start-up cost, and a plain traceback in tests)."""
-    try:
-        for job in pending:
-            result = check_one(job)
-            batch.results.append(result)
-            _notify(progress, len(batch.results), total, result)
-    except KeyboardInterrupt:
-        batch.interrupted = True
+    for job in pending:
+        _record(batch, total, progress, check_one(job))
 
 
-def _run_pool(
-    pending: Sequence[ClaimJob],
-    batch: BatchResult,
-    total: int,
-    progress: Progress | None,
-    workers: int,
-) -> None:
-    # fork on Linux (its default before Python 3.14): workers start in milliseconds with this
-    # process's warm caches. Safe here: this process runs no threads of its own at this point.
-    # Elsewhere (macOS system libraries are not fork-safe) the platform's default.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
-    futures: dict[Future[ClaimResult], ClaimJob] = {}
-
-    def collect(future: Future[ClaimResult]) -> None:
-        result = _result_of(future, futures[future])
-        batch.results.append(result)
-        _notify(progress, len(batch.results), total, result)
-
-    try:
-        futures = {pool.submit(check_one, job): job for job in pending}
-        for future in as_completed(futures):
-            collect(future)
-    except KeyboardInterrupt:
-        batch.interrupted = True
-        collected = {r.folder for r in batch.results}
-        # The claims in hand finish (their workers ignore SIGINT); the others never start.
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            finished = future.done() and not future.cancelled()
-            if finished and str(futures[future].folder) not in collected:
-                collect(future)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _result_of(future: Future[ClaimResult], job: ClaimJob) -> ClaimResult:
-    """The worker's result, or an error result if the worker itself failed (or died)."""
-    try:
-        return future.result()
-    except Exception as exc:  # a crashed worker (BrokenProcessPool) fails its claims only
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
-
-
-def _start_worker() -> None:
-    """Worker start-up: Ctrl-C reaches the whole process group; only the parent acts on it.
-    And one reader process per worker, as in the parent (a fork forgets the parent's pool)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    set_shared_pool_size(1)
+def _record(batch: BatchResult, total: int, progress: Progress | None, result: ClaimResult) -> None:
+    batch.results.append(result)
+    _notify(progress, len(batch.results), total, result)
 
 
 def check_one(job: ClaimJob) -> ClaimResult:
@@ -240,6 +236,7 @@ def check_one(job: ClaimJob) -> ClaimResult:
         message = f"internal error: {type(exc).__name__}: {exc}"
         return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
     top = report.top_severity
+    first = next((f for f in report.findings if f.severity is top), None)
     result = ClaimResult(
         folder=str(job.folder),
         claim_id=report.claim_id,
@@ -250,10 +247,24 @@ def check_one(job: ClaimJob) -> ClaimResult:
         claimed=str(report.claimed[0]) if report.claimed else None,
         currency=report.claimed[1] if report.claimed else None,
         summary=report.summary(),
+        partner=job.partner,
+        submitted=job.submitted.isoformat() if job.submitted else None,
+        top_finding=first.code if first else None,
+        top_message=first.message if first else None,
+        funds_share=_funds_share(report.claimed, job.funds),
     )
     stamp = {"stamp_version": STAMP_VERSION, "key": key, "result": asdict(result)}
     write_atomic(stamp_path, json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
     return result
+
+
+def _funds_share(
+    claimed: tuple[Decimal, str] | None, funds: tuple[Decimal, str] | None
+) -> str | None:
+    """claimed ÷ funds earned (4 places), where both are known and in one currency."""
+    if claimed is None or funds is None or claimed[1] != funds[1] or funds[0] <= 0:
+        return None
+    return str((claimed[0] / funds[0]).quantize(Decimal("0.0001")))
 
 
 def _reuse(stamp_path: Path, report_path: Path, key: str) -> ClaimResult | None:
@@ -387,9 +398,7 @@ def _remove_partials(out_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_index(
-    out_dir: Path, queue: Sequence[ClaimResult], report_format: str, lang: str = "en"
-) -> None:
+def write_index(out_dir: Path, batch: BatchResult, report_format: str, lang: str = "en") -> None:
     """``index.csv`` and ``index.html``: the claims in triage order, linked to their reports."""
-    write_atomic(out_dir / "index.csv", index_csv(queue))
-    write_atomic(out_dir / "index.html", index_html(queue, report_format, lang))
+    write_atomic(out_dir / "index.csv", index_csv(batch))
+    write_atomic(out_dir / "index.html", index_html(batch, report_format, lang))

@@ -199,7 +199,13 @@ class Manifest(_Model):
 
 
 def find_manifest(folder: Path) -> Path:
-    """The manifest file of a claim folder."""
+    """The manifest file of a claim folder.
+
+    Raises:
+        CoopRulesError: the folder does not exist, or has no manifest.
+    """
+    if not folder.exists():
+        raise CoopRulesError(f"{folder}: no such folder")
     for name in MANIFEST_NAMES:
         candidate = folder / name
         if candidate.is_file():

@@ -38,6 +38,9 @@ Importing a claim_id that is already recorded replaces it.
 """
 
 
+_FORMAT_HELP = "the output's format (default: %(default)s)"
+
+
 def add_ledger_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", metavar="PATH|URL", default=None, help=LEDGER_HELP)
 
@@ -48,13 +51,17 @@ def add_parser(commands: Any) -> None:
     actions = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="the recorded claims, oldest first")
-    listing.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    listing.add_argument(
+        "--format", choices=("terminal", "json"), default="terminal", help=_FORMAT_HELP
+    )
     add_ledger_option(listing)
     listing.set_defaults(run=_list)
 
     show = actions.add_parser("show", help="one recorded claim with its cost documents")
     show.add_argument("claim_id", metavar="CLAIM_ID")
-    show.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    show.add_argument(
+        "--format", choices=("terminal", "json"), default="terminal", help=_FORMAT_HELP
+    )
     add_ledger_option(show)
     show.set_defaults(run=_show)
 

@@ -17,19 +17,21 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coop_rules.cli import ledger as cli_ledger
 from coop_rules.documents import ocr
 from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
-from coop_rules.errors import ConfigurationError, CoopRulesError
+from coop_rules.errors import ConfigurationError, CoopRulesError, Stopped
 from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.server import command as server_command
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from coop_rules.rulebook.spec import LocalText
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.command != "serve":  # uvicorn handles SIGTERM itself: it drains the requests
+        signal.signal(signal.SIGTERM, _stop)
     try:
         return int(args.run(args))
     except ConfigurationError as exc:
@@ -63,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoopRulesError as exc:
         print(f"coop-rules: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("coop-rules: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        print(f"coop-rules: interrupted{_by(exc)}", file=sys.stderr)
+        return _interrupted_exit(exc)
     except Exception as exc:  # an internal error is still one line; --verbose shows the trace
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         print(
@@ -74,6 +78,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM (a supervisor's stop, ``kill PID``) is handled as Ctrl-C is: what is done is
+    kept (a batch writes its index), no worker process is left behind."""
+    raise Stopped(signum)
+
+
+def _interrupted_exit(exc: BaseException) -> int:
+    """128 + the signal, as a shell reports a process the signal ended: 130 Ctrl-C, 143
+    SIGTERM."""
+    return 128 + exc.signum if isinstance(exc, Stopped) else EXIT_INTERRUPTED
+
+
+def _by(exc: BaseException) -> str:
+    return _signal_name(exc.signum) if isinstance(exc, Stopped) else ""
+
+
+def _signal_name(signum: int) -> str:
+    """`` by SIGTERM``; nothing for Ctrl-C, which the user knows they pressed."""
+    return "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,14 +114,24 @@ def _parser() -> argparse.ArgumentParser:
 
     def lang_option(sub: argparse.ArgumentParser, help: str) -> None:
         sub.add_argument(
-            "--lang", choices=LANGUAGES, default=env("COOP_RULES_LANG", "en"), help=help
+            "--lang",
+            choices=LANGUAGES,
+            default=env("COOP_RULES_LANG", "en"),
+            help=help + " (default: %(default)s; $COOP_RULES_LANG)",
         )
 
     def output_options(
-        sub: argparse.ArgumentParser, formats: tuple[str, ...] = ("terminal", "json")
+        sub: argparse.ArgumentParser,
+        formats: tuple[str, ...] = ("terminal", "json"),
+        default: str = "terminal",
     ) -> None:
-        # No default here: `check --out` defaults to html, everything else to terminal.
-        sub.add_argument("--format", choices=formats, default=env("COOP_RULES_FORMAT"))
+        # No default value here: `check --out` defaults to html, everything else to terminal.
+        sub.add_argument(
+            "--format",
+            choices=formats,
+            default=env("COOP_RULES_FORMAT"),
+            help=f"the output's format (default: {default}; $COOP_RULES_FORMAT)",
+        )
         sub.add_argument(
             "-o",
             "--output",
@@ -112,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a claim folder (with claim.yaml or claim.json), or a folder of claim folders",
     )
-    output_options(check, FORMATS)
+    output_options(check, FORMATS, "terminal, or html with --out")
     check.add_argument(
         "--out",
         type=Path,
@@ -131,7 +166,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=SEVERITIES,
         default=env("COOP_RULES_FAIL_ON", "error"),
-        help="exit 1 when a finding has this severity or a higher one",
+        help="exit 1 when a finding has this severity or a higher one (default: %(default)s; "
+        "$COOP_RULES_FAIL_ON)",
     )
     check.add_argument(
         "--today",
@@ -148,7 +184,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder of extra rule files (a code there overrides the bundled rule)",
     )
-    check.add_argument("--engine", choices=ENGINES, default=env("COOP_RULES_ENGINE", "auto"))
+    check.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=env("COOP_RULES_ENGINE", "auto"),
+        help="the rule engine: durable (durable-rules), python, or auto: durable where it "
+        "imports (default: %(default)s; $COOP_RULES_ENGINE)",
+    )
     lang_option(
         check,
         "the language of the messages and the report (English where a text has no translation)",
@@ -167,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     extract = commands.add_parser("extract", help="read documents and print what was found")
-    extract.add_argument("files", type=Path, nargs="+")
+    extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="documents to read")
     output_options(extract, FORMATS)
     extract.add_argument(
         "--no-einvoice", action="store_true", help="do not read e-invoice XML embedded in PDFs"
@@ -177,14 +219,18 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
     output_options(rules)
-    rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    rules.add_argument(
+        "--rules", type=Path, action="append", default=[], metavar="DIR", help=_RULES_HELP
+    )
     lang_option(rules, "the language of the rules' titles and severities")
     rules.set_defaults(run=_rules)
 
     rule = commands.add_parser("rule", help="show one rule's documentation")
     rule.add_argument("code")
     output_options(rule)
-    rule.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+    rule.add_argument(
+        "--rules", type=Path, action="append", default=[], metavar="DIR", help=_RULES_HELP
+    )
     lang_option(
         rule,
         "the language of the rule's title, message and hint (its documentation is in English)",
@@ -193,12 +239,20 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("manifest", "report"))
-    schema.add_argument("-o", "--output", default="-")
+    schema.add_argument(
+        "-o", "--output", default="-", help="write it to this file ('-' = stdout, the default)"
+    )
     schema.set_defaults(run=_schema)
 
     cli_ledger.add_parser(commands)
     server_command.add_parser(commands)
     return parser
+
+
+_RULES_HELP = (
+    "a folder of extra rule files (a code there overrides the bundled rule); repeatable "
+    "(default: the bundled rules only)"
+)
 
 
 def _limit_options(sub: argparse.ArgumentParser) -> None:
@@ -282,34 +336,46 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    if args.out is None and len(args.paths) == 1 and _is_claim(args.paths[0]):
-        return _check_one(args, args.paths[0])
+    paths = [_claim_path(path) for path in args.paths]
+    if args.out is None and len(paths) == 1 and _is_claim(paths[0]):
+        return _check_one(args, paths[0])
     # The batch runner (and the index's HTML and XLSX) only for several claims.
-    from coop_rules.batch import find_claims
+    from coop_rules.batch import scan_claims
 
-    folders = find_claims(args.paths)
+    folders, skipped = scan_claims(paths)
+    if skipped:
+        names = ", ".join(_shown_path(str(p)) for p in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        print(
+            f"coop-rules: skipped {len(skipped)} folder(s) without a claim manifest: {names}{more}",
+            file=sys.stderr,
+        )
     if args.output != "-":
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
     report_format = args.format or ("html" if args.out else "terminal")
     if args.out is None:
         if report_format != "terminal":
             raise CoopRulesError(f"{len(folders)} claims: give --out DIR for their reports")
-        return _triage_listing(args, folders)
+        return _triage_listing(args, folders, skipped)
     if report_format not in FILE_FORMATS:
         raise CoopRulesError(f"--out writes files: choose --format {'|'.join(FILE_FORMATS)}")
-    result = _run_batch(args, folders, args.out, report_format)
+    result = _run_batch(args, folders, args.out, report_format, skipped)
     return _batch_summary(args, result)
 
 
 def _run_batch(
-    args: argparse.Namespace, folders: list[Path], out: Path, report_format: str
+    args: argparse.Namespace,
+    folders: list[Path],
+    out: Path,
+    report_format: str,
+    skipped: Sequence[Path] = (),
 ) -> batch.BatchResult:
     from coop_rules.batch import Options, run_batch
 
     options = Options.of(_options(args), report_format)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        return run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+        return run_batch(folders, out, options, jobs=args.jobs, progress=progress, skipped=skipped)
     finally:
         if progress is not None:
             progress.close()
@@ -327,6 +393,26 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         record=args.record,
         limits=_limits(args),
     )
+
+
+def _claim_path(path: Path) -> Path:
+    """A claim folder, or a folder of claims, from a command-line path: a manifest stands for
+    its folder.
+
+    Raises:
+        CoopRulesError: the path does not exist, or is a file other than a manifest.
+    """
+    from coop_rules.claim.manifest import MANIFEST_NAMES
+
+    if path.is_file() and path.name in MANIFEST_NAMES:
+        return path.parent
+    if not path.exists():
+        raise CoopRulesError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise CoopRulesError(
+            f"{path}: not a claim folder (give the folder, or its {' or '.join(MANIFEST_NAMES)})"
+        )
+    return path
 
 
 def _is_claim(path: Path) -> bool:
@@ -356,20 +442,23 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
+def _triage_listing(args: argparse.Namespace, folders: list[Path], skipped: Sequence[Path]) -> int:
     """Several claims without --out: check them and print the queue, no report files."""
+    from coop_rules.i18n import format_money
+
     with tempfile.TemporaryDirectory(prefix="coop-rules-") as scratch:
-        result = _run_batch(args, folders, Path(scratch), "json")
+        result = _run_batch(args, folders, Path(scratch), "json", skipped)
     lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
     for rank, claim in enumerate(result.queue(), start=1):
-        amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""
+        amount = ""
+        if claim.claimed and claim.currency:
+            amount = format_money(Decimal(claim.claimed), claim.currency)
         detail = claim.error or claim.summary
+        if claim.top_finding:
+            detail += f"; first {claim.top_finding}"
         lines.append(f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})")
     _write("-", "\n".join(lines) + "\n")
-    if result.interrupted:
-        print("coop-rules: interrupted; the list above is what was checked", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return _exit_code(args, result)
+    return _end(args, result, "the list above is what was checked")
 
 
 def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
@@ -385,10 +474,20 @@ def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
     for claim in result.results:
         if claim.error:
             print(f"coop-rules: error: {claim.folder}: {claim.error}", file=sys.stderr)
-    if result.interrupted:
-        print("coop-rules: interrupted; the reports in the index are complete", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return _exit_code(args, result)
+    return _end(args, result, "the reports in the index are complete")
+
+
+def _end(args: argparse.Namespace, result: batch.BatchResult, kept: str) -> int:
+    """The batch's exit code; after an interruption (128 + the signal) a line saying what was
+    kept and how many claims were not checked."""
+    if result.interrupted_by is None:
+        return _exit_code(args, result)
+    print(
+        f"coop-rules: interrupted{_signal_name(result.interrupted_by)}; {kept}, "
+        f"{len(result.not_checked())} claim(s) were not checked",
+        file=sys.stderr,
+    )
+    return 128 + result.interrupted_by
 
 
 def _exit_code(args: argparse.Namespace, result: batch.BatchResult) -> int:
@@ -421,6 +520,14 @@ class _Progress:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    for path in args.files:  # before reading any: a typo is a usage error, not a report
+        if path.is_dir():
+            raise CoopRulesError(
+                f"{path}: is a folder; extract reads document files ('coop-rules check' "
+                "checks a claim folder)"
+            )
+        if not path.exists():
+            raise CoopRulesError(f"{path}: no such file")
     # The readers only: not coop_rules.api, which loads the rule book, pydantic and the ledger.
     from concurrent.futures import ThreadPoolExecutor
 

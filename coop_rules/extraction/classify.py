@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from coop_rules.documents.model import Document
-from coop_rules.documents.sniff import EMAIL
+from coop_rules.documents.sniff import EMAIL, TEXT
 from coop_rules.evidence import Evidence
 from coop_rules.extraction.layout import Layout, Line
 from coop_rules.extraction.lexicon import fold, keyword_matcher, section_matcher
@@ -204,6 +204,11 @@ def classify(
     )
     if document.media_type == EMAIL and family_score < 3.0:
         return _poe(DocumentKind.POE, layout, document, lang)
+    if document.media_type == TEXT and kind in INVOICE_FAMILY and weights.get(kind, 0.0) < 2.0:
+        # Plain text (a README, notes) that talks about invoices, even of their numbers and
+        # dates, is not one: a text invoice names its kind on a line of its own ("INVOICE",
+        # "Invoice no. 17"), not only in sentences.
+        kind, evidence = DocumentKind.OTHER, None
     if others and others[0][1] > family_score:
         kind, evidence = others[0][0], strongest[str(others[0][0])][1]
     if kind is DocumentKind.POE:

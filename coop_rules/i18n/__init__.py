@@ -30,6 +30,62 @@ from coop_rules.errors import CoopRulesError
 from coop_rules.vocab import DEFAULT_LANG, LANGUAGES, LOCALES  # the CLI's --lang needs only these
 
 _DIR = Path(__file__).resolve().parent
+# Minor units where they are not 2, as CLDR gives them (Babel's get_currency_precision; a test
+# holds the two equal): English amounts are written without loading Babel.
+MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "ADP",
+            "AFN",
+            "ALL",
+            "BIF",
+            "BYR",
+            "CLP",
+            "COP",
+            "DJF",
+            "ESP",
+            "GNF",
+            "HUF",
+            "IDR",
+            "IQD",
+            "IRR",
+            "ISK",
+            "ITL",
+            "JPY",
+            "KMF",
+            "KPW",
+            "KRW",
+            "LAK",
+            "LBP",
+            "LUF",
+            "MGA",
+            "MGF",
+            "MMK",
+            "MRO",
+            "PYG",
+            "RWF",
+            "SLL",
+            "SOS",
+            "STD",
+            "SYP",
+            "TMM",
+            "TRL",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+            "YER",
+            "ZMK",
+            "ZWD",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
 
 
 def check_language(lang: str) -> str:
@@ -99,14 +155,26 @@ def format_date(value: date, lang: str = DEFAULT_LANG) -> str:
 def format_money(amount: Decimal, currency: str, lang: str = DEFAULT_LANG) -> str:
     """An amount with its currency: ``1,234.56 EUR`` in English, CLDR's form otherwise.
 
-    CLDR's form uses the currency's own decimals (``￥1,235``) and its symbol where that is the
-    local convention (``1.234,56 €``); an unknown currency code is written as the code.
+    Both use the currency's own minor units (``20,587,600 KRW``, ``￥1,235``; CLDR's digits,
+    two for an unknown code); English never drops a digit the amount has (``1,234.5 JPY``,
+    which is worth a reviewer's look). CLDR's form uses the currency's symbol where that is
+    the local convention (``1.234,56 €``); an unknown currency code is written as the code.
     """
     if lang == DEFAULT_LANG or lang not in LOCALES:
-        return f"{amount:,.2f} {currency}"
+        exponent = amount.normalize().as_tuple().exponent
+        shown = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        digits = max(MINOR_UNITS.get(currency, 2), shown)
+        return f"{amount:,.{digits}f} {currency}"
     from babel.numbers import format_currency
 
     return str(format_currency(amount, currency, locale=LOCALES[lang]))
+
+
+def format_share(share: Decimal, lang: str = DEFAULT_LANG) -> str:
+    """A share (0.3431) as a whole percentage in ``lang``'s form: ``34%``, ``34 %``."""
+    from babel.numbers import format_percent
+
+    return str(format_percent(share, locale=LOCALES.get(lang, "en")))
 
 
 def format_number(amount: Decimal, lang: str = DEFAULT_LANG) -> str:

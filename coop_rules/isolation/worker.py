@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -97,6 +98,9 @@ def serve(conn: Connection, memory_mb: int, scratch: str, owner: int) -> None:
     """
     # Ctrl-C reaches the whole process group: the parent decides, a worker never dies of it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM ends a worker at once, whatever handler the process it was forked from had (the
+    # CLI raises KeyboardInterrupt on it, which here would print a traceback).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A fault handler inherited from the parent (pytest enables one) would print the worker's
     # stack on the abort PDFium makes when memory runs out: the parent reports that instead.
     faulthandler.disable()
@@ -117,6 +121,10 @@ def serve(conn: Connection, memory_mb: int, scratch: str, owner: int) -> None:
             conn.send(_extract(job) if isinstance(job, Job) else _render(job))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the parent closed the pipe (it is exiting): nothing to report to anyone
+    finally:
+        # The parent removes the folder too (after a kill), but a parent that exits without
+        # stopping its workers (a batch's pool worker runs no atexit) would leave it behind.
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _extract(job: Job) -> ExtractedDocument:

@@ -41,7 +41,7 @@ from coop_rules.evidence_images import (
     manifest_lines,
 )
 from coop_rules.extraction import ExtractedDocument
-from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
+from coop_rules.i18n import DEFAULT_LANG, format_date, format_share, problem_text, translate
 from coop_rules.isolation import render_pdf_regions
 from coop_rules.report import DOCS_URL, Finding, Report, format_value
 from coop_rules.rulebook import Severity
@@ -64,6 +64,11 @@ def _value(context: jinja2.runtime.Context, value: object) -> str:
 @jinja2.pass_context
 def _money(context: jinja2.runtime.Context, amount: str, currency: str) -> str:
     return format_value((Decimal(amount), currency), _lang(context))
+
+
+@jinja2.pass_context
+def _share(context: jinja2.runtime.Context, share: str) -> str:
+    return format_share(Decimal(share), _lang(context))
 
 
 @jinja2.pass_context
@@ -90,6 +95,7 @@ def environment() -> jinja2.Environment:
     env.filters["compared"] = _compared
     env.filters["money"] = _money
     env.filters["date"] = _date
+    env.filters["share"] = _share
     env.filters["problem"] = _problem
     env.globals["docs_url"] = lambda code: DOCS_URL.format(code=code)
     env.globals["t"] = _t

@@ -31,8 +31,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "nothing and nothing can be recorded). Checks only read it; POST /v1/checks?record=true "
         "records, and only with an API key",
     )
-    serve.add_argument("--host", default=env("COOP_RULES_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(env("COOP_RULES_PORT", "8000")))
+    serve.add_argument(
+        "--host",
+        default=env("COOP_RULES_HOST", "127.0.0.1"),
+        help="the address to listen on; 0.0.0.0 for every interface (default: %(default)s; "
+        "$COOP_RULES_HOST)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(env("COOP_RULES_PORT", "8000")),
+        help="the TCP port to listen on (default: %(default)s; $COOP_RULES_PORT)",
+    )
     serve.add_argument(
         "--max-concurrent",
         type=int,
@@ -45,15 +55,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=int,
         default=defaults.max_queued,
         metavar="N",
-        help="checks waiting for a slot; past that a request gets 429",
+        help="checks waiting for a slot; past that a request gets 429 (default: %(default)s)",
     )
     serve.add_argument(
-        "--max-request-mb", type=int, default=defaults.max_request_bytes // MIB, metavar="MB"
+        "--max-request-mb",
+        type=int,
+        default=defaults.max_request_bytes // MIB,
+        metavar="MB",
+        help="the largest request body; past it 413 (default: %(default)s)",
     )
     serve.add_argument(
-        "--max-file-mb", type=int, default=defaults.max_file_bytes // MIB, metavar="MB"
+        "--max-file-mb",
+        type=int,
+        default=defaults.max_file_bytes // MIB,
+        metavar="MB",
+        help="the largest uploaded file; past it 413 (default: %(default)s)",
     )
-    serve.add_argument("--max-files", type=int, default=defaults.max_files, metavar="N")
+    serve.add_argument(
+        "--max-files",
+        type=int,
+        default=defaults.max_files,
+        metavar="N",
+        help="the most files in one request (default: %(default)s)",
+    )
     serve.add_argument(
         "--upload-dir",
         type=Path,
@@ -68,28 +92,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=defaults.upload_timeout,
         metavar="S",
-        help="seconds a request body may take to arrive; a slower one gets 408",
+        help="seconds a request body may take to arrive; a slower one gets 408 (default: "
+        "%(default)g)",
     )
     serve.add_argument(
         "--max-upload-mb",
         type=int,
         default=defaults.max_upload_bytes // MIB,
         metavar="MB",
-        help="request bodies on disk at once, all requests together; past it 503",
+        help="request bodies on disk at once, all requests together; past it 503 (default: "
+        "%(default)s)",
     )
     serve.add_argument(
         "--file-ttl",
         type=int,
         default=defaults.stored_file_ttl,
         metavar="S",
-        help="seconds a file uploaded with POST /v1/files is kept",
+        help="seconds a file uploaded with POST /v1/files is kept (default: %(default)s)",
     )
     serve.add_argument(
         "--max-stored-mb",
         type=int,
         default=defaults.max_stored_bytes // MIB,
         metavar="MB",
-        help="all files kept for later checks together; past it POST /v1/files gets 507",
+        help="all files kept for later checks together; past it POST /v1/files gets 507 "
+        "(default: %(default)s)",
     )
     serve.add_argument(
         "--api-key",
