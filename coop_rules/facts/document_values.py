@@ -51,6 +51,7 @@ def read_values(
     for name, found in extracted.fields.items():
         if f"doc.{name}" in EXTRACTED:  # the total becomes money with its currency, below
             values[f"doc.{name}"] = _from_extracted(found)
+    values.update(_execution_values(document, here))
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
         values["doc.total"] = Value(
@@ -62,6 +63,29 @@ def read_values(
     if is_partner is not None:
         values["doc.vendor_is_partner"] = is_partner
     values.update(_einvoice_values(document, here))
+    return values
+
+
+# Proofs that show what was done, not when: a script's or contest's date is its version.
+UNDATED_SUBTYPES = frozenset({"script", "terms", "specification", "sow", "url", "deliverable"})
+
+
+def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
+    """R4/R5: whether the proof's subtype dates the activity, and the candidate dates of a
+    proof that shows several and none clearly the execution date."""
+    if str(document.role) != "poe":
+        return {}
+    values = {"doc.proof_dated": Value(document.subtype not in UNDATED_SUBTYPES, (here,))}
+    found = document.extracted.fields.get("execution_candidates")
+    if found is None:
+        return values
+    dates = sorted(v for v in (found.value, *found.alternatives) if isinstance(v, date))
+    if not dates:
+        return values
+    shown = ", ".join(d.isoformat() for d in dates)
+    values["doc.execution_candidates"] = Value(shown, (found.evidence,))
+    values["doc.execution_first"] = Value(dates[0], (found.evidence,))
+    values["doc.execution_last"] = Value(dates[-1], (found.evidence,))
     return values
 
 

@@ -151,6 +151,17 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "doc.signature_date": (Type.DATE, "when the CSR was signed"),
     "doc.execution_date": (Type.DATE, "the first date of execution a proof shows"),
     "doc.execution_end": (Type.DATE, "the last date of execution a proof shows"),
+    "doc.execution_candidates": (
+        Type.STR,
+        "the dates a proof shows when none is clearly its execution date (no execution_date then)",
+    ),
+    "doc.execution_first": (Type.DATE, "the earliest of those candidate dates"),
+    "doc.execution_last": (Type.DATE, "the latest of those candidate dates"),
+    "doc.proof_dated": (
+        Type.BOOL,
+        "whether a proof of its subtype shows when the activity ran (not a script, terms, "
+        "specification, statement of work, URL list or deliverable sample)",
+    ),
     "doc.has_einvoice": (
         Type.BOOL,
         "whether an embedded e-invoice (ZUGFeRD, Factur-X, XRechnung or UBL XML) was read",
