@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from coop_rules.claim import Claim, load_claim
 from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.engines import Engine, select_engine
+from coop_rules.engines.readings import evaluate_readings
 from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
@@ -74,9 +75,10 @@ def check_facts(
     facts: FactSet, rules: Rulebook, engine: str = "auto", lang: str = DEFAULT_LANG
 ) -> list[Finding]:
     """Evaluate ``rules`` on one claim's facts; findings most severe first, messages in ``lang``."""
-    hits = _engine(rules, engine).evaluate(facts)
+    # Ambiguous values: each rule is decided when every reading gives it the same outcome.
+    hits, read = evaluate_readings(_engine(rules, engine), facts)
     messages = rules.messages.get(lang, {})
-    return findings_from_hits(hits, facts, {r.code: r for r in rules}, lang, messages)
+    return findings_from_hits(hits, read, {r.code: r for r in rules}, lang, messages)
 
 
 def check_claim(path: str | Path, options: CheckOptions | None = None, **changes: Any) -> Report:

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -266,9 +266,9 @@ def _check(args: argparse.Namespace) -> int:
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
     report_format = args.format or ("html" if args.out else "terminal")
     if args.out is None:
-        if report_format != "terminal":
+        if report_format not in ("terminal", "json"):
             raise CoopRulesError(f"{len(folders)} claims: give --out DIR for their reports")
-        return _triage_listing(args, folders)
+        return _triage_listing(args, folders, as_json=report_format == "json")
     if report_format not in FILE_FORMATS:
         raise CoopRulesError(f"--out writes files: choose --format {'|'.join(FILE_FORMATS)}")
     result = _run_batch(args, folders, args.out, report_format)
@@ -322,16 +322,26 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def _triage_listing(args: argparse.Namespace, folders: list[Path]) -> int:
-    """Several claims without --out: check them and print the queue, no report files."""
+def _triage_listing(args: argparse.Namespace, folders: list[Path], as_json: bool = False) -> int:
+    """Several claims without --out: check them and print the queue (a table, or with
+    ``--format json`` a JSON list in queue order), no report files."""
     with tempfile.TemporaryDirectory(prefix="coop-rules-") as scratch:
         result = _run_batch(args, folders, Path(scratch), "json")
-    lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
-    for rank, claim in enumerate(result.queue(), start=1):
-        amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""
-        detail = claim.error or claim.summary
-        lines.append(f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})")
-    _write("-", "\n".join(lines) + "\n")
+    if as_json:
+        queue = [
+            {k: v for k, v in asdict(claim).items() if k not in ("report", "reused")}
+            for claim in result.queue()
+        ]
+        _write("-", json.dumps(queue, ensure_ascii=False, indent=2) + "\n")
+    else:
+        lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
+        for rank, claim in enumerate(result.queue(), start=1):
+            amount = f"{claim.claimed} {claim.currency}" if claim.claimed else ""
+            detail = claim.error or claim.summary
+            lines.append(
+                f"{rank:>3}  {claim.verdict:<7} {amount:>16}  {claim.claim_id}  ({detail})"
+            )
+        _write("-", "\n".join(lines) + "\n")
     if result.interrupted:
         print("coop-rules: interrupted; the list above is what was checked", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -19,6 +19,7 @@ from coop_rules.facts.document_values import invoice_values, read_values, stated
 from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
 from coop_rules.facts.program_values import ProofDocument, program_values
+from coop_rules.facts.readings import in_context
 from coop_rules.ledger.model import History
 from coop_rules.names import normal_name, normal_tax_id
 from coop_rules.programs import Catalogue, load_catalogue
@@ -78,4 +79,4 @@ def claim_facts(
         )
         for i, d in enumerate(claim.documents, start=1)
     )
-    return FactSet(claim_fact, docs)
+    return in_context(FactSet(claim_fact, docs))
