@@ -22,6 +22,7 @@ from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
 from coop_rules.facts.build import claim_facts
+from coop_rules.facts.money import rates_from
 from coop_rules.i18n import DEFAULT_LANG, check_language
 from coop_rules.isolation import extractor_for, parallel_reads
 from coop_rules.ledger.entry import cost_documents
@@ -109,7 +110,11 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     # When recording, the ledger stays locked from the look-up to the record (see session).
     with _consult(o.ledger, o.record) as session:
         facts = claim_facts(
-            claim, today, history=session.history(claim), catalogue=programs(rules_dirs)
+            claim,
+            today,
+            history=session.history(claim),
+            catalogue=programs(rules_dirs),
+            rates=rates_from(str(o.rates)) if o.rates is not None else None,
         )
         selected = _engine(rules, engine)
         findings = check_facts(facts, rules, engine, lang)

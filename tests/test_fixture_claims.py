@@ -28,6 +28,7 @@ EXPECTED = {
     "dt08-entered-date-weeks-off": {"DT08"},
     "am01-exceeds-remaining-funds": {"AM01"},
     "am02-currency-differs-from-funds": {"AM02"},
+    # the GBP invoice counts at the ECB rate of its date: AM04 is decided (no "could not check")
     "am03-document-in-other-currency": {"AM03"},
     "am04-claimed-not-supported": {"AM04"},
     "dc01-no-cost-document": {"DC01"},
@@ -52,6 +53,8 @@ EXPECTED = {
     "cp01-demo-units-over-cap": {"CP01", "IN12"},
     "cp02-conference-four-attendees": {"CP02", "AC03", "IN12"},
     "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12"},
+    # the USD per-person cap converted at the ECB rate (issue 13, item 3)
+    "cp03-travel-over-converted-cap": {"CP03", "AC03", "IN12"},
 }
 
 
@@ -114,7 +117,8 @@ def test_matrix_claims_name_what_is_missing_and_the_cap() -> None:
     conference = check_claim(FIXTURES / "cp02-conference-four-attendees", today=TODAY)
     outcomes = {f.code: f.outcome for f in conference.findings}
     # caps in USD against a claim in EUR: the reviewer converts, the rules say they could not
-    assert outcomes["CP01"] == "not-checked" and outcomes["CP03"] == "not-checked"
+    # the USD caps converted at the ECB rate: 27,077.60 EUR and 3,850.00 EUR are within them
+    assert "CP01" not in outcomes and "CP03" not in outcomes
 
 
 def test_unreadable_document_is_reported_and_the_rest_still_checked() -> None:
@@ -156,8 +160,11 @@ def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
     assert hashes() == before
 
 
-def test_a_rule_that_could_not_be_checked_says_why() -> None:
-    report = check_claim(FIXTURES / "am03-document-in-other-currency", today=TODAY)
+def test_a_rule_that_could_not_be_checked_says_why(tmp_path: Path) -> None:
+    # Rates without GBP: the GBP invoice cannot be converted, so the sum is unknown.
+    rates = tmp_path / "eurofxref-hist.csv"
+    rates.write_text("Date,USD,\n2024-07-19,1.0890,\n", encoding="utf-8")
+    report = check_claim(FIXTURES / "am03-document-in-other-currency", today=TODAY, rates=rates)
     (finding,) = [f for f in report.findings if f.code == "AM04"]
     assert finding.outcome == "not-checked" and finding.severity == "warning"
     assert "invoice-emerald-reach-ERM-24-1093.pdf is in GBP, not EUR" in finding.message

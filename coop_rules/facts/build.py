@@ -13,11 +13,13 @@ from coop_rules.facts.claim_values import (
     document_counts,
     documented_total,
     manifest_values,
+    remaining_in_claim_currency,
     surplus_value,
 )
 from coop_rules.facts.document_values import invoice_values, read_values, stated_values
 from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
+from coop_rules.facts.money import Exchange, Rates, default_rates
 from coop_rules.facts.program_values import ProofDocument, program_values
 from coop_rules.facts.readings import in_context
 from coop_rules.ledger.model import History
@@ -30,6 +32,7 @@ def claim_facts(
     today: date,
     history: History | None = None,
     catalogue: Catalogue | None = None,
+    rates: Rates | None = None,
 ) -> FactSet:
     """The facts of a claim: the manifest's values, counts and sums, and each document's values.
 
@@ -40,12 +43,15 @@ def claim_facts(
     the duplicate facts are unknown and the rules that need them say they could not check).
     """
     m, source = claim.manifest, claim.manifest_name
+    # Money in another currency: the ECB rate of the submission date (documents: their date).
+    exchange = Exchange(rates or default_rates(), m.submission_date or today)
     values = {**manifest_values(claim, today), **document_counts(claim)}
-    total, gaps = documented_total(claim)
+    values.update(remaining_in_claim_currency(values, exchange))
+    total, gaps = documented_total(claim, exchange)
     values.update(total)
     proofs = [ProofDocument(str(d.role), d.subtype) for d in claim.documents]
     catalogue = catalogue or load_catalogue()
-    program, program_gaps, context = program_values(m, source, catalogue, proofs, history)
+    program, program_gaps, context = program_values(m, source, catalogue, proofs, history, exchange)
     for name, value in program.items():  # what the manifest states (a claiming window) wins
         values.setdefault(name, value)
     if context.activity is not None:  # messages name the activity, not its kebab-case id

@@ -23,6 +23,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.activity_known": (Type.BOOL, "whether the activity type is in that year's matrix"),
     "claim.surface": (Type.BOOL, "whether the program is a Surface program"),
     "claim.threshold": (Type.MONEY, "the program's co-op threshold in the funds' currency"),
+    "claim.threshold_tolerance": (
+        Type.MONEY,
+        "the threshold converted at the ECB rate, less the conversion tolerance (2 %)",
+    ),
     "claim.requires_tax_invoice": (Type.BOOL, "whether the program requires tax invoices"),
     "claim.preapproval_required": (Type.BOOL, "whether the program or activity needs pre-approval"),
     "claim.preapproval_date": (Type.DATE, "when the activity was pre-approved"),
@@ -36,6 +40,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.missing_metrics": (Type.STR, "those groups, as manifest metric keys"),
     "claim.cap_group": (Type.STR, "the activity's cap group (capped activities only)"),
     "claim.cap": (Type.MONEY, "the cap of that group per usage period, in the claim's currency"),
+    "claim.cap_tolerance": (
+        Type.MONEY,
+        "the cap when converted at the ECB rate, widened by the conversion tolerance (2 %)",
+    ),
     "claim.period_cap_claimed": (
         Type.MONEY,
         "this claim plus the ledger's earlier claims of the cap group in the usage period",
@@ -46,6 +54,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.max_attendees": (Type.INT, "attendees the activity's cap allows"),
     "claim.max_attendee_cost": (Type.MONEY, "the highest cost of one attendee"),
     "claim.attendee_cost_cap": (Type.MONEY, "the per-person cap (conference travel)"),
+    "claim.attendee_cost_cap_tolerance": (
+        Type.MONEY,
+        "the per-person cap converted at the ECB rate, plus the conversion tolerance (2 %)",
+    ),
     "claim.ledger_remaining": (
         Type.MONEY,
         "earned co-op minus the claims the ledger has recorded for the program and period",
@@ -113,7 +125,15 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "claim.currency": (Type.STR, "the claim's currency (ISO 4217)"),
     "claim.funds_currency": (Type.STR, "the currency of the co-op fund balance"),
     "claim.earned": (Type.MONEY, "co-op funds earned for the program and usage period"),
-    "claim.remaining": (Type.MONEY, "co-op funds still available (earned − already claimed)"),
+    "claim.remaining": (
+        Type.MONEY,
+        "co-op funds still available (earned − already claimed), in the claim's currency "
+        "at the ECB rate when the funds are held in another",
+    ),
+    "claim.remaining_tolerance": (
+        Type.MONEY,
+        "the remaining funds converted at the ECB rate, plus the conversion tolerance (2 %)",
+    ),
     "claim.document_count": (Type.INT, "documents in the claim"),
     "claim.invoice_count": (Type.INT, "documents with the role invoice"),
     "claim.csr_count": (Type.INT, "documents with the role csr"),
@@ -126,6 +146,10 @@ FIELDS: dict[str, tuple[Type, str]] = {
         "claim's currency (unknown otherwise)",
     ),
     # One document.
+    "claim.documented_total_tolerance": (
+        Type.MONEY,
+        "the documented total with a converted total, plus the conversion tolerance (2 %)",
+    ),
     "doc.file": (Type.STR, "the document's path in the claim folder"),
     "doc.role": (Type.STR, "invoice, csr, poe, metrics or other (manifest, else classified)"),
     "doc.kind": (Type.STR, "what the content says it is: invoice, credit-note, proforma, quote, …"),
