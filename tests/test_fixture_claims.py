@@ -40,7 +40,8 @@ EXPECTED = {
     "rd01-unreadable-document": {"RD01"},
     # The activity matrix: the same campaign claimed as other activities. The agency's and the
     # media vendor's invoice lines are media costs, not eligible for seminars, exams, conferences
-    # or demo units (IN12, a warning); AC03 tells the reviewer what to look at (info).
+    # or demo units: an error where certain words name them ("impressions", IN12), a warning
+    # where the words may mean another cost ("banner", IN13); AC03 says what to look at (info).
     "ac-direct-mail": set(),
     # a registration weeks before the event it dates, a script dated by its version: no error
     "ac-proof-dates-in-context": set(),
@@ -48,13 +49,13 @@ EXPECTED = {
     "ac-ambiguous-date-in-context": set(),
     # several unlabelled dates on a proof: a warning with the candidates, not an error (DT06)
     "dt09-proof-dates-unclear": {"DT09"},
-    "ac01-seminar-without-photos": {"AC01", "AC03", "IN12"},
-    "ac02-exam-without-attendees": {"AC02", "AC03", "IN12"},
-    "cp01-demo-units-over-cap": {"CP01", "IN12"},
-    "cp02-conference-four-attendees": {"CP02", "AC03", "IN12"},
-    "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12"},
+    "ac01-seminar-without-photos": {"AC01", "AC03", "IN12", "IN13"},
+    "ac02-exam-without-attendees": {"AC02", "AC03", "IN12", "IN13"},
+    "cp01-demo-units-over-cap": {"CP01", "IN12", "IN13"},
+    "cp02-conference-four-attendees": {"CP02", "AC03", "IN12", "IN13"},
+    "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12", "IN13"},
     # the USD per-person cap converted at the ECB rate (issue 13, item 3)
-    "cp03-travel-over-converted-cap": {"CP03", "AC03", "IN12"},
+    "cp03-travel-over-converted-cap": {"CP03", "AC03", "IN12", "IN13"},
 }
 
 

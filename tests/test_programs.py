@@ -104,7 +104,8 @@ def _vendor_program(folder: Path) -> None:
     )
     (folder / "matrix" / "acme-2024.yaml").write_text(
         "matrix: acme\nfiscal_year: FY24\nactivities:\n"
-        "  digital-advertising:\n    proof: [[screenshot]]\n    categories: [media]\n"
+        "  digital-advertising:\n    proof: [[screenshot]]\n"
+        "    categories: [media, creative, web]\n"
         "    cap: {group: digital, percent_of_earned: 50}\n",
         encoding="utf-8",
     )

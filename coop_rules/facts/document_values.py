@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
@@ -260,18 +260,47 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
     }
     if context.activity is not None:
         eligible = set(context.activity.categories)
-        found, ineligible = set(), []
+        found, ineligible, uncertain = set(), [], []
         for line in lines:
-            kinds = {k for k, words in lexicon.categories.items() if _names(line.value, words)}
+            kinds = _categories(str(line.value), lexicon.categories)
             found |= kinds
             if kinds and not kinds & eligible:
-                ineligible.append(line)
+                weak = _categories(str(line.value), lexicon.categories, lexicon.uncertain)
+                (ineligible if weak else uncertain).append(line)
         values.update(_listing("doc.ineligible", ineligible, extracted))
+        values.update(_listing("doc.uncertain_ineligible", uncertain, extracted))
         if found:
             values["doc.expense_categories"] = Value(
                 ", ".join(sorted(found)), tuple(d.evidence for d in lines)
             )
     return values
+
+
+def _categories(
+    text: str, categories: Mapping[str, Iterable[str]], leaving: Iterable[str] = ()
+) -> set[str]:
+    """The expense categories a line names; a word inside a longer word that another category
+    names does not count ("roll-up banner" is event material, not a media "banner"). Words in
+    ``leaving`` are left out (the categories a line names by certain words only)."""
+    left = {unicodedata.normalize("NFKC", w).casefold() for w in leaving}
+    found = [
+        (name, fold)
+        for name, words in categories.items()
+        for word in words
+        if _names(text, (word,)) and (fold := unicodedata.normalize("NFKC", word).casefold())
+    ]
+    if left:
+        every = found
+        found = [(n, w) for n, w in found if w not in left]
+        # a word inside a longer, uncertain word still does not count
+        found = [
+            (n, w) for n, w in found if not any(w != o and w in o and m != n for m, o in every)
+        ]
+    return {
+        name
+        for name, word in found
+        if not any(word != other and word in other and n != name for n, other in found)
+    }
 
 
 def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) -> dict[str, Value]:

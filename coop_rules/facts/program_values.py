@@ -154,6 +154,12 @@ def _profile_values(
         if "surface" in stated or profile is None
         else _data(profile.file, "surface", surface)
     )
+    has_threshold = m.program.threshold is not None or bool(profile and profile.thresholds)
+    values["claim.has_threshold"] = (
+        _stated(source, "program.threshold", has_threshold, str(m.program.threshold))
+        if m.program.threshold is not None or profile is None
+        else _data(profile.file, "thresholds", has_threshold)
+    )
     if m.program.threshold is not None:
         t = m.program.threshold
         values["claim.threshold"] = Value(

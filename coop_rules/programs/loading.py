@@ -420,7 +420,15 @@ def _calendar(r: _Reader) -> Calendar | None:
 
 
 def _lexicon(r: _Reader) -> Lexicon:
-    keys = ("alcohol", "drinks", "folio_extras", "travel_extras", "categories", "vat_rates")
+    keys = (
+        "alcohol",
+        "drinks",
+        "folio_extras",
+        "travel_extras",
+        "categories",
+        "uncertain",
+        "vat_rates",
+    )
     data = r.mapping(r.data, (), keys)
     categories = {
         name: r.strings(words, ("categories", name))
@@ -435,6 +443,7 @@ def _lexicon(r: _Reader) -> Lexicon:
         folio_extras=r.strings(data.get("folio_extras"), ("folio_extras",)),
         travel_extras=r.strings(data.get("travel_extras"), ("travel_extras",)),
         categories=categories,
+        uncertain=r.strings(data.get("uncertain"), ("uncertain",)),
         vat_rates=tuple(v for v in rates if v is not None),
     )
 
@@ -450,5 +459,6 @@ def _merge_lexicon(a: Lexicon, b: Lexicon) -> Lexicon:
         folio_extras=(*a.folio_extras, *b.folio_extras),
         travel_extras=(*a.travel_extras, *b.travel_extras),
         categories=categories,
+        uncertain=(*a.uncertain, *b.uncertain),
         vat_rates=(*a.vat_rates, *b.vat_rates),
     )

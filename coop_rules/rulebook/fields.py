@@ -23,6 +23,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.activity_known": (Type.BOOL, "whether the activity type is in that year's matrix"),
     "claim.surface": (Type.BOOL, "whether the program is a Surface program"),
     "claim.threshold": (Type.MONEY, "the program's co-op threshold in the funds' currency"),
+    "claim.has_threshold": (
+        Type.BOOL,
+        "whether the program has a co-op threshold (stated, or in its profile)",
+    ),
     "claim.threshold_tolerance": (
         Type.MONEY,
         "the threshold converted at the ECB rate, less the conversion tolerance (2 %)",
@@ -93,6 +97,12 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
         "lines whose expense category is not eligible for the activity",
     ),
     "doc.ineligible_lines": (Type.STR, "those lines"),
+    "doc.uncertain_ineligible_line_count": (
+        Type.INT,
+        "invoice lines named only by words that may mean another category (banner, notebook), "
+        "none of them eligible for the activity",
+    ),
+    "doc.uncertain_ineligible_lines": (Type.STR, "those lines"),
     "doc.expense_categories": (Type.STR, "the expense categories the lines name"),
     "doc.missing_core_count": (Type.INT, "core invoice fields not found (R22)"),
     "doc.missing_core": (Type.STR, "those fields"),
