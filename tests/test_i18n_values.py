@@ -242,7 +242,8 @@ def test_cli_summary_and_rule_listings_speak_the_language(
 
     assert main(["rules", "--lang", "ja"]) == 0
     out = capsys.readouterr().out
-    assert "DT01  エラー" in out and "締め切り後に提出された申請" in out and "ルール 58 件" in out
+    assert "DT01  エラー" in out and "締め切り後に提出された申請" in out
+    assert f"ルール {len(list(rulebook()))} 件" in out
 
     assert main(["rule", "DT01", "--lang", "de"]) == 0
     out = capsys.readouterr().out

@@ -19,7 +19,7 @@ from coop_rules.facts.claim_values import (
 from coop_rules.facts.document_values import invoice_values, read_values, stated_values
 from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
-from coop_rules.facts.money import Exchange, Rates, default_rates
+from coop_rules.facts.money import Exchange, Rates, default_rates, total_in_usd
 from coop_rules.facts.program_values import ProofDocument, program_values
 from coop_rules.facts.readings import in_context
 from coop_rules.ledger.model import History
@@ -84,5 +84,9 @@ def claim_facts(
             d.path,
         )
         for i, d in enumerate(claim.documents, start=1)
+    )
+    # A document's total in USD, for heuristics that need "large" in absolute terms (FR04).
+    docs = tuple(
+        replace(d, values={**d.values, **total_in_usd(dict(d.values), exchange)}) for d in docs
     )
     return in_context(FactSet(claim_fact, docs))

@@ -161,3 +161,20 @@ class Exchange:
         if found is None:
             return {}
         return {name: found[0], f"{name}_tolerance": found[1]}
+
+
+def total_in_usd(values: dict[str, Value], exchange: Exchange) -> dict[str, Value]:
+    """``doc.total_usd``: a document's total in USD (the currency of the program's caps) at
+    the ECB rate of its issue date, for heuristics that need "large" in absolute terms."""
+    total, issued = values.get("doc.total"), values.get("doc.issue_date")
+    if total is None or not total.known:
+        return {}
+    money = total.value
+    if money[1] == "USD":  # type: ignore[index]
+        return {"doc.total_usd": total}
+    known = issued is not None and issued.known and isinstance(issued.value, date)
+    day = issued.value if known else exchange.day  # type: ignore[union-attr]
+    conversion = exchange.rates.convert(money, "USD", day)  # type: ignore[arg-type]
+    if conversion is None:
+        return {}
+    return {"doc.total_usd": Value(conversion.amount, (*total.evidence, conversion.evidence()))}

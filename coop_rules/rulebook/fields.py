@@ -179,6 +179,10 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "doc.issue_date": (Type.DATE, "the invoice's issue date"),
     "doc.total": (Type.MONEY, "the document's gross total"),
     "doc.currency": (Type.STR, "the document's currency (ISO 4217)"),
+    "doc.total_usd": (
+        Type.MONEY,
+        "the document's total in USD (at the ECB rate of its issue date when in another currency)",
+    ),
     "doc.period_start": (Type.DATE, "start of the period of work (CSR)"),
     "doc.period_end": (Type.DATE, "end of the period of work (CSR)"),
     "doc.signatory": (Type.STR, "who signed the CSR"),
