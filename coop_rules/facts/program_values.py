@@ -382,7 +382,9 @@ def _cap_values(
                 Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned"),
             ),
         )
-    period_values, period_gaps = _period_values(m, source, cap, activity, activities, history)
+    period_values, period_gaps = _period_values(
+        m, source, cap, activity, activities, history, exchange
+    )
     values.update(period_values)
     gaps.update(period_gaps)
     if "claim.period_cap_claimed" in values and "claim.cap" in values:
@@ -404,24 +406,36 @@ def _period_values(
     activity: ActivitySpec,
     activities: dict[str, ActivitySpec],
     history: History | None,
+    exchange: Exchange | None = None,
 ) -> tuple[Values, Gaps]:
-    """This claim plus the ledger's earlier claims of the cap group in the usage period."""
+    """This claim plus the ledger's earlier claims of the cap group in the usage period (one
+    in another currency at the ECB rate of the exchange's day)."""
     currency = m.claimed.currency
     group = {a for a, spec in activities.items() if spec.cap and spec.cap.group == cap.group} | {
         activity.id
     }
     earlier = [c for c in (history.earlier_claims if history else ()) if c.activity_type in group]
-    others = [c for c in earlier if c.currency != currency]
-    if others:
-        gap = Phrase.of(
-            "gap.earlier_claim_currency",
-            claim=others[0].claim_id,
-            other=others[0].currency,
-            currency=currency,
-        )
-        return {}, {"claim.period_cap_claimed": gap}
-    total = m.claimed.amount + sum((c.claimed for c in earlier), Decimal(0))
     evidence = [Evidence(source, text=f"{m.claimed.amount} {currency}", field="claimed.amount")]
+    total = m.claimed.amount
+    for c in earlier:
+        if c.currency == currency:
+            total += c.claimed
+            continue
+        conversion = (
+            exchange.rates.convert((c.claimed, c.currency), currency, exchange.day)
+            if exchange is not None
+            else None
+        )
+        if conversion is None:
+            gap = Phrase.of(
+                "gap.earlier_claim_currency",
+                claim=c.claim_id,
+                other=c.currency,
+                currency=currency,
+            )
+            return {}, {"claim.period_cap_claimed": gap}
+        total += conversion.amount[0]
+        evidence.append(conversion.evidence())
     if earlier and history is not None:
         evidence += [
             Evidence(
