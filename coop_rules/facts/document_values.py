@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
@@ -52,6 +52,7 @@ def read_values(
     for name, found in extracted.fields.items():
         if f"doc.{name}" in EXTRACTED:  # the total becomes money with its currency, below
             values[f"doc.{name}"] = _from_extracted(found)
+    values.update(_execution_values(document, here))
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
         values["doc.total"] = Value(
@@ -95,6 +96,29 @@ def abstained_phrase(path: str, name: str, held: Abstained) -> Phrase:
     return Phrase.of(
         "gap.uncertain", document=path, field=Term("field", name), readings=Listing(readings, "or")
     )
+
+
+# Proofs that show what was done, not when: a script's or contest's date is its version.
+UNDATED_SUBTYPES = frozenset({"script", "terms", "specification", "sow", "url", "deliverable"})
+
+
+def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
+    """R4/R5: whether the proof's subtype dates the activity, and the candidate dates of a
+    proof that shows several and none clearly the execution date."""
+    if str(document.role) != "poe":
+        return {}
+    values = {"doc.proof_dated": Value(document.subtype not in UNDATED_SUBTYPES, (here,))}
+    found = document.extracted.fields.get("execution_candidates")
+    if found is None:
+        return values
+    dates = sorted(v for v in (found.value, *found.alternatives) if isinstance(v, date))
+    if not dates:
+        return values
+    shown = ", ".join(d.isoformat() for d in dates)
+    values["doc.execution_candidates"] = Value(shown, (found.evidence,))
+    values["doc.execution_first"] = Value(dates[0], (found.evidence,))
+    values["doc.execution_last"] = Value(dates[-1], (found.evidence,))
+    return values
 
 
 def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -272,18 +296,49 @@ def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[s
     }
     if context.activity is not None:
         eligible = set(context.activity.categories)
-        found, ineligible = set(), []
+        found: set[str] = set()
+        ineligible: list[Extracted] = []
+        uncertain: list[Extracted] = []
         for line in lines:
-            kinds = {k for k, listed in words.categories.items() if _names(line.value, listed)}
+            kinds = _categories(str(line.value), words.categories)
             found |= kinds
             if kinds and not kinds & eligible:
-                ineligible.append(line)
+                weak = _categories(str(line.value), words.categories, words.uncertain)
+                (ineligible if weak else uncertain).append(line)
         values.update(_listing("doc.ineligible", ineligible, extracted))
+        values.update(_listing("doc.uncertain_ineligible", uncertain, extracted))
         if found:
             values["doc.expense_categories"] = Value(
                 ", ".join(sorted(found)), tuple(d.evidence for d in lines)
             )
     return values
+
+
+def _categories(
+    text: str, categories: Mapping[str, Iterable[str]], leaving: Iterable[str] = ()
+) -> set[str]:
+    """The expense categories a line names; a word inside a longer word that another category
+    names does not count ("roll-up banner" is event material, not a media "banner"). Words in
+    ``leaving`` are left out (the categories a line names by certain words only)."""
+    left = {unicodedata.normalize("NFKC", w).casefold() for w in leaving}
+    found = [
+        (name, fold)
+        for name, words in categories.items()
+        for word in words
+        if _names(text, (word,)) and (fold := unicodedata.normalize("NFKC", word).casefold())
+    ]
+    if left:
+        every = found
+        found = [(n, w) for n, w in found if w not in left]
+        # a word inside a longer, uncertain word still does not count
+        found = [
+            (n, w) for n, w in found if not any(w != o and w in o and m != n for m, o in every)
+        ]
+    return {
+        name
+        for name, word in found
+        if not any(word != other and word in other and n != name for n, other in found)
+    }
 
 
 def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) -> dict[str, Value]:

@@ -4,7 +4,8 @@
 about: a check that consulted an empty ledger has *checked* for duplicates and found none, so
 DU01 passes instead of saying it could not check. The near-duplicate count is known only where
 the document has what a near match compares (vendor, total, currency and issue date); without
-one of them DU02 says it could not check, and why. Every value's evidence names the ledger and
+one of them there is nothing to compare and DU02 stays out of the report (IN01 reports the
+missing field). Every value's evidence names the ledger and
 the earlier claim and document, so a reviewer can look the earlier claim up.
 """
 
@@ -49,7 +50,7 @@ def duplicate_values(path: str, history: History) -> dict[str, Value]:
             ),
         )
     missing = _near_missing(probe)
-    if missing:  # unknown, so DU02 reports it could not check
+    if missing:  # nothing to compare: DU02 does not apply (see its where)
         return values
     if near:
         nearest = near[0]  # the store sorts near matches by days apart

@@ -17,6 +17,7 @@ from decimal import ROUND_FLOOR, Decimal
 from coop_rules.claim import Manifest
 from coop_rules.evidence import Evidence
 from coop_rules.facts.model import Value
+from coop_rules.facts.money import Exchange
 from coop_rules.i18n.shown import Groups, Listing, Phrase, Term
 from coop_rules.ledger.model import History
 from coop_rules.programs import ActivitySpec, Calendar, Cap, LineWords, Matrix, Profile, ProgramData
@@ -48,12 +49,13 @@ def program_values(
     program_data: ProgramData,
     documents: Sequence[ProofDocument],
     history: History | None,
+    exchange: Exchange | None = None,
 ) -> tuple[Values, Gaps, ClaimContext]:
     """The claim's program, matrix, calendar and cap facts, the gaps, and the context."""
     profile = program_data.profile(m.program.code)
     calendar = program_data.calendars.get(profile.calendar if profile else "microsoft")
     values, gaps = _join(
-        _profile_values(m, source, profile, calendar),
+        _profile_values(m, source, profile, calendar, exchange),
         _funds_values(m, source, history),
         (
             {
@@ -81,7 +83,7 @@ def program_values(
     matrix_values, matrix_gaps = _join(
         _activity_values(m, source, profile, activity, surface),
         _proof_values(m, activity, documents),
-        _cap_values(m, source, activity, matrix.activities, surface, history),
+        _cap_values(m, source, activity, matrix.activities, surface, history, exchange),
     )
     values.update(matrix_values)
     gaps.update(matrix_gaps)
@@ -114,7 +116,11 @@ def _surface(m: Manifest, profile: Profile | None) -> bool:
 
 
 def _profile_values(
-    m: Manifest, source: str, profile: Profile | None, calendar: Calendar | None
+    m: Manifest,
+    source: str,
+    profile: Profile | None,
+    calendar: Calendar | None,
+    exchange: Exchange | None = None,
 ) -> tuple[Values, Gaps]:
     """The program profile and calendar: known program, fiscal year, claiming window, Surface,
     threshold, tax invoices, pre-approval (what the manifest states wins)."""
@@ -148,6 +154,12 @@ def _profile_values(
         if "surface" in stated or profile is None
         else _data(profile.file, "surface", surface)
     )
+    has_threshold = m.program.threshold is not None or bool(profile and profile.thresholds)
+    values["claim.has_threshold"] = (
+        _stated(source, "program.threshold", has_threshold, str(m.program.threshold))
+        if m.program.threshold is not None or profile is None
+        else _data(profile.file, "thresholds", has_threshold)
+    )
     if m.program.threshold is not None:
         t = m.program.threshold
         values["claim.threshold"] = Value(
@@ -160,11 +172,22 @@ def _profile_values(
                 profile.file, "thresholds", same[0], f"{same[0][0]} {same[0][1]}"
             )
         else:
-            gaps["claim.threshold"] = Phrase.of(
-                "gap.threshold_currency",
-                thresholds=Listing(profile.thresholds),
-                currency=m.funds.currency,
+            # The first threshold the profile states, at the ECB rate (below it by less than
+            # the tolerance is no error: the program may convert otherwise).
+            first = profile.thresholds[0]
+            where = (Evidence(profile.file, text=f"{first[0]} {first[1]}", field="thresholds"),)
+            found = (
+                exchange.limit("claim.threshold", first, m.funds.currency, where, up=False)
+                if exchange is not None
+                else {}
             )
+            values.update(found)
+            if not found:
+                gaps["claim.threshold"] = Phrase.of(
+                    "gap.threshold_currency",
+                    thresholds=Listing(profile.thresholds),
+                    currency=m.funds.currency,
+                )
     if "requires_tax_invoice" in stated or profile is None:
         values["claim.requires_tax_invoice"] = _stated(
             source, "program.requires_tax_invoice", m.program.requires_tax_invoice
@@ -328,6 +351,7 @@ def _cap_values(
     activities: dict[str, ActivitySpec],
     surface: bool,
     history: History | None,
+    exchange: Exchange | None = None,
 ) -> tuple[Values, Gaps]:
     """``claim.cap`` and what the usage period's claims of the cap's group add up to."""
     cap = activity.surface_cap if surface and activity.surface_cap else activity.cap
@@ -345,7 +369,11 @@ def _cap_values(
     if isinstance(amount, Phrase):
         gaps["claim.cap"] = amount
     elif amount[1] != currency:
-        gaps["claim.cap"] = Phrase.of("gap.cap_currency", cap=amount, currency=currency)
+        earned = Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned")
+        found = exchange.limit("claim.cap", amount, currency, (where, earned)) if exchange else {}
+        values.update(found)
+        if not found:
+            gaps["claim.cap"] = Phrase.of("gap.cap_currency", cap=amount, currency=currency)
     else:
         values["claim.cap"] = Value(
             amount,
@@ -354,7 +382,9 @@ def _cap_values(
                 Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned"),
             ),
         )
-    period_values, period_gaps = _period_values(m, source, cap, activity, activities, history)
+    period_values, period_gaps = _period_values(
+        m, source, cap, activity, activities, history, exchange
+    )
     values.update(period_values)
     gaps.update(period_gaps)
     limit, claimed = values.get("claim.cap"), values.get("claim.period_cap_claimed")
@@ -368,7 +398,7 @@ def _cap_values(
         (cap_amount, _), (total, _) = limit.value, claimed.value
         headroom = ((cap_amount - total) * 100 / cap_amount).to_integral_value(ROUND_FLOOR)
         values["claim.cap_headroom_percent"] = Value(int(headroom), (where, *claimed.evidence))
-    attendee_values, attendee_gaps = _attendee_values(m, source, cap, where)
+    attendee_values, attendee_gaps = _attendee_values(m, source, cap, where, exchange)
     values.update(attendee_values)
     gaps.update(attendee_gaps)
     return values, gaps
@@ -381,24 +411,36 @@ def _period_values(
     activity: ActivitySpec,
     activities: dict[str, ActivitySpec],
     history: History | None,
+    exchange: Exchange | None = None,
 ) -> tuple[Values, Gaps]:
-    """This claim plus the ledger's earlier claims of the cap group in the usage period."""
+    """This claim plus the ledger's earlier claims of the cap group in the usage period (one
+    in another currency at the ECB rate of the exchange's day)."""
     currency = m.claimed.currency
     group = {a for a, spec in activities.items() if spec.cap and spec.cap.group == cap.group} | {
         activity.id
     }
     earlier = [c for c in (history.earlier_claims if history else ()) if c.activity_type in group]
-    others = [c for c in earlier if c.currency != currency]
-    if others:
-        gap = Phrase.of(
-            "gap.earlier_claim_currency",
-            claim=others[0].claim_id,
-            other=others[0].currency,
-            currency=currency,
-        )
-        return {}, {"claim.period_cap_claimed": gap}
-    total = m.claimed.amount + sum((c.claimed for c in earlier), Decimal(0))
     evidence = [Evidence(source, text=f"{m.claimed.amount} {currency}", field="claimed.amount")]
+    total = m.claimed.amount
+    for c in earlier:
+        if c.currency == currency:
+            total += c.claimed
+            continue
+        conversion = (
+            exchange.rates.convert((c.claimed, c.currency), currency, exchange.day)
+            if exchange is not None
+            else None
+        )
+        if conversion is None:
+            gap = Phrase.of(
+                "gap.earlier_claim_currency",
+                claim=c.claim_id,
+                other=c.currency,
+                currency=currency,
+            )
+            return {}, {"claim.period_cap_claimed": gap}
+        total += conversion.amount[0]
+        evidence.append(conversion.evidence())
     if earlier and history is not None:
         evidence += [
             Evidence(
@@ -423,7 +465,9 @@ def _period_values(
     }, {}
 
 
-def _attendee_values(m: Manifest, source: str, cap: Cap, where: Evidence) -> tuple[Values, Gaps]:
+def _attendee_values(
+    m: Manifest, source: str, cap: Cap, where: Evidence, exchange: Exchange | None = None
+) -> tuple[Values, Gaps]:
     """How many attendees the cap allows, the highest cost of one, and the per-person cap."""
     values: Values = {}
     gaps: Gaps = {}
@@ -442,6 +486,12 @@ def _attendee_values(m: Manifest, source: str, cap: Cap, where: Evidence) -> tup
         values["claim.max_attendee_cost"] = Value((top.amount, top.currency), (found,))
     if cap.per_person[1] == top.currency:
         values["claim.attendee_cost_cap"] = Value(cap.per_person, (where,))
+    elif found_cap := (
+        exchange.limit("claim.attendee_cost_cap", cap.per_person, top.currency, (where,))
+        if exchange
+        else {}
+    ):
+        values.update(found_cap)
     else:
         gaps["claim.attendee_cost_cap"] = Phrase.of(
             "gap.per_person_currency", cap=cap.per_person, currency=top.currency

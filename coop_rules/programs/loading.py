@@ -421,7 +421,15 @@ def _calendar(r: _Reader) -> Calendar | None:
 
 
 def _line_words(r: _Reader) -> LineWords:
-    keys = ("alcohol", "drinks", "folio_extras", "travel_extras", "categories", "vat_rates")
+    keys = (
+        "alcohol",
+        "drinks",
+        "folio_extras",
+        "travel_extras",
+        "categories",
+        "uncertain",
+        "vat_rates",
+    )
     data = r.mapping(r.data, (), keys)
     categories = {
         name: r.strings(words, ("categories", name))
@@ -436,6 +444,7 @@ def _line_words(r: _Reader) -> LineWords:
         folio_extras=r.strings(data.get("folio_extras"), ("folio_extras",)),
         travel_extras=r.strings(data.get("travel_extras"), ("travel_extras",)),
         categories=categories,
+        uncertain=r.strings(data.get("uncertain"), ("uncertain",)),
         vat_rates=tuple(v for v in rates if v is not None),
     )
 
@@ -451,5 +460,6 @@ def _merge_line_words(a: LineWords, b: LineWords) -> LineWords:
         folio_extras=(*a.folio_extras, *b.folio_extras),
         travel_extras=(*a.travel_extras, *b.travel_extras),
         categories=categories,
+        uncertain=(*a.uncertain, *b.uncertain),
         vat_rates=(*a.vat_rates, *b.vat_rates),
     )

@@ -141,6 +141,9 @@ class LineWords:
     folio_extras: tuple[str, ...] = ()  # hotel folio lines other than room rate and taxes
     travel_extras: tuple[str, ...] = ()  # travel lines other than fares and taxes
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Category words that may mean another thing ("notebook", "banner"): a line named only by
+    # them is uncertain (R14: a warning, not an error).
+    uncertain: tuple[str, ...] = ()
     vat_rates: tuple[Decimal, ...] = ()  # percent
 
 

@@ -23,6 +23,14 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.activity_known": (Type.BOOL, "whether the activity type is in that year's matrix"),
     "claim.surface": (Type.BOOL, "whether the program is a Surface program"),
     "claim.threshold": (Type.MONEY, "the program's co-op threshold in the funds' currency"),
+    "claim.has_threshold": (
+        Type.BOOL,
+        "whether the program has a co-op threshold (stated, or in its profile)",
+    ),
+    "claim.threshold_tolerance": (
+        Type.MONEY,
+        "the threshold converted at the ECB rate, less the conversion tolerance (2 %)",
+    ),
     "claim.requires_tax_invoice": (Type.BOOL, "whether the program requires tax invoices"),
     "claim.preapproval_required": (Type.BOOL, "whether the program or activity needs pre-approval"),
     "claim.preapproval_date": (Type.DATE, "when the activity was pre-approved"),
@@ -36,6 +44,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.missing_metrics": (Type.STR, "those groups, as manifest metric keys"),
     "claim.cap_group": (Type.STR, "the activity's cap group (capped activities only)"),
     "claim.cap": (Type.MONEY, "the cap of that group per usage period, in the claim's currency"),
+    "claim.cap_tolerance": (
+        Type.MONEY,
+        "the cap when converted at the ECB rate, widened by the conversion tolerance (2 %)",
+    ),
     "claim.period_cap_claimed": (
         Type.MONEY,
         "this claim plus the ledger's earlier claims of the cap group in the usage period",
@@ -46,6 +58,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.max_attendees": (Type.INT, "attendees the activity's cap allows"),
     "claim.max_attendee_cost": (Type.MONEY, "the highest cost of one attendee"),
     "claim.attendee_cost_cap": (Type.MONEY, "the per-person cap (conference travel)"),
+    "claim.attendee_cost_cap_tolerance": (
+        Type.MONEY,
+        "the per-person cap converted at the ECB rate, plus the conversion tolerance (2 %)",
+    ),
     "claim.ledger_remaining": (
         Type.MONEY,
         "earned co-op minus the claims the ledger has recorded for the program and period",
@@ -81,6 +97,12 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
         "lines whose expense category is not eligible for the activity",
     ),
     "doc.ineligible_lines": (Type.STR, "those lines"),
+    "doc.uncertain_ineligible_line_count": (
+        Type.INT,
+        "invoice lines named only by words that may mean another category (banner, notebook), "
+        "none of them eligible for the activity",
+    ),
+    "doc.uncertain_ineligible_lines": (Type.STR, "those lines"),
     "doc.expense_categories": (Type.STR, "the expense categories the lines name"),
     "doc.missing_core_count": (Type.INT, "core invoice fields not found (R22)"),
     "doc.missing_core": (Type.STR, "those fields"),
@@ -113,7 +135,15 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "claim.currency": (Type.STR, "the claim's currency (ISO 4217)"),
     "claim.funds_currency": (Type.STR, "the currency of the co-op fund balance"),
     "claim.earned": (Type.MONEY, "co-op funds earned for the program and usage period"),
-    "claim.remaining": (Type.MONEY, "co-op funds still available (earned − already claimed)"),
+    "claim.remaining": (
+        Type.MONEY,
+        "co-op funds still available (earned − already claimed), in the claim's currency "
+        "at the ECB rate when the funds are held in another",
+    ),
+    "claim.remaining_tolerance": (
+        Type.MONEY,
+        "the remaining funds converted at the ECB rate, plus the conversion tolerance (2 %)",
+    ),
     "claim.document_count": (Type.INT, "documents in the claim"),
     "claim.invoice_count": (Type.INT, "documents with the role invoice"),
     "claim.csr_count": (Type.INT, "documents with the role csr"),
@@ -126,6 +156,10 @@ FIELDS: dict[str, tuple[Type, str]] = {
         "claim's currency (unknown otherwise)",
     ),
     # One document.
+    "claim.documented_total_tolerance": (
+        Type.MONEY,
+        "the documented total with a converted total, plus the conversion tolerance (2 %)",
+    ),
     "doc.file": (Type.STR, "the document's path in the claim folder"),
     "doc.role": (Type.STR, "invoice, csr, poe, metrics or other (manifest, else classified)"),
     "doc.kind": (Type.STR, "what the content says it is: invoice, credit-note, proforma, quote, …"),
@@ -145,12 +179,27 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "doc.issue_date": (Type.DATE, "the invoice's issue date"),
     "doc.total": (Type.MONEY, "the document's gross total"),
     "doc.currency": (Type.STR, "the document's currency (ISO 4217)"),
+    "doc.total_usd": (
+        Type.MONEY,
+        "the document's total in USD (at the ECB rate of its issue date when in another currency)",
+    ),
     "doc.period_start": (Type.DATE, "start of the period of work (CSR)"),
     "doc.period_end": (Type.DATE, "end of the period of work (CSR)"),
     "doc.signatory": (Type.STR, "who signed the CSR"),
     "doc.signature_date": (Type.DATE, "when the CSR was signed"),
     "doc.execution_date": (Type.DATE, "the first date of execution a proof shows"),
     "doc.execution_end": (Type.DATE, "the last date of execution a proof shows"),
+    "doc.execution_candidates": (
+        Type.STR,
+        "the dates a proof shows when none is clearly its execution date (no execution_date then)",
+    ),
+    "doc.execution_first": (Type.DATE, "the earliest of those candidate dates"),
+    "doc.execution_last": (Type.DATE, "the latest of those candidate dates"),
+    "doc.proof_dated": (
+        Type.BOOL,
+        "whether a proof of its subtype shows when the activity ran (not a script, terms, "
+        "specification, statement of work, URL list or deliverable sample)",
+    ),
     "doc.has_einvoice": (
         Type.BOOL,
         "whether an embedded e-invoice (ZUGFeRD, Factur-X, XRechnung or UBL XML) was read",
