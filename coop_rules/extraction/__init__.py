@@ -140,7 +140,7 @@ def extract_document(
         fields, items, trace = (
             extractor(document, layout, found, lang) if extractor else ({}, (), Trace())
         )
-        fields, ocr_doubts = apply_ocr_confidence(document, fields)
+        fields, ocr_doubts = apply_ocr_confidence(document, fields, trace.decided_by)
         items = mark_ocr_items(document, items)
     except (CoopRulesError, MemoryError):
         raise  # a broken label file is our error; memory is the limits' (see extract_file)

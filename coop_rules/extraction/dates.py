@@ -112,7 +112,14 @@ def _month_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]
     return day_first, month_first, names
 
 
+# A date of a business document outside these years is a misread ("2618", OCR's 2 for 20)
+# or not a date at all (a reference number that looks like one).
+YEARS = range(1950, 2151)
+
+
 def _make(year: int, month: int, day: int) -> date | None:
+    if year not in YEARS:
+        return None
     try:
         return date(year, month, day)
     except ValueError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from coop_rules.documents.model import Document, Page
 from coop_rules.evidence import Box, Extracted
@@ -29,6 +30,8 @@ STRICT_FIELDS = frozenset(
     {"issue_date", "total", "subtotal", "tax", "amount_due", "service_start", "service_end"}
 )
 NOTE = "OCR, confidence {:.2f}"
+# The heuristics of coop_rules.extraction.reconcile that back a total with the page's sums.
+ARITHMETIC = frozenset({"tendered − change", "subtotal + tax", "total + rounding"})
 
 
 # Amounts OCR gives without their cents: a lost decimal point ("30 30"), or a count next to a
@@ -87,10 +90,17 @@ def _marked(page: Page, found: Extracted) -> tuple[float, Extracted]:
 
 
 def apply_ocr_confidence(
-    document: Document, fields: dict[str, Extracted]
+    document: Document, fields: dict[str, Extracted], decided_by: dict[str, str] | None = None
 ) -> tuple[dict[str, Extracted], dict[str, Abstained]]:
     """``fields`` with each OCR-read value's confidence lowered and its evidence noted, and
-    apart from them the values OCR was not sure enough of (abstained, with the reading)."""
+    apart from them the values OCR was not sure enough of (abstained, with the reading).
+
+    A total OCR read is used only when the document's arithmetic backs it (``decided_by``:
+    tendered − change, subtotal + tax, total + rounding): a misread digit (``400.90`` for
+    ``100.90``) keeps its label and its high word confidence, but breaks the arithmetic. On
+    60 receipt scans every wrong OCR total was chosen by its label alone.
+    """
+    decided_by = decided_by or {}
     pages = _ocr_pages(document)
     if not pages:
         return fields, {}
@@ -109,9 +119,26 @@ def apply_ocr_confidence(
         elif _lost_cents(name, found, fields):
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
+        elif name == "total" and not _backed(found, fields, decided_by):
+            reason = "uncertain: OCR read it by its label, and no sum on the page backs it"
+            doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         else:
             out[name] = marked
     return out, doubts
+
+
+def _backed(total: Extracted, fields: dict[str, Extracted], decided_by: dict[str, str]) -> bool:
+    """Whether the page's sums back a total: the heuristic that chose it was arithmetic, or
+    the subtotal and tax read beside it add up to it."""
+    if decided_by.get("total", "label") in ARITHMETIC:
+        return True
+    subtotal, tax = fields.get("subtotal"), fields.get("tax")
+    if subtotal is None or tax is None:
+        return False
+    try:
+        return Decimal(str(subtotal.value)) + Decimal(str(tax.value)) == Decimal(str(total.value))
+    except ArithmeticError:
+        return False
 
 
 def mark_ocr_items(document: Document, items: tuple[LineItem, ...]) -> tuple[LineItem, ...]:

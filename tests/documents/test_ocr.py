@@ -217,11 +217,14 @@ def ocr_page(confidence: float) -> Document:
     return Document(path="r.png", media_type="image/png", pages=(page,))
 
 
+BACKED = {"total": "subtotal + tax"}  # the page's arithmetic chose the total
+
+
 def test_ocr_confidence_multiplies_and_an_unsure_amount_is_dropped() -> None:
     found = Extracted(
         Decimal("123.45"), Evidence("r.png", "123.45", page=1, box=(50, 10, 90, 20)), 0.8
     )
-    sure = apply_ocr_confidence(ocr_page(0.95), {"total": found})[0]["total"]
+    sure = apply_ocr_confidence(ocr_page(0.95), {"total": found}, BACKED)[0]["total"]
     assert sure.confidence == pytest.approx(0.8 * 0.95)
     assert sure.evidence.note == "OCR, confidence 0.95"
     kept, doubts = apply_ocr_confidence(ocr_page(0.7), {"total": found})
@@ -257,14 +260,27 @@ def test_find_works_the_same_on_a_text_pdf() -> None:
 def test_an_ocr_amount_without_its_cents_is_not_used() -> None:
     box = (50, 10, 90, 20)
     count = Extracted(Decimal("4"), Evidence("r.png", "4", page=1, box=box), 0.8)
-    assert apply_ocr_confidence(ocr_page(0.97), {"total": count})[0] == {}
+    assert apply_ocr_confidence(ocr_page(0.97), {"total": count}, BACKED)[0] == {}
     yen = Extracted("JPY", Evidence("r.png", "¥", page=1, box=box), 0.9)
-    kept, _ = apply_ocr_confidence(ocr_page(0.97), {"total": count, "currency": yen})
+    kept, _ = apply_ocr_confidence(ocr_page(0.97), {"total": count, "currency": yen}, BACKED)
     assert kept["total"].value == Decimal("4")
     cents = replace(count, value=Decimal("30.30"), evidence=replace(count.evidence, text="30.30"))
-    assert apply_ocr_confidence(ocr_page(0.97), {"total": cents})[0]["total"].value == Decimal(
-        "30.30"
-    )
+    kept, _ = apply_ocr_confidence(ocr_page(0.97), {"total": cents}, BACKED)
+    assert kept["total"].value == Decimal("30.30")
+
+
+def test_an_ocr_total_no_sum_backs_is_not_used() -> None:
+    # A misread digit keeps its label and a high word confidence ("400.90" for "100.90"),
+    # but breaks the page's arithmetic: only a total the sums back is used.
+    box = (50, 10, 90, 20)
+    total = Extracted(Decimal("400.90"), Evidence("r.png", "400.90", page=1, box=box), 0.9)
+    kept, doubts = apply_ocr_confidence(ocr_page(0.97), {"total": total}, {"total": "label"})
+    assert kept == {} and "no sum on the page backs it" in doubts["total"].reason
+    subtotal = replace(total, value=Decimal("380.00"))
+    tax = replace(total, value=Decimal("20.90"))
+    fields = {"total": total, "subtotal": subtotal, "tax": tax}
+    kept, _ = apply_ocr_confidence(ocr_page(0.97), fields, {"total": "label"})
+    assert kept["total"].value == Decimal("400.90")  # subtotal + tax = total
 
 
 @pytest.mark.parametrize(("fmt", "media"), [("WEBP", "image/webp"), ("GIF", "image/gif")])

@@ -153,7 +153,8 @@ def test_rules_give_typed_parameters_and_honour_lang(client: TestClient) -> None
     for code, rule in english.items():
         spec: RuleSpec = book.get(code)  # type: ignore[assignment]
         assert rule["params"] == spec.params  # 45, not "45"
-        assert all(isinstance(v, int) for v in rule["params"].values())
+        # numbers as numbers: a day count is 45, never "45" (money stays "5000.00 USD")
+        assert not any(isinstance(v, str) and v.isdigit() for v in rule["params"].values())
         assert rule["lang"] == "en"
     german = client.get("/v1/rules?lang=de").json()["rules"]
     translated = book.messages["de"]
