@@ -12,6 +12,7 @@ from coop_rules.evidence import Evidence
 from coop_rules.facts.document_values import abstained_phrase
 from coop_rules.facts.model import Value
 from coop_rules.i18n.shown import Phrase
+from coop_rules.money import Money
 
 
 def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
@@ -24,7 +25,7 @@ def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
 
     def money(path: str, amount: Decimal, currency: str) -> Value:
         return Value(
-            (amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
+            Money(amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
         )
 
     values: dict[str, Value] = {
@@ -57,7 +58,7 @@ def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
     else:
         remaining = m.funds.earned - m.funds.already_claimed
         values["claim.remaining"] = Value(
-            (remaining, m.funds.currency),
+            Money(remaining, m.funds.currency),
             (
                 Evidence(
                     source,
@@ -133,7 +134,7 @@ def documented_total(claim: Claim) -> tuple[dict[str, Value], dict[str, Phrase]]
             return {}, {"claim.documented_total": gap}
         total += amount.value  # type: ignore[operator,union-attr]
         evidence.append(amount.evidence)  # type: ignore[union-attr]
-    return {"claim.documented_total": Value((total, currency), tuple(evidence))}, {}
+    return {"claim.documented_total": Value(Money(total, currency), tuple(evidence))}, {}
 
 
 def surplus_value(claimed: Value, documented: Value | None) -> dict[str, Value]:
