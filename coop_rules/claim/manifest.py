@@ -1,7 +1,8 @@
 """The claim manifest (``claim.yaml`` or ``claim.json``): what the partner states about a claim.
 
 Validated with pydantic so that every problem is reported at once with its field path. The JSON
-Schema printed by ``coop-rules schema manifest`` is generated from these models.
+Schema printed by ``coop-rules schema manifest`` is generated from these models. Amounts are
+written as ``{amount, currency}`` (``Written.Money``) and read as :class:`coop_rules.money.Money`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetPydanticSchema,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
+from coop_rules.money import Money
 
 MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
 # A manifest of a hundred documents is a few KB; a bigger file is a mistake or an attack, and
@@ -33,26 +44,47 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class Money(_Model):
-    """An amount in a currency. Amounts are decimal strings (``"1234.50"``) or integers."""
+class Written:
+    """The written form of a value type: a model that validates what the partner writes, and
+    that the manifest's fields turn into the value type (see ``WrittenMoney``).
 
-    amount: Decimal = Field(description='decimal amount, e.g. "1234.50"')
-    currency: Currency
+    It is named like its value type, in this namespace, because pydantic names a model's class
+    in the JSON Schema (``$defs``) and in error messages ("… or instance of Money"); a
+    NamedTuple field would be a JSON array in the schema.
+    """
 
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_binary_floats(cls, value: Any) -> Any:
-        # YAML turns 1234.5 into a float; its repr is exact enough for money written by hand,
-        # but anything with more than 2 decimals is suspicious and refused.
-        if isinstance(value, float):
-            text = repr(value)
-            if "e" in text.lower() or len(text.partition(".")[2]) > 2:
-                raise ValueError('write the amount as a quoted decimal string, e.g. "1234.50"')
-            return Decimal(text)
-        return value
+    class Money(_Model):
+        """An amount in a currency. Amounts are decimal strings (``"1234.50"``) or integers."""
 
-    def __str__(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
+        amount: Decimal = Field(description='decimal amount, e.g. "1234.50"')
+        currency: Currency
+
+        @field_validator("amount", mode="before")
+        @classmethod
+        def _no_binary_floats(cls, value: Any) -> Any:
+            # YAML turns 1234.5 into a float; its repr is exact enough for money written by
+            # hand, but anything with more than 2 decimals is suspicious and refused.
+            if isinstance(value, float):
+                text = repr(value)
+                if "e" in text.lower() or len(text.partition(".")[2]) > 2:
+                    raise ValueError('write the amount as a quoted decimal string, e.g. "1234.50"')
+                return Decimal(text)
+            return value
+
+
+# A manifest field of money: written as ``{amount, currency}``, read as Money.
+WrittenMoney = Annotated[
+    Money,
+    GetPydanticSchema(
+        lambda _, handler: core_schema.no_info_after_validator_function(
+            lambda written: Money(written.amount, written.currency),
+            handler(Written.Money),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda money: Written.Money(amount=money.amount, currency=money.currency)
+            ),
+        )
+    ),
+]
 
 
 class Period(_Model):
@@ -82,7 +114,7 @@ class Partner(_Model):
 class Program(_Model):
     code: str = Field(min_length=1)
     surface: bool = False
-    threshold: Money | None = None
+    threshold: WrittenMoney | None = None
     requires_preapproval: bool = False
     requires_tax_invoice: bool = False
     fiscal_year: str | None = Field(default=None, pattern=r"^FY\d{2}$", description="e.g. FY25")
@@ -113,7 +145,7 @@ class Activity(_Model):
 
 class Attendee(_Model):
     name: str
-    cost: Money | None = None
+    cost: WrittenMoney | None = None
 
 
 class PreApproval(_Model):
@@ -157,7 +189,7 @@ class DocumentEntry(_Model):
     date: dt.date | None = Field(
         default=None, description="the document's date as entered by the partner (R6)"
     )
-    amount: Money | None = Field(
+    amount: WrittenMoney | None = Field(
         default=None, description="the document's amount as entered by the partner (R6)"
     )
 
@@ -181,7 +213,7 @@ class Manifest(_Model):
     claiming_window: ClaimingWindow | None = None
     funds: Funds
     activity: Activity
-    claimed: Money
+    claimed: WrittenMoney
     metrics: dict[str, int | Decimal] = Field(default_factory=dict)
     attendees: list[Attendee] = Field(default_factory=list)
     preapproval: PreApproval | None = None
@@ -245,6 +277,7 @@ def load_manifest(path: Path) -> Manifest:
 
 
 def manifest_schema() -> dict[str, Any]:
+    """The JSON Schema of a manifest (``coop-rules schema manifest``, the service's OpenAPI)."""
     return Manifest.model_json_schema()
 
 

@@ -71,7 +71,7 @@ def claim_facts(
     entries = {e.path: e for e in m.documents}
     partner_names = {company_key(n) for n in (m.partner.legal_name, *m.partner.aliases)}
     partner_tax_id = m.partner.tax_id or None
-    claimed = (m.claimed.amount, m.claimed.currency)
+    claimed = m.claimed
     docs = tuple(
         document_fact(
             i,

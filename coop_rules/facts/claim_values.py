@@ -13,6 +13,7 @@ from coop_rules.facts.document_values import abstained_phrase
 from coop_rules.facts.model import Value
 from coop_rules.facts.money import TOLERANCE_PERCENT, Exchange
 from coop_rules.i18n.shown import Phrase
+from coop_rules.money import Money
 
 
 def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
@@ -25,7 +26,7 @@ def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
 
     def money(path: str, amount: Decimal, currency: str) -> Value:
         return Value(
-            (amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
+            Money(amount, currency), (Evidence(source, text=f"{amount} {currency}", field=path),)
         )
 
     values: dict[str, Value] = {
@@ -58,7 +59,7 @@ def manifest_values(claim: Claim, today: date) -> dict[str, Value]:
     else:
         remaining = m.funds.earned - m.funds.already_claimed
         values["claim.remaining"] = Value(
-            (remaining, m.funds.currency),
+            Money(remaining, m.funds.currency),
             (
                 Evidence(
                     source,
@@ -172,10 +173,12 @@ def documented_total(
             return {}, {"claim.documented_total": gap}
         total += amount.value  # type: ignore[operator,union-attr]
         evidence.append(amount.evidence)  # type: ignore[union-attr]
-    values = {"claim.documented_total": Value((total, currency), tuple(evidence))}
+    values = {"claim.documented_total": Value(Money(total, currency), tuple(evidence))}
     if converted_any:
         widened = (total * (100 + TOLERANCE_PERCENT) / 100).quantize(Decimal("0.01"))
-        values["claim.documented_total_tolerance"] = Value((widened, currency), tuple(evidence))
+        values["claim.documented_total_tolerance"] = Value(
+            Money(widened, currency), tuple(evidence)
+        )
     return values, {}
 
 

@@ -19,6 +19,7 @@ from coop_rules.extraction.names import company_key, same_tax_id
 from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
 from coop_rules.i18n.shown import Listing, Percent, Phrase, ReadReason, Term
+from coop_rules.money import Money
 from coop_rules.rulebook.fields import EXTRACTED
 
 # Currencies without minor units: a "round" total there needs more zeros.
@@ -56,9 +57,9 @@ def read_values(
     total, currency = extracted.fields.get("total"), extracted.fields.get("currency")
     if total is not None and currency is not None:
         values["doc.total"] = Value(
-            (total.value, currency.value),  # type: ignore[arg-type]  # (Decimal, code)
+            Money(total.value, currency.value),  # type: ignore[arg-type]  # (Decimal, code)
             (total.evidence, currency.evidence),
-            tuple((a, currency.value) for a in total.alternatives),
+            tuple(Money(a, currency.value) for a in total.alternatives),  # type: ignore[arg-type]
         )
     is_partner = _vendor_is_partner(extracted, partner_names, partner_tax_id)
     if is_partner is not None:
@@ -149,12 +150,12 @@ def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value
 
 def stated_values(
     entry: DocumentEntry | None, source: str
-) -> tuple[date | None, tuple[Decimal, str] | None, Evidence]:
+) -> tuple[date | None, Money | None, Evidence]:
     """The date and amount the manifest enters for a document (R6), with their evidence;
     :func:`invoice_values` takes them."""
     if entry is None:
         return None, None, Evidence(source)
-    amount = (entry.amount.amount, entry.amount.currency) if entry.amount else None
+    amount = entry.amount
     text = " ".join(str(v) for v in (entry.date, entry.amount) if v is not None)
     return entry.date, amount, Evidence(source, text=text, field=f"documents[{entry.path}]")
 
@@ -182,9 +183,9 @@ def invoice_values(
     extracted: ExtractedDocument,
     role: str,
     context: ClaimContext,
-    claimed: tuple[Decimal, str],
+    claimed: Money,
     partner_names: set[str],
-    stated: tuple[date | None, tuple[Decimal, str] | None, Evidence],
+    stated: tuple[date | None, Money | None, Evidence],
 ) -> dict[str, Value]:
     """Invoice content facts of one document: arithmetic, lines, core fields, R6's stated values."""
     values: dict[str, Value] = {}
@@ -245,9 +246,9 @@ def _fields(names: list[str]) -> Listing:
 
 def _money(found: Extracted, currency: Extracted) -> Value:
     return Value(
-        (found.value, currency.value),  # type: ignore[arg-type]
+        Money(found.value, currency.value),  # type: ignore[arg-type]
         (found.evidence, currency.evidence),
-        tuple((a, currency.value) for a in found.alternatives),
+        tuple(Money(a, currency.value) for a in found.alternatives),  # type: ignore[arg-type]
     )
 
 
@@ -262,13 +263,13 @@ def _arithmetic(
     amounts = [line.amount for line in extracted.line_items]
     if amounts and all(a is not None and not a.ambiguous for a in amounts):
         total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[union-attr,arg-type]
-        values["doc.lines_total"] = Value((total, code), tuple(a.evidence for a in amounts))  # type: ignore[union-attr]
+        values["doc.lines_total"] = Value(Money(total, code), tuple(a.evidence for a in amounts))  # type: ignore[union-attr]
     subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
     if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
         return values
     net, vat = Decimal(subtotal.value), Decimal(tax.value)  # type: ignore[arg-type]
     evidence = (subtotal.evidence, tax.evidence)
-    values["doc.subtotal_plus_tax"] = Value((net + vat, code), evidence)
+    values["doc.subtotal_plus_tax"] = Value(Money(net + vat, code), evidence)
     if net > 0:
         rate = vat * 100 / net
         slack = Decimal("0.05") + Decimal("0.5") * 100 / net  # half a minor unit of rounding

@@ -20,6 +20,7 @@ from typing import Any
 
 from coop_rules.evidence import Evidence
 from coop_rules.i18n.shown import Shown
+from coop_rules.money import Money
 from coop_rules.rulebook.expr import Type, param_const
 from coop_rules.rulebook.fields import CLAIM, DOCUMENT, FIELD_TYPES
 
@@ -28,7 +29,7 @@ from coop_rules.rulebook.fields import CLAIM, DOCUMENT, FIELD_TYPES
 class Value:
     """A typed fact value with its evidence.
 
-    Money is ``(Decimal, currency)``. An ambiguous value keeps its other readings in
+    Money is :class:`~coop_rules.money.Money`. An ambiguous value keeps its other readings in
     ``alternatives`` and is *unknown* to the rules: it is flagged, never guessed.
 
     ``shown`` is how a message writes the value in each language where it is a key, a list of
@@ -36,7 +37,7 @@ class Value:
     :mod:`coop_rules.i18n.shown`). The rules only ever read ``value``.
     """
 
-    value: date | Decimal | str | int | bool | tuple[Decimal, str]
+    value: date | Decimal | str | int | bool | Money
     evidence: tuple[Evidence, ...] = ()
     alternatives: tuple[Any, ...] = ()
     shown: Shown | None = None

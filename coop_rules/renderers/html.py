@@ -43,6 +43,7 @@ from coop_rules.evidence_images import (
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG, format_date, format_share, problem_text, translate
 from coop_rules.isolation import render_pdf_regions
+from coop_rules.money import Money
 from coop_rules.report import DOCS_URL, Finding, Report, format_value
 from coop_rules.rulebook import Severity
 
@@ -63,7 +64,7 @@ def _value(context: jinja2.runtime.Context, value: object) -> str:
 
 @jinja2.pass_context
 def _money(context: jinja2.runtime.Context, amount: str, currency: str) -> str:
-    return format_value((Decimal(amount), currency), _lang(context))
+    return format_value(Money(Decimal(amount), currency), _lang(context))
 
 
 @jinja2.pass_context

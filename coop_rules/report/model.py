@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG, translate
 from coop_rules.i18n import translate_count as _count
+from coop_rules.money import Money
 from coop_rules.rulebook import Severity
 
 # The report's JSON format. History:
@@ -119,7 +119,7 @@ class Report:
     documents: tuple[ExtractedDocument, ...] = ()
     roles: dict[str, str] = field(default_factory=dict)  # document path -> role in the claim
     folder: Path | None = None
-    claimed: tuple[Decimal, str] | None = None
+    claimed: Money | None = None
     retention_until: date | None = None
     rule_set: RuleSet | None = None
     used: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -177,7 +177,7 @@ class Report:
             "unreadable": [p.to_json() for d in self.documents for p in d.problems],
         }
         if self.claimed is not None:
-            out["claimed"] = {"amount": str(self.claimed[0]), "currency": self.claimed[1]}
+            out["claimed"] = {"amount": str(self.claimed.amount), "currency": self.claimed.currency}
         if self.retention_until is not None:
             out["retention_until"] = self.retention_until.isoformat()
         if self.rule_set is not None:

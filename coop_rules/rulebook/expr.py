@@ -33,6 +33,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from coop_rules.money import Money
+
 
 class ExprError(ValueError):
     """A condition or template that does not parse or type-check."""
@@ -64,7 +66,7 @@ class Currency:
 
 @dataclass(frozen=True)
 class Const:
-    value: Any  # date | Decimal | int | str | bool; money is (Decimal, currency)
+    value: Any  # date | Decimal | int | str | bool | Money
     type: Type
 
 
@@ -288,7 +290,7 @@ def param_const(name: str, value: Any) -> Const:
     if isinstance(value, str):
         money = re.fullmatch(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})", value.strip())
         if money:
-            return Const((Decimal(money.group(1)), money.group(2)), Type.MONEY)
+            return Const(Money(Decimal(money.group(1)), money.group(2)), Type.MONEY)
         return Const(value, Type.STR)
     raise ExprError(f"parameter {name!r}: unsupported value {value!r}")
 
@@ -415,7 +417,7 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 def value_of(node: Node, lookup: Lookup) -> Any:
     """The typed value of a value node, or None when it needs a missing value.
 
-    Money values are ``(Decimal, currency)`` pairs.
+    Money values are :class:`~coop_rules.money.Money` ``(amount, currency)`` pairs.
     """
     match node:
         case Const(value=v):
