@@ -154,25 +154,16 @@ def extract_document(
         return ExtractedDocument(
             document.path, document.media_type, kind, problems=(*unread, problem)
         )
-    if not einvoice:
-        return ExtractedDocument(
-            document.path,
-            document.media_type,
-            kind,
-            fields,
-            unread,
-            line_items=items,
-            abstained={**trace.abstained, **ocr_doubts},
-            decided_by=trace.decided_by,
+    abstained = {**trace.abstained, **ocr_doubts}
+    check = None
+    if einvoice:  # embedded e-invoice XML: never raises; a bad attachment is a problem
+        kind, fields, check = apply_einvoice(
+            document, kind, fields, role, lambda: _invoice(document, layout, found, lang)[0]
         )
-    # Embedded e-invoice XML: never raises; a bad attachment is a problem on the check.
-    kind, fields, check = apply_einvoice(
-        document, kind, fields, role, lambda: _invoice(document, layout, found, lang)[0]
-    )
-    if check is not None and check.line_items:
-        items = check.line_items  # the XML's lines are exact where the page's are a reading
-    # A value the XML gives is no longer abstained: the XML settles it.
-    abstained = {n: a for n, a in {**trace.abstained, **ocr_doubts}.items() if n not in fields}
+        if check is not None and check.line_items:
+            items = check.line_items  # the XML's lines are exact where the page's are a reading
+        # A value the XML gives is no longer abstained: the XML settles it.
+        abstained = {n: a for n, a in abstained.items() if n not in fields}
     return ExtractedDocument(
         document.path,
         document.media_type,
