@@ -5,7 +5,7 @@ in a reused worker process with a time and a memory limit (``pool``; the worker 
 
 from coop_rules.isolation.pool import (
     DocumentPool,
-    Extractor,
+    ExtractFile,
     Limits,
     extractor_for,
     parallel_reads,
@@ -16,7 +16,7 @@ from coop_rules.isolation.pool import (
 
 __all__ = [
     "DocumentPool",
-    "Extractor",
+    "ExtractFile",
     "Limits",
     "extractor_for",
     "parallel_reads",

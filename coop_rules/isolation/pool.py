@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # evidence pictures (Pillow, openpyxl) are drawn by the worke
 
 __all__ = [
     "DocumentPool",
-    "Extractor",
+    "ExtractFile",
     "Limits",
     "extractor_for",
     "parallel_reads",
@@ -61,8 +61,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# What load_claim calls for each document: (path, display_path, *, einvoice, role).
-Extractor = Callable[..., ExtractedDocument]
+# What load_claim calls for each document: extract_file's signature (path, display_path, *,
+# einvoice, role), run in a worker. (An extraction.Extractor reads one kind of document.)
+ExtractFile = Callable[..., ExtractedDocument]
 
 # How often the parent looks at a busy worker's memory while it waits for the result.
 _SAMPLE_SECONDS = 0.1
@@ -249,7 +250,7 @@ class DocumentPool:
                 self._idle.extend(started)
                 self._changed.notify_all()
 
-    def extractor(self, limits: Limits = DEFAULT_LIMITS) -> Extractor:
+    def extractor(self, limits: Limits = DEFAULT_LIMITS) -> ExtractFile:
         """An extractor for :func:`coop_rules.claim.load_claim` that reads within ``limits``."""
         return partial(self.extract, limits=limits)
 
@@ -383,7 +384,7 @@ def set_shared_pool_size(size: int) -> None:
         atexit.register(_shared.close)
 
 
-def extractor_for(limits: Limits) -> Extractor:
+def extractor_for(limits: Limits) -> ExtractFile:
     """The extractor ``limits`` call for: isolated in the shared pool, or in this process."""
     if not limits.isolate:
         return partial(extract_file, limits=limits)
