@@ -34,6 +34,10 @@ FUNCTION_LEVEL = {
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
     ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
+    # Dask is the optional cluster extra, imported only for `check --cluster`.
+    ("coop_rules.cli.main", "coop_rules.batch.cluster"): "optional cluster extra, --cluster",
+    ("coop_rules.batch.cluster", "distributed"): "optional cluster extra",
+    ("coop_rules.batch.cluster", "dask"): "optional cluster extra",
 }
 
 

@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes for several claims (default: every core)",
     )
     check.add_argument(
+        "--cluster",
+        default=env("COOP_RULES_CLUSTER") or None,
+        metavar="ADDRESS",
+        help="check the claims of --out on a Dask cluster: a scheduler's address "
+        "(tcp://HOST:8786) or local[:N] for N worker processes here (needs the cluster extra)",
+    )
+    check.add_argument(
         "--fail-on",
         choices=[str(s) for s in Severity],
         default=env("COOP_RULES_FAIL_ON", "error"),
@@ -281,7 +288,14 @@ def _run_batch(
     options = batch.Options.of(_options(args), report_format)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        return batch.run_batch(folders, out, options, jobs=args.jobs, progress=progress)
+        runner = None
+        if args.cluster:
+            from coop_rules.batch.cluster import DaskCluster  # Dask: only for --cluster
+
+            runner = DaskCluster(args.cluster)
+        return batch.run_batch(
+            folders, out, options, jobs=args.jobs, progress=progress, runner=runner
+        )
     finally:
         if progress is not None:
             progress.close()
