@@ -39,6 +39,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow  # a LocalCluster and a batch: CI runs it (make test)
 def test_a_cluster_batch_writes_exactly_what_a_local_batch_writes(tmp_path: Path) -> None:
     options = Options(today=TODAY, ledger=str(tmp_path / "ledger.sqlite3"))
     claims = sorted(p for p in FIXTURES.iterdir() if (p / "claim.yaml").is_file())
@@ -74,6 +75,7 @@ def kill_some(task: on_cluster.ClaimTask) -> on_cluster.TaskOutcome:
     return on_cluster.check_task(task)
 
 
+@pytest.mark.slow  # a LocalCluster and a batch: CI runs it (make test)
 def test_a_claim_that_kills_workers_becomes_could_not_check_and_the_rest_go_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

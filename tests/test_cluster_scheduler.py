@@ -33,6 +33,9 @@ if os.environ.get("CI"):
 else:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 
+# Real processes and a batch each: CI runs them (make test), the inner loop leaves them out.
+pytestmark = pytest.mark.slow
+
 TODAY = date(2024, 7, 20)
 CLAIMS = [
     "compliant",

@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from coop_rules import api
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
@@ -235,7 +235,7 @@ def _collect(future: Any, job: ClaimJob, key: str, distributed: Any) -> ClaimRes
 
 def _failures(exc: Exception) -> str:
     # KilledWorker(task, last_worker, allowed_failures): the task killed allowed_failures + 1.
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
     if len(args) >= 3 and isinstance(args[2], int):
         return str(args[2] + 1)
     return "several"
@@ -313,7 +313,7 @@ def check_task(task: ClaimTask) -> TaskOutcome:
                 "version on every worker)"
             )
         rules_dirs = _rules_dirs(task)
-        if task.ledger_empty:
+        if task.ledger_empty and job.options.ledger:
             with Ledger.open(job.options.ledger) as ledger:
                 if not ledger.revision().startswith("0:"):
                     raise CoopRulesError(
@@ -409,7 +409,7 @@ def _parse_local(address: str) -> int | None:
     return int(count)
 
 
-def _worker_ledger(address: str, options: Options) -> tuple[str | Path | bool, bool]:
+def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal[False], bool]:
     """The ledger the workers use, and whether they must find it empty.
 
     Raises:

@@ -29,7 +29,7 @@ from coop_rules.server.settings import (
 FACTORY = "coop_rules.server.app:create_app"
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``serve`` to the CLI's subcommands."""
     env = os.environ.get
     # Settings default to None here: run() takes them from the environment, else from
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         and not os.environ.get("COOP_RULES_MAX_CONCURRENT")
     ):
         given["max_concurrent"] = max(1, (os.cpu_count() or 1) // args.workers)
-    settings = settings_from_env(**given)  # CoopRulesError: an unusable variable or value
+    settings = settings_from_env(given=given)  # CoopRulesError: an unusable variable or value
     keys = set(settings.api_keys) | set(args.api_key)
     if args.api_keys_file is not None:
         keys |= keys_from_file(args.api_keys_file, "--api-keys-file")

@@ -164,8 +164,10 @@ def keys_from_file(path: Path, source: str) -> frozenset[str]:
     return parse_keys(text, f"the API keys file {path}")
 
 
-def settings_from_env(environ: Mapping[str, str] | None = None, **given: object) -> ServerSettings:
-    """The settings the ``COOP_RULES_*`` variables give, with ``given`` fields laid over them.
+def settings_from_env(
+    environ: Mapping[str, str] | None = None, given: Mapping[str, object] | None = None
+) -> ServerSettings:
+    """The settings the ``COOP_RULES_*`` variables give, with the ``given`` fields over them.
 
     Raises:
         CoopRulesError: a variable is set but unusable, or the settings contradict each other.
@@ -189,7 +191,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **given: object)
         values["cors_origins"] = tuple(env[ENV_CORS].replace(",", " ").split())
     if env.get(ENV_NO_PAGE, "").strip().lower() in {"1", "true", "yes"}:
         values["self_check_page"] = False
-    values.update(given)
+    values.update(given or {})
     try:
         return ServerSettings(**values)  # type: ignore[arg-type]
     except ValueError as exc:

@@ -182,6 +182,7 @@ def _upload(base: str, key: str = KEY) -> tuple[dict[str, object], list[str]]:
     return json.loads(fields["manifest"]), [f["id"] for f in response.json()["files"]]
 
 
+@pytest.mark.slow  # real server processes: CI runs it (make test)
 def test_uvicorn_factory_workers_enforce_the_keys_and_share_the_uploads(tmp_path: Path) -> None:
     port = _free_port()
     env = _environment(
@@ -204,6 +205,7 @@ def test_uvicorn_factory_workers_enforce_the_keys_and_share_the_uploads(tmp_path
             assert response.json()["verdict"] == "pass"
 
 
+@pytest.mark.slow  # real server processes: CI runs it (make test)
 def test_uvicorn_factory_refuses_to_start_with_unreadable_keys(tmp_path: Path) -> None:
     env = _environment(COOP_RULES_API_KEYS_FILE=str(tmp_path / "missing-keys"))
     port = _free_port()
@@ -215,6 +217,7 @@ def test_uvicorn_factory_refuses_to_start_with_unreadable_keys(tmp_path: Path) -
     assert "Uvicorn running" not in done.stderr  # it never listened
 
 
+@pytest.mark.slow  # real server processes: CI runs it (make test)
 def test_gunicorn_with_uvicorn_workers_enforces_the_keys(tmp_path: Path) -> None:
     pytest.importorskip("gunicorn", reason="gunicorn is in the dev extra")
     port = _free_port()
@@ -239,6 +242,7 @@ def test_gunicorn_with_uvicorn_workers_enforces_the_keys(tmp_path: Path) -> None
         assert httpx.get(f"{base}/v1/rules", headers={"X-API-Key": KEY}).status_code == 200
 
 
+@pytest.mark.slow  # real server processes: CI runs it (make test)
 def test_two_serve_processes_share_the_uploaded_files(tmp_path: Path) -> None:
     uploads = str(_private(tmp_path / "up"))
     one, two = _free_port(), _free_port()
@@ -271,6 +275,7 @@ def test_two_serve_processes_share_the_uploaded_files(tmp_path: Path) -> None:
 
 
 # Replicas on several machines share a PostgreSQL ledger (CI starts one; see tests/ledger).
+@pytest.mark.slow  # real server processes: CI runs it (make test)
 @pytest.mark.parametrize("ledger_location", ["postgresql"], indirect=True)
 def test_a_claim_recorded_through_one_replica_is_a_duplicate_through_another(
     ledger_location: str,  # noqa: F811
