@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from coop_rules.batch import cluster as on_cluster
 from coop_rules.cli import main
 from coop_rules.errors import CoopRulesError
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REPO
 
 if os.environ.get("CI"):
     import distributed  # noqa: F401  (CI installs the cluster extra: never skip there)
@@ -142,3 +146,42 @@ def test_a_sqlite_ledger_with_claims_is_refused_for_a_remote_cluster(tmp_path: P
 def test_a_malformed_local_cluster_is_refused() -> None:
     with pytest.raises(CoopRulesError, match="local:N"):
         on_cluster.DaskCluster("local:none").prepare(Options(ledger=False))
+
+
+@pytest.mark.slow  # a LocalCluster in a process of its own: CI runs it (make test)
+def test_ctrl_c_stops_a_cluster_batch_cleanly(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "coop_rules", "check", str(FIXTURES), "--out", str(out)]
+    command += ["--cluster", "local:2", "--today", "2024-07-20", "--ledger", str(tmp_path / "l")]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    # Its own session: Ctrl-C goes to the terminal's whole process group, workers included.
+    process = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(out.glob("*.stamp"))):
+        assert process.poll() is None and time.monotonic() < deadline, "no report came"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    text = err.decode()
+    assert process.returncode == 130, text
+    assert "Traceback" not in text
+    assert "interrupted" in text
+    assert list(out.glob(".*.partial")) == []
+    index = (out / "index.csv").read_text(encoding="utf-8")
+    stamps = len(list(out.glob("*.stamp")))
+    assert 0 < stamps < 23 and len(index.splitlines()) == stamps + 1  # what was done, listed
+    # No worker (nor its readers) outlives the batch for long: they stop as the client closes.
+    deadline = time.monotonic() + 30
+    while True:
+        left = subprocess.run(
+            ["ps", "-o", "pid=,args=", "-g", str(process.pid)], capture_output=True, text=True
+        )
+        if not left.stdout.strip():
+            break
+        assert time.monotonic() < deadline, f"still running: {left.stdout}"
+        time.sleep(0.5)

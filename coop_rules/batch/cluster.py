@@ -32,11 +32,13 @@ nothing is compared, as at home) or the cluster is ``local``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import tempfile
 import threading
 import warnings
@@ -458,8 +460,11 @@ class _connect:
             logging.getLogger("distributed").setLevel(logging.WARNING)
         try:
             if local != 0:
-                with dask.config.set(
-                    {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+                with (
+                    dask.config.set(
+                        {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+                    ),
+                    _sigint_ignored(),
                 ):
                     self.cluster = self.distributed.LocalCluster(
                         n_workers=local or os.cpu_count() or 1,
@@ -485,3 +490,21 @@ class _connect:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the LocalCluster's processes start, so they inherit that.
+
+    Ctrl-C reaches the terminal's whole process group; as with a local batch's workers, only
+    this process acts on it (it cancels the claims in flight and writes the index), and the
+    workers, stopped by the client as it closes, print no tracebacks of their own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
