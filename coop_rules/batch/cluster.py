@@ -22,7 +22,11 @@ What the client does, and what a worker does:
   then the index.
 - A worker that dies mid-claim: the scheduler gives the task to another worker. A claim whose
   check has killed ``distributed.scheduler.allowed-failures`` + 1 workers (Dask's default 3,
-  set to 2 for ``local``) is not tried again: it becomes "could not check" in the index.
+  set to 2 for ``local``) fails its task. Dask suspects every task a dying worker held, so an
+  innocent claim beside the culprit may fail too: every claim whose task failed so is checked
+  again at the end, alone, one at a time; one that still kills its workers then becomes
+  "could not check" in the index. (``local`` also runs with ``worker-saturation: 1.0``, so a
+  worker holds only the claim it is checking.)
 
 The ledger: the workers read it (duplicates) and, with ``--record``, write it, so it must be
 one they reach. A ``postgresql://`` ledger always is; a SQLite file is on this machine only:
@@ -153,6 +157,11 @@ def run(
         in_flight: dict[Any, tuple[ClaimJob, str]] = {}
         completed = distributed.as_completed()
 
+        def make_task(job: ClaimJob, files: tuple[tuple[str, bytes], ...]) -> ClaimTask:
+            task_options = replace(job.options, ledger=ledger, rules_dirs=())
+            task_job = replace(job, options=task_options)
+            return ClaimTask(task_job, files, rules, code, rules_digest, ledger_empty)
+
         def submit_next() -> bool:
             """Read the next claim to check and submit it; False when there is none."""
             for job, key in queue:
@@ -161,15 +170,7 @@ def run(
                 except OSError as exc:
                     _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
                     continue
-                task_options = replace(job.options, ledger=ledger, rules_dirs=())
-                task = ClaimTask(
-                    replace(job, options=task_options),
-                    files,
-                    rules,
-                    code,
-                    rules_digest,
-                    ledger_empty,
-                )
+                task = make_task(job, files)
                 with warnings.catch_warnings():
                     # A claim of a few MB is meant to travel in its task (so a retry on another
                     # worker has it); Dask's hint to scatter large data does not apply.
@@ -183,13 +184,32 @@ def run(
         try:
             while len(in_flight) < _window(client) and submit_next():
                 pass
+            suspects: list[tuple[ClaimJob, str]] = []
             for future in completed:
                 job, key = in_flight.pop(future)
-                result = _collect(future, job, key, distributed)
+                if future.status == "error" and isinstance(
+                    future.exception(), distributed.KilledWorker
+                ):
+                    # Dask suspects every claim a dying worker held: this one may only have
+                    # been beside the claim that killed it. Checked again alone, at the end.
+                    suspects.append((job, key))
+                else:
+                    _record(batch, progress, total, _collect(future, job, key, distributed))
                 future.release()
-                _record(batch, progress, total, result)
                 while len(in_flight) < _window(client) and submit_next():
                     pass
+            for job, key in suspects:  # one at a time: none can take another down with it
+                try:
+                    task = make_task(job, _pack_folder(job.folder))
+                except OSError as exc:
+                    _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+                    continue
+                future = client.submit(TASK, task, pure=False, key=_task_key(job))
+                in_flight[future] = (job, key)
+                result = _collect(future, job, key, distributed)
+                del in_flight[future]
+                future.release()
+                _record(batch, progress, total, result)
         except KeyboardInterrupt:  # the shell reports it from batch.interrupted
             batch.interrupted = True
             client.cancel(list(in_flight))
@@ -223,7 +243,7 @@ def _collect(future: Any, job: ClaimJob, key: str, distributed: Any) -> ClaimRes
         return _error(
             job,
             f"could not check: the check of this claim stopped {count} Dask workers (killed, "
-            "out of memory or lost) and was not tried again",
+            "out of memory or lost), also when checked alone; it was not tried again",
         )
     except Exception as exc:  # the task's own errors are outcomes; this is the cluster's
         return _error(job, f"internal error: {type(exc).__name__}: {_one_line(exc)}")
@@ -462,7 +482,12 @@ class _connect:
             if local != 0:
                 with (
                     dask.config.set(
-                        {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+                        {
+                            "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                            # One claim per worker thread at a time: a worker a claim kills takes
+                            # no other claim with it (Dask suspects every task the worker held).
+                            "distributed.scheduler.worker-saturation": 1.0,
+                        }
                     ),
                     _sigint_ignored(),
                 ):
@@ -476,7 +501,9 @@ class _connect:
                 self.client = self.distributed.Client(self.cluster)
             else:
                 self.client = self.distributed.Client(self.address, timeout="20s")
-            self.client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            # A LocalCluster's workers all, before the first claim; a scheduler's, one at least.
+            wanted = len(self.cluster.workers) if self.cluster is not None else 1
+            self.client.wait_for_workers(wanted, timeout=WAIT_FOR_WORKERS_S)
         except (OSError, TimeoutError) as exc:
             self.__exit__(None, None, None)
             raise CoopRulesError(
