@@ -71,6 +71,10 @@ FUNCTION_LEVEL = {
     ("coop_rules.documents.image", "PIL"): "start-up: Pillow only for image files",
     # Evidence pictures (Pillow, openpyxl) only in a worker that draws them for a report.
     ("coop_rules.isolation.worker", "coop_rules.evidence_images"): "start-up: pictures only",
+    # Dask is the optional cluster extra, imported only for `check --cluster`.
+    ("coop_rules.cli.main", "coop_rules.batch.cluster"): "optional cluster extra, --cluster",
+    ("coop_rules.batch.cluster", "distributed"): "optional cluster extra",
+    ("coop_rules.batch.cluster", "dask"): "optional cluster extra",
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Protocol
 
 from coop_rules.options import CheckOptions
 from coop_rules.rulebook import Severity
@@ -116,3 +117,20 @@ class BatchResult:
 
 
 Progress = Callable[[int, int, ClaimResult], None]
+
+
+class Runner(Protocol):
+    """Somewhere else to check a batch's claims (:class:`.cluster.DaskCluster`)."""
+
+    def prepare(self, options: Options) -> None:
+        """Refuse, before anything is written, what this runner cannot do with ``options``."""
+
+    def __call__(
+        self,
+        pending: Sequence[ClaimJob],
+        batch: BatchResult,
+        total: int,
+        progress: Progress | None,
+        rules_digest: str,
+    ) -> None:
+        """Check ``pending``, appending each result to ``batch`` (and ``progress``) as it ends."""

@@ -12,6 +12,7 @@ multiprocessing finaliser; every temporary file of the batch lives in one folder
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.forkserver
 import multiprocessing.util
 import shutil
 import signal
@@ -20,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult
 from coop_rules.isolation import set_shared_pool_size, shared_pool
@@ -36,6 +38,20 @@ def private_tempdir() -> Iterator[None]:
         yield
     finally:
         tempfile.tempdir = previous
+        # multiprocessing keeps the folder it made there (pymp-…) for the process's life, and a
+        # forkserver started meanwhile listens on a socket in it: a later batch in this process
+        # (the Python API, tests) would find both gone. Stop and forget them first; they start
+        # again when needed.
+        server: Any = multiprocessing.forkserver._forkserver
+        if str(getattr(server, "_forkserver_address", "") or "").startswith(scratch):
+            server._stop()
+        config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+        if str(config.get("tempdir", "")).startswith(scratch):
+            del config["tempdir"]
+            registry: Any = getattr(multiprocessing.util, "_finalizer_registry", {})
+            for finalizer in list(registry.values()):  # its removal at exit: run it now
+                if str((getattr(finalizer, "_args", None) or ("",))[-1]).startswith(scratch):
+                    finalizer()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -16,6 +16,7 @@ to a callback the shell provides.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from coop_rules import api
 from coop_rules.batch.index import index_csv, index_html
-from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
+from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress, Runner
 from coop_rules.batch.processes import private_tempdir, run_pool, signum_of
 from coop_rules.claim import MANIFEST_NAMES, find_manifest, load_manifest
 from coop_rules.claim.manifest import Manifest
@@ -41,7 +42,7 @@ from coop_rules.i18n import check_language
 from coop_rules.isolation import set_shared_pool_size
 from coop_rules.ledger.store import Ledger
 from coop_rules.renderers import get_renderer
-from coop_rules.report import rule_set
+from coop_rules.report import Report, rule_set
 from coop_rules.version import __version__
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,10 @@ def run_batch(
     jobs: int = 0,
     progress: Progress | None = None,
     skipped: Sequence[Path] = (),
+    runner: Runner | None = None,
 ) -> BatchResult:
-    """Check ``folders`` into ``out_dir`` with ``jobs`` worker processes (0: every core).
+    """Check ``folders`` into ``out_dir`` with ``jobs`` worker processes (0: every core), or
+    with ``runner`` (a Dask cluster, :class:`.cluster.DaskCluster`).
 
     Claims whose manifest cannot be loaded are results with verdict ``error``, not exceptions.
     ``skipped`` folders (without a manifest, see :func:`scan_claims`) are listed in the index.
@@ -113,6 +116,8 @@ def run_batch(
     except OSError as exc:
         raise CoopRulesError(f"cannot create {out_dir}: {exc.strerror}") from None
     _remove_partials(out_dir)
+    if runner is not None:
+        runner.prepare(options)  # refuses what it cannot do before anything is written
     rules = api.rulebook(options.rules_dirs)  # invalid rules stop the batch before it starts
     check_language(options.lang)  # and so does a language no report could be written in
     rules_digest = rule_set(rules, api.programs(options.rules_dirs)).digest
@@ -125,13 +130,16 @@ def run_batch(
     try:
         pending = _pending(folders, out_dir, options, base_key, batch, progress)
         workers = min(jobs or os.cpu_count() or 1, max(1, len(pending)))
-        with private_tempdir():
+        # A Dask cluster's processes outlive one batch and keep their own temporary files.
+        with private_tempdir() if runner is None else contextlib.nullcontext():
             # ``jobs`` is the whole batch's parallelism: each worker reads its claim's documents
             # one at a time in one reader process (a lone check reads them in parallel on every
             # core).
             set_shared_pool_size(1)
             try:
-                if workers == 1:
+                if runner is not None:
+                    runner(pending, batch, len(folders), progress, rules_digest)
+                elif workers == 1:
                     _run_here(pending, batch, len(folders), progress)
                 else:
                     # The first check in a process costs ~10 later ones (language data,
@@ -235,9 +243,16 @@ def check_one(job: ClaimJob) -> ClaimResult:
         log.warning("checking %s failed", job.folder, exc_info=True)
         message = f"internal error: {type(exc).__name__}: {exc}"
         return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
+    result = claim_result(job, report, report_name)
+    write_atomic(stamp_path, stamp_text(key, result))
+    return result
+
+
+def claim_result(job: ClaimJob, report: Report, report_name: str) -> ClaimResult:
+    """The index's line for ``job``, checked as ``report`` into ``report_name``."""
     top = report.top_severity
     first = next((f for f in report.findings if f.severity is top), None)
-    result = ClaimResult(
+    return ClaimResult(
         folder=str(job.folder),
         claim_id=report.claim_id,
         verdict=str(report.verdict),
@@ -253,9 +268,12 @@ def check_one(job: ClaimJob) -> ClaimResult:
         top_message=first.message if first else None,
         funds_share=_funds_share(report.claimed, job.funds),
     )
+
+
+def stamp_text(key: str, result: ClaimResult) -> str:
+    """The stamp written beside a report: the key it was made for, and the index's line."""
     stamp = {"stamp_version": STAMP_VERSION, "key": key, "result": asdict(result)}
-    write_atomic(stamp_path, json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
-    return result
+    return json.dumps(stamp, indent=2, ensure_ascii=False) + "\n"
 
 
 def _funds_share(

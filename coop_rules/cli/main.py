@@ -163,6 +163,13 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes for several claims (default: every core)",
     )
     check.add_argument(
+        "--cluster",
+        default=env("COOP_RULES_CLUSTER") or None,
+        metavar="ADDRESS",
+        help="check the claims of --out on a Dask cluster: a scheduler's address "
+        "(tcp://HOST:8786) or local[:N] for N worker processes here (needs the cluster extra)",
+    )
+    check.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         default=env("COOP_RULES_FAIL_ON", "error"),
@@ -383,7 +390,20 @@ def _run_batch(
     options = Options.of(_options(args), report_format)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        return run_batch(folders, out, options, jobs=args.jobs, progress=progress, skipped=skipped)
+        runner = None
+        if args.cluster:
+            from coop_rules.batch.cluster import DaskCluster  # Dask: only for --cluster
+
+            runner = DaskCluster(args.cluster)
+        return run_batch(
+            folders,
+            out,
+            options,
+            jobs=args.jobs,
+            progress=progress,
+            skipped=skipped,
+            runner=runner,
+        )
     finally:
         if progress is not None:
             progress.close()

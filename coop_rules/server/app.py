@@ -1,9 +1,17 @@
 """The FastAPI application: routers, error handlers, HTTP manners, CORS and the static files.
 
 ``create_app(settings)`` is the factory ``coop-rules serve`` runs under uvicorn and tests use
-with TestClient. FastAPI's own ``/docs`` page loads its scripts from a CDN, so it is off; the
-service serves its own ``/docs`` page, rendered from the OpenAPI document, with nothing loaded
-from the network. The OpenAPI document is FastAPI's, finished by :mod:`.openapi` for the
+with TestClient. Without settings it reads them from the ``COOP_RULES_*`` environment
+(:func:`.settings.settings_from_env`), so every way of starting the service enforces the same
+keys and shares the same upload folder and ledger: ``uvicorn --factory
+coop_rules.server.app:create_app``, ``gunicorn -k uvicorn.workers.UvicornWorker
+'coop_rules.server.app:create_app()'``, ``coop-rules serve --workers N``. A configuration it
+cannot use (keys set but unreadable, an unusable upload folder or ledger) raises here, at
+start-up, and the server never answers.
+
+FastAPI's own ``/docs`` page loads its scripts from a CDN, so it is off; the service serves
+its own ``/docs`` page, rendered from the OpenAPI document, with nothing loaded from the
+network. The OpenAPI document is FastAPI's, finished by :mod:`.openapi` for the
 settings the service runs with; every refusal, FastAPI's own included, has the one error shape
 of :mod:`.errors`.
 """
@@ -23,12 +31,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 import coop_rules
+from coop_rules.ledger.store import Ledger
 from coop_rules.server.errors import ApiError, from_http_exception, from_validation_error
 from coop_rules.server.manners import HttpManners
 from coop_rules.server.openapi import build_document
 from coop_rules.server.routes import checks, files, health, page, rules
 from coop_rules.server.service import CheckService
-from coop_rules.server.settings import ServerSettings
+from coop_rules.server.settings import ServerSettings, settings_from_env
+from coop_rules.server.storage import UploadRoot
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +46,15 @@ log = logging.getLogger(__name__)
 def create_app(
     settings: ServerSettings | None = None, *, service: CheckService | None = None
 ) -> FastAPI:
-    """The service as an ASGI app; ``service`` lets tests put a slow check behind the routes."""
-    settings = settings or ServerSettings()
+    """The service as an ASGI app; ``service`` lets tests put a slow check behind the routes.
+
+    Raises:
+        CoopRulesError: without ``settings``, the environment's cannot be used.
+    """
+    if settings is None and service is None:
+        settings = settings_from_env()
+        check_usable(settings)
+    settings = settings or (service.settings if service else ServerSettings())
     service = service or CheckService(settings)
 
     @asynccontextmanager
@@ -107,3 +124,22 @@ def create_app(
     # The docs page uses the style sheet too, so the static files are there without the page.
     app.mount("/static", StaticFiles(packages=[("coop_rules.server", "static")]), "static")
     return app
+
+
+def check_usable(settings: ServerSettings) -> None:
+    """Open the ledger and prepare the upload folder now, so a bad one stops the start.
+
+    Raises:
+        CoopRulesError: in one line, naming what cannot be used.
+    """
+    if settings.ledger is not None:
+        with Ledger.open(settings.ledger):
+            pass  # fails now if it cannot be opened or has another schema
+    if settings.upload_dir is not None:
+        UploadRoot(settings.upload_dir).prepare()  # kept: a configured folder is never removed
+    else:
+        log.warning(
+            "no upload folder configured (COOP_RULES_UPLOAD_DIR): this process keeps uploads "
+            "in a private folder, so files uploaded to it cannot be used through another "
+            "worker or replica"
+        )

@@ -38,7 +38,8 @@ def require_key(
         return
     given = header or (bearer.credentials if bearer else None)
     # Compare with every key in constant time: a wrong key's timing tells nothing.
-    if given is None or not any(hmac.compare_digest(given, k) for k in keys):
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a header may carry.
+    if given is None or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
         raise ApiError(
             401,
             "unauthorized",

@@ -1,0 +1,538 @@
+"""A batch on a Dask cluster: each claim one task, its files carried with it.
+
+``coop-rules check DIR... --out OUT --cluster tcp://HOST:8786`` (or ``COOP_RULES_CLUSTER``)
+sends the claims to a running Dask scheduler; ``--cluster local[:N]`` starts a ``LocalCluster``
+of N single-threaded worker processes for a try on one machine. Dask is imported only here, and
+this module only when a cluster is asked for (``pip install 'coop-rules[cluster]'``).
+
+What the client does, and what a worker does:
+
+- The client decides everything a local batch decides (:func:`.run.run_batch`): the claims,
+  their report names, the keys, which reports are reused (their stamps are read here, without
+  a task). It then reads one claim's files at a time into a :class:`ClaimTask` and submits it;
+  at most a small window of claims (twice the cluster's threads) is in flight, so the client
+  holds a few claims' bytes, never the batch's. Workers need not see the client's disk.
+- A worker writes the files into a private temporary folder, checks the claim there with the
+  same options (its readers isolated in worker processes with the same time and memory limits,
+  so a hostile document is the same finding as at home and never takes the Dask worker down),
+  renders the report, and returns it with the index's line. It first compares its coop-rules
+  code and rule set with the client's: a worker running other code could give other results,
+  so its claims become "could not check" instead.
+- The client writes each report and stamp as a local batch does (same names, atomic writes),
+  then the index.
+- A worker that dies mid-claim: the scheduler gives the task to another worker. A claim whose
+  check has killed ``distributed.scheduler.allowed-failures`` + 1 workers (Dask's default 3,
+  set to 2 for ``local``) fails its task. Dask suspects every task a dying worker held, so an
+  innocent claim beside the culprit may fail too: every claim whose task failed so is checked
+  again at the end, alone, one at a time; one that still kills its workers then becomes
+  "could not check" in the index. (``local`` also runs with ``worker-saturation: 1.0``, so a
+  worker holds only the claim it is checking.)
+
+The ledger: the workers read it (duplicates) and, with ``--record``, write it, so it must be
+one they reach. A ``postgresql://`` ledger always is; a SQLite file is on this machine only:
+``--record`` with it is refused at start, and a dry run uses it only if it is empty (then
+nothing is compared, as at home) or the cluster is ``local``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from coop_rules import api
+from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
+from coop_rules.batch.processes import signum_of
+from coop_rules.batch.run import (
+    _claim_key,
+    _notify,
+    _one_line,
+    _reuse,
+    claim_result,
+    code_digest,
+    stamp_text,
+    write_atomic,
+)
+from coop_rules.errors import CoopRulesError
+from coop_rules.isolation import set_shared_pool_size
+from coop_rules.ledger.store import Ledger, is_url, resolve_location
+from coop_rules.renderers import get_renderer
+from coop_rules.report import rule_set
+
+log = logging.getLogger(__name__)
+
+ENV_CLUSTER = "COOP_RULES_CLUSTER"
+LOCAL = "local"
+# A claim whose check killed this many workers (+1) is given up on (``local`` clusters; a
+# scheduler of its own keeps its own setting).
+LOCAL_ALLOWED_FAILURES = 2
+WAIT_FOR_WORKERS_S = 60.0
+
+
+@dataclass(frozen=True)
+class ClaimTask:
+    """What travels to a worker for one claim: the job, the claim's files, the rule files."""
+
+    job: ClaimJob
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the claim folder, bytes)
+    rules: tuple[tuple[tuple[str, bytes], ...], ...]  # per --rules folder, its files
+    code: str  # the client's code digest: the worker must run the same code
+    rules_digest: str  # ...and have the same rule set
+    ledger_empty: bool = False  # a SQLite ledger empty at the client: so it must be here
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """A worker's answer: the index's line, and the rendered report (None for an error)."""
+
+    result: ClaimResult
+    report: str | bytes | None
+
+
+class DaskCluster:
+    """The batch runner of ``--cluster ADDRESS``: a scheduler's address or ``local[:N]``."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address.strip()
+
+    def prepare(self, options: Options) -> None:
+        """Refuse at start what the cluster cannot do with ``options``.
+
+        Raises:
+            CoopRulesError: Dask is not installed, the address is malformed, or the ledger is
+                a SQLite file the workers cannot share.
+        """
+        _import_dask()
+        _parse_local(self.address)  # a malformed local:N fails here
+        _worker_ledger(self.address, options)
+
+    def __call__(
+        self,
+        pending: Sequence[ClaimJob],
+        batch: BatchResult,
+        total: int,
+        progress: Progress | None,
+        rules_digest: str,
+    ) -> None:
+        """Check ``pending`` on the cluster, appending to ``batch`` as they end."""
+        run(self.address, pending, batch, total, progress, rules_digest)
+
+
+def run(
+    address: str,
+    pending: Sequence[ClaimJob],
+    batch: BatchResult,
+    total: int,
+    progress: Progress | None,
+    rules_digest: str,
+) -> None:
+    """Check ``pending`` on the cluster at ``address``, appending to ``batch`` as they end.
+
+    The cluster is reached (or the LocalCluster started) only once a claim needs checking:
+    a batch whose reports are all reused never waits for it.
+    """
+    distributed = _import_dask()
+    if not pending:
+        return
+    options = pending[0].options
+    ledger, ledger_empty = _worker_ledger(address, options)
+    rules = tuple(_pack_folder(Path(d)) for d in options.rules_dirs)
+    code = code_digest()
+    todo = _to_check(pending, batch, total, progress)
+    first = next(todo, None)
+    if first is None:
+        return
+    queue = itertools.chain([first], todo)
+    with _connect(address, distributed) as client:
+        in_flight: dict[Any, tuple[ClaimJob, str]] = {}
+        completed = distributed.as_completed()
+
+        def make_task(job: ClaimJob, files: tuple[tuple[str, bytes], ...]) -> ClaimTask:
+            task_options = replace(job.options, ledger=ledger, rules_dirs=())
+            task_job = replace(job, options=task_options)
+            return ClaimTask(task_job, files, rules, code, rules_digest, ledger_empty)
+
+        def submit_next() -> bool:
+            """Read the next claim to check and submit it; False when there is none."""
+            for job, key in queue:
+                try:
+                    files = _pack_folder(job.folder)
+                except OSError as exc:
+                    _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+                    continue
+                task = make_task(job, files)
+                with warnings.catch_warnings():
+                    # A claim of a few MB is meant to travel in its task (so a retry on another
+                    # worker has it); Dask's hint to scatter large data does not apply.
+                    warnings.filterwarnings("ignore", message=".*[Ll]arge (graph|object).*")
+                    future = client.submit(TASK, task, pure=False, key=_task_key(job))
+                in_flight[future] = (job, key)
+                completed.add(future)
+                return True
+            return False
+
+        try:
+            while len(in_flight) < _window(client) and submit_next():
+                pass
+            suspects: list[tuple[ClaimJob, str]] = []
+            for future in completed:
+                job, key = in_flight.pop(future)
+                if future.status == "error" and isinstance(
+                    future.exception(), distributed.KilledWorker
+                ):
+                    # Dask suspects every claim a dying worker held: this one may only have
+                    # been beside the claim that killed it. Checked again alone, at the end.
+                    suspects.append((job, key))
+                else:
+                    _record(batch, progress, total, _collect(future, job, key, distributed))
+                future.release()
+                while len(in_flight) < _window(client) and submit_next():
+                    pass
+            for job, key in suspects:  # one at a time: none can take another down with it
+                try:
+                    task = make_task(job, _pack_folder(job.folder))
+                except OSError as exc:
+                    _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+                    continue
+                future = client.submit(TASK, task, pure=False, key=_task_key(job))
+                in_flight[future] = (job, key)
+                result = _collect(future, job, key, distributed)
+                del in_flight[future]
+                future.release()
+                _record(batch, progress, total, result)
+        except KeyboardInterrupt as exc:  # the shell reports it from batch.interrupted_by
+            batch.interrupted_by = signum_of(exc)
+            client.cancel(list(in_flight))
+
+
+def _to_check(
+    pending: Sequence[ClaimJob], batch: BatchResult, total: int, progress: Progress | None
+) -> Iterator[tuple[ClaimJob, str]]:
+    """The claims to check, with their keys; the reused and unreadable ones recorded here."""
+    for job in pending:
+        try:
+            key = _claim_key(job)
+        except OSError as exc:
+            _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+            continue
+        report_path, stamp_path = _paths(job)
+        # A recording run checks every claim: reusing a report would skip its record.
+        reused = None if job.options.record else _reuse(stamp_path, report_path, key)
+        if reused is not None:
+            _record(batch, progress, total, reused)
+            continue
+        yield job, key
+
+
+def _collect(future: Any, job: ClaimJob, key: str, distributed: Any) -> ClaimResult:
+    """Write the report and stamp a worker sent back; the index's line for the claim."""
+    try:
+        outcome: TaskOutcome = future.result()
+    except distributed.KilledWorker as exc:
+        count = _failures(exc)
+        return _error(
+            job,
+            f"could not check: the check of this claim stopped {count} Dask workers (killed, "
+            "out of memory or lost), also when checked alone; it was not tried again",
+        )
+    except Exception as exc:  # the task's own errors are outcomes; this is the cluster's
+        return _error(job, f"internal error: {type(exc).__name__}: {_one_line(exc)}")
+    if outcome.report is None:
+        return outcome.result
+    report_path, stamp_path = _paths(job)
+    write_atomic(report_path, outcome.report)
+    write_atomic(stamp_path, stamp_text(key, outcome.result))
+    return outcome.result
+
+
+def _failures(exc: Exception) -> str:
+    # KilledWorker(task, last_worker, allowed_failures): the task killed allowed_failures + 1.
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    if len(args) >= 3 and isinstance(args[2], int):
+        return str(args[2] + 1)
+    return "several"
+
+
+def _paths(job: ClaimJob) -> tuple[Path, Path]:
+    report_name = job.stem + get_renderer(job.options.format).suffix
+    return job.out_dir / report_name, job.out_dir / (report_name + ".stamp")
+
+
+def _record(batch: BatchResult, progress: Progress | None, total: int, result: ClaimResult) -> None:
+    batch.results.append(result)
+    _notify(progress, len(batch.results), total, result)
+
+
+def _error(job: ClaimJob, message: str) -> ClaimResult:
+    return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
+
+
+def _task_key(job: ClaimJob) -> str:
+    # Unique per submission (pure=False semantics) and readable on the dashboard.
+    return f"coop-rules-claim-{job.stem}-{os.urandom(6).hex()}"
+
+
+def _window(client: Any) -> int:
+    """Claims in flight: two per worker thread (one running, one arriving), at least 4."""
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    except TypeError:  # older distributed: no n_workers argument
+        workers = client.scheduler_info()["workers"].values()
+    threads = sum(int(w.get("nthreads", 1)) for w in workers)
+    return max(4, 2 * threads)
+
+
+# -- the files that travel ---------------------------------------------------------------------
+
+
+def _pack_folder(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    """Every file the claim loader would read in ``folder`` (hidden ones skipped), with bytes."""
+    packed = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        packed.append((relative.as_posix(), path.read_bytes()))
+    return tuple(packed)
+
+
+def _unpack(files: tuple[tuple[str, bytes], ...], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
+    for name, data in files:
+        target = (folder / name).resolve()
+        if root not in target.parents:  # a name from the client never leaves the folder
+            raise CoopRulesError(f"a claim file name leaves its folder: {name!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+# -- the worker's side ------------------------------------------------------------------------
+
+_worker_lock = threading.Lock()
+_worker_ready = False
+_rules_cache: dict[str, tuple[Path, ...]] = {}
+
+
+def check_task(task: ClaimTask) -> TaskOutcome:
+    """On a worker: check one claim from its files; the report rendered, or an error line."""
+    job = task.job
+    try:
+        _prepare_worker()
+        if task.code != code_digest():
+            raise CoopRulesError(
+                "this Dask worker runs other coop-rules code than the client (install the same "
+                "version on every worker)"
+            )
+        rules_dirs = _rules_dirs(task)
+        if task.ledger_empty and job.options.ledger:
+            with Ledger.open(job.options.ledger) as ledger:
+                if not ledger.revision().startswith("0:"):
+                    raise CoopRulesError(
+                        f"this Dask worker has claims in its own ledger {ledger.source}, the "
+                        "client none: give --ledger postgresql://… to share one"
+                    )
+        options = replace(job.options, rules_dirs=rules_dirs)
+        renderer = get_renderer(options.format)
+        with tempfile.TemporaryDirectory(prefix="coop-rules-claim-") as scratch:
+            folder = Path(scratch) / job.folder.name
+            _unpack(task.files, folder)
+            report = api.check_claim(folder, options, today=job.today)
+            data = renderer.report(report)
+    except CoopRulesError as exc:
+        return TaskOutcome(_error(job, _one_line(exc)), None)
+    except Exception as exc:  # a bug met on one claim must not stop the other thousand
+        log.warning("checking %s failed", job.folder, exc_info=True)
+        return TaskOutcome(_error(job, f"internal error: {type(exc).__name__}: {exc}"), None)
+    return TaskOutcome(claim_result(job, report, job.stem + renderer.suffix), data)
+
+
+# The function the client submits for each claim (a test puts one that kills its worker).
+TASK = check_task
+
+
+def _prepare_worker() -> None:
+    """Once per worker process: let it start reader processes, one per Dask thread."""
+    global _worker_ready
+    with _worker_lock:
+        if _worker_ready:
+            return
+        process = multiprocessing.current_process()
+        if process.daemon:
+            # Dask's nanny starts workers as daemonic processes, and a daemonic process may not
+            # start children; the readers must run in children of their own (isolation). The
+            # flag only matters to this process's own start() calls; the nanny still stops it.
+            process._config["daemon"] = False  # type: ignore[attr-defined]
+        set_shared_pool_size(_worker_threads())
+        _worker_ready = True
+
+
+def _worker_threads() -> int:
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def _rules_dirs(task: ClaimTask) -> tuple[Path, ...]:
+    """The client's --rules folders, written once per worker; the rule set checked."""
+    digest = hashlib.sha256(repr(task.rules).encode()).hexdigest()
+    with _worker_lock:
+        dirs = _rules_cache.get(digest)
+        if dirs is None:
+            base = Path(tempfile.mkdtemp(prefix="coop-rules-rules-"))
+            dirs = tuple(base / str(i) for i in range(len(task.rules)))
+            for files, folder in zip(task.rules, dirs, strict=True):
+                _unpack(files, folder)
+            mine = rule_set(api.rulebook(dirs), api.programs(dirs)).digest
+            if mine != task.rules_digest:
+                raise CoopRulesError(
+                    "this Dask worker's rule set differs from the client's (install the same "
+                    "version on every worker)"
+                )
+            _rules_cache[digest] = dirs
+    return dirs
+
+
+# -- connecting ------------------------------------------------------------------------------
+
+
+def _import_dask() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise CoopRulesError(
+            "--cluster needs Dask distributed: pip install 'coop-rules[cluster]'"
+        ) from None
+    return distributed
+
+
+def _parse_local(address: str) -> int | None:
+    """N of ``local[:N]`` (None: one worker per core); 0 when ``address`` is no local one."""
+    if address != LOCAL and not address.startswith(LOCAL + ":"):
+        return 0
+    count = address[len(LOCAL) + 1 :]
+    if not count:
+        return None
+    if not count.isdigit() or int(count) < 1:
+        raise CoopRulesError(f"--cluster {address}: give local or local:N with N at least 1")
+    return int(count)
+
+
+def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal[False], bool]:
+    """The ledger the workers use, and whether they must find it empty.
+
+    Raises:
+        CoopRulesError: the workers cannot share the client's ledger.
+    """
+    if options.ledger is False:
+        return False, False
+    where = resolve_location(options.ledger)
+    if is_url(where):
+        return where, False
+    if options.record:
+        raise CoopRulesError(
+            "--record with --cluster needs a ledger every worker reaches: give --ledger "
+            f"postgresql://… (the SQLite file {where} is on this machine only)"
+        )
+    path = Path(where).absolute()
+    if _parse_local(address) != 0:
+        return path, False  # the local cluster's workers share this disk
+    with Ledger.open(path) as ledger:
+        empty = ledger.revision().startswith("0:")
+    if empty:
+        # Nothing recorded (or no file): a worker reads the same path, which must be as empty
+        # there, so its reports match the local ones word for word.
+        return path, True
+    raise CoopRulesError(
+        f"the ledger {where} is a SQLite file on this machine, which the cluster's workers "
+        "cannot read: give --ledger postgresql://… (or an empty ledger)"
+    )
+
+
+class _connect:
+    """A client of the scheduler at ``address``, or of a LocalCluster started for the batch."""
+
+    def __init__(self, address: str, distributed: Any) -> None:
+        self.address = address
+        self.distributed = distributed
+        self.cluster: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> Any:
+        import dask
+
+        local = _parse_local(self.address)
+        # The scheduler of a LocalCluster runs in this process: its INFO lines are no news.
+        if not log.isEnabledFor(logging.DEBUG):
+            logging.getLogger("distributed").setLevel(logging.WARNING)
+        try:
+            if local != 0:
+                with (
+                    dask.config.set(
+                        {
+                            "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                            # One claim per worker thread at a time: a worker a claim kills takes
+                            # no other claim with it (Dask suspects every task the worker held).
+                            "distributed.scheduler.worker-saturation": 1.0,
+                        }
+                    ),
+                    _sigint_ignored(),
+                ):
+                    self.cluster = self.distributed.LocalCluster(
+                        n_workers=local or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                self.client = self.distributed.Client(self.cluster)
+            else:
+                self.client = self.distributed.Client(self.address, timeout="20s")
+            # A LocalCluster's workers all, before the first claim; a scheduler's, one at least.
+            wanted = len(self.cluster.workers) if self.cluster is not None else 1
+            self.client.wait_for_workers(wanted, timeout=WAIT_FOR_WORKERS_S)
+        except (OSError, TimeoutError) as exc:
+            self.__exit__(None, None, None)
+            raise CoopRulesError(
+                f"cannot use the Dask cluster {self.address}: "
+                f"{_one_line(exc) or type(exc).__name__}"
+            ) from None
+        return self.client
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the LocalCluster's processes start, so they inherit that.
+
+    Ctrl-C reaches the terminal's whole process group; as with a local batch's workers, only
+    this process acts on it (it cancels the claims in flight and writes the index), and the
+    workers, stopped by the client as it closes, print no tracebacks of their own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
