@@ -347,7 +347,8 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
         confidence = max(0.0, min(1.0, item.Confidence(level) / 100))
         if _speck(text, confidence):
             continue
-        lines[-1][1].append(Word(text, *box, confidence))
+        x0, y0, x1, y1 = box
+        lines[-1][1].append(Word(text, x0, y0, x1, y1, confidence))
     for band, line in lines:
         words.extend(_in_band(line, band))
     return pic, words
