@@ -153,7 +153,7 @@ _TOTAL_FIELDS = frozenset({"total", "total_gross", "subtotal", "subtotal_items"}
 MAX_TILL_WORDS = 5
 
 
-def _till_receipt(layout: Layout, lang: str | None) -> bool:
+def till_receipt(layout: Layout, lang: str | None) -> bool:
     """Whether the page settles a sale: a total and money tendered, change or a rounding (a
     till receipt that names itself nowhere), each on a line of its own, at least one of them
     with money next to it. The other may show its amount garbled (OCR of a faded receipt reads
@@ -197,7 +197,7 @@ def classify(
         key=lambda kind: (-round(weights[kind], 1), _PRECEDENCE[kind]),
     )
     labels = _invoice_labels(layout, lang)
-    till = not family and _till_receipt(layout, lang)
+    till = not family and till_receipt(layout, lang)
     if till:
         labels += 4.0  # settling a sale is structure, stronger than any stray keyword
     if role == "invoice" or (family or labels):

@@ -424,7 +424,10 @@ def _address_like(text: str) -> bool:
     )
 
 
-def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
+LEGAL_FORM_NOTE = "name with a legal form"
+
+
+def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     """Name lines at the head of page 1 (a receipt's store name, a letterhead without a legal
     form): short lines of letters, holding no label, that are not a phrase, an address or a
     time, standing right above the header's address or contact block.
@@ -549,10 +552,10 @@ def _vendor(
             score += 1.0  # its VAT number, register entry or bank details beside it
         elif legal_keys - {name_key(name)} and _window_address(ctx, line):
             score -= 1.0  # a name over an address block, while another firm signs the page
-        add(name, score, tokens, line.index, "name with a legal form")
+        add(name, score, tokens, line.index, LEGAL_FORM_NOTE)
     header_rival = 0.0
     if not candidates:
-        header = sorted(_header_names(ctx), key=lambda h: -h[1])
+        header = sorted(header_names(ctx), key=lambda h: -h[1])
         for name, score, tokens, line in header:
             add(name, score, tokens, line.index, "name at the head of the page")
         if len(header) > 1:
