@@ -425,6 +425,13 @@ def _address_like(text: str) -> bool:
 
 
 LEGAL_FORM_NOTE = "name with a legal form"
+# The head of a page, where a letterhead or a receipt's shop name stands: its first lines, in
+# the top of the page.
+HEAD_LINES, HEAD_SHARE = 6, 0.3
+
+
+def in_head(ctx: Context, line: Line) -> bool:
+    return line.index < HEAD_LINES and ctx.layout.relative_top(line) <= HEAD_SHARE
 
 
 def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
@@ -444,8 +451,8 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     stop = all_stopwords()
     names: list[tuple[str, list[Token], Line]] = []
     address_at: int | None = None
-    for line in lines[:6]:
-        if line.page != first_page or ctx.layout.relative_top(line) > 0.3:
+    for line in lines[:HEAD_LINES]:
+        if line.page != first_page or not in_head(ctx, line):
             break
         segment = line.text[: segment_bounds(line, 0)[1]]
         text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT)

@@ -8,7 +8,8 @@ with the legal form stands at the head itself (a brand or a stamp above it: "MYD
 SHAAS SDN BHD (728515-N)"), it is the name as printed at the head and stays the vendor.
 
 So on a till receipt (:func:`~.classify.till_receipt`) whose vendor was read as a name with a
-legal form that is none of the name lines at the head, the head's name (the line right above
+legal form printed below the head of the page and none of the name lines at the head, the
+head's name (the line right above
 the address block, :func:`~.parties.header_names`) is the vendor, and the company with the
 legal form is kept as the other reading. The SROIE receipts (``corpus-extra``) are annotated
 by this convention: their company is the name printed at the head.
@@ -21,8 +22,9 @@ from dataclasses import replace
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.classify import till_receipt
 from coop_rules.extraction.fields import Context
+from coop_rules.extraction.layout import Line
 from coop_rules.extraction.names import name_key
-from coop_rules.extraction.parties import LEGAL_FORM_NOTE, header_names
+from coop_rules.extraction.parties import LEGAL_FORM_NOTE, header_names, in_head
 
 SHOP_NOTE = "shop name at the head of the receipt"
 HEAD_BLOCK = 2.0  # header_names' score of a name line right above the address block
@@ -32,6 +34,9 @@ def shop_name(ctx: Context, vendor: Extracted | None) -> Extracted | None:
     """The shop's name at the head of a till receipt where ``vendor`` is a company with a
     legal form named elsewhere on it (see the module docstring); None where that is not so."""
     if vendor is None or not (vendor.evidence.note or "").startswith(LEGAL_FORM_NOTE):
+        return None
+    line = _line_of(ctx, vendor)
+    if line is None or in_head(ctx, line):
         return None
     names = header_names(ctx)
     chosen = name_key(str(vendor.value))
@@ -46,6 +51,22 @@ def shop_name(ctx: Context, vendor: Extracted | None) -> Extracted | None:
     others = ctx.readings.get("vendor", (vendor,))[1:]
     ctx.readings["vendor"] = (shop, replace(vendor, confidence=vendor.confidence - 0.1), *others)
     return shop
+
+
+def _line_of(ctx: Context, found: Extracted) -> Line | None:
+    """The line of the layout that ``found``'s evidence box starts on."""
+    box = found.evidence.box
+    if box is None:
+        return None
+    middle = (box[1] + box[3]) / 2
+    for line in ctx.layout.lines:
+        if (
+            line.page == found.evidence.page
+            and line.top <= middle <= line.bottom
+            and any(t.x0 <= box[0] + 1 and box[0] - 1 <= t.x1 for t in line.tokens)
+        ):
+            return line
+    return None
 
 
 def _same(a: str, b: str) -> bool:
