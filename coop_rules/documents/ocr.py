@@ -21,10 +21,18 @@ and ``osd`` on Debian) or ``TESSDATA_PREFIX``. Nothing is downloaded at run time
 
 Preparation (each step measured on the receipts with ``bench/ocr.py``): the EXIF orientation
 is applied; the image is made greyscale and scaled so that small print is about Tesseract's
-favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side);
-Tesseract's orientation and script detection (OSD) turns a sideways or upside-down page upright
-when it is sure, and picks the language data by script (Latin, Japanese, Korean, Chinese).
-Tesseract deskews lines of slightly rotated scans itself.
+favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side,
+then scaled up until its text lines are about LINE_HEIGHT pixels high: a small receipt on a
+whole scanned sheet); Tesseract's orientation and script detection (OSD, on a reduced copy)
+turns a sideways or upside-down page upright when it is sure, and picks the language data by
+script (Latin, Japanese, Korean, Chinese). A tilted page is straightened. A page shaped like a
+till receipt is read as one block of text (PSM 6), anything else with Tesseract's automatic
+page segmentation.
+
+Tesseract's words are then repaired where OCR is known to break them: the words of one text
+line share its band (a bent receipt's amounts stay beside their labels), an amount split at
+its decimal mark ("49. 39") is joined, and a line of nothing but unsure one- or two-letter
+specks is dropped.
 
 Modes (``Limits.ocr``, ``--ocr``, ``COOP_RULES_OCR``): ``auto`` reads with OCR where the engine
 is installed and a page has no usable text; ``on`` is the same but a missing engine is an error
