@@ -602,14 +602,13 @@ def _rules(args: argparse.Namespace) -> int:
     def word(key: str, **params: object) -> str:
         return translate(key, lang, **params)
 
-    # English lists the rules by name; a translated listing by their titles in that language.
     lines = [
         f"{word('cli.code'):<5} {word('cli.severity'):<8} {word('cli.requirement'):<7} "
         + word("cli.rule"),
         "-" * 60,
     ]
     for r in book:
-        title = (local[r.code].title if r.code in local else None) or r.name
+        title = (local[r.code].title if r.code in local else None) or r.display_title
         severity = word(f"severity.{r.severity}")
         lines.append(f"{r.code:<5} {severity:<8} {r.requirement:<7} {title}")
     lines.append("\n" + word("cli.rules_footer", n=len(book)))
@@ -638,7 +637,7 @@ def _rule(args: argparse.Namespace) -> int:
         return translate(key, lang, **params)
 
     params = ", ".join(f"{k} = {v}" for k, v in spec.params.items()) or word("cli.parameters_none")
-    title = f"{local.title} ({spec.name})" if local.title else spec.name
+    title = f"{local.title or spec.display_title} ({spec.name})"
     message, hint = word("cli.message"), word("cli.hint")
     width = max(len(message), len(hint)) + 1
     # The documentation (what, why, examples) is English only: the catalogues translate what a
@@ -695,7 +694,7 @@ def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, 
     return {
         **rule_json(spec),  # shared with the HTTP service's GET /v1/rules
         "lang": lang,
-        "title": local.title or spec.name,
+        "title": local.title or spec.display_title,
         "message": (local.message or spec.message).text,
         "hint": (local.hint or spec.hint).text,
     }

@@ -81,7 +81,7 @@ def _finding(
             if item not in evidence:
                 evidence.append(item)
     local = local or LocalText()
-    title = local.title or rule.name
+    title = local.title or rule.display_title
     if outcome is Outcome.VIOLATED:
         severity = rule.severity
         template = local.message or rule.message
@@ -104,7 +104,7 @@ def _finding(
         values=values,
         evidence=tuple(evidence),
         params=rule.params,
-        title=local.title or "",
+        title=title,
     )
 
 
