@@ -105,6 +105,7 @@ def _finding(
         evidence=tuple(evidence),
         params=rule.params,
         title=title,
+        docs=rule.docs,
     )
 
 

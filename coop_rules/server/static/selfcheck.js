@@ -174,7 +174,8 @@
     } else if (detail.problems) {
       showProblems(t.problems, detail.problems);
     } else {
-      status.textContent = `${t.error_other} ${detail.message}`;
+      // The service's message is English, for developers: the page says it in its language.
+      status.textContent = t[`error_${detail.error}`] || `${t.error_other} ${detail.message}`;
     }
   });
 })();
