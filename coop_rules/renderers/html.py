@@ -150,6 +150,7 @@ class EvidenceView:
     cells: CellWindow | None = None
     lines: SourceLines | None = None
     lang: str = DEFAULT_LANG
+    entered: bool = False  # from a manifest built of what a person entered: no file to name
 
     @property
     def locator(self) -> str:
@@ -296,9 +297,11 @@ def _evidence_views(report: Report, entered: bool = False) -> dict[Evidence, Evi
                     for e, w in zip(with_cell, windows, strict=True)
                 }
             )
-        elif name not in media and Path(name).name in MANIFEST_NAMES and not entered:
+        elif name not in media and Path(name).name in MANIFEST_NAMES:
             for item in group:
-                if item.field:
+                if entered:
+                    views[item] = EvidenceView(item, lang=lang, entered=True)
+                elif item.field:
                     lines = manifest_lines(path, item.field)
                     views[item] = EvidenceView(item, lines=lines, lang=lang)
     return views

@@ -14,6 +14,16 @@
   const report = document.getElementById("report");
   const problemsBox = document.getElementById("problems");
 
+  // The report frame is as tall as the report: the page scrolls, never a box inside it.
+  function fitReport() {
+    const doc = report.contentDocument;
+    if (report.hidden || !doc || !doc.documentElement) return;
+    report.style.height = "0px"; // measure the report at this width, not at the old height
+    report.style.height = `${doc.documentElement.scrollHeight}px`;
+  }
+  report.addEventListener("load", fitReport);
+  window.addEventListener("resize", fitReport);
+
   function guessRole(name) {
     const n = name.toLowerCase();
     if (/csr|certification/.test(n)) return "csr";
@@ -157,8 +167,8 @@
       status.className = `verdict verdict-${verdict}`;
       status.dataset.verdict = verdict;
       status.textContent = [t[`verdict_${verdict}`], parts.join(", ")].filter(Boolean).join(" — ");
-      report.srcdoc = await response.text();
       report.hidden = false;
+      report.srcdoc = await response.text();
       document.getElementById("result-heading").focus();
       return;
     }
