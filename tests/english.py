@@ -8,8 +8,8 @@ hold "CSR", "Microsoft", "Screenshot", "Status" as well).
 
 What a page quotes is not its language: text inside an element marked ``translate="no"`` (file
 names, values, the text as a document prints it, a source listing), text between quotation
-marks, and words the page quotes elsewhere (a vendor's name in a message is the name shown in
-the evidence) are left out. A word in no catalogue and not a common English word (a name, an
+marks, and words the page quotes elsewhere in its text (a vendor's name in a message is the
+name shown in the evidence; a source listing's words do not count for this) are left out. A word in no catalogue and not a common English word (a name, an
 amount) is not counted either.
 """
 
@@ -104,7 +104,8 @@ class _Visible(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.said: list[str] = []
-        self.quoted: list[str] = []
+        self.quoted: list[str] = []  # what the page quotes in its text (values, names)
+        self.listed: list[str] = []  # source listings (a manifest's lines): quoted, no more
         self._stack: list[tuple[str, bool, bool]] = []  # tag, hidden, quoted
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -125,7 +126,11 @@ class _Visible(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         hidden, quoted = self._stack[-1][1:] if self._stack else (False, False)
-        if not hidden and data.strip():
+        if hidden or not data.strip():
+            return
+        if any(tag == "pre" for tag, _, _ in self._stack):
+            self.listed.append(data)
+        else:
             (self.quoted if quoted else self.said).append(data)
 
 

@@ -1,0 +1,66 @@
+"""Every fixture claim's HTML report in every language coop-rules speaks besides English, and
+the self-check page around it, hold no English words apart from names and values.
+
+The check is :func:`tests.english.english_in`: a word that coop-rules's English texts (or
+common English) use and the report's language does not, outside what the report quotes. It is
+a real check: the English report itself, read as if it were German, is full of such words.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from coop_rules import check_claim
+from coop_rules.renderers.html import HtmlRenderer
+from coop_rules.server.app import create_app
+from coop_rules.server.i18n import PAGE_LANGUAGES, strings
+from coop_rules.vocab import LANGUAGES
+
+from ..conftest import FIXTURES
+from ..english import english_in
+
+TODAY = date(2024, 7, 20)
+CLAIMS = sorted(p.name for p in FIXTURES.iterdir() if (p / "claim.yaml").is_file())
+OTHERS = [lang for lang in LANGUAGES if lang != "en"]
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_reports_have_no_english(lang: str) -> None:
+    found = {}
+    for name in CLAIMS:
+        html = HtmlRenderer().report(check_claim(FIXTURES / name, today=TODAY, lang=lang))
+        english = english_in(html, lang)
+        if english:
+            found[name] = english
+    assert found == {}
+
+
+def test_the_check_finds_english() -> None:
+    """The same test on the English report, read as German and as Korean, fails loudly."""
+    html = HtmlRenderer().report(check_claim(FIXTURES / "am04-claimed-not-supported", today=TODAY))
+    for lang in ("de", "ko"):
+        found = english_in(html, lang)
+        assert {"findings", "errors", "rejected", "below", "the"} <= found.keys(), found.keys()
+
+
+def test_an_english_evidence_note_is_found() -> None:
+    """A note the catalogues cannot translate shows, and is reported, as English."""
+    page = '<html lang="de"><body><p>S. 1 <span class="note">(written by hand)</span></p>'
+    assert set(english_in(page, "de")) == {"written", "by"}
+
+
+@pytest.mark.parametrize("lang", [lang for lang in PAGE_LANGUAGES if lang != "en"])
+def test_self_check_page_has_no_english(lang: str) -> None:
+    client = TestClient(create_app())
+    page = client.get(f"/?lang={lang}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert english_in(page.text, lang) == {}
+    # The page's script shows the rest of its strings later (verdicts, errors): they count too.
+    later = "".join(f"<p>{html.escape(text)}</p>" for text in strings(lang).values())
+    assert english_in(later, lang) == {}
+    rule = client.get(f"/rules/AM04?lang={lang}", headers={"Accept": "text/html"})
+    assert rule.status_code == 200 and english_in(rule.text, lang) == {}
