@@ -9,8 +9,8 @@ hold "CSR", "Microsoft", "Screenshot", "Status" as well).
 What a page quotes is not its language: text inside an element marked ``translate="no"`` (file
 names, values, the text as a document prints it, a source listing), text between quotation
 marks, and words the page quotes elsewhere in its text (a vendor's name in a message is the
-name shown in the evidence; a source listing's words do not count for this) are left out. A word in no catalogue and not a common English word (a name, an
-amount) is not counted either.
+name shown in the evidence; a source listing's words do not count for this) are left out. A
+word in no catalogue and not a common English word (a name, an amount) is not counted either.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from coop_rules.i18n import catalogue
 from .conftest import REPO
 
 # Common English words: a text of the language would not use them.
-STOP_WORDS = set(
+STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers him his how if in into is it its itself just
@@ -39,13 +39,26 @@ STOP_WORDS = set(
     would you your please must may might shall yes none unknown read found file page document
     documents claim claimed invoice invoices total date amount amounts field fields value values
     rule rules error errors warning warnings pass fail review checked check label column
-    subtotal tax written line lines name names role roles proof proofs note notes""".split()
+    subtotal tax written line lines name names role roles proof proofs note notes""".split()  # noqa: SIM905 (a list of 160 quoted words reads worse)
 )
 _WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9])")
 # Quotations: what a document or a person wrote, in any language's quotation marks.
 _QUOTED = re.compile(r"“[^”]*”|„[^“”]*[“”]|‘[^’]*’|«[^»]*»|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 _HIDDEN = {"script", "style", "title", "template", "head"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
 
 
 def words(text: str) -> set[str]:

@@ -36,6 +36,7 @@ from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.options import CheckOptions
 from coop_rules.renderers import Renderer, get_renderer
+from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.report import Report
 from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
 from coop_rules.server.files import FileStore, StoredFile
@@ -389,8 +390,6 @@ def _report_renderer(fmt: str) -> Renderer:
     them as data; the file the service wrote from them is no one's to read)."""
     if fmt != "html":
         return get_renderer(fmt)
-    from coop_rules.renderers.html import HtmlRenderer  # Jinja with the first HTML answer
-
     return HtmlRenderer(rule_docs=RULE_PAGE, manifest_entered=True)
 
 

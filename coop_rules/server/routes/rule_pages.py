@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from coop_rules import api
 from coop_rules.i18n.shown import term
+from coop_rules.renderers.html import environment
 from coop_rules.rulebook.expr import Field, fields_of
 from coop_rules.rulebook.spec import Template
 from coop_rules.server.deps import Language, ProducesHtml
@@ -37,8 +38,6 @@ def template_text(template: Template, lang: str) -> str:
 
 @router.get("/rules/{code}", dependencies=[ProducesHtml])
 def rule_page(code: str, lang: Language) -> HTMLResponse:
-    from coop_rules.renderers.html import environment  # Jinja and the templates on first use
-
     book = api.rulebook()
     spec = book.get(code.upper())
     if spec is None:
