@@ -62,7 +62,8 @@ _VOID = {
 
 
 def words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
+    """The words of ``text``, lower-cased; codes in capitals (USD, PDF, CSR) are not words."""
+    return {w.lower() for w in _WORD.findall(text) if not (w.isupper() and len(w) <= 4)}
 
 
 def _texts(value: Any) -> Iterator[str]:

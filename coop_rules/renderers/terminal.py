@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from coop_rules.evidence import Evidence
 from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
-from coop_rules.i18n.shown import format_value
+from coop_rules.i18n.shown import format_value, term
 from coop_rules.vocab import SEVERITIES
 
 if TYPE_CHECKING:  # `extract` prints documents without loading the rule book and the report
@@ -137,9 +137,11 @@ def _document_line(document: ExtractedDocument, role: str, lang: str = DEFAULT_L
         problem = document.problems[0]
         reason, _ = problem_text(problem.kind, problem.reason, problem.advice, lang)
         could_not_read = translate("report.could_not_read_lower", lang)
-        return f"{document.path}  [{role}]  " + _labelled(could_not_read, reason)
-    read_as = translate("report.read_as_kind", lang, kind=document.kind)
-    kind = role if str(document.kind) == role else f"{role}, {read_as}"
+        shown_role = term("role", role, lang) if role else ""
+        return f"{document.path}  [{shown_role}]  " + _labelled(could_not_read, reason)
+    read_as = translate("report.read_as_kind", lang, kind=term("kind", str(document.kind), lang))
+    shown_role = term("role", role, lang) if role else ""
+    kind = shown_role if str(document.kind) == role else f"{shown_role}, {read_as}"
     shown = [
         format_value(document.fields[n].value, lang) for n in _SHOWN_FIELDS if n in document.fields
     ]
