@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from coop_rules import check_claim
+from coop_rules.i18n import translate
 from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
@@ -64,3 +65,12 @@ def test_self_check_page_has_no_english(lang: str) -> None:
     assert english_in(later, lang) == {}
     rule = client.get(f"/rules/AM04?lang={lang}", headers={"Accept": "text/html"})
     assert rule.status_code == 200 and english_in(rule.text, lang) == {}
+
+
+@pytest.mark.parametrize("lang", PAGE_LANGUAGES)
+def test_one_name_for_each_verdict(lang: str) -> None:
+    """The page's verdict line starts with the report banner's word for that verdict."""
+    for verdict in ("pass", "review", "fail"):
+        word = translate(f"verdict.{verdict}", lang)
+        line = strings(lang)[f"verdict_{verdict}"]
+        assert line.casefold().startswith(word.casefold()), (lang, word, line)
