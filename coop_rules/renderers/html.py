@@ -18,6 +18,7 @@ through ``t(key)`` (:func:`coop_rules.i18n.translate`), and dates and amounts th
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -247,7 +248,19 @@ def _compared(context: jinja2.runtime.Context, value: object) -> str:
         return translate("value.unknown", lang)
     if isinstance(value, bool):
         return translate("value.yes_word" if value else "value.no_word", lang)
-    return str(value)
+    text = str(value)
+    if money := _MONEY.fullmatch(text):  # "27077.60 EUR", as the JSON report holds it
+        return format_value(Money(Decimal(money[1]), money[2]), lang)
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return format_date(date.fromisoformat(text), lang)
+        except ValueError:  # shaped like a date, but none (a document's "2024-02-30")
+            return text
+    return text
+
+
+_MONEY = re.compile(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _documented(findings: Sequence[Finding]) -> list[Finding]:
