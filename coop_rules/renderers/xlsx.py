@@ -218,7 +218,7 @@ class XlsxRenderer:
                 found.evidence.field,
                 ", ".join(f"{v:.1f}" for v in found.evidence.box) if found.evidence.box else None,
                 found.evidence.text,
-                note_text(found.evidence.note, lang) or None,
+                note_text(found.evidence.note or "", lang) or None,
                 round(found.confidence, 2),
             )
             for d in documents
