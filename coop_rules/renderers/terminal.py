@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coop_rules.evidence import Evidence
-from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
+from coop_rules.i18n import DEFAULT_LANG, format_date, note_text, problem_text, translate
 from coop_rules.i18n.shown import format_value, term
 from coop_rules.vocab import SEVERITIES
 
@@ -94,7 +94,7 @@ class TerminalRenderer:
             lines.append("      " + _labelled(translate("report.hint", lang), finding.hint))
         for evidence in finding.evidence:
             label = translate("report.evidence_line", lang)
-            lines.append("      " + _labelled(label, _evidence(evidence)))
+            lines.append("      " + _labelled(label, _evidence(evidence, lang)))
         return lines
 
     def extraction(self, documents: list[ExtractedDocument]) -> str:
@@ -123,13 +123,13 @@ def _labelled(label: str, text: str) -> str:
     return label + text if label.endswith("：") else f"{label} {text}"
 
 
-def _evidence(evidence: Evidence, *, with_file: bool = True) -> str:
+def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG, *, with_file: bool = True) -> str:
     place = evidence.locator()
     if not with_file:  # under a document's own heading the file name is noise
         place = place.removeprefix(evidence.file).strip() or "(document)"
     text = " ".join(evidence.text.split())
     shown = f'{place} "{text[:70]}"' if text else place
-    return shown + (f" ({evidence.note})" if evidence.note else "")
+    return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
 
 
 def _document_line(document: ExtractedDocument, role: str, lang: str = DEFAULT_LANG) -> str:

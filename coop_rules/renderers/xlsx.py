@@ -143,7 +143,7 @@ class XlsxRenderer:
                 f.message,
                 f.hint,
                 "\n".join(f"{k} = {unknown if v is None else v}" for k, v in f.values.items()),
-                "\n".join(_evidence_text(e) for e in f.evidence),
+                "\n".join(_evidence_text(e, lang) for e in f.evidence),
                 f.docs_url,
             )
             for f in report.findings
@@ -238,10 +238,10 @@ def _field_value(found: Extracted) -> Any:
     return value if isinstance(value, date | Decimal | int) else str(value)
 
 
-def _evidence_text(evidence: Evidence) -> str:
+def _evidence_text(evidence: Evidence, lang: str = DEFAULT_LANG) -> str:
     text = " ".join(evidence.text.split())
     shown = f'{evidence.locator()} "{text[:80]}"' if text else evidence.locator()
-    return shown + (f" ({evidence.note})" if evidence.note else "")
+    return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
 
 
 def _table(
