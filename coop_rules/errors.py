@@ -43,7 +43,7 @@ class Problem:
     message: str
     # The message in other languages: anything with ``text(lang)`` (an i18n Phrase); None
     # where the message is English only.
-    shown: Any = field(default=None, compare=False)
+    shown: Any = field(default=None, compare=False, kw_only=True)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

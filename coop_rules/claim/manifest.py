@@ -315,7 +315,7 @@ def _problems(exc: ValidationError) -> list[Problem]:
             message = "required field is missing"
         elif "input" in error and error["type"] not in ("missing",):
             message = f"{message} (got {_SHORT.repr(error['input'])})"
-        problems.append(Problem(location, message, _shown(error)))
+        problems.append(Problem(location, message, shown=_shown(error)))
     return problems
 
 
