@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from coop_rules import check_claim
-from coop_rules.i18n import translate
+from coop_rules.i18n import catalogue, note_text, placeholders, translate
 from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
@@ -74,3 +74,23 @@ def test_one_name_for_each_verdict(lang: str) -> None:
         word = translate(f"verdict.{verdict}", lang)
         line = strings(lang)[f"verdict_{verdict}"]
         assert line.casefold().startswith(word.casefold()), (lang, word, line)
+
+
+def test_notes_are_said_part_by_part() -> None:
+    note = "label: Zwischensumme; subtotal + tax = total; written by hand"
+    assert note_text(note, "de") == (
+        "Bezeichnung „Zwischensumme“; Zwischensumme + Steuer = Summe; written by hand"
+    )
+    assert note_text("3 invoices and CSRs", "ko") == "청구서와 CSR 3건"
+    assert note_text(note, "en") == note
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_the_report_vocabulary_is_complete(lang: str) -> None:
+    """Every name and note a report shows exists in each language, with the same placeholders."""
+    groups = ("note.", "term.field.", "term.fact.", "term.input.", "term.role.", "term.kind.")
+    english, local = catalogue("en"), catalogue(lang)
+    for key, text in english.items():
+        if key.startswith(groups):
+            assert key in local, key
+            assert placeholders(local[key]) == placeholders(text), key
