@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from coop_rules import check_claim
 from coop_rules.i18n import catalogue, note_text, placeholders, translate
+from coop_rules.i18n.shown import term
 from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
@@ -94,3 +95,11 @@ def test_the_report_vocabulary_is_complete(lang: str) -> None:
         if key.startswith(groups):
             assert key in local, key
             assert placeholders(local[key]) == placeholders(text), key
+
+
+@pytest.mark.parametrize("lang", PAGE_LANGUAGES)
+def test_roles_are_named_as_the_page_names_them(lang: str) -> None:
+    """A report calls a document's role what the page's role choice calls it."""
+    for role in ("invoice", "csr", "poe", "metrics", "other"):
+        name, choice = term("role", role, lang), strings(lang)[f"role_{role}"]
+        assert choice.casefold().startswith(name.casefold()), (lang, name, choice)
