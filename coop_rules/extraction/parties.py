@@ -39,6 +39,7 @@ from coop_rules.extraction.lexicon import (
     section_matcher,
 )
 from coop_rules.extraction.names import name_key
+from coop_rules.extraction.party_grid import PartyBox, party_boxes
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
 _BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
@@ -253,12 +254,9 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             before = line.text[seg_start : m.start()]
             words = before.split(" ")[:-1] if before.endswith(" ") else before.split(" ")
             if not latin:
-                # CJK names carry their legal form inside the word: take the whole word.
-                token_span = line.tokens_in(m.start(), m.end())
-                name = " ".join(t.text for t in token_span)
-                if name == suffix and words and words[-1]:
-                    name = words[-1] + suffix
-                out.append((name.strip(_LEAD_PUNCT), line, token_span))
+                found = _cjk_name(line, m, labelled)
+                if found is not None:
+                    out.append(found)
                 continue
             kept: list[str] = []
             pos = m.start()
@@ -299,6 +297,38 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
             out.append((name, line, line.tokens_in(start, end)))
     return out
+
+
+def _cjk_name(
+    line: Line, m: re.Match[str], labelled: list[tuple[int, int]]
+) -> tuple[str, Line, list[Token]] | None:
+    """The CJK name whose legal form ``m`` is: the whole word that holds it, after any label
+    glued in front ("賣方:光華數位行銷股份有限公司"). A legal form standing alone as a word
+    names its neighbour: the word before it, unless that is a label or there is none; then
+    the word after it (a form written first: "상호(법인명) 주식회사 한빛애드")."""
+    tokens = line.tokens_in(m.start(), m.end())
+    start = line.starts[line.tokens.index(tokens[0])]
+    end = start + len(" ".join(t.text for t in tokens))
+    start = max([start] + [e for s, e in labelled if start <= s and e <= m.start()])
+    name = line.text[start:end].strip(_LEAD_PUNCT)
+    if name != m.group():
+        return name, line, line.tokens_in(start, end)
+    seg_start, seg_end = segment_bounds(line, m.start())
+
+    def unlabelled(a: int, b: int) -> bool:
+        return a < b and not any(s < b and a < e for s, e in labelled)
+
+    before = line.text[seg_start : m.start()].rstrip(" ")
+    word = before.rsplit(" ", 1)[-1]
+    if word and unlabelled(len(before) + seg_start - len(word), len(before) + seg_start):
+        start = seg_start + len(before) - len(word)
+        return f"{word}{m.group()}", line, line.tokens_in(start, m.end())
+    after = line.text[m.end() : seg_end]
+    word = after.lstrip(" ").split(" ", 1)[0]
+    start = m.end() + len(after) - len(after.lstrip(" "))
+    if not word or not unlabelled(start, start + len(word)):
+        return None
+    return f"{m.group()} {word}", line, line.tokens_in(m.start(), start + len(word))
 
 
 _REGISTER = re.compile(
@@ -489,7 +519,11 @@ def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
 
 
 def _vendor(
-    ctx: Context, buyer: Extracted | None, region: set[int], sender: tuple[str, Line] | None
+    ctx: Context,
+    buyer: Extracted | None,
+    region: set[int],
+    sender: tuple[str, Line] | None,
+    seller: PartyBox | None,
 ) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
     suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
@@ -520,6 +554,10 @@ def _vendor(
                 name, window, start, end = near
                 bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
                 add(name, 3.0 + bonus, window.tokens(start, end), line.index, f"label: {hit.text}")
+    if seller is not None and seller.name is not None:
+        name, window, start, end = seller.name
+        bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
+        add(name, 3.0 + bonus, window.tokens(start, end), window.line.index, _box_note(seller))
     if sender is not None:
         name, line = sender
         bonus = 0.5 if legal_suffix_regex().search(name) else 0.0
@@ -627,14 +665,31 @@ def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:
     return chosen.extracted(0.4 + 0.2 * chosen.score) if chosen else None
 
 
+def _box_note(box: PartyBox) -> str:
+    return f"label: {box.heading.text}; in its box of the form"
+
+
+def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
+    """The name read in a party box of a grid (see :mod:`.party_grid`)."""
+    if box.name is None:
+        return None
+    name, window, start, end = box.name
+    return Extracted(name, ctx.evidence(window, start, end, _box_note(box)), 0.85)
+
+
 def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     """``vendor``, ``vendor_tax_id`` and ``bill_to`` of an invoice."""
     buyer, region = _bill_to(ctx)
+    boxes = party_boxes(ctx)
+    if "bill_to" in boxes:
+        box = boxes["bill_to"]
+        buyer = _boxed(ctx, box) or buyer
+        region |= {id(t) for line in ctx.layout.lines for t in line.tokens if box.holds(t)}
     sender = _sender_line(ctx)
     if sender is not None:
         region |= _address_under(ctx, sender[1])
     return {
-        "vendor": _vendor(ctx, buyer, region, sender),
+        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor")),
         "vendor_tax_id": _tax_id(ctx, region),
         "bill_to": buyer,
     }
