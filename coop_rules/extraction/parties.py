@@ -378,11 +378,40 @@ def _legal_lines(ctx: Context) -> set[int]:
     return out
 
 
+def _near(lines: set[int], line: Line) -> bool:
+    """Whether ``line`` is within two lines of one of ``lines``."""
+    return any(i in lines for i in range(line.index - 2, line.index + 3))
+
+
+def _recipients(
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: set[int]
+) -> list[tuple[str, Line, list[Token]]]:
+    """The names over an address block in an envelope window (:func:`_window_address`)
+    while another firm signs the page (its VAT number, register entry or bank details beside
+    it): the recipient's, never the issuer's."""
+    signing = {name_key(n) for n, line, _t in suffixed if _near(legal, line)}
+    return [
+        (name, line, tokens)
+        for name, line, tokens in suffixed
+        if not _near(legal, line) and signing - {name_key(name)} and _window_address(ctx, line)
+    ]
+
+
+WINDOW_LINES = 4  # lines under a recipient's name: attention line, street, post code and town
+
+
 def _window_address(ctx: Context, line: Line) -> bool:
-    """Whether the two lines under ``line`` are an address (street, post code and town): the
-    recipient's block in an envelope window, when the sender signs elsewhere."""
-    under = ctx.layout.lines[line.index + 1 : line.index + 3]
-    return len(under) == 2 and all(u.page == line.page and _address_like(u.text) for u in under)
+    """Whether an address (two street, post code or town lines) follows ``line`` in its column
+    within a few lines: the recipient's block in an envelope window ("z. Hd. …" or "Attn …"
+    may come first), when the sender signs elsewhere. Only each line's first column segment
+    counts: the columns beside an address window hold the invoice's own data."""
+    under = ctx.layout.lines[line.index + 1 : line.index + 1 + WINDOW_LINES]
+    found = 0
+    for other in under:
+        if other.page != line.page or other.top - line.bottom > (WINDOW_LINES + 1) * line.height:
+            break
+        found += _address_like(other.text.split("\t")[0])
+    return found >= 2
 
 
 def _wrapped_name(
@@ -524,9 +553,9 @@ def _vendor(
     region: set[int],
     sender: tuple[str, Line] | None,
     seller: PartyBox | None,
+    suffixed: list[tuple[str, Line, list[Token]]],
 ) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
-    suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
     for name, _line, tokens in suffixed:
         if tokens and all(id(t) in region for t in tokens):
             buyer_keys.add(name_key(name))
@@ -568,11 +597,7 @@ def _vendor(
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
     earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
     legal = _legal_lines(ctx)
-
-    def near_legal(line: Line) -> bool:
-        return any(i in legal for i in range(line.index - 2, line.index + 3))
-
-    legal_keys = {name_key(n) for n, line, _t in suffixed if near_legal(line)}
+    recipients = {id(line) for _n, line, _t in _recipients(ctx, suffixed, legal)}
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
         if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
@@ -583,9 +608,9 @@ def _vendor(
         own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
         if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
-        if near_legal(line):
+        if _near(legal, line):
             score += 1.0  # its VAT number, register entry or bank details beside it
-        elif legal_keys - {name_key(name)} and _window_address(ctx, line):
+        elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, "name with a legal form")
     header_rival = 0.0
@@ -677,6 +702,17 @@ def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
     return Extracted(name, ctx.evidence(window, start, end, _box_note(box)), 0.85)
 
 
+def _window_buyer(ctx: Context, suffixed: list[tuple[str, Line, list[Token]]]) -> Extracted | None:
+    """Without a bill-to label, the recipient in the envelope window of page 1's upper half
+    (:func:`_recipients`) is the buyer."""
+    first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
+    for name, line, tokens in _recipients(ctx, suffixed, _legal_lines(ctx)):
+        if line.page == first_page and ctx.layout.relative_top(line) < 0.5:
+            note = "name over the address in the envelope window; another firm signs the page"
+            return Extracted(name, ctx.layout.evidence(tokens, name, note), 0.6)
+    return None
+
+
 def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     """``vendor``, ``vendor_tax_id`` and ``bill_to`` of an invoice."""
     buyer, region = _bill_to(ctx)
@@ -688,8 +724,11 @@ def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     sender = _sender_line(ctx)
     if sender is not None:
         region |= _address_under(ctx, sender[1])
+    suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
+    if buyer is None:
+        buyer = _window_buyer(ctx, suffixed)
     return {
-        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor")),
+        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor"), suffixed),
         "vendor_tax_id": _tax_id(ctx, region),
         "bill_to": buyer,
     }
