@@ -393,11 +393,37 @@ def _recipients(
     return [
         (name, line, tokens)
         for name, line, tokens in suffixed
-        if not _near(legal, line) and signing - {name_key(name)} and _window_address(ctx, line)
+        if not _near(legal, line)
+        and signing - {name_key(name)}
+        and not _party_labelled(ctx, line)
+        and _window_address(ctx, line)
     ]
 
 
+def _party_labelled(ctx: Context, line: Line) -> bool:
+    """Whether a party label ("Verkäufer:", "Bill to") heads the block ``line`` starts: on
+    it or on one of the two lines above. Such a block is read by its label, not as a window."""
+    lines = ctx.layout.lines[max(0, line.index - 2) : line.index + 1]
+    return any(
+        h.field in _PARTY_LABELS
+        for other in lines
+        if other.page == line.page
+        for h in ctx.hits[other.index]
+    )
+
+
+_PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 WINDOW_LINES = 4  # lines under a recipient's name: attention line, street, post code and town
+
+
+def _window_lines(ctx: Context, line: Line) -> list[Line]:
+    """The lines right under ``line`` that a window block may hold (same page, close)."""
+    out = []
+    for other in ctx.layout.lines[line.index + 1 : line.index + 1 + WINDOW_LINES]:
+        if other.page != line.page or other.top - line.bottom > (WINDOW_LINES + 1) * line.height:
+            break
+        out.append(other)
+    return out
 
 
 def _window_address(ctx: Context, line: Line) -> bool:
@@ -405,13 +431,17 @@ def _window_address(ctx: Context, line: Line) -> bool:
     within a few lines: the recipient's block in an envelope window ("z. Hd. …" or "Attn …"
     may come first), when the sender signs elsewhere. Only each line's first column segment
     counts: the columns beside an address window hold the invoice's own data."""
-    under = ctx.layout.lines[line.index + 1 : line.index + 1 + WINDOW_LINES]
-    found = 0
-    for other in under:
-        if other.page != line.page or other.top - line.bottom > (WINDOW_LINES + 1) * line.height:
-            break
-        found += _address_like(other.text.split("\t")[0])
-    return found >= 2
+    under = _window_lines(ctx, line)
+    return sum(_address_like(other.text.split("\t")[0]) for other in under) >= 2
+
+
+def _window_block(ctx: Context, line: Line) -> set[int]:
+    """The tokens of the recipient's block that starts at ``line``: its first column segment
+    and theirs on the lines of the window (a VAT number printed there is the recipient's)."""
+    found: set[int] = set()
+    for other in [line, *_window_lines(ctx, line)]:
+        found.update(id(t) for t in other.tokens_in(0, segment_bounds(other, 0)[1]))
+    return found
 
 
 def _wrapped_name(
@@ -702,15 +732,18 @@ def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
     return Extracted(name, ctx.evidence(window, start, end, _box_note(box)), 0.85)
 
 
-def _window_buyer(ctx: Context, suffixed: list[tuple[str, Line, list[Token]]]) -> Extracted | None:
-    """Without a bill-to label, the recipient in the envelope window of page 1's upper half
-    (:func:`_recipients`) is the buyer."""
+def _window_buyer(
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]]
+) -> tuple[Extracted | None, set[int]]:
+    """The recipient in the envelope window of page 1's upper half (:func:`_recipients`), and
+    the tokens of its block (the buyer's area)."""
     first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
     for name, line, tokens in _recipients(ctx, suffixed, _legal_lines(ctx)):
         if line.page == first_page and ctx.layout.relative_top(line) < 0.5:
             note = "name over the address in the envelope window; another firm signs the page"
-            return Extracted(name, ctx.layout.evidence(tokens, name, note), 0.6)
-    return None
+            found = Extracted(name, ctx.layout.evidence(tokens, name, note), 0.6)
+            return found, _window_block(ctx, line)
+    return None, set()
 
 
 def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
@@ -725,8 +758,9 @@ def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     if sender is not None:
         region |= _address_under(ctx, sender[1])
     suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
-    if buyer is None:
-        buyer = _window_buyer(ctx, suffixed)
+    recipient, block = _window_buyer(ctx, suffixed)
+    region |= block
+    buyer = buyer or recipient
     return {
         "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor"), suffixed),
         "vendor_tax_id": _tax_id(ctx, region),
