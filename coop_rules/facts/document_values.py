@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from coop_rules.claim import COST_ROLES, ClaimDocument, DocumentEntry
 from coop_rules.evidence import Evidence, Extracted, json_value
@@ -101,6 +101,8 @@ def abstained_phrase(path: str, name: str, held: Abstained) -> Phrase:
 
 # Proofs that show what was done, not when: a script's or contest's date is its version.
 UNDATED_SUBTYPES = frozenset({"script", "terms", "specification", "sow", "url", "deliverable"})
+# Proofs of an event taking place: an activity that asks for one of them is an event.
+EVENT_PROOFS = frozenset({"invitation", "agenda"})
 
 
 def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -120,6 +122,33 @@ def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Valu
     values["doc.execution_first"] = Value(dates[0], (found.evidence,))
     values["doc.execution_last"] = Value(dates[-1], (found.evidence,))
     return values
+
+
+# Proofs that announce an event: sent or published before it happens.
+ANNOUNCING_SUBTYPES = frozenset({"invitation", "email", "communication"})
+
+
+def announcement_values(document: ClaimDocument, context: ClaimContext) -> dict[str, Value]:
+    """R4/R5: ``doc.announces_event``, whether a proof is dated by announcing an event activity
+    (a seminar's invitation e-mail by its sending, a mailing about it by its publication): such
+    a date lies before the event, not outside it. An invitation that names the event's date is
+    dated by the event (extraction), and is no announcement."""
+    if str(document.role) != "poe":
+        return {}
+    here = Evidence(document.path, text=document.subtype or "", field="subtype")
+    activity = context.activity
+    event = activity is not None and any(
+        s in EVENT_PROOFS for group in activity.proof for s in group
+    )
+    dated = document.extracted.fields.get("execution_date")
+    by_sending = dated is not None and dated.evidence.field == "Date"  # the e-mail's header
+    announces = (
+        event
+        and document.subtype in ANNOUNCING_SUBTYPES
+        and (document.subtype != "invitation" or by_sending)
+    )
+    evidence = (here, dated.evidence) if dated is not None else (here,)
+    return {"doc.announces_event": Value(bool(announces), evidence)}
 
 
 def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -213,7 +242,7 @@ def invoice_values(
     if missing:
         values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
     # A vendor address is not extracted yet; add "vendor_address" here once it is.
-    details = [n for n in ("vendor_tax_id",) if n not in fields]
+    details = [n for n in ("vendor_tax_id",) if n not in fields and _tax_registered(fields)]
     if not any(line.description for line in extracted.line_items):
         details.insert(0, "line descriptions")
     values["doc.missing_detail_count"] = Value(len(details), (here,))
@@ -237,6 +266,14 @@ def invoice_values(
     values.update(_arithmetic(extracted, currency, context.line_words.vat_rates))
     values.update(_line_classes(extracted, context))
     return values
+
+
+def _tax_registered(fields: dict[str, Extracted]) -> bool:
+    """Whether an invoice's vendor is expected to print a tax ID: not a dollar invoice that
+    charges no tax (a US vendor: sales tax has no ID to show, and B2B services carry none)."""
+    currency, tax = fields.get("currency"), fields.get("tax")
+    charged = tax is not None and not tax.ambiguous and Decimal(tax.value) != 0  # type: ignore[arg-type]
+    return charged or currency is None or currency.value != "USD"
 
 
 def _fields(names: list[str]) -> Listing:
@@ -263,7 +300,9 @@ def _arithmetic(
     amounts = [line.amount for line in extracted.line_items]
     if amounts and all(a is not None and not a.ambiguous for a in amounts):
         total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[union-attr,arg-type]
-        values["doc.lines_total"] = Value(Money(total, code), tuple(a.evidence for a in amounts))  # type: ignore[union-attr]
+        evidence = tuple(a.evidence for a in amounts)  # type: ignore[union-attr]
+        values["doc.lines_total"] = Value(Money(total, code), evidence)
+        values.update(_lines_off(total, len(amounts), code, extracted, evidence))
     subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
     if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
         return values
@@ -279,6 +318,29 @@ def _arithmetic(
         )
         values["doc.vat_rate_plausible"] = Value(plausible, evidence)
     return values
+
+
+def _lines_off(
+    total: Decimal,
+    count: int,
+    code: str,
+    extracted: ExtractedDocument,
+    evidence: tuple[Evidence, ...],
+) -> dict[str, Value]:
+    """How far the lines' sum is off the subtotal, and how far rounding may put it: each line
+    is rounded to the minor unit while the subtotal may be rounded once, so half a unit a line
+    (rounded up to whole units) is rounding, not a difference."""
+    subtotal = extracted.fields.get("subtotal")
+    if subtotal is None or subtotal.ambiguous:
+        return {}
+    unit = Decimal(1) if code in ZERO_DECIMAL else Decimal("0.01")
+    slack = (unit * count / 2).quantize(unit, ROUND_CEILING)
+    off = abs(total - Decimal(subtotal.value))  # type: ignore[arg-type]
+    both = (*evidence, subtotal.evidence)
+    return {
+        "doc.lines_off_by": Value(Money(off, code), both),
+        "doc.lines_rounding": Value(Money(slack, code), evidence),
+    }
 
 
 def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[str, Value]:

@@ -80,6 +80,11 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "doc.service_start": (Type.DATE, "start of the service period the invoice bills"),
     "doc.service_end": (Type.DATE, "end of the service period the invoice bills"),
     "doc.lines_total": (Type.MONEY, "the sum of the invoice's line amounts"),
+    "doc.lines_off_by": (Type.MONEY, "how far the lines' sum is from the subtotal (either way)"),
+    "doc.lines_rounding": (
+        Type.MONEY,
+        "how far the lines' sum may differ from the subtotal by rounding (half a minor unit a line)",
+    ),
     "doc.subtotal_plus_tax": (Type.MONEY, "subtotal + tax"),
     "doc.vat_rate": (Type.STR, "tax ÷ subtotal, in percent"),
     "doc.vat_rate_plausible": (Type.BOOL, "whether that rate is a known VAT rate (lexicon)"),
@@ -195,6 +200,11 @@ FIELDS: dict[str, tuple[Type, str]] = {
     ),
     "doc.execution_first": (Type.DATE, "the earliest of those candidate dates"),
     "doc.execution_last": (Type.DATE, "the latest of those candidate dates"),
+    "doc.announces_event": (
+        Type.BOOL,
+        "the proof announces an event activity (its invitation e-mail by the sending date, a "
+        "mailing about it): dated before the event by nature",
+    ),
     "doc.proof_dated": (
         Type.BOOL,
         "whether a proof of its subtype shows when the activity ran (not a script, terms, "
