@@ -19,9 +19,9 @@ from coop_rules.facts.claim_values import (
 )
 from coop_rules.facts.document_values import (
     abstained_gaps,
+    announcement_values,
     invoice_values,
     read_values,
-    announcement_values,
     stated_values,
 )
 from coop_rules.facts.duplicates import duplicate_values

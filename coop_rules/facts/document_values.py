@@ -20,6 +20,7 @@ from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
 from coop_rules.i18n.shown import Listing, Percent, Phrase, ReadReason, Term
 from coop_rules.money import Money
+from coop_rules.programs import LineWords
 from coop_rules.rulebook.fields import EXTRACTED
 
 # Currencies without minor units: a "round" total there needs more zeros.
@@ -243,7 +244,7 @@ def invoice_values(
         values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
     # A vendor address is not extracted yet; add "vendor_address" here once it is.
     details = [n for n in ("vendor_tax_id",) if n not in fields and _tax_registered(fields)]
-    if not any(line.description for line in extracted.line_items):
+    if not any(line.description for line in extracted.line_items) and not _itemised(extracted):
         details.insert(0, "line descriptions")
     values["doc.missing_detail_count"] = Value(len(details), (here,))
     if details:
@@ -343,20 +344,81 @@ def _lines_off(
     }
 
 
+# An amount as invoices print it: decimals after a comma or point (12,50 · 1.234,00 ·
+# 1,234.00), or thousands groups without decimals (¥12,000 · 1.250.000 ₩).
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(?:\d{1,3}(?:[.,' \u202f]\d{3})+(?:[.,]\d{2})?|\d+[.,]\d{2})(?![\d.,])"
+)
+
+
+def _itemised(extracted: ExtractedDocument) -> bool:
+    """Whether an invoice without an item table itemises in its text: a line carries an amount
+    that is none of its totals (subtotal, tax, total, amount due) - an item's price."""
+    totals = set()
+    for name in ("subtotal", "tax", "total", "amount_due"):
+        found = extracted.fields.get(name)
+        if found is not None and not found.ambiguous:
+            totals.add(abs(Decimal(found.value)))  # type: ignore[arg-type]
+    for line in extracted.text_lines:
+        for match in _AMOUNT.finditer(str(line.value)):
+            amount = _decimal(match.group())
+            if amount is not None and amount not in totals:
+                return True
+    return False
+
+
+def _decimal(text: str) -> Decimal | None:
+    """``2.160,00`` / ``2,160.00`` / ``12,000`` as a number (the last separator followed by
+    two digits is the decimal one)."""
+    digits = re.sub(r"[' \u202f]", "", text)
+    if re.search(r"[.,]\d{2}$", digits):
+        digits = re.sub(r"[.,]", "", digits[:-3]) + "." + digits[-2:]
+    else:
+        digits = re.sub(r"[.,]", "", digits)
+    try:
+        return Decimal(digits)
+    except ArithmeticError:
+        return None
+
+
+def billed_text(extracted: ExtractedDocument) -> list[Extracted]:
+    """An invoice's lines of text that bill something, in any layout: a line with an amount,
+    and the lines just above and below it (a description over several lines); lines an item
+    of the table already describes are left out."""
+    lines = extracted.text_lines
+    priced = {i for i, line in enumerate(lines) if _AMOUNT.search(str(line.value))}
+    near = sorted({j for i in priced for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
+    described = [
+        _fold(str(item.description.value))
+        for item in extracted.line_items
+        if item.description is not None
+    ]
+    out = []
+    for j in near:
+        text = _fold(str(lines[j].value))
+        if not any(text in d or d in text for d in described):
+            out.append(lines[j])
+    return out
+
+
 def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[str, Value]:
-    """R14/R15: lines naming alcohol, ambiguous drinks, folio/travel extras, and categories."""
+    """R14/R15: lines naming alcohol (in the item table or any line that bills), ambiguous
+    drinks, folio/travel extras, and categories."""
     lines = [line.description for line in extracted.line_items if line.description is not None]
-    if not lines:
+    billing = [*lines, *billed_text(extracted)]
+    if not billing:
         return {}
     words = context.line_words
-    alcohol = [d for d in lines if _names(d.value, words.alcohol)]
-    drinks = [d for d in lines if d not in alcohol and _names(d.value, words.drinks)]
-    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
+    alcohol = [d for d in billing if names_alcohol(str(d.value), words)]
+    drinks = [d for d in billing if d not in alcohol and _names(d.value, words.drinks)]
     values = {
         **_listing("doc.alcohol", alcohol, extracted),
         **_listing("doc.drink", drinks, extracted),
-        **_listing("doc.extra", extras, extracted),
     }
+    if not lines:
+        return values
+    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
+    values.update(_listing("doc.extra", extras, extracted))
     if context.activity is not None:
         eligible = set(context.activity.categories)
         found: set[str] = set()
@@ -412,14 +474,56 @@ def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) 
     return values
 
 
+# A negation that follows the drink it negates ("Cocktails ohne Alkohol"): the word before it
+# is negated too.
+_NEGATED_BEFORE = ("without", "ohne", "sans", "sin", "sem", "senza", "zonder")
+_CJK = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+
+
+def names_alcohol(text: str, words: LineWords) -> bool:
+    """Whether an invoice line names alcohol (R15), in any language: whole Latin words,
+    compounds ending in a ``*`` word (``Rotwein`` for ``*wein``, but not ``Wildschwein``, whose
+    ending ``*schwein`` is in ``not_alcohol``), CJK words anywhere. A negation
+    (``alkoholfreies Bier``, ``non-alcoholic beer``, ``ノンアルコールビール``) or a colour
+    (``wine-red tablecloth``) takes itself and the word it qualifies out first."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    endings = []
+    for phrase in (_fold(w) for w in words.not_alcohol):
+        if phrase.startswith("*"):
+            endings.append(phrase[1:])
+        elif _latin(phrase):
+            before = r"(?:[\w-]+[\s,]+)?" if phrase.startswith(_NEGATED_BEFORE) else ""
+            pattern = rf"{before}(?<!\w){re.escape(phrase)}\w*(?:[\s-]+[\w-]+)?"
+            folded = re.sub(pattern, " ", folded)
+        else:
+            folded = re.sub(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}", " ", folded)
+    for word in (_fold(w) for w in words.alcohol):
+        if word.startswith("*"):
+            found = re.findall(rf"(?<!\w)\w*{re.escape(word[1:])}(?!\w)", folded)
+            if any(not f.endswith(tuple(endings)) for f in found):
+                return True
+        elif _names(folded, (word,)):
+            return True
+    return False
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKC", word).casefold()
+
+
+def _latin(word: str) -> bool:
+    return word.isascii() or (
+        re.fullmatch(r"[\w\s\-'.]+", word) is not None
+        and not re.search(r"[\u3000-\u9fff\uac00-\ud7af]", word)
+    )
+
+
 def _names(text: object, words: Iterable[str]) -> bool:
     """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    folded = _fold(str(text))
     for word in words:
-        w = unicodedata.normalize("NFKC", word).casefold()
-        if w.isascii() or (
-            re.fullmatch(r"[\w\s\-'.]+", w) and not re.search(r"[\u3000-\u9fff\uac00-\ud7af]", w)
-        ):
+        w = _fold(word)
+        if _latin(w):
             if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded):
                 return True
         elif w in folded:

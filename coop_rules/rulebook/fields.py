@@ -83,7 +83,7 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "doc.lines_off_by": (Type.MONEY, "how far the lines' sum is from the subtotal (either way)"),
     "doc.lines_rounding": (
         Type.MONEY,
-        "how far the lines' sum may differ from the subtotal by rounding (half a minor unit a line)",
+        "how far the lines' sum may differ from the subtotal by rounding (half a unit a line)",
     ),
     "doc.subtotal_plus_tax": (Type.MONEY, "subtotal + tax"),
     "doc.vat_rate": (Type.STR, "tax ÷ subtotal, in percent"),
