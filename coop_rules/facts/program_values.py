@@ -383,6 +383,7 @@ def _cap_values(
             if floor is not None and floor.value == amount:
                 # the converted floor is the cap: the conversion's tolerance applies to it
                 values["claim.cap_tolerance"] = Value(floor.tolerance, evidence)
+                values["claim.cap_rate"] = Value(floor.rate, floor.evidence)
     period_values, period_gaps = _period_values(
         m, source, cap, activity, activities, history, exchange
     )
@@ -508,6 +509,7 @@ class _Floor:
     value: Money
     tolerance: Money
     evidence: tuple[Evidence, ...]
+    rate: str  # the rate and its day, as a message shows them
 
 
 def _cap_amount(
@@ -531,7 +533,9 @@ def _cap_amount(
     )
     if conversion is None:
         return Phrase.of("gap.cap_larger_of", share=candidates[0], floor=cap.at_least)
-    floor = _Floor(conversion.amount, conversion.tolerance(), (conversion.evidence(),))
+    floor = _Floor(
+        conversion.amount, conversion.tolerance(), (conversion.evidence(),), conversion.shown
+    )
     return max([*candidates, floor.value], key=lambda c: c[0]), floor
 
 
