@@ -421,7 +421,8 @@ def _over_documents(c: Claim) -> Claim:
 
 
 def _over_funds(c: Claim) -> Claim:
-    return replace(c, already_claimed=c.earned - c.total / 2, expect="AM01", breaks="over-funds")
+    half = (c.total / 2).quantize(Decimal("0.01"))
+    return replace(c, already_claimed=c.earned - half, expect="AM01", breaks="over-funds")
 
 
 def _no_proof(c: Claim) -> Claim:
