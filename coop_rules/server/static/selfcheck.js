@@ -93,7 +93,7 @@
   }
 
   for (const name of ["program.code", "program.fiscal_year", "usage_period.start"]) {
-    field(name).addEventListener("change", fillActivities);
+    for (const type of ["input", "change"]) field(name).addEventListener(type, fillActivities);
   }
   field("program.requires_preapproval").addEventListener("change", showNeeded);
   activitySelect.addEventListener("change", showNeeded);
