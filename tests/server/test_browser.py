@@ -270,3 +270,14 @@ def test_activity_choices_follow_the_fiscal_year_and_show_what_the_activity_need
     expect(suggestions).to_have_count(2)
     expect(suggestions.first).to_have_text(page_programs("de")["metrics"]["reach"])
     expect(suggestions.first).to_have_attribute("value", "reach")
+
+
+def test_problems_are_listed_in_the_order_of_the_form(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?lang=en")
+    page.fill('[name="funds.earned"]', "12x")
+    page.click("#submit")
+    expect(page.locator("#problems")).to_be_visible(timeout=30_000)
+    hrefs = page.locator("#problems a").evaluate_all("links => links.map(a => a.hash)")
+    order = page.locator("#claim [name]").evaluate_all("inputs => inputs.map(i => '#' + i.id)")
+    assert hrefs == sorted(hrefs, key=order.index)
+    assert hrefs[-1] == "#f-files"

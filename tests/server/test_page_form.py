@@ -48,6 +48,8 @@ def test_activity_choices_are_the_matrix_of_each_fiscal_year_in_the_page_languag
             matrix = data.matrices[("microsoft", year)]
             assert [a["id"] for a in activities] == list(matrix.activities)
             for activity in activities:
+                # Named in every page language by the matrix itself (no English stand-in).
+                assert lang in dict(matrix.activities[activity["id"]].title.items), activity
                 assert activity["name"] == matrix.activities[activity["id"]].title.text(lang)
     german = {a["id"]: a["name"] for a in page_programs("de")["matrices"]["microsoft"]["FY25"]}
     assert german["microsoft-exams"] == "Microsoft-Prüfungen und Schulungsgebühren"

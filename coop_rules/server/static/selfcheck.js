@@ -249,15 +249,28 @@
     }
   }
 
+  // A problem's field; a missing object ("partner") points at its first one.
+  function problemInput(location) {
+    return (
+      form.querySelector(`[name="${CSS.escape(location)}"]`) ||
+      form.querySelector(`[name^="${CSS.escape(location + ".")}"]`) ||
+      form.querySelector(`[name^="${CSS.escape(location + "[")}"]`)
+    );
+  }
+
+  // Listed in the order of the form's fields (those without a field last).
+  function inFormOrder(problems) {
+    const placed = problems.map((problem) => ({ problem, input: problemInput(problem.location) }));
+    return placed.sort((a, b) => {
+      if (!a.input || !b.input) return Boolean(b.input) - Boolean(a.input);
+      return a.input.compareDocumentPosition(b.input) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+  }
+
   function showProblems(heading, problems) {
     const ul = problemsBox.querySelector("ul");
-    for (const problem of problems) {
+    for (const { problem, input } of inFormOrder(problems)) {
       const li = document.createElement("li");
-      // A missing object ("partner") points at its first field ("partner.legal_name").
-      const input =
-        form.querySelector(`[name="${CSS.escape(problem.location)}"]`) ||
-        form.querySelector(`[name^="${CSS.escape(problem.location + ".")}"]`) ||
-        form.querySelector(`[name^="${CSS.escape(problem.location + "[")}"]`);
       if (input) {
         input.setAttribute("aria-invalid", "true");
         const link = document.createElement("a");
