@@ -126,8 +126,8 @@ def _decimal(text: str, original: str) -> Decimal:
 
 
 class _Reader:
-    """One form being read: the manifest it builds, the form field of each manifest path, and
-    the problems found on the way."""
+    """One form being read in its page's language, and the problems found on the way (one a
+    field)."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -153,11 +153,8 @@ class _Reader:
         found = self.amount(field, text)
         if found is None:
             return None
-        return (
-            int(found)
-            if found == found.to_integral_value() and "." not in str(found)
-            else str(found)
-        )
+        # A count stays a whole number; a rate keeps its decimals as written ("0.38").
+        return int(found) if "." not in str(found) else str(found)
 
 
 def manifest_from_form(
@@ -236,14 +233,15 @@ def _value(name: str, text: str, reader: _Reader) -> Any:
     if last == "currency":
         return text.upper()
     if name in FLAGS:
-        return text == "true"
+        return {"true": True, "false": False}.get(text, text)  # else the manifest's problem
     if name in _LINES:
         return [line.strip() for line in text.splitlines() if line.strip()]
     return text
 
 
 def _manifest(tree: dict[str, Any], reader: _Reader) -> dict[str, Any]:
-    """The nested fields completed: a draft ID, currencies as said, metrics as a mapping."""
+    """The nested fields completed: a draft's ID, the currencies left empty, no proof type
+    where the document is no proof."""
     manifest = dict(tree)
     manifest.setdefault("claim_id", reader.t["claim_id_draft"])
     funds_currency = tree.get("funds", {}).get("currency")

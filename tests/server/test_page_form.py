@@ -30,7 +30,7 @@ from coop_rules.server.pageform import (
 )
 
 from ..conftest import FIXTURES
-from .conftest import manifest_of
+from .conftest import client_for, manifest_of
 from .page_form import findings_of, typed_amount, typed_form
 
 CLAIMS = sorted(p.parent.name for p in FIXTURES.glob("*/claim.yaml"))
@@ -273,3 +273,16 @@ def test_every_fixture_claim_typed_into_the_page_gets_the_cli_verdict_and_findin
     cli = _cli_report(folder, manifest, tmp_path, fixture_report).to_json()
     assert page["lang"] == lang
     assert (page["verdict"], findings_of(page)) == (cli["verdict"], findings_of(cli))
+
+
+def test_the_page_route_needs_the_key_where_keys_are_set_and_a_form_object() -> None:
+    files = [("form", (None, "{}")), ("files", ("a.pdf", b"%PDF-1.4"))]
+    with client_for(api_keys=("k1",)) as keyed:
+        assert keyed.post("/check", files=files).status_code == 401
+        answer = keyed.post("/check?lang=de", files=files, headers={"X-API-Key": "k1"})
+        assert answer.status_code == 422
+        assert {p["location"] for p in answer.json()["problems"]} == set(REQUIRED)
+    with client_for() as client:
+        refused = client.post("/check", files=[("form", (None, "[1]"))])
+        assert refused.status_code == 422
+        assert "JSON object" in refused.json()["message"]
