@@ -27,7 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
@@ -89,14 +89,27 @@ WrittenMoney = Annotated[
 ]
 
 
+# The error type of an end before its start: problems name the period's ``end`` (the field to
+# correct) and quote the two dates, not the period's mapping.
+END_BEFORE_START = "end_before_start"
+
+
+def _check_order(start: date, end: date) -> None:
+    if end < start:
+        raise PydanticCustomError(
+            END_BEFORE_START,
+            "end {end} is before start {start}",
+            {"start": start.isoformat(), "end": end.isoformat()},
+        )
+
+
 class Period(_Model):
     start: date
     end: date
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        _check_order(self.start, self.end)
         return self
 
 
@@ -140,8 +153,7 @@ class Activity(_Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> Activity:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        _check_order(self.start, self.end)
         return self
 
 
@@ -313,6 +325,8 @@ def _problems(exc: ValidationError) -> list[Problem]:
             message = "unknown field"
         elif error["type"] == "missing":
             message = "required field is missing"
+        elif error["type"] == END_BEFORE_START:
+            location = f"{location}.end" if location != "(top level)" else "end"
         elif "input" in error and error["type"] not in ("missing",):
             message = f"{message} (got {_SHORT.repr(error['input'])})"
         problems.append(Problem(location, message, shown=_shown(error)))

@@ -174,4 +174,14 @@ def extract_document(
         items,
         abstained,
         trace.decided_by,
+        _text_lines(layout) if extractor is _invoice else (),
+    )
+
+
+def _text_lines(layout: Layout) -> tuple[Extracted, ...]:
+    """Every visual line of text with its box (an invoice's words in any layout)."""
+    return tuple(
+        Extracted(line.text, layout.evidence(line.tokens, line.text, "text line"), 1.0)
+        for line in layout.lines
+        if line.tokens and line.text.strip()
     )

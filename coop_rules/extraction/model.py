@@ -219,6 +219,9 @@ class ExtractedDocument:
             says "could not check" for them); they are NOT in ``fields``.
         decided_by: field name → the named heuristic that chose its value (or abstained):
             ``label``, ``cash − change``, ``receipt header`` … (for benchmarks and debugging).
+        text_lines: an invoice's visual lines of text, each with its box: what it bills in
+            any layout (a table, free text, a description over several lines), for the rules
+            that look for words (alcohol) where no item table was read. Not in the JSON.
     """
 
     path: str
@@ -230,6 +233,7 @@ class ExtractedDocument:
     line_items: tuple[LineItem, ...] = ()
     abstained: dict[str, Abstained] = field(default_factory=dict)
     decided_by: dict[str, str] = field(default_factory=dict)
+    text_lines: tuple[Extracted, ...] = ()
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:

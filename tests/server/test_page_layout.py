@@ -18,7 +18,6 @@ from coop_rules.server.i18n import strings
 
 from ..conftest import FIXTURES
 from ..english import english_in
-from .conftest import manifest_of
 from .test_browser import ARTIFACTS, CHROMIUM, _fill_claim, _submit, base_url
 
 pytestmark = pytest.mark.skipif(
@@ -54,7 +53,8 @@ _OVERFLOWING = """root => {
   for (const el of root.querySelectorAll("body *")) {
     if (el.closest(".scroll")) continue;
     const box = el.getBoundingClientRect();
-    if (box.width && box.right > width + 1) out.push(`${el.tagName}.${el.className} ${box.right}`);
+    if (box.width && box.right > width + 1)
+      out.push(`${el.tagName}.${el.className}#${el.id} ${el.parentElement.className} ${box.right}`);
   }
   return out.slice(0, 10);
 }"""
@@ -94,7 +94,7 @@ def test_result_on_the_page(browser: Any, base_url: str, device: str, lang: str)
     page = browser.new_page(viewport={"width": width, "height": 844 if width < 600 else 900})
     folder = FIXTURES / CLAIM
     page.goto(f"{base_url}/?lang={lang}")
-    _fill_claim(page, manifest_of(folder), folder)
+    _fill_claim(page, folder, lang)
     _submit(page)
     report = page.frame_locator("#report")
     expect(report.locator("#verdict")).to_be_visible()
@@ -107,7 +107,9 @@ def test_result_on_the_page(browser: Any, base_url: str, device: str, lang: str)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page-{CLAIM}-{lang}-{device}.png"), full_page=True)
     layout = _layout(page, frame)
-    assert layout["pageWidth"] <= layout["viewport"], layout
+    assert layout["pageWidth"] <= layout["viewport"], page.evaluate(
+        _OVERFLOWING, page.query_selector("body")
+    )
     # The whole report is in the page: the frame is as tall as the report, as wide as it needs.
     assert layout["reportHeight"] <= layout["frameHeight"] + 2, layout
     assert layout["reportWidth"] <= layout["frameWidth"], layout
