@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import reprlib
 from datetime import date
 from decimal import Decimal
@@ -30,6 +31,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
+from coop_rules.i18n.shown import Phrase
 from coop_rules.money import Money
 
 MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
@@ -327,5 +329,39 @@ def _problems(exc: ValidationError) -> list[Problem]:
             location = f"{location}.end" if location != "(top level)" else "end"
         elif "input" in error and error["type"] not in ("missing",):
             message = f"{message} (got {_SHORT.repr(error['input'])})"
-        problems.append(Problem(location, message))
+        problems.append(Problem(location, message, shown=_shown(error)))
     return problems
+
+
+# pydantic error type -> the catalogue's sentence for it (``manifest_problem.*``).
+_MESSAGES = {
+    "missing": "missing",
+    "string_pattern_mismatch": "pattern",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "date_from_datetime_inexact": "date",
+    "date_type": "date",
+    "decimal_parsing": "decimal",
+    "decimal_type": "decimal",
+    "enum": "enum",
+    "extra_forbidden": "unknown_field",
+}
+_NO_INPUT = {"missing", "extra_forbidden"}  # their message does not quote the value given
+
+
+def _shown(error: Any) -> Phrase | None:
+    """A validation error's message in the catalogues' words, where they have it."""
+    key = _MESSAGES.get(error["type"])
+    if key is None:
+        return None
+    context = error.get("ctx") or {}
+    if key == "enum":
+        choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        if not choices:
+            return None
+        problem = Phrase.of("manifest_problem.enum", expected=", ".join(choices))
+    else:
+        problem = Phrase.of(f"manifest_problem.{key}", pattern=context.get("pattern", ""))
+    if error["type"] in _NO_INPUT or "input" not in error:
+        return problem
+    return Phrase.of("manifest_problem.got", problem=problem, value=_SHORT.repr(error["input"]))

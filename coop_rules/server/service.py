@@ -35,7 +35,8 @@ from coop_rules.errors import ConfigurationError, CoopRulesError, LedgerError, P
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.options import CheckOptions
-from coop_rules.renderers import get_renderer
+from coop_rules.renderers import Renderer, get_renderer
+from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.report import Report
 from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
 from coop_rules.server.files import FileStore, StoredFile
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 # (the default for */* or no Accept).
 REPORT_FORMATS = ("json", "html", "xlsx")
 EXTRACT_FORMATS = ("json", "html")
+RULE_PAGE = "/rules/{code}?lang={lang}"  # a rule's page (routes/rule_pages.py), from HTML reports
 
 
 # The OpenAPI document says a check needs at least one document; a claim without any is refused.
@@ -260,7 +262,7 @@ class CheckService:
             ) from None
         except CoopRulesError as exc:
             raise invalid(str(exc).replace(str(folder), "claim")) from None
-        renderer = get_renderer(fmt)
+        renderer = _report_renderer(fmt)
         rendered = renderer.report(report)
         log.info(
             "check done: %s (%s) in %.2f s%s",
@@ -405,6 +407,15 @@ async def _counted(chunks: AsyncIterator[bytes], reservation: Reservation) -> As
     async for chunk in chunks:
         reservation.take(len(chunk))
         yield chunk
+
+
+def _report_renderer(fmt: str) -> Renderer:
+    """The renderer of a report the service answers with: an HTML report links its rules to
+    the service's rule pages and shows the manifest's fields as entered (the client sent
+    them as data; the file the service wrote from them is no one's to read)."""
+    if fmt != "html":
+        return get_renderer(fmt)
+    return HtmlRenderer(rule_docs=RULE_PAGE, manifest_entered=True)
 
 
 def _media_type(media_type: str, binary: bool = False) -> str:

@@ -143,6 +143,16 @@
     }
   }
 
+  // The report frame is as tall as the report: the page scrolls, never a box inside it.
+  function fitReport() {
+    const doc = report.contentDocument;
+    if (report.hidden || !doc || !doc.documentElement) return;
+    report.style.height = "0px"; // measure the report at this width, not at the old height
+    report.style.height = `${doc.documentElement.scrollHeight}px`;
+  }
+  report.addEventListener("load", fitReport);
+  window.addEventListener("resize", fitReport);
+
   function guessRole(name) {
     const n = name.toLowerCase();
     if (/csr|certification/.test(n)) return "csr";
@@ -331,8 +341,8 @@
     button.disabled = false;
     if (response.ok) {
       showVerdict(response);
-      report.srcdoc = await response.text();
       report.hidden = false;
+      report.srcdoc = await response.text();
       document.getElementById("result-heading").focus();
       return;
     }
@@ -348,7 +358,8 @@
     } else if (detail.problems) {
       showProblems(t.problems, detail.problems);
     } else {
-      status.textContent = `${t.error_other} ${detail.message}`;
+      // The service's message is English, for developers: the page says it in its language.
+      status.textContent = t[`error_${detail.error}`] || `${t.error_other} ${detail.message}`;
     }
   });
 
