@@ -9,9 +9,10 @@ Makes N claims (the fixture claims copied under new claim ids), then checks them
 - ``local``: ``--cluster local:2`` (a LocalCluster of 2 single-threaded workers, started by
   the client and counted in its time);
 - ``scheduler``: ``--cluster tcp://127.0.0.1:PORT``, a ``dask scheduler`` and two ``dask
-  worker --nthreads 1`` processes started by this script beforehand (each worker in a folder
-  and a working directory of its own, as on a machine of its own; their start-up is not
-  counted, as an operator's cluster is running before a batch).
+  worker --nthreads 1 --preload coop_rules.batch.cluster`` processes started by this script
+  beforehand with the settings the README gives (each worker in a folder and a working
+  directory of its own, as on a machine of its own; their start-up is not counted, as an
+  operator's cluster is running before a batch).
 
 The modes run interleaved, ``--rounds`` times (jobs, local, scheduler, jobs, local, …), so a
 change in the machine's load hits them alike. For each run: wall time, claims per second, the
@@ -106,6 +107,7 @@ def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess
         folder = base / name
         folder.mkdir()
         worker = [*dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--name", name]
+        worker += ["--preload", "coop_rules.batch.cluster"]
         processes.append(
             subprocess.Popen([*worker, "--local-directory", str(folder)], cwd=folder, **quiet)
         )
