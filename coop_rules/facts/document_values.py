@@ -5,6 +5,7 @@ e-invoice, and an invoice's content (core fields, arithmetic, classified lines).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -518,13 +519,20 @@ def _latin(word: str) -> bool:
     )
 
 
+@functools.cache
+def _whole_word(word: str) -> re.Pattern[str]:
+    """The pattern of a folded Latin word standing whole (compiled once per process: a rule
+    book's category words outnumber the ``re`` module's own cache)."""
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+
+
 def _names(text: object, words: Iterable[str]) -> bool:
     """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
     folded = _fold(str(text))
     for word in words:
         w = _fold(word)
         if _latin(w):
-            if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded):
+            if _whole_word(w).search(folded):
                 return True
         elif w in folded:
             return True
