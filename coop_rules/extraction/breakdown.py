@@ -56,9 +56,12 @@ def _rate_columns(ctx: Context) -> dict[int, tuple[float, float]]:
     for line, hit in ctx.labelled(["tax_rate"]):
         if ctx.amounts(line.text):
             continue  # a label with its value, not a column heading
-        # The heading's whole cell: a unit may follow the word ("Steuersatz [%]").
+        # The column runs from its heading to the next one: numbers are often right-aligned
+        # past a short heading ("USt. %" over "19").
         tokens = line.tokens_in(hit.start, segment_bounds(line, hit.start)[1])
-        span = (tokens[0].x0 - SLACK, max(t.x1 for t in tokens) + SLACK)
+        after = [t.x0 for t in line.tokens if t.x0 > tokens[-1].x1]
+        end = min(after) if after else tokens[-1].x1 + 2 * line.height
+        span = (tokens[0].x0 - SLACK, end - SLACK)
         for other in ctx.layout.lines[line.index + 1 : line.index + 1 + HEADING_LINES]:
             if other.page == line.page:
                 columns.setdefault(other.index, span)
@@ -118,7 +121,7 @@ def _tax_line(
     window = Window(line, 0, len(line.text))
     note = "tax rate in its column" if bare else "tax rate on a tax line"
     rate = Extracted(match.value, ctx.evidence(window, match.start, match.end, note), CONFIDENCE)
-    money = [a for a in ctx.amounts(line.text) if (a.start, a.end) != (match.start, match.end)]
+    money = [a for a in _money(ctx, line.text) if (a.start, a.end) != (match.start, match.end)]
     pair = _pair(match.value, money)
     if pair is not None:
         base, tax = pair
@@ -128,12 +131,17 @@ def _tax_line(
             Extracted(tax.value, ctx.evidence(window, tax.start, tax.end, note), CONFIDENCE),
             Extracted(base.value, ctx.evidence(window, base.start, base.end, note), CONFIDENCE),
         ), rate
-    after = [a for a in money if a.start >= match.end]
-    if labelled and len(after) == 1:
-        tax = after[0]
+    if labelled and len(money) == 1 and money[0].start >= match.end:
+        tax = money[0]  # an item's row names its rate too, but with a price before it
         evidence = ctx.evidence(window, tax.start, tax.end, "the amount on a tax line")
         return TaxLine(rate, Extracted(tax.value, evidence, CONFIDENCE)), rate
     return None, rate
+
+
+def _money(ctx: Context, text: str) -> list[AmountMatch]:
+    """Money in ``text``: two decimals, or whole units with a currency (not a rate, a quantity
+    or a code's digits)."""
+    return [a for a in ctx.amounts(text) if a.decimals == 2 or a.currency is not None]
 
 
 def _hits(ctx: Context, line: Line) -> list:
@@ -188,7 +196,7 @@ def adjustments(ctx: Context) -> tuple[Extracted, ...]:
     found = []
     for line, kind, end in _adjustment_hits(ctx):
         rest = line.text[end:]
-        money = [a for a in ctx.amounts(rest) if a.decimals in (0, 2)]
+        money = _money(ctx, rest)
         if not money:
             continue
         last = money[-1]  # "Abschlag Sondernachlass  10,00  19 %  -1,00": base, rate, amount

@@ -212,6 +212,9 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             region.update(id(t) for t in value_tokens)
             xs += [(t.x0, t.x1) for t in value_tokens]
             if found is None:
+                organisation = _organisation_under(ctx, near)
+                if organisation is not None:
+                    name, window, start, end = organisation
                 name = _without_honorific(ctx, name)
                 end = start + len(name)
                 found = Extracted(
@@ -223,6 +226,41 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
         for _other, inside in ctx.layout.below(line, x0, x1, max_lines=8, max_gap=PARTY_GAP):
             region.update(id(t) for t in inside)
     return found, region
+
+
+def _ends_in_legal_form(name: str) -> bool:
+    """Whether ``name`` ends in a legal form ("SimFin Analytics GmbH", "株式会社コントソ" aside:
+    a form in front is read by the name finders)."""
+    text = name.rstrip(" .,")
+    for m in legal_suffix_regex().finditer(text):
+        suffix = m.group()
+        if m.end() >= len(text) and (not suffix[:1].isascii() or suffix[0].isupper()):
+            return True
+    return False
+
+
+ADDRESSEE_LINES = 2  # lines under a contact's name where its organisation may stand
+
+
+def _organisation_under(
+    ctx: Context, near: tuple[str, Window, int, int]
+) -> tuple[str, Window, int, int] | None:
+    """An addressee block that starts with a person ("Billing Contact: / Thomas Flassbeck /
+    SimFin Analytics GmbH") is addressed to the organisation on the next lines: the line
+    ending in a legal form wins over a name without one."""
+    name, window, start, end = near
+    if _ends_in_legal_form(name):
+        return None
+    tokens = window.tokens(start, end)
+    x0, x1 = min(t.x0 for t in tokens) - 2, max(t.x1 for t in tokens) + 2
+    for other, inside in ctx.layout.below(window.line, x0, x1, ADDRESSEE_LINES, max_gap=2.0):
+        if not inside:
+            return None
+        seg = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
+        found = _first_name(Window(other, seg[0], seg[1], True, (x0, x1)))
+        if found is not None and _ends_in_legal_form(found[0]):
+            return found
+    return None
 
 
 def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, list[Token]]]:

@@ -3,9 +3,9 @@ through its allowances and charges.
 
 * **VAT rate** (IN08): an invoice with tax lines (one per rate, see
   :mod:`coop_rules.extraction.breakdown`) has each line checked on its own: its printed rate is
-  a known VAT rate and its tax is its base × its rate (a single line without a base is charged
-  on the subtotal). Without tax lines, tax ÷ subtotal is the rate, unless the invoice prints
-  several rates: a blend of rates is no rate, so nothing is said.
+  a known VAT rate and its tax is its base × its rate. A single line without a base has its
+  printed rate checked, and tax ÷ subtotal as without tax lines: then tax ÷ subtotal is the
+  rate, unless the invoice prints several rates: a blend of rates is no rate, nothing is said.
 * **Items to subtotal** (IN06): when the items' sum is not the subtotal, the smallest set of the
   printed allowances and charges on the whole invoice that takes it there (within rounding) is
   added to it, with their evidence; when none does, the items' sum is compared as it is.
@@ -67,10 +67,14 @@ def vat_rate_values(
 ) -> dict[str, Value]:
     """``doc.vat_rate`` and ``doc.vat_rate_plausible`` (see the module docstring)."""
     lines = breakdown.tax_lines
+    if len(lines) == 1 and lines[0].base is None:
+        printed = _dec(lines[0].rate)
+        if not _known(printed, rates, PRINTED_SLACK):
+            return _rate_value(printed, (lines[0].rate.evidence,), plausible=False)
+        lines = ()  # one rate, charged on the subtotal: tax ÷ subtotal below
     if lines:
         for line in lines:
-            base = line.base if line.base is not None or len(lines) > 1 else subtotal
-            failure = _line_failure(line, base, rates)
+            failure = _line_failure(line, line.base, rates)
             if failure is not None:
                 return _rate_value(*failure, plausible=False)
         evidence = tuple(e for line in lines for e in (line.rate.evidence, line.tax.evidence))
