@@ -173,12 +173,21 @@ def _stacked_header(
     if len(block) == 1:
         return None
     groups: list[list[Token]] = []
+    # A word that is no heading of its own stays with the heading before it in its cell
+    # ("Prix" + "HT"): a short heading word over the next cell's column is no column.
+    cell = {
+        id(t): (b.index, b.text[: b.starts[i]].count("\t"))
+        for b in block
+        for i, t in enumerate(b.tokens)
+    }
     for token in sorted((t for b in block for t in b.tokens), key=lambda t: t.x0):
-        if groups and token.x0 < max(t.x1 for t in groups[-1]):
+        qualifier = groups and not any(h.field in COLUMNS for h in matcher.find(token.text))
+        same_cell = qualifier and any(cell[id(t)] == cell[id(token)] for t in groups[-1])
+        if groups and (same_cell or token.x0 < max(t.x1 for t in groups[-1])):
             groups[-1].append(token)
         else:
             groups.append([token])
-    columns: dict[str, Column] = {}
+    named: list[Column] = []
     others: list[Column] = []
     for group in groups:
         text = ""
@@ -191,16 +200,32 @@ def _stacked_header(
         if not hits:
             others.append(Column(OTHER, text, min(t.x0 for t in group), max(t.x1 for t in group)))
             continue
-        field = hits[0].field
-        column = Column(field, text, min(t.x0 for t in group), max(t.x1 for t in group))
-        if field not in columns or field == "amount":
-            columns[field] = column
+        named.append(
+            Column(hits[0].field, text, min(t.x0 for t in group), max(t.x1 for t in group))
+        )
+    columns: dict[str, Column] = {}
+    for column in _second_price_as_amount(named):
+        if column.field not in columns or column.field == "amount":
+            columns[column.field] = column
     ordered = sorted(columns.values(), key=lambda c: c.x0)
     if "amount" not in columns or len(ordered) < 2:
         return None
     if "amount" not in {c.field for c in ordered[-2:]}:
         return None  # the amount column stands at the right end of an item table
     return sorted(ordered + others, key=lambda c: c.x0), block[-1]
+
+
+def _second_price_as_amount(named: list[Column]) -> list[Column]:
+    """Headings left to right, where a table without an amount heading has two price headings
+    ("Prix unitaire … Prix HT", "Price … Price (EUR)"): the right one is the line's amount
+    (a unit price comes before the line's total, never twice)."""
+    named = sorted(named, key=lambda c: c.x0)
+    prices = [c for c in named if c.field == "unit_price"]
+    if any(c.field == "amount" for c in named) or len(prices) < 2:
+        return named
+    last = prices[-1]
+    amount = Column("amount", last.heading, last.x0, last.x1)
+    return [amount if c is last else c for c in named]
 
 
 def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:

@@ -319,7 +319,7 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             while kept and kept[0].lower() in _CONNECTORS:
                 kept.pop(0)
             if not kept and not before.strip() and line.index > 0:
-                wrapped = _wrapped_name(ctx, line, m)
+                wrapped = _wrapped_name(ctx, line, m) or _named_above_statement(ctx, line, m)
                 if wrapped is not None:
                     out.append(wrapped)
                 continue
@@ -497,6 +497,35 @@ def _wrapped_name(
     start = above.text.find(name)
     tokens = above.tokens_in(start, start + len(name)) + line.tokens_in(m.start(), m.end())
     return f"{name} {m.group()}", line, tokens
+
+
+_CAPITAL = re.compile(r"\b(?:capital|stammkapital|grundkapital|capitale)\b", re.IGNORECASE)
+STATEMENT_LINES = 2  # lines above a legal statement where its firm's name may stand
+
+
+def _named_above_statement(
+    ctx: Context, line: Line, m: re.Match[str]
+) -> tuple[str, Line, list[Token]] | None:
+    """A line of legal data that opens with a legal form ("Sarl au capital de 10 000 € - RCS
+    Paris B 530 848 134") states it of the firm named on a line of its own just above it (a
+    footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital …"); address lines between
+    them are passed over."""
+    if not (_CAPITAL.search(line.text) or _REGISTER.search(line.text)):
+        return None
+    for above in ctx.layout.lines[max(0, line.index - STATEMENT_LINES) : line.index][::-1]:
+        if above.page != line.page or ctx.hits[above.index] and not _address_like(above.text):
+            return None
+        text = above.text.strip(_LEAD_PUNCT)
+        if "\t" in text or _address_like(text) or ":" in text:
+            continue  # "Siège social : 16 rue …": the firm's address, under its name
+        name = _name_text(text)
+        if not name or len(name.split()) > 4 or not _NAME_CHARS.match(name):
+            return None
+        if not_an_organisation(name) or any(ch.isdigit() for ch in name):
+            return None
+        start = above.text.find(name)
+        return name, above, above.tokens_in(start, start + len(name))
+    return None
 
 
 def _sender_line(ctx: Context) -> tuple[str, Line] | None:
