@@ -506,14 +506,14 @@ STATEMENT_LINES = 2  # lines above a legal statement where its firm's name may s
 def _named_above_statement(
     ctx: Context, line: Line, m: re.Match[str]
 ) -> tuple[str, Line, list[Token]] | None:
-    """A line of legal data that opens with a legal form ("Sarl au capital de 10 000 € - RCS
-    Paris B 530 848 134") states it of the firm named on a line of its own just above it (a
+    """A line of legal data that opens with a legal form and states the firm's capital ("Sarl
+    au capital de 10 000 € - RCS Paris B 530 848 134") states it of the firm named on a line of its own just above it (a
     footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital …"); address lines between
     them are passed over."""
-    if not (_CAPITAL.search(line.text) or _REGISTER.search(line.text)):
+    if not _CAPITAL.search(line.text[m.end() :]):
         return None
     for above in ctx.layout.lines[max(0, line.index - STATEMENT_LINES) : line.index][::-1]:
-        if above.page != line.page or ctx.hits[above.index] and not _address_like(above.text):
+        if above.page != line.page or (ctx.hits[above.index] and not _address_like(above.text)):
             return None
         text = above.text.strip(_LEAD_PUNCT)
         if "\t" in text or _address_like(text) or ":" in text:
