@@ -507,9 +507,9 @@ def _named_above_statement(
     ctx: Context, line: Line, m: re.Match[str]
 ) -> tuple[str, Line, list[Token]] | None:
     """A line of legal data that opens with a legal form and states the firm's capital ("Sarl
-    au capital de 10 000 € - RCS Paris B 530 848 134") states it of the firm named on a line of its own just above it (a
-    footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital …"); address lines between
-    them are passed over."""
+    au capital de 10 000 € - RCS Paris B 530 848 134") states it of the firm named on a line
+    of its own just above it (a footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital
+    …"); address lines between them are passed over."""
     if not _CAPITAL.search(line.text[m.end() :]):
         return None
     for above in ctx.layout.lines[max(0, line.index - STATEMENT_LINES) : line.index][::-1]:

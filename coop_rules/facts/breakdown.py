@@ -62,6 +62,21 @@ def _line_failure(
     return None
 
 
+def _each_line(lines: tuple[TaxLine, ...], rates: tuple[Decimal, ...]) -> dict[str, Value]:
+    """The first line that fails, else every printed rate as plausible."""
+    for line in lines:
+        failure = _line_failure(line, line.base, rates)
+        if failure is not None:
+            return _rate_value(*failure, plausible=False)
+    evidence = tuple(e for line in lines for e in (line.rate.evidence, line.tax.evidence))
+    printed = sorted({_dec(line.rate).normalize() for line in lines})
+    text = ", ".join(f"{r.quantize(Decimal('0.1'))} %" for r in printed)
+    return {
+        "doc.vat_rate": Value(text, evidence, shown=Listing(tuple(Percent(r) for r in printed))),
+        "doc.vat_rate_plausible": Value(True, evidence),
+    }
+
+
 def vat_rate_values(
     breakdown: Breakdown, subtotal: Extracted, tax: Extracted, rates: tuple[Decimal, ...]
 ) -> dict[str, Value]:
@@ -71,21 +86,9 @@ def vat_rate_values(
         printed = _dec(lines[0].rate)
         if not _known(printed, rates, PRINTED_SLACK):
             return _rate_value(printed, (lines[0].rate.evidence,), plausible=False)
-        lines = ()  # one rate, charged on the subtotal: tax ÷ subtotal below
-    if lines:
-        for line in lines:
-            failure = _line_failure(line, line.base, rates)
-            if failure is not None:
-                return _rate_value(*failure, plausible=False)
-        evidence = tuple(e for line in lines for e in (line.rate.evidence, line.tax.evidence))
-        printed = sorted({_dec(line.rate).normalize() for line in lines})
-        shown = Listing(tuple(Percent(r) for r in printed))
-        text = ", ".join(f"{r.quantize(Decimal('0.1'))} %" for r in printed)
-        return {
-            "doc.vat_rate": Value(text, evidence, shown=shown),
-            "doc.vat_rate_plausible": Value(True, evidence),
-        }
-    if len({_dec(r).normalize() for r in breakdown.rates}) > 1:
+    elif lines:
+        return _each_line(lines, rates)
+    elif len({_dec(r).normalize() for r in breakdown.rates}) > 1:
         return {}  # several rates and no line per rate: tax ÷ subtotal would be a blend
     net, vat = _dec(subtotal), _dec(tax)
     if net <= 0:
