@@ -482,6 +482,33 @@ def _window_block(ctx: Context, line: Line) -> set[int]:
     return found
 
 
+# A DIN 5008 / ISO letter: A4 or US Letter, its address window in the left third of the page,
+# from 27 mm (form A) to about 90 mm (form B's window bottom) from the top.
+LETTER_SIZES = ((595.0, 842.0), (612.0, 792.0))
+WINDOW_TOP = (0.09, 0.32)  # share of the page's height
+WINDOW_LEFT = 0.35  # share of the page's width
+
+
+def _din_window(ctx: Context, line: Line, legal: set[int]) -> bool:
+    """Whether ``line`` heads an address block in a letter's address window under a letterhead
+    of its own: a letter-sized page, the block where the window is (left, in the upper third),
+    an address under it, no legal data of its own beside it, no party label over it, and a
+    name line above it at the head of the page (the letterhead). Such a name is the
+    addressee's as often as the sender's: a sender that prints no legal form, no footer and
+    no sender line leaves only its letterhead, and the name in the window is its customer."""
+    page = next((p for p in ctx.document.pages if p.number == line.page), None)
+    if page is None or not any(
+        abs(page.width - w) < 12 and abs(page.height - h) < 12 for w, h in LETTER_SIZES
+    ):
+        return False
+    top = line.top / page.height
+    if not WINDOW_TOP[0] <= top <= WINDOW_TOP[1] or line.tokens[0].x0 > WINDOW_LEFT * page.width:
+        return False
+    if _near(legal, line) or _party_labelled(ctx, line) or not _window_address(ctx, line):
+        return False
+    return any(h[3].index < line.index for h in _header_names(ctx))
+
+
 def _wrapped_name(
     ctx: Context, line: Line, m: re.Match[str]
 ) -> tuple[str, Line, list[Token]] | None:
@@ -710,6 +737,7 @@ def _vendor(
         elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, "name with a legal form")
+    windowed = {line.index for _n, line, _t in suffixed if _din_window(ctx, line, legal)}
     header_rival = 0.0
     if not candidates:
         header = sorted(_header_names(ctx), key=lambda h: -h[1])
@@ -739,6 +767,11 @@ def _vendor(
     confidence = min(0.95, chosen.score / 3.5)
     if header_rival and chosen.score - header_rival < 0.5:
         confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
+    if chosen.order in windowed and chosen.evidence.note == "name with a legal form":
+        confidence = min(confidence, 0.45)  # the letter's addressee, or a sender without data
+        for name, score, tokens, line in _header_names(ctx):
+            if line.index < chosen.order:
+                add(name, score, tokens, line.index, "name at the head of the page")
     found = chosen.extracted(confidence)
     others: dict[str, Extracted] = {}
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):

@@ -125,3 +125,14 @@ def test_allowances_and_charges_take_the_items_to_the_subtotal(
     chosen = to_subtotal(items, doc.value("subtotal"), Decimal("0.01"), doc.breakdown)
     assert tuple(a.value for a in chosen) == kind.adjustments
     assert all(a.evidence.page == 1 and a.evidence.box for a in chosen)
+
+
+def test_a_letter_whose_only_legal_name_is_in_its_address_window_has_no_vendor(
+    extracted: dict[str, ExtractedDocument],
+) -> None:
+    """A DIN letter whose sender prints only a letterhead name: the partner's name in the
+    window is never the vendor; both are offered to the reviewer."""
+    doc = extracted["de-place-date.pdf"]
+    assert "vendor" not in doc.fields
+    held = doc.abstained["vendor"]
+    assert [c.value for c in held.candidates] == ["Contoso Marketing GmbH", "Agentur Sonnenschein"]
