@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from coop_rules.documents import Document, ProblemKind, ReadProblem, out_of_memory, read_document
@@ -26,7 +26,7 @@ from coop_rules.extraction.fields import Context
 from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
-from coop_rules.extraction.lines import extract_line_items
+from coop_rules.extraction.lines import read_line_items
 from coop_rules.extraction.model import (
     Abstained,
     Breakdown,
@@ -64,8 +64,9 @@ def _invoice(
 ) -> Extraction:
     ctx = Context(document, "invoice", layout, lang)
     found = extract_invoice(ctx)
-    trace = Trace(found.abstained, found.decided_by, extract_breakdown(ctx, found.fields))
-    return found.fields, extract_line_items(ctx, found.fields), trace
+    items, gross = read_line_items(ctx, found.fields)
+    breakdown = replace(extract_breakdown(ctx, found.fields), items_gross=gross)
+    return found.fields, items, Trace(found.abstained, found.decided_by, breakdown)
 
 
 def _csr(
@@ -164,6 +165,7 @@ def extract_document(
             document.path, document.media_type, kind, problems=(*unread, problem)
         )
     abstained = {**trace.abstained, **ocr_doubts}
+    breakdown = trace.breakdown
     check = None
     if einvoice:  # embedded e-invoice XML: never raises; a bad attachment is a problem
         kind, fields, check = apply_einvoice(
@@ -171,6 +173,7 @@ def extract_document(
         )
         if check is not None and check.line_items:
             items = check.line_items  # the XML's lines are exact where the page's are a reading
+            breakdown = replace(breakdown, items_gross=False)  # and their amounts are net
         # A value the XML gives is no longer abstained: the XML settles it.
         abstained = {n: a for n, a in abstained.items() if n not in fields}
     return ExtractedDocument(
@@ -184,7 +187,7 @@ def extract_document(
         abstained,
         trace.decided_by,
         _text_lines(layout) if extractor is _invoice else (),
-        trace.breakdown,
+        breakdown,
     )
 
 

@@ -51,6 +51,7 @@ NUMERIC = ("quantity", "unit_price", "amount")
 OTHER = ""  # a heading of a column we do not read ("Pos", "USt. %"): it bounds its neighbours
 FOOTER = "footer"  # words of a page's footer (bank, registry) in the lines section
 CARRIED, DISCOUNT = "carried", "discount"  # a running sum carried over a page; a discount row
+INCLUDED, GROSS = "included", "gross"  # a part of the item above; an amount heading with tax
 # Labels of the invoice section that end a table: the totals block.
 TOTALS = frozenset({"subtotal", "subtotal_items", "total", "total_gross", "amount_due", "tax"})
 LINE_START = frozenset({"not_total", "tax_id"})  # "Netto 87,39 €", "USt. (19 %) 16,61 €"
@@ -395,6 +396,9 @@ def _rows(
             widest = max(widest, line.top - last.bottom)
         if value is not None and _carried(ctx, line, before + rows, value):
             pass  # the running sum carried to or from another page: no item
+        elif value is not None and rows and _row_words(ctx, line, INCLUDED):
+            # "Incl. recycling fee  4,24": what the item above includes, no item of its own.
+            rows[-1].cells.setdefault("description", []).extend(cells.get("description", []))
         elif value is not None:
             rows.append(_Row(cells, value, _row_words(ctx, line, DISCOUNT)))
             if pending and len(rows) == 1:
@@ -455,8 +459,11 @@ def _item(
     return LineItem(**values)
 
 
-def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[LineItem, ...]:
-    """The rows of every item table in ``ctx`` (see the module docstring)."""
+def read_line_items(
+    ctx: Context, fields: dict[str, Extracted]
+) -> tuple[tuple[LineItem, ...], bool]:
+    """The rows of every item table in ``ctx``, and whether their amounts include tax (every
+    table's amount heading says so)."""
     matcher = section_matcher("lines", ctx.lang)
     tables: list[tuple[list[_Row], dict[str, Column]]] = []
     index = 0
@@ -474,7 +481,7 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
         if rows:
             tables.append((rows, {c.field: c for c in columns}))
     if not tables:
-        return ()
+        return (), False
     rows = [row for rows, _ in tables for row in rows]
     kept, note = _checked(rows, _targets(ctx, fields))
     items = []
@@ -482,7 +489,20 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
         if kept is not None and not any(row is r for r in kept):
             continue
         items.append(_item(ctx, row, by_field, 0.9 if kept is not None else 0.5, note))
-    return tuple(items)
+    gross = all(_gross(matcher, columns) for _rows, columns in tables)
+    return tuple(items), gross
+
+
+def _gross(matcher: LabelMatcher, columns: dict[str, Column]) -> bool:
+    """Whether the amount column's heading says its amounts include tax ("Prijs incl. BTW",
+    "Montant TTC", "Betrag brutto")."""
+    amount = columns.get("amount")
+    if amount is None:
+        return False
+    text = amount.heading
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == " "]
+    # The gross words are inside the amount heading's own label ("prijs incl. btw").
+    return any(h.field == GROSS for i in starts for h in matcher.find(text[i:]))
 
 
 def _targets(ctx: Context, fields: dict[str, Extracted]) -> list[Decimal]:

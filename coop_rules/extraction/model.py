@@ -137,8 +137,9 @@ class EInvoiceCheck:
 class LineItem:
     """One line of an invoice's item table; a cell that is not there is None.
 
-    ``amount`` is the line's net amount in the document's currency; ``quantity`` and
-    ``unit_price`` are Decimals. Each value keeps the evidence of the cell it was read from.
+    ``amount`` is the line's net amount in the document's currency (its gross amount where
+    ``Breakdown.items_gross`` says so); ``quantity`` and ``unit_price`` are Decimals. Each value
+    keeps the evidence of the cell it was read from.
     """
 
     description: Extracted | None = None
@@ -181,11 +182,14 @@ class Breakdown:
             tax lines means the tax cannot be checked against one rate.
         adjustments: allowances (negative) and charges (positive) on the whole invoice, as
             printed; which of them lead from the items to the subtotal is for the arithmetic.
+        items_gross: the item amounts include tax (their column's heading says so: "Prijs
+            incl. BTW", "Montant TTC"): their sum is the total, not the subtotal.
     """
 
     tax_lines: tuple[TaxLine, ...] = ()
     rates: tuple[Extracted, ...] = ()
     adjustments: tuple[Extracted, ...] = ()
+    items_gross: bool = False
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,9 @@ def _arithmetic(
     code = str(currency.value)
     amounts = [line.amount for line in extracted.line_items]
     if amounts and all(a is not None and not a.ambiguous for a in amounts):
-        values.update(_lines_sum(extracted, [a for a in amounts if a is not None], code))
+        net_amounts = _net_amounts(extracted, [a for a in amounts if a is not None])
+        if net_amounts:
+            values.update(_lines_sum(extracted, net_amounts, code))
     subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
     if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
         return values
@@ -310,6 +312,18 @@ def _arithmetic(
     values["doc.subtotal_plus_tax"] = Value(Money(net + vat, code), evidence)
     values.update(vat_rate_values(extracted.breakdown, subtotal, tax, rates))
     return values
+
+
+def _net_amounts(extracted: ExtractedDocument, amounts: list[Extracted]) -> list[Extracted]:
+    """The items' amounts as net amounts: items priced with tax ("Prijs incl. BTW") less the
+    invoice's tax, as one more amount with the tax's evidence; none when that tax is unknown."""
+    if not extracted.breakdown.items_gross:
+        return amounts
+    tax = extracted.fields.get("tax")
+    if tax is None or tax.ambiguous:
+        return []
+    less = Extracted(-Decimal(tax.value), tax.evidence, tax.confidence)  # type: ignore[arg-type]
+    return [*amounts, less]
 
 
 def _lines_sum(

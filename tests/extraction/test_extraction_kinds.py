@@ -65,12 +65,15 @@ def test_each_field_of_each_kind_is_read(
 def test_item_lines_are_the_items_and_lead_to_the_subtotal(
     extracted: dict[str, ExtractedDocument], name: str
 ) -> None:
-    """No carried-forward row, every discount row; the items' sum plus the allowances and
-    charges on the whole invoice is the subtotal."""
+    """No carried-forward row, every discount row, no row of what an item includes; the
+    items' sum plus the allowances and charges on the whole invoice is the subtotal (the
+    total for items priced with tax)."""
     doc, kind = extracted[name], GENERATOR.KINDS[name]
     amounts = tuple(item.amount.value for item in doc.line_items if item.amount)
     assert amounts == kind.lines
-    assert sum(amounts, Decimal(0)) + sum(kind.adjustments, Decimal(0)) == doc.value("subtotal")
+    assert doc.breakdown.items_gross is kind.gross
+    target = doc.value("total") if kind.gross else doc.value("subtotal")
+    assert sum(amounts, Decimal(0)) + sum(kind.adjustments, Decimal(0)) == target
     assert all(item.amount and item.amount.confidence >= 0.9 for item in doc.line_items)
 
 

@@ -95,9 +95,14 @@ def test_the_fewest_allowances_and_charges_that_reach_the_subtotal(
     assert tuple(str(a.value) for a in found) == chosen
 
 
-def _german(breakdown: Breakdown, tax: str | None = None, extra_item: str | None = None):
+def _german(
+    breakdown: Breakdown,
+    tax: str | None = None,
+    extra_item: str | None = None,
+    only_item: str | None = None,
+):
     """An extractor that reads the compliant claim with the German invoice's breakdown (and
-    tax, and one more item) replaced."""
+    tax, and one more item, or one item only) replaced."""
 
     def extract(path: Path, *args, **kwargs):
         document = extract_file(path, *args, **kwargs)
@@ -109,6 +114,8 @@ def _german(breakdown: Breakdown, tax: str | None = None, extra_item: str | None
         items = document.line_items
         if extra_item is not None:
             items = (*items, LineItem(amount=_read(extra_item)))
+        if only_item is not None:
+            items = (LineItem(amount=_read(only_item)),)
         return replace(document, fields=fields, breakdown=breakdown, line_items=items)
 
     return extract
@@ -134,3 +141,11 @@ def test_in06_adds_an_invoice_discount_between_items_and_subtotal() -> None:
     assert Outcome.VIOLATED in _outcomes(_german(Breakdown(), extra_item="50.00"), "IN06")
     assert Outcome.VIOLATED not in _outcomes(_german(discount, extra_item="50.00"), "IN06")
     assert Outcome.VIOLATED in _outcomes(_german(discount, extra_item="80.00"), "IN06")
+
+
+def test_in06_takes_the_tax_off_items_priced_with_it() -> None:
+    # The invoice's total is 11,364.50 with 1,814.50 of tax: one item priced with tax.
+    gross = Breakdown(items_gross=True)
+    assert Outcome.VIOLATED not in _outcomes(_german(gross, only_item="11364.50"), "IN06")
+    assert Outcome.VIOLATED in _outcomes(_german(Breakdown(), only_item="11364.50"), "IN06")
+    assert Outcome.VIOLATED in _outcomes(_german(gross, only_item="9550.00"), "IN06")
