@@ -66,6 +66,12 @@ NEXT_PAGE_LINES = 6  # a table cut by a page's foot goes on within this many lin
 STACK, STACK_GAP = 2, 1.0  # a heading may run over this many lines above/below, this close
 FONT_CHANGE = 0.15  # a line this much smaller or larger than the one above is set in another font
 # A page number on a line of its own: "Page 1 of 3", "Seite 2 von 2", "1 / 1".
+# What qualifies a money heading: its tax state or its currency ("HT", "netto", "(EUR)", "€").
+_QUALIFIER = re.compile(
+    r"^\(?(?:ht|ttc|net|netto|brutto|gross|excl|incl|exkl|inkl|excl\.|incl\.|exkl\.|inkl\.|"
+    r"[A-Z]{3}|[€$£¥])\)?[.:]?$",
+    re.IGNORECASE,
+)
 _PAGE_NUMBER = re.compile(
     r"^(?:[^\W\d]+\.?\s*)?\d{1,3}\s*(?:/|of|von|de|sur|di|van|da)\s*\d{1,3}$", re.IGNORECASE
 )
@@ -174,15 +180,15 @@ def _stacked_header(
     if len(block) == 1:
         return None
     groups: list[list[Token]] = []
-    # A word that is no heading of its own stays with the heading before it in its cell
-    # ("Prix" + "HT"): a short heading word over the next cell's column is no column.
+    # A heading's tax or currency qualifier stays with it in its cell ("Prix" + "HT"): it is
+    # no column of its own.
     cell = {
         id(t): (b.index, b.text[: b.starts[i]].count("\t"))
         for b in block
         for i, t in enumerate(b.tokens)
     }
     for token in sorted((t for b in block for t in b.tokens), key=lambda t: t.x0):
-        qualifier = groups and not any(h.field in COLUMNS for h in matcher.find(token.text))
+        qualifier = groups and bool(_QUALIFIER.match(token.text))
         same_cell = qualifier and any(cell[id(t)] == cell[id(token)] for t in groups[-1])
         if groups and (same_cell or token.x0 < max(t.x1 for t in groups[-1])):
             groups[-1].append(token)
