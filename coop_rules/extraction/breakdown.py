@@ -111,7 +111,8 @@ def _tax_line(
 ) -> tuple[TaxLine | None, Extracted | None]:
     """The tax line ``line`` holds (None when it holds none or cannot be read), and its rate
     (None when it shows no single rate where a tax line would)."""
-    labelled = any(h.field in TAX_LABELS and not ctx.prose(line, h.start) for h in _hits(ctx, line))
+    hits = ctx.hits[line.index]
+    labelled = any(h.field in TAX_LABELS and not ctx.prose(line, h.start) for h in hits)
     if not labelled and column is None:
         return None, None
     found = _rate_of(ctx, line, column)
@@ -144,10 +145,6 @@ def _money(ctx: Context, text: str) -> list[AmountMatch]:
     return [a for a in ctx.amounts(text) if a.decimals == 2 or a.currency is not None]
 
 
-def _hits(ctx: Context, line: Line) -> list:
-    return ctx.hits[line.index]
-
-
 def _expected_tax(fields: dict[str, Extracted]) -> Decimal | None:
     tax, subtotal, total = fields.get("tax"), fields.get("subtotal"), fields.get("total")
     if tax is not None:
@@ -157,13 +154,16 @@ def _expected_tax(fields: dict[str, Extracted]) -> Decimal | None:
     return None
 
 
-def tax_lines(ctx: Context, fields: dict[str, Extracted]) -> tuple[tuple[TaxLine, ...], tuple]:
+def tax_lines(
+    ctx: Context, fields: dict[str, Extracted]
+) -> tuple[tuple[TaxLine, ...], tuple[Extracted, ...]]:
     """The invoice's tax lines (only when their taxes add up to its tax) and every distinct
-    rate printed where a tax line would be."""
+    rate printed where a tax line would be. A rate's tax printed twice (in the totals and in
+    a summary table, or on every page) is one line, the one with its base kept."""
     columns = _rate_columns(ctx)
     # An allowance or charge taxed at a rate ("Abschlag  10,00  19 % USt  -1,00") is no tax line.
     adjusted = {line.index for line, _kind, _end in _adjustment_hits(ctx)}
-    lines: dict[tuple[Decimal, Decimal | None, Decimal], TaxLine] = {}
+    lines: dict[tuple[Decimal, Decimal], TaxLine] = {}
     rates: dict[Decimal, Extracted] = {}
     for line in ctx.layout.lines:
         if line.index in adjusted:
@@ -172,11 +172,11 @@ def tax_lines(ctx: Context, fields: dict[str, Extracted]) -> tuple[tuple[TaxLine
         if rate is not None:
             rates.setdefault(Decimal(str(rate.value)).normalize(), rate)
         if found is not None:
-            base = None if found.base is None else Decimal(str(found.base.value))
-            key = (Decimal(str(found.rate.value)).normalize(), base, Decimal(str(found.tax.value)))
-            lines.setdefault(key, found)  # a summary repeated on every page is one line
+            key = (Decimal(str(found.rate.value)).normalize(), Decimal(str(found.tax.value)))
+            if key not in lines or lines[key].base is None:
+                lines[key] = found
     expected = _expected_tax(fields)
-    total = sum((key[2] for key in lines), Decimal(0))
+    total = sum((key[1] for key in lines), Decimal(0))
     if lines and expected is not None and total == expected:
         return tuple(lines.values()), tuple(rates.values())
     return (), tuple(rates.values())
