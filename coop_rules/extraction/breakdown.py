@@ -27,7 +27,6 @@ step); here they are only read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from coop_rules.evidence import Extracted
@@ -111,6 +110,8 @@ def _tax_line(
 ) -> tuple[TaxLine | None, Extracted | None]:
     """The tax line ``line`` holds (None when it holds none or cannot be read), and its rate
     (None when it shows no single rate where a tax line would)."""
+    if column is None and "%" not in line.text:
+        return None, None  # a rate is a percentage, or a number in a rate column
     hits = ctx.hits[line.index]
     labelled = any(h.field in TAX_LABELS and not ctx.prose(line, h.start) for h in hits)
     if not labelled and column is None:
@@ -155,14 +156,14 @@ def _expected_tax(fields: dict[str, Extracted]) -> Decimal | None:
 
 
 def tax_lines(
-    ctx: Context, fields: dict[str, Extracted]
+    ctx: Context, fields: dict[str, Extracted], adjusted: set[int]
 ) -> tuple[tuple[TaxLine, ...], tuple[Extracted, ...]]:
     """The invoice's tax lines (only when their taxes add up to its tax) and every distinct
     rate printed where a tax line would be. A rate's tax printed twice (in the totals and in
-    a summary table, or on every page) is one line, the one with its base kept."""
+    a summary table, or on every page) is one line, the one with its base kept; an allowance
+    or charge taxed at a rate (on the lines ``adjusted``: "Abschlag  10,00  19 % USt  -1,00")
+    is none."""
     columns = _rate_columns(ctx)
-    # An allowance or charge taxed at a rate ("Abschlag  10,00  19 % USt  -1,00") is no tax line.
-    adjusted = {line.index for line, _kind, _end in _adjustment_hits(ctx)}
     lines: dict[tuple[Decimal, Decimal], TaxLine] = {}
     rates: dict[Decimal, Extracted] = {}
     for line in ctx.layout.lines:
@@ -182,19 +183,24 @@ def tax_lines(
     return (), tuple(rates.values())
 
 
-def _adjustment_hits(ctx: Context) -> Iterator[tuple[Line, str, int]]:
+def _adjustment_hits(ctx: Context) -> list[tuple[Line, str, int]]:
+    """Lines with an allowance or charge label outside running text: (line, kind, label end)."""
     matcher = section_matcher("adjustments", ctx.lang)
+    found = []
     for line in ctx.layout.lines:
+        if not any(ch.isdigit() for ch in line.text):
+            continue  # no amount on the line
         for hit in matcher.find(line.text):
             if hit.field in ("allowance", "charge") and not ctx.prose(line, hit.start):
-                yield line, hit.field, hit.end
+                found.append((line, hit.field, hit.end))
                 break
+    return found
 
 
-def adjustments(ctx: Context) -> tuple[Extracted, ...]:
+def adjustments(ctx: Context, hits: list[tuple[Line, str, int]]) -> tuple[Extracted, ...]:
     """Allowances (negative) and charges (positive) on the whole invoice, as printed."""
     found = []
-    for line, kind, end in _adjustment_hits(ctx):
+    for line, kind, end in hits:
         rest = line.text[end:]
         money = _money(ctx, rest)
         if not money:
@@ -211,5 +217,6 @@ def adjustments(ctx: Context) -> tuple[Extracted, ...]:
 
 def extract_breakdown(ctx: Context, fields: dict[str, Extracted]) -> Breakdown:
     """The tax lines, the rates printed and the allowances and charges of an invoice."""
-    lines, rates = tax_lines(ctx, fields)
-    return Breakdown(lines, rates, adjustments(ctx))
+    hits = _adjustment_hits(ctx)
+    lines, rates = tax_lines(ctx, fields, {line.index for line, _kind, _end in hits})
+    return Breakdown(lines, rates, adjustments(ctx, hits))
