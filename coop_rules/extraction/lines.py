@@ -51,6 +51,7 @@ NUMERIC = ("quantity", "unit_price", "amount")
 OTHER = ""  # a heading of a column we do not read ("Pos", "USt. %"): it bounds its neighbours
 FOOTER = "footer"  # words of a page's footer (bank, registry) in the lines section
 CARRIED, DISCOUNT = "carried", "discount"  # a running sum carried over a page; a discount row
+INCLUDED, GROSS = "included", "gross"  # a part of the item above; an amount heading with tax
 # Labels of the invoice section that end a table: the totals block.
 TOTALS = frozenset({"subtotal", "subtotal_items", "total", "total_gross", "amount_due", "tax"})
 LINE_START = frozenset({"not_total", "tax_id"})  # "Netto 87,39 €", "USt. (19 %) 16,61 €"
@@ -65,6 +66,12 @@ NEXT_PAGE_LINES = 6  # a table cut by a page's foot goes on within this many lin
 STACK, STACK_GAP = 2, 1.0  # a heading may run over this many lines above/below, this close
 FONT_CHANGE = 0.15  # a line this much smaller or larger than the one above is set in another font
 # A page number on a line of its own: "Page 1 of 3", "Seite 2 von 2", "1 / 1".
+# What qualifies a money heading: its tax state or its currency ("HT", "netto", "(EUR)", "€").
+_QUALIFIER = re.compile(
+    r"^\(?(?:ht|ttc|net|netto|brutto|gross|excl|incl|exkl|inkl|excl\.|incl\.|exkl\.|inkl\.|"
+    r"[A-Z]{3}|[€$£¥])\)?[.:]?$",
+    re.IGNORECASE,
+)
 _PAGE_NUMBER = re.compile(
     r"^(?:[^\W\d]+\.?\s*)?\d{1,3}\s*(?:/|of|von|de|sur|di|van|da)\s*\d{1,3}$", re.IGNORECASE
 )
@@ -173,12 +180,21 @@ def _stacked_header(
     if len(block) == 1:
         return None
     groups: list[list[Token]] = []
+    # A heading's tax or currency qualifier stays with it in its cell ("Prix" + "HT"): it is
+    # no column of its own.
+    cell = {
+        id(t): (b.index, b.text[: b.starts[i]].count("\t"))
+        for b in block
+        for i, t in enumerate(b.tokens)
+    }
     for token in sorted((t for b in block for t in b.tokens), key=lambda t: t.x0):
-        if groups and token.x0 < max(t.x1 for t in groups[-1]):
+        qualifier = groups and bool(_QUALIFIER.match(token.text))
+        same_cell = qualifier and any(cell[id(t)] == cell[id(token)] for t in groups[-1])
+        if groups and (same_cell or token.x0 < max(t.x1 for t in groups[-1])):
             groups[-1].append(token)
         else:
             groups.append([token])
-    columns: dict[str, Column] = {}
+    named: list[Column] = []
     others: list[Column] = []
     for group in groups:
         text = ""
@@ -191,16 +207,32 @@ def _stacked_header(
         if not hits:
             others.append(Column(OTHER, text, min(t.x0 for t in group), max(t.x1 for t in group)))
             continue
-        field = hits[0].field
-        column = Column(field, text, min(t.x0 for t in group), max(t.x1 for t in group))
-        if field not in columns or field == "amount":
-            columns[field] = column
+        named.append(
+            Column(hits[0].field, text, min(t.x0 for t in group), max(t.x1 for t in group))
+        )
+    columns: dict[str, Column] = {}
+    for column in _second_price_as_amount(named):
+        if column.field not in columns or column.field == "amount":
+            columns[column.field] = column
     ordered = sorted(columns.values(), key=lambda c: c.x0)
     if "amount" not in columns or len(ordered) < 2:
         return None
     if "amount" not in {c.field for c in ordered[-2:]}:
         return None  # the amount column stands at the right end of an item table
     return sorted(ordered + others, key=lambda c: c.x0), block[-1]
+
+
+def _second_price_as_amount(named: list[Column]) -> list[Column]:
+    """Headings left to right, where a table without an amount heading has two price headings
+    ("Prix unitaire … Prix HT", "Price … Price (EUR)"): the right one is the line's amount
+    (a unit price comes before the line's total, never twice)."""
+    named = sorted(named, key=lambda c: c.x0)
+    prices = [c for c in named if c.field == "unit_price"]
+    if any(c.field == "amount" for c in named) or len(prices) < 2:
+        return named
+    last = prices[-1]
+    amount = Column("amount", last.heading, last.x0, last.x1)
+    return [amount if c is last else c for c in named]
 
 
 def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:
@@ -370,6 +402,9 @@ def _rows(
             widest = max(widest, line.top - last.bottom)
         if value is not None and _carried(ctx, line, before + rows, value):
             pass  # the running sum carried to or from another page: no item
+        elif value is not None and rows and _row_words(ctx, line, INCLUDED):
+            # "Incl. recycling fee  4,24": what the item above includes, no item of its own.
+            rows[-1].cells.setdefault("description", []).extend(cells.get("description", []))
         elif value is not None:
             rows.append(_Row(cells, value, _row_words(ctx, line, DISCOUNT)))
             if pending and len(rows) == 1:
@@ -430,8 +465,11 @@ def _item(
     return LineItem(**values)
 
 
-def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[LineItem, ...]:
-    """The rows of every item table in ``ctx`` (see the module docstring)."""
+def read_line_items(
+    ctx: Context, fields: dict[str, Extracted]
+) -> tuple[tuple[LineItem, ...], bool]:
+    """The rows of every item table in ``ctx``, and whether their amounts include tax (every
+    table's amount heading says so)."""
     matcher = section_matcher("lines", ctx.lang)
     tables: list[tuple[list[_Row], dict[str, Column]]] = []
     index = 0
@@ -449,7 +487,7 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
         if rows:
             tables.append((rows, {c.field: c for c in columns}))
     if not tables:
-        return ()
+        return (), False
     rows = [row for rows, _ in tables for row in rows]
     kept, note = _checked(rows, _targets(ctx, fields))
     items = []
@@ -457,7 +495,20 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
         if kept is not None and not any(row is r for r in kept):
             continue
         items.append(_item(ctx, row, by_field, 0.9 if kept is not None else 0.5, note))
-    return tuple(items)
+    gross = all(_gross(matcher, columns) for _rows, columns in tables)
+    return tuple(items), gross
+
+
+def _gross(matcher: LabelMatcher, columns: dict[str, Column]) -> bool:
+    """Whether the amount column's heading says its amounts include tax ("Prijs incl. BTW",
+    "Montant TTC", "Betrag brutto")."""
+    amount = columns.get("amount")
+    if amount is None:
+        return False
+    text = amount.heading
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == " "]
+    # The gross words are inside the amount heading's own label ("prijs incl. btw").
+    return any(h.field == GROSS for i in starts for h in matcher.find(text[i:]))
 
 
 def _targets(ctx: Context, fields: dict[str, Extracted]) -> list[Decimal]:

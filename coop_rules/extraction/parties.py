@@ -212,6 +212,9 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             region.update(id(t) for t in value_tokens)
             xs += [(t.x0, t.x1) for t in value_tokens]
             if found is None:
+                organisation = _organisation_under(ctx, near)
+                if organisation is not None:
+                    name, window, start, end = organisation
                 name = _without_honorific(ctx, name)
                 end = start + len(name)
                 found = Extracted(
@@ -223,6 +226,41 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
         for _other, inside in ctx.layout.below(line, x0, x1, max_lines=8, max_gap=PARTY_GAP):
             region.update(id(t) for t in inside)
     return found, region
+
+
+def _ends_in_legal_form(name: str) -> bool:
+    """Whether ``name`` ends in a legal form ("SimFin Analytics GmbH", "株式会社コントソ" aside:
+    a form in front is read by the name finders)."""
+    text = name.rstrip(" .,")
+    for m in legal_suffix_regex().finditer(text):
+        suffix = m.group()
+        if m.end() >= len(text) and (not suffix[:1].isascii() or suffix[0].isupper()):
+            return True
+    return False
+
+
+ADDRESSEE_LINES = 2  # lines under a contact's name where its organisation may stand
+
+
+def _organisation_under(
+    ctx: Context, near: tuple[str, Window, int, int]
+) -> tuple[str, Window, int, int] | None:
+    """An addressee block that starts with a person ("Billing Contact: / Thomas Flassbeck /
+    SimFin Analytics GmbH") is addressed to the organisation on the next lines: the line
+    ending in a legal form wins over a name without one."""
+    name, window, start, end = near
+    if _ends_in_legal_form(name):
+        return None
+    tokens = window.tokens(start, end)
+    x0, x1 = min(t.x0 for t in tokens) - 2, max(t.x1 for t in tokens) + 2
+    for other, inside in ctx.layout.below(window.line, x0, x1, ADDRESSEE_LINES, max_gap=2.0):
+        if not inside:
+            return None
+        seg = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
+        found = _first_name(Window(other, seg[0], seg[1], True, (x0, x1)))
+        if found is not None and _ends_in_legal_form(found[0]):
+            return found
+    return None
 
 
 def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, list[Token]]]:
@@ -281,7 +319,7 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             while kept and kept[0].lower() in _CONNECTORS:
                 kept.pop(0)
             if not kept and not before.strip() and line.index > 0:
-                wrapped = _wrapped_name(ctx, line, m)
+                wrapped = _wrapped_name(ctx, line, m) or _named_above_statement(ctx, line, m)
                 if wrapped is not None:
                     out.append(wrapped)
                 continue
@@ -444,6 +482,33 @@ def _window_block(ctx: Context, line: Line) -> set[int]:
     return found
 
 
+# A DIN 5008 / ISO letter: A4 or US Letter, its address window in the left third of the page,
+# from 27 mm (form A) to about 90 mm (form B's window bottom) from the top.
+LETTER_SIZES = ((595.0, 842.0), (612.0, 792.0))
+WINDOW_TOP = (0.09, 0.32)  # share of the page's height
+WINDOW_LEFT = 0.35  # share of the page's width
+
+
+def _din_window(ctx: Context, line: Line, legal: set[int]) -> bool:
+    """Whether ``line`` heads an address block in a letter's address window under a letterhead
+    of its own: a letter-sized page, the block where the window is (left, in the upper third),
+    an address under it, no legal data of its own beside it, no party label over it, and a
+    name line above it at the head of the page (the letterhead). Such a name is the
+    addressee's as often as the sender's: a sender that prints no legal form, no footer and
+    no sender line leaves only its letterhead, and the name in the window is its customer."""
+    page = next((p for p in ctx.document.pages if p.number == line.page), None)
+    if page is None or not any(
+        abs(page.width - w) < 12 and abs(page.height - h) < 12 for w, h in LETTER_SIZES
+    ):
+        return False
+    top = line.top / page.height
+    if not WINDOW_TOP[0] <= top <= WINDOW_TOP[1] or line.tokens[0].x0 > WINDOW_LEFT * page.width:
+        return False
+    if _near(legal, line) or _party_labelled(ctx, line) or not _window_address(ctx, line):
+        return False
+    return any(h[3].index < line.index for h in _header_names(ctx))
+
+
 def _wrapped_name(
     ctx: Context, line: Line, m: re.Match[str]
 ) -> tuple[str, Line, list[Token]] | None:
@@ -459,6 +524,35 @@ def _wrapped_name(
     start = above.text.find(name)
     tokens = above.tokens_in(start, start + len(name)) + line.tokens_in(m.start(), m.end())
     return f"{name} {m.group()}", line, tokens
+
+
+_CAPITAL = re.compile(r"\b(?:capital|stammkapital|grundkapital|capitale)\b", re.IGNORECASE)
+STATEMENT_LINES = 2  # lines above a legal statement where its firm's name may stand
+
+
+def _named_above_statement(
+    ctx: Context, line: Line, m: re.Match[str]
+) -> tuple[str, Line, list[Token]] | None:
+    """A line of legal data that opens with a legal form and states the firm's capital ("Sarl
+    au capital de 10 000 € - RCS Paris B 530 848 134") states it of the firm named on a line
+    of its own just above it (a footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital
+    …"); address lines between them are passed over."""
+    if not _CAPITAL.search(line.text[m.end() :]):
+        return None
+    for above in ctx.layout.lines[max(0, line.index - STATEMENT_LINES) : line.index][::-1]:
+        if above.page != line.page or (ctx.hits[above.index] and not _address_like(above.text)):
+            return None
+        text = above.text.strip(_LEAD_PUNCT)
+        if "\t" in text or _address_like(text) or ":" in text:
+            continue  # "Siège social : 16 rue …": the firm's address, under its name
+        name = _name_text(text)
+        if not name or len(name.split()) > 4 or not _NAME_CHARS.match(name):
+            return None
+        if not_an_organisation(name) or any(ch.isdigit() for ch in name):
+            return None
+        start = above.text.find(name)
+        return name, above, above.tokens_in(start, start + len(name))
+    return None
 
 
 def _sender_line(ctx: Context) -> tuple[str, Line] | None:
@@ -643,6 +737,7 @@ def _vendor(
         elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, "name with a legal form")
+    windowed = {line.index for _n, line, _t in suffixed if _din_window(ctx, line, legal)}
     header_rival = 0.0
     if not candidates:
         header = sorted(_header_names(ctx), key=lambda h: -h[1])
@@ -672,6 +767,11 @@ def _vendor(
     confidence = min(0.95, chosen.score / 3.5)
     if header_rival and chosen.score - header_rival < 0.5:
         confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
+    if chosen.order in windowed and chosen.evidence.note == "name with a legal form":
+        confidence = min(confidence, 0.45)  # the letter's addressee, or a sender without data
+        for name, score, tokens, line in _header_names(ctx):
+            if line.index < chosen.order:
+                add(name, score, tokens, line.index, "name at the head of the page")
     found = chosen.extracted(confidence)
     others: dict[str, Extracted] = {}
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):

@@ -17,9 +17,10 @@ from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.names import company_key, same_tax_id
+from coop_rules.facts.breakdown import to_subtotal, vat_rate_values
 from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
-from coop_rules.i18n.shown import Listing, Percent, Phrase, ReadReason, Term
+from coop_rules.i18n.shown import Listing, Phrase, ReadReason, Term
 from coop_rules.money import Money
 from coop_rules.programs import LineWords
 from coop_rules.rulebook.fields import EXTRACTED
@@ -301,30 +302,54 @@ def _arithmetic(
     code = str(currency.value)
     amounts = [line.amount for line in extracted.line_items]
     if amounts and all(a is not None and not a.ambiguous for a in amounts):
-        total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[union-attr,arg-type]
-        evidence = tuple(a.evidence for a in amounts)  # type: ignore[union-attr]
-        values["doc.lines_total"] = Value(Money(total, code), evidence)
-        values.update(_lines_off(total, len(amounts), code, extracted, evidence))
+        net_amounts = _net_amounts(extracted, [a for a in amounts if a is not None])
+        if net_amounts:
+            values.update(_lines_sum(extracted, net_amounts, code))
     subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
     if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
         return values
     net, vat = Decimal(subtotal.value), Decimal(tax.value)  # type: ignore[arg-type]
     evidence = (subtotal.evidence, tax.evidence)
     values["doc.subtotal_plus_tax"] = Value(Money(net + vat, code), evidence)
-    if net > 0:
-        rate = vat * 100 / net
-        slack = Decimal("0.05") + Decimal("0.5") * 100 / net  # half a minor unit of rounding
-        plausible = any(abs(rate - r) <= slack for r in rates) if rates else True
-        values["doc.vat_rate"] = Value(
-            f"{rate.quantize(Decimal('0.1'))} %", evidence, shown=Percent(rate)
-        )
-        values["doc.vat_rate_plausible"] = Value(plausible, evidence)
+    values.update(vat_rate_values(extracted.breakdown, subtotal, tax, rates))
+    return values
+
+
+def _net_amounts(extracted: ExtractedDocument, amounts: list[Extracted]) -> list[Extracted]:
+    """The items' amounts as net amounts: items priced with tax ("Prijs incl. BTW") less the
+    invoice's tax, as one more amount with the tax's evidence; none when that tax is unknown."""
+    if not extracted.breakdown.items_gross:
+        return amounts
+    tax = extracted.fields.get("tax")
+    if tax is None or tax.ambiguous:
+        return []
+    less = Extracted(-Decimal(tax.value), tax.evidence, tax.confidence)  # type: ignore[arg-type]
+    return [*amounts, less]
+
+
+def _lines_sum(
+    extracted: ExtractedDocument, amounts: list[Extracted], code: str
+) -> dict[str, Value]:
+    """The items' sum, taken to the subtotal through the allowances and charges on the whole
+    invoice that lead there (see :func:`~coop_rules.facts.breakdown.to_subtotal`)."""
+    total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[arg-type]
+    evidence = tuple(a.evidence for a in amounts)
+    subtotal = extracted.fields.get("subtotal")
+    unit = Decimal(1) if code in ZERO_DECIMAL else Decimal("0.01")
+    slack = (unit * len(amounts) / 2).quantize(unit, ROUND_CEILING)
+    if subtotal is not None and not subtotal.ambiguous:
+        net = Decimal(subtotal.value)  # type: ignore[arg-type]
+        adjusted = to_subtotal(total, net, slack, extracted.breakdown)
+        total += sum((Decimal(a.value) for a in adjusted), Decimal(0))  # type: ignore[arg-type]
+        evidence += tuple(a.evidence for a in adjusted)
+    values = {"doc.lines_total": Value(Money(total, code), evidence)}
+    values.update(_lines_off(total, slack, code, extracted, evidence))
     return values
 
 
 def _lines_off(
     total: Decimal,
-    count: int,
+    slack: Decimal,
     code: str,
     extracted: ExtractedDocument,
     evidence: tuple[Evidence, ...],
@@ -335,8 +360,6 @@ def _lines_off(
     subtotal = extracted.fields.get("subtotal")
     if subtotal is None or subtotal.ambiguous:
         return {}
-    unit = Decimal(1) if code in ZERO_DECIMAL else Decimal("0.01")
-    slack = (unit * count / 2).quantize(unit, ROUND_CEILING)
     off = abs(total - Decimal(subtotal.value))  # type: ignore[arg-type]
     both = (*evidence, subtotal.evidence)
     return {

@@ -91,14 +91,21 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "doc.due_date": (Type.DATE, "the payment due date"),
     "doc.service_start": (Type.DATE, "start of the service period the invoice bills"),
     "doc.service_end": (Type.DATE, "end of the service period the invoice bills"),
-    "doc.lines_total": (Type.MONEY, "the sum of the invoice's line amounts"),
+    "doc.lines_total": (
+        Type.MONEY,
+        "the sum of the invoice's line amounts, plus the allowances and charges on the whole "
+        "invoice that take it to the subtotal",
+    ),
     "doc.lines_off_by": (Type.MONEY, "how far the lines' sum is from the subtotal (either way)"),
     "doc.lines_rounding": (
         Type.MONEY,
         "how far the lines' sum may differ from the subtotal by rounding (half a unit a line)",
     ),
     "doc.subtotal_plus_tax": (Type.MONEY, "subtotal + tax"),
-    "doc.vat_rate": (Type.STR, "tax ÷ subtotal, in percent"),
+    "doc.vat_rate": (
+        Type.STR,
+        "tax ÷ subtotal in percent; with a tax line per rate, the rates (or the one that fails)",
+    ),
     "doc.vat_rate_plausible": (Type.BOOL, "whether that rate is a known VAT rate (lexicon)"),
     "doc.alcohol_line_count": (Type.INT, "invoice lines naming alcohol"),
     "doc.alcohol_lines": (Type.STR, "those lines"),
