@@ -1,20 +1,26 @@
 """Batch throughput: local worker processes against a Dask cluster, and the client's memory.
 
-    python bench/cluster.py [--claims 200] [--modes jobs,local,scheduler]
+    python bench/cluster.py [--claims 200] [--rounds 3] [--modes jobs,local,scheduler]
 
 Makes N claims (the fixture claims copied under new claim ids), then checks them with
-``coop-rules check --out`` three ways, each a fresh process with a fresh output folder:
+``coop-rules check --out`` in each mode, each run a fresh process with a fresh output folder:
 
 - ``jobs``: the local batch, ``--jobs 2``;
 - ``local``: ``--cluster local:2`` (a LocalCluster of 2 single-threaded workers, started by
   the client and counted in its time);
 - ``scheduler``: ``--cluster tcp://127.0.0.1:PORT``, a ``dask scheduler`` and two ``dask
-  worker --nthreads 1`` processes started by this script beforehand (each worker in a folder
-  of its own, as on a machine of its own; their start-up is not counted).
+  worker --nthreads 1 --preload coop_rules.batch.cluster`` processes started by this script
+  beforehand with the settings the README gives (each worker in a folder and a working
+  directory of its own, as on a machine of its own; their start-up is not counted, as an
+  operator's cluster is running before a batch).
 
-For each: wall time, claims per second, the cluster's cost per claim against ``jobs``, and the
-peak resident memory of the client process (sampled every 0.1 s; for ``local`` it includes
-the scheduler, which runs in the client).
+The modes run interleaved, ``--rounds`` times (jobs, local, scheduler, jobs, local, …), so a
+change in the machine's load hits them alike. For each run: wall time, claims per second, the
+CPU seconds per claim of every process involved (client, scheduler, workers and their reader
+processes: robust when other work shares the cores), the peak resident memory of the client
+process (sampled every 0.1 s; for ``local`` it includes the scheduler, which runs in the
+client) and the load average. At the end, per mode: the throughput against the ``jobs`` run
+of the same round, each round's ratio and their median (the figure the target speaks of).
 """
 
 from __future__ import annotations
@@ -27,17 +33,32 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
+from coop_rules.batch.cluster import LEAN_WORKER
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "claims"
+MODES = ("jobs", "local", "scheduler")
+
+
+@dataclass(frozen=True)
+class Run:
+    mode: str
+    seconds: float
+    cpu: float  # CPU seconds of every process of the run
+    peak_mb: float
+    code: int
+    verdicts: str
 
 
 def make_claims(target: Path, count: int) -> Path:
@@ -59,10 +80,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def dask_environment(config: dict[str, object]) -> dict[str, str]:
+    """Dask settings as the environment variables `dask scheduler` and `dask worker` read."""
+    return {
+        "DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+        for key, value in config.items()
+    }
+
+
 def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """A scheduler and two single-threaded workers, each worker in a folder of its own, with
+    the settings the README gives for a batch cluster."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     dask = [sys.executable, "-m", "dask"]
+    settings = {**LEAN_WORKER, "distributed.scheduler.worker-saturation": 1.0}
+    env = {**env, **dask_environment(settings)}
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     processes = [
         subprocess.Popen(
@@ -73,23 +106,10 @@ def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess
     for name in ("w1", "w2"):
         folder = base / name
         folder.mkdir()
+        worker = [*dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--name", name]
+        worker += ["--preload", "coop_rules.batch.cluster"]
         processes.append(
-            subprocess.Popen(
-                [
-                    *dask,
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--no-dashboard",
-                    "--name",
-                    name,
-                    "--local-directory",
-                    str(folder),
-                ],
-                cwd=folder,
-                **quiet,
-            )
+            subprocess.Popen([*worker, "--local-directory", str(folder)], cwd=folder, **quiet)
         )
     import distributed
 
@@ -98,10 +118,66 @@ def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess
     return address, processes
 
 
+class Sampler:
+    """Peak resident memory of the client, and CPU seconds of every process of the run.
+
+    Each process's own CPU time is sampled every 0.1 s, an ended one counted at its last
+    sample: a reader process started by a forkserver is nobody's waited-for child, so the
+    kernel's count of reaped children would miss it. Processes already running (the
+    scheduler's and workers') count from their first sample.
+    """
+
+    def __init__(
+        self, client: subprocess.Popen[bytes], cluster: list[subprocess.Popen[bytes]]
+    ) -> None:
+        self.client = client.pid
+        self.roots = [client.pid] + [p.pid for p in cluster]
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.peak = 0
+        self._sample(first=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    def _sample(self, first: bool = False) -> None:
+        for root in self.roots:
+            try:
+                process = psutil.Process(root)
+                members = [process, *process.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for member in members:
+                try:
+                    times = member.cpu_times()
+                    if member.pid == self.client:
+                        self.peak = max(self.peak, member.memory_info().rss)
+                except psutil.Error:
+                    continue
+                self.last[member.pid] = times.user + times.system
+                if first:
+                    self.start[member.pid] = self.last[member.pid]
+
+    def stop(self) -> tuple[float, float]:
+        """CPU seconds since the start, and the client's peak RSS in MB."""
+        self._stop.set()
+        self._thread.join()
+        cpu = sum(last - self.start.get(pid, 0.0) for pid, last in self.last.items())
+        return cpu, self.peak / 2**20
+
+
 def run(
-    mode_args: list[str], claims: Path, out: Path, env: dict[str, str]
-) -> tuple[float, float, int]:
-    """Wall seconds, peak client RSS in MB, exit code."""
+    mode: str,
+    mode_args: list[str],
+    claims: Path,
+    out: Path,
+    env: dict[str, str],
+    cluster: list[subprocess.Popen[bytes]],
+) -> Run:
     command = [
         sys.executable,
         "-m",
@@ -116,96 +192,114 @@ def run(
         "2024-07-20",
         *mode_args,
     ]
-    peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    watched = psutil.Process(process.pid)
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            try:
-                peak = max(peak, watched.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = Sampler(process, cluster)
     _, errors = process.communicate()
     elapsed = time.perf_counter() - started
-    stop.set()
-    sampler.join()
+    cpu, peak = sampler.stop()
     if process.returncode not in (0, 1):
         print(errors.decode(errors="replace")[-2000:], file=sys.stderr)
-    return elapsed, peak / 2**20, process.returncode
+    return Run(mode, elapsed, cpu, peak, process.returncode, verdicts(out))
 
 
 def verdicts(out: Path) -> str:
     """The verdicts of the index, so a fast run full of errors does not pass for a fast run."""
-    with open(out / "index.csv", encoding="utf-8", newline="") as handle:
-        counts = collections.Counter(row["verdict"] for row in csv.DictReader(handle))
+    try:
+        with open(out / "index.csv", encoding="utf-8", newline="") as handle:
+            counts = collections.Counter(row["verdict"] for row in csv.DictReader(handle))
+    except OSError:
+        return "no index"
     return " ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def summary(rounds: list[dict[str, Run]], claims: int) -> None:
+    """Each cluster mode against the ``jobs`` run of its round, and the median ratio."""
+    print("\nper mode (median of the rounds):")
+    for mode in MODES:
+        runs = [r[mode] for r in rounds if mode in r]
+        if runs:
+            seconds = statistics.median(r.seconds for r in runs)
+            cpu_ms = statistics.median(r.cpu for r in runs) / claims * 1000
+            peak = max(r.peak_mb for r in runs)
+            print(
+                f"{mode:>9}: {seconds:7.1f} s  {claims / seconds:5.2f} claims/s  "
+                f"CPU {cpu_ms:4.0f} ms per claim  client peak RSS {peak:4.0f} MB (max)"
+            )
+    for mode in ("local", "scheduler"):
+        pairs = [(r["jobs"], r[mode]) for r in rounds if "jobs" in r and mode in r]
+        if not pairs:
+            continue
+        ratios = [jobs.seconds / mine.seconds for jobs, mine in pairs]
+        extra_ms = [(mine.seconds - jobs.seconds) / claims * 1000 for jobs, mine in pairs]
+        extra_cpu = [(mine.cpu - jobs.cpu) / claims * 1000 for jobs, mine in pairs]
+        print(
+            f"\n{mode} against --jobs 2, per round: "
+            + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+        )
+        print(
+            f"RATIO {mode}: {statistics.median(ratios):.0%} of the --jobs 2 throughput "
+            f"(median of {len(ratios)} rounds); wall {statistics.median(extra_ms):+.0f} ms "
+            f"and CPU {statistics.median(extra_cpu):+.0f} ms per claim against --jobs 2"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="each mode once per round")
     parser.add_argument(
-        "--modes",
-        default="jobs,local,scheduler",
-        help="comma-separated, repeats allowed (the best run of each mode is compared)",
+        "--modes", default=",".join(MODES), help="comma-separated, run in this order each round"
     )
     args = parser.parse_args()
     modes = args.modes.split(",")
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        raise SystemExit(f"unknown mode {', '.join(sorted(unknown))}")
     base = Path(tempfile.mkdtemp(prefix="coop-rules-bench-cluster-"))
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
     env["COOP_RULES_LEDGER"] = str(base / "empty-ledger.sqlite3")  # never the user's own
-    processes: list[subprocess.Popen[bytes]] = []
+    cluster: list[subprocess.Popen[bytes]] = []
+    address = ""
     try:
         claims = make_claims(base / "claims", args.claims)
-        print(f"{args.claims} claims, {os.cpu_count()} cores")
-        results: dict[str, list[float]] = collections.defaultdict(list)
-        address = None
-        for run_number, mode in enumerate(modes):
-            if mode == "jobs":
-                mode_args = ["--jobs", "2"]
-            elif mode == "local":
-                mode_args = ["--cluster", "local:2"]
-            elif mode == "scheduler":
-                if address is None:
-                    address, processes = start_cluster(base, env)
-                mode_args = ["--cluster", address]
-            else:
-                raise SystemExit(f"unknown mode {mode}")
-            out = base / f"out-{run_number}-{mode}"
-            elapsed, peak, code = run(mode_args, claims, out, env)
-            results[mode].append(elapsed)
-            print(
-                f"{mode:>9}: {elapsed:7.1f} s  {args.claims / elapsed:5.2f} claims/s  "
-                f"client peak RSS {peak:6.0f} MB  exit {code}  {verdicts(out)}  "
-                f"(load {os.getloadavg()[0]:.1f})",
-                flush=True,
-            )
-            shutil.rmtree(out, ignore_errors=True)
-        if "jobs" in results:
-            best = min(results["jobs"])
-            for mode in ("local", "scheduler"):
-                if mode in results:
-                    mine = min(results[mode])
-                    extra = (mine - best) / args.claims * 1000
-                    print(
-                        f"{mode:>9}: best {mine:.1f} s against --jobs 2 best {best:.1f} s: "
-                        f"{best / mine:.0%} of its throughput, {extra:+.0f} ms per claim"
-                    )
+        if "scheduler" in modes:
+            address, cluster = start_cluster(base, env)
+        print(f"{args.claims} claims, {os.cpu_count()} cores, load {load()} at the start")
+        rounds: list[dict[str, Run]] = []
+        for number in range(1, args.rounds + 1):
+            rounds.append({})
+            for mode in modes:
+                mode_args = {
+                    "jobs": ["--jobs", "2"],
+                    "local": ["--cluster", "local:2"],
+                    "scheduler": ["--cluster", address] if cluster else [],
+                }[mode]
+                out = base / f"out-{number}-{mode}"
+                result = run(mode, mode_args, claims, out, env, cluster)
+                rounds[-1][mode] = result
+                print(
+                    f"round {number} {mode:>9}: {result.seconds:6.1f} s  "
+                    f"{args.claims / result.seconds:5.2f} claims/s  "
+                    f"CPU {result.cpu / args.claims * 1000:4.0f} ms/claim  "
+                    f"client peak RSS {result.peak_mb:4.0f} MB  exit {result.code}  "
+                    f"{result.verdicts}  (load {load()})",
+                    flush=True,
+                )
+                shutil.rmtree(out, ignore_errors=True)
+        summary(rounds, args.claims)
     finally:
-        for process in reversed(processes):
+        for process in reversed(cluster):
             process.send_signal(signal.SIGTERM)
-        for process in processes:
+        for process in cluster:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -8,7 +8,8 @@ them into one line and exit code 2. Bad *documents* never raise to the caller: t
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class CoopRulesError(Exception):
@@ -40,9 +41,16 @@ class Problem:
 
     location: str  # "activity.start", "documents[2].role", "rules/DT01.yaml: when"
     message: str
+    # The message in other languages: anything with ``text(lang)`` (an i18n Phrase); None
+    # where the message is English only.
+    shown: Any = field(default=None, compare=False, kw_only=True)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` where it has one, else as written (English)."""
+        return self.message if self.shown is None or lang == "en" else str(self.shown.text(lang))
 
 
 class ConfigurationError(CoopRulesError):

@@ -55,7 +55,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A scheduler and two single-threaded workers (each with a nanny), stopped afterwards."""
+    """A scheduler and two single-threaded workers (each with a nanny), stopped afterwards.
+
+    ``w1`` is started as the README advises (``--preload coop_rules.batch.cluster``: it warms
+    up before it joins), ``w2`` as any Dask worker: both must give the same reports.
+    """
     base = tmp_path_factory.mktemp("dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -72,7 +76,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=(base / "scheduler.log").open("w"),
         )
     ]
-    for name in ("w1", "w2"):
+    for name, preload in (("w1", ["--preload", "coop_rules.batch.cluster"]), ("w2", [])):
         folder = base / name
         folder.mkdir()
         processes.append(
@@ -88,6 +92,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     "--no-dashboard",
                     "--local-directory",
                     str(folder),
+                    *preload,
                 ],
                 env=env,
                 cwd=folder,
@@ -108,6 +113,22 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def test_a_preloaded_worker_is_ready_before_its_first_claim(scheduler: str) -> None:
+    # The first test of the module: no claim has reached a worker yet.
+    with distributed.Client(scheduler, timeout="30s") as client:
+        names = {a: w["name"] for a, w in client.scheduler_info(n_workers=-1)["workers"].items()}
+        readers = client.run(_readers)
+    by_name = {names[address]: started for address, started in readers.items()}
+    assert by_name == {"w1": 1, "w2": 0}  # a plain worker starts them with its first claim
+
+
+def _readers() -> int:
+    """On a worker: its reader processes started and idle."""
+    from coop_rules.isolation import pool
+
+    return len(pool._shared._idle) if pool._shared is not None else 0
 
 
 def _claims(target: Path) -> list[Path]:

@@ -38,6 +38,9 @@ EXPECTED = {
     "dc03-no-proof-of-execution": {"DC03", "AC01"},
     "dc04-proof-without-note": {"DC04"},
     "rd01-unreadable-document": {"RD01"},
+    # alcohol named only on the line under an item's amount of a letter-style caterer's invoice
+    # (no item table); the wine-red tablecloth, Weinberg-Saal and alcohol-free cocktails are not
+    "in09-alcohol-in-letter-invoice": {"IN09", "AC03"},
     # The activity matrix: the same campaign claimed as other activities. The agency's and the
     # media vendor's invoice lines are media costs, not eligible for seminars, exams, conferences
     # or demo units: an error where certain words name them ("impressions", IN12), a warning

@@ -257,11 +257,11 @@ def test_cli_summary_and_rule_listings_speak_the_language(
     assert "실행 증빙" in data["message"] and data["name"] == "required-proof-missing"
 
 
-def test_english_listings_are_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+def test_english_listings_show_titles(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("code  severity req.    name\n")
-    assert "DT01  error    R1      claim-submitted-after-deadline" in out
+    assert out.startswith("code  severity req.    title\n")
+    assert "DT01  error    R1      Claim submitted after the deadline" in out
     main(["check", str(FIXTURES / "dt01-late-submission"), "--today", "2024-07-20"])
     assert "dt01-late-submission: fail (1 error" in capsys.readouterr().err
 

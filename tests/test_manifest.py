@@ -70,7 +70,9 @@ def test_every_problem_is_reported_at_once_with_its_path(tmp_path: Path) -> None
 
 def test_end_before_start_is_a_problem(tmp_path: Path) -> None:
     data = {**VALID, "usage_period": {"start": "2024-06-30", "end": "2024-01-01"}}
-    with pytest.raises(ConfigurationError, match="usage_period: end 2024-01-01 is before start"):
+    with pytest.raises(
+        ConfigurationError, match=r"usage_period\.end: end 2024-01-01 is before start 2024-06-30$"
+    ):
         load_manifest(write(tmp_path, data))
 
 

@@ -45,6 +45,7 @@ import os
 import signal
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -64,8 +65,9 @@ from coop_rules.batch.run import (
     stamp_text,
     write_atomic,
 )
+from coop_rules.documents.limits import DEFAULT_LIMITS
 from coop_rules.errors import CoopRulesError
-from coop_rules.isolation import set_shared_pool_size
+from coop_rules.isolation import set_shared_pool_size, shared_pool
 from coop_rules.ledger.store import Ledger, is_url, resolve_location
 from coop_rules.renderers import get_renderer
 from coop_rules.report import rule_set
@@ -78,6 +80,18 @@ LOCAL = "local"
 # scheduler of its own keeps its own setting).
 LOCAL_ALLOWED_FAILURES = 2
 WAIT_FOR_WORKERS_S = 60.0
+# How often the client asks the scheduler how many worker threads there are (workers may join
+# or leave mid-batch): not for every claim, each answer costs the scheduler and the client.
+WINDOW_REFRESH_S = 5.0
+# A worker of a batch does without what only a dashboard reads: Dask's statistical profiler
+# (it walks the checking thread's stack every 10 ms, some 5 % of a worker's CPU here), and its
+# event-loop health ticks (every 20 ms) and system samples (every 0.5 s) at their usual pace.
+# Set for a LocalCluster; the README gives the same settings for `dask worker`.
+LEAN_WORKER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 @dataclass(frozen=True)
@@ -157,6 +171,7 @@ def run(
     with _connect(address, distributed) as client:
         in_flight: dict[Any, tuple[ClaimJob, str]] = {}
         completed = distributed.as_completed()
+        window = _Window(client)
 
         def make_task(job: ClaimJob, files: tuple[tuple[str, bytes], ...]) -> ClaimTask:
             task_options = replace(job.options, ledger=ledger, rules_dirs=())
@@ -183,7 +198,7 @@ def run(
             return False
 
         try:
-            while len(in_flight) < _window(client) and submit_next():
+            while len(in_flight) < window() and submit_next():
                 pass
             suspects: list[tuple[ClaimJob, str]] = []
             for future in completed:
@@ -197,7 +212,7 @@ def run(
                 else:
                     _record(batch, progress, total, _collect(future, job, key, distributed))
                 future.release()
-                while len(in_flight) < _window(client) and submit_next():
+                while len(in_flight) < window() and submit_next():
                     pass
             for job, key in suspects:  # one at a time: none can take another down with it
                 try:
@@ -283,14 +298,22 @@ def _task_key(job: ClaimJob) -> str:
     return f"coop-rules-claim-{job.stem}-{os.urandom(6).hex()}"
 
 
-def _window(client: Any) -> int:
-    """Claims in flight: two per worker thread (one running, one arriving), at least 4."""
-    try:
-        workers = client.scheduler_info(n_workers=-1)["workers"].values()
-    except TypeError:  # older distributed: no n_workers argument
-        workers = client.scheduler_info()["workers"].values()
-    threads = sum(int(w.get("nthreads", 1)) for w in workers)
-    return max(4, 2 * threads)
+class _Window:
+    """Claims in flight: two per worker thread (one running, one arriving), at least 4; the
+    threads counted again every :data:`WINDOW_REFRESH_S` seconds."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.size = 0
+        self.counted = -WINDOW_REFRESH_S
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if now - self.counted >= WINDOW_REFRESH_S:
+            threads = sum(self.client.nthreads().values())
+            self.size = max(4, 2 * threads)
+            self.counted = now
+        return self.size
 
 
 # -- the files that travel ---------------------------------------------------------------------
@@ -362,7 +385,7 @@ def check_task(task: ClaimTask) -> TaskOutcome:
 TASK = check_task
 
 
-def _prepare_worker() -> None:
+def _prepare_worker(threads: int | None = None) -> None:
     """Once per worker process: let it start reader processes, one per Dask thread."""
     global _worker_ready
     with _worker_lock:
@@ -374,7 +397,7 @@ def _prepare_worker() -> None:
             # start children; the readers must run in children of their own (isolation). The
             # flag only matters to this process's own start() calls; the nanny still stops it.
             process._config["daemon"] = False  # type: ignore[attr-defined]
-        set_shared_pool_size(_worker_threads())
+        set_shared_pool_size(threads or _worker_threads())
         _worker_ready = True
 
 
@@ -385,6 +408,25 @@ def _worker_threads() -> int:
         return max(1, int(get_worker().state.nthreads))
     except (ImportError, ValueError, AttributeError):
         return 1
+
+
+def dask_setup(worker: Any) -> None:
+    """``dask worker --preload coop_rules.batch.cluster``: get ready before joining the cluster.
+
+    What a worker's first claim would otherwise pay (some 2 s of CPU, while the batch waits
+    for it): coop-rules' code digest, the built-in rules and their compiled engine, and the
+    reader processes (their forkserver, with the extraction modules loaded, and one reader per
+    Dask thread). Dask runs this before the worker registers with the scheduler; a
+    ``local`` cluster's workers run it too. Without the preload a worker does the same on its
+    first claim: nothing else differs.
+    """
+    try:
+        _prepare_worker(int(worker.state.nthreads))
+        code_digest()
+        api.warm()
+        shared_pool().warm(DEFAULT_LIMITS)
+    except Exception:  # a worker that cannot warm up still starts; its claims say why
+        log.warning("coop-rules could not warm up this Dask worker", exc_info=True)
 
 
 def _rules_dirs(task: ClaimTask) -> tuple[Path, ...]:
@@ -484,6 +526,7 @@ class _connect:
                 with (
                     dask.config.set(
                         {
+                            **LEAN_WORKER,
                             "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
                             # One claim per worker thread at a time: a worker a claim kills takes
                             # no other claim with it (Dask suspects every task the worker held).
@@ -498,6 +541,7 @@ class _connect:
                         processes=True,
                         dashboard_address=None,
                         silence_logs=logging.ERROR,
+                        preload=[__name__],  # dask_setup: each worker starts warm
                     )
                 self.client = self.distributed.Client(self.cluster)
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import reprlib
 from datetime import date
 from decimal import Decimal
@@ -26,10 +27,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from coop_rules import yamlfile
 from coop_rules.errors import ConfigurationError, CoopRulesError, Problem
+from coop_rules.i18n.shown import Phrase
 from coop_rules.money import Money
 
 MANIFEST_NAMES = ("claim.yaml", "claim.yml", "claim.json")
@@ -87,14 +89,27 @@ WrittenMoney = Annotated[
 ]
 
 
+# The error type of an end before its start: problems name the period's ``end`` (the field to
+# correct) and quote the two dates, not the period's mapping.
+END_BEFORE_START = "end_before_start"
+
+
+def _check_order(start: date, end: date) -> None:
+    if end < start:
+        raise PydanticCustomError(
+            END_BEFORE_START,
+            "end {end} is before start {start}",
+            {"start": start.isoformat(), "end": end.isoformat()},
+        )
+
+
 class Period(_Model):
     start: date
     end: date
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        _check_order(self.start, self.end)
         return self
 
 
@@ -138,8 +153,7 @@ class Activity(_Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> Activity:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        _check_order(self.start, self.end)
         return self
 
 
@@ -311,7 +325,43 @@ def _problems(exc: ValidationError) -> list[Problem]:
             message = "unknown field"
         elif error["type"] == "missing":
             message = "required field is missing"
+        elif error["type"] == END_BEFORE_START:
+            location = f"{location}.end" if location != "(top level)" else "end"
         elif "input" in error and error["type"] not in ("missing",):
             message = f"{message} (got {_SHORT.repr(error['input'])})"
-        problems.append(Problem(location, message))
+        problems.append(Problem(location, message, shown=_shown(error)))
     return problems
+
+
+# pydantic error type -> the catalogue's sentence for it (``manifest_problem.*``).
+_MESSAGES = {
+    "missing": "missing",
+    "string_pattern_mismatch": "pattern",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "date_from_datetime_inexact": "date",
+    "date_type": "date",
+    "decimal_parsing": "decimal",
+    "decimal_type": "decimal",
+    "enum": "enum",
+    "extra_forbidden": "unknown_field",
+}
+_NO_INPUT = {"missing", "extra_forbidden"}  # their message does not quote the value given
+
+
+def _shown(error: Any) -> Phrase | None:
+    """A validation error's message in the catalogues' words, where they have it."""
+    key = _MESSAGES.get(error["type"])
+    if key is None:
+        return None
+    context = error.get("ctx") or {}
+    if key == "enum":
+        choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        if not choices:
+            return None
+        problem = Phrase.of("manifest_problem.enum", expected=", ".join(choices))
+    else:
+        problem = Phrase.of(f"manifest_problem.{key}", pattern=context.get("pattern", ""))
+    if error["type"] in _NO_INPUT or "input" not in error:
+        return problem
+    return Phrase.of("manifest_problem.got", problem=problem, value=_SHORT.repr(error["input"]))

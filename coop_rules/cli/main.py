@@ -36,7 +36,7 @@ from coop_rules.options import CheckOptions
 from coop_rules.renderers import FILE_FORMATS, FORMATS, get_renderer
 from coop_rules.server import command as server_command
 from coop_rules.version import __version__
-from coop_rules.vocab import ENGINES, LANGUAGES, SEVERITIES
+from coop_rules.vocab import DEFAULT_LANG, ENGINES, LANGUAGES, SEVERITIES
 
 if TYPE_CHECKING:
     from coop_rules import batch
@@ -60,9 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ConfigurationError as exc:
-        print(f"coop-rules: error: {exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(exc, getattr(args, "lang", DEFAULT_LANG))
         return EXIT_ERROR
     except CoopRulesError as exc:
         print(f"coop-rules: error: {exc}", file=sys.stderr)
@@ -500,16 +498,37 @@ def _triage_listing(
     return _end(args, result, "the list above is what was checked")
 
 
+def _print_problems(exc: ConfigurationError, lang: str) -> None:
+    """A manifest's or rule file's problems on stderr, in ``lang`` where they have words."""
+    from coop_rules.i18n import translate
+
+    count = len(exc.problems)
+    key = f"cli.problems.{'one' if count == 1 else 'other'}"
+    print(f"coop-rules: error: {translate(key, lang, source=exc.source, n=count)}", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem.location}: {problem.text(lang)}", file=sys.stderr)
+
+
 def _batch_summary(args: argparse.Namespace, result: batch.BatchResult) -> int:
+    from coop_rules.i18n import translate
+
+    lang = args.lang
     verdicts = Counter(r.verdict for r in result.results)
     reused = sum(r.reused for r in result.results)
-    parts = [f"{verdicts[v]} {v}" for v in ("error", "fail", "review", "pass") if verdicts[v]]
-    print(
-        f"{len(result.results)} claim(s): {', '.join(parts) or 'none'}"
-        + (f" ({reused} unchanged, not checked again)" if reused else "")
-        + f"; queue in {args.out / 'index.html'}",
-        file=sys.stderr,
+    parts = [
+        f"{verdicts[v]} {translate(f'verdict_word.{v}', lang)}"
+        for v in ("error", "fail", "review", "pass")
+        if verdicts[v]
+    ]
+    summary = translate(
+        "cli.batch_summary",
+        lang,
+        n=len(result.results),
+        verdicts=translate("count.separator", lang).join(parts) or translate("count.none", lang),
+        reused=translate("cli.batch_reused", lang, n=reused) if reused else "",
+        path=args.out / "index.html",
     )
+    print(summary, file=sys.stderr)
     for claim in result.results:
         if claim.error:
             print(f"coop-rules: error: {claim.folder}: {claim.error}", file=sys.stderr)
@@ -602,14 +621,13 @@ def _rules(args: argparse.Namespace) -> int:
     def word(key: str, **params: object) -> str:
         return translate(key, lang, **params)
 
-    # English lists the rules by name; a translated listing by their titles in that language.
     lines = [
         f"{word('cli.code'):<5} {word('cli.severity'):<8} {word('cli.requirement'):<7} "
         + word("cli.rule"),
         "-" * 60,
     ]
     for r in book:
-        title = (local[r.code].title if r.code in local else None) or r.name
+        title = (local[r.code].title if r.code in local else None) or r.display_title
         severity = word(f"severity.{r.severity}")
         lines.append(f"{r.code:<5} {severity:<8} {r.requirement:<7} {title}")
     lines.append("\n" + word("cli.rules_footer", n=len(book)))
@@ -638,7 +656,7 @@ def _rule(args: argparse.Namespace) -> int:
         return translate(key, lang, **params)
 
     params = ", ".join(f"{k} = {v}" for k, v in spec.params.items()) or word("cli.parameters_none")
-    title = f"{local.title} ({spec.name})" if local.title else spec.name
+    title = f"{local.title or spec.display_title} ({spec.name})"
     message, hint = word("cli.message"), word("cli.hint")
     width = max(len(message), len(hint)) + 1
     # The documentation (what, why, examples) is English only: the catalogues translate what a
@@ -695,7 +713,7 @@ def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, 
     return {
         **rule_json(spec),  # shared with the HTTP service's GET /v1/rules
         "lang": lang,
-        "title": local.title or spec.name,
+        "title": local.title or spec.display_title,
         "message": (local.message or spec.message).text,
         "hint": (local.hint or spec.hint).text,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from coop_rules.documents import Document, ProblemKind, ReadProblem, out_of_memory, read_document
@@ -18,6 +18,7 @@ from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.documents.quality import readable_pages
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
+from coop_rules.extraction.breakdown import extract_breakdown
 from coop_rules.extraction.classify import Classification, classify
 from coop_rules.extraction.csr import extract_csr
 from coop_rules.extraction.einvoice_check import apply_einvoice
@@ -25,8 +26,14 @@ from coop_rules.extraction.fields import Context
 from coop_rules.extraction.invoice import extract_invoice
 from coop_rules.extraction.layout import Layout, build_layout
 from coop_rules.extraction.lexicon import detect_language, forget_lines
-from coop_rules.extraction.lines import extract_line_items
-from coop_rules.extraction.model import Abstained, DocumentKind, ExtractedDocument, LineItem
+from coop_rules.extraction.lines import read_line_items
+from coop_rules.extraction.model import (
+    Abstained,
+    Breakdown,
+    DocumentKind,
+    ExtractedDocument,
+    LineItem,
+)
 from coop_rules.extraction.ocr import apply_ocr_confidence, mark_ocr_items
 from coop_rules.extraction.poe import extract_poe
 
@@ -37,10 +44,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Trace:
-    """Fields read but too uncertain to use, and the heuristic that decided each field."""
+    """Fields read but too uncertain to use, the heuristic that decided each field, and an
+    invoice's breakdown (tax lines, allowances and charges)."""
 
     abstained: dict[str, Abstained] = field(default_factory=dict)
     decided_by: dict[str, str] = field(default_factory=dict)
+    breakdown: Breakdown = field(default_factory=Breakdown)
 
 
 # What an extractor gives: the fields, the item table's rows where it reads one, and the fields
@@ -55,8 +64,9 @@ def _invoice(
 ) -> Extraction:
     ctx = Context(document, "invoice", layout, lang)
     found = extract_invoice(ctx)
-    trace = Trace(found.abstained, found.decided_by)
-    return found.fields, extract_line_items(ctx, found.fields), trace
+    items, gross = read_line_items(ctx, found.fields)
+    breakdown = replace(extract_breakdown(ctx, found.fields), items_gross=gross)
+    return found.fields, items, Trace(found.abstained, found.decided_by, breakdown)
 
 
 def _csr(
@@ -155,6 +165,7 @@ def extract_document(
             document.path, document.media_type, kind, problems=(*unread, problem)
         )
     abstained = {**trace.abstained, **ocr_doubts}
+    breakdown = trace.breakdown
     check = None
     if einvoice:  # embedded e-invoice XML: never raises; a bad attachment is a problem
         kind, fields, check = apply_einvoice(
@@ -162,6 +173,7 @@ def extract_document(
         )
         if check is not None and check.line_items:
             items = check.line_items  # the XML's lines are exact where the page's are a reading
+            breakdown = replace(breakdown, items_gross=False)  # and their amounts are net
         # A value the XML gives is no longer abstained: the XML settles it.
         abstained = {n: a for n, a in abstained.items() if n not in fields}
     return ExtractedDocument(
@@ -174,4 +186,15 @@ def extract_document(
         items,
         abstained,
         trace.decided_by,
+        _text_lines(layout) if extractor is _invoice else (),
+        breakdown,
+    )
+
+
+def _text_lines(layout: Layout) -> tuple[Extracted, ...]:
+    """Every visual line of text with its box (an invoice's words in any layout)."""
+    return tuple(
+        Extracted(line.text, layout.evidence(line.tokens, line.text, "text line"), 1.0)
+        for line in layout.lines
+        if line.tokens and line.text.strip()
     )

@@ -31,7 +31,7 @@ WEAK_FIELDS = frozenset({"issue_date_weak", "invoice_number_generic"})
 
 # Label sections of a language file: one per extractor, the item table's column headings, and
 # the words of payment terms.
-SECTIONS = ("invoice", "csr", "poe", "lines", "terms")
+SECTIONS = ("invoice", "csr", "poe", "lines", "terms", "adjustments")
 
 _LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _DROPPED = str.maketrans("", "", ".-'’")

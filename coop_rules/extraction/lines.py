@@ -16,6 +16,17 @@ aligned numbers overhang a left-aligned heading); the description column runs fr
 the next heading. Workbook rows work the same way, every cell a token, typed cells used as they
 are.
 
+Two kinds of rows are read by what they say, not only where they stand:
+
+* a *carried-forward* row (``Übertrag``, ``Carried forward`` / ``Brought forward``, ``À
+  reporter`` / ``Report``, ``繰越``: lexicon field ``carried``) at the foot of a page or the head
+  of the next carries the running sum: it is no item, and it is known by its words *and* its
+  amount, which is the sum of the items above it;
+* a *discount* row (``Rabatt``, ``Discount``, ``Remise``, ``할인``, ``折扣``: field ``discount``)
+  is an item that lowers the sum, also where it starts with a word that elsewhere ends the
+  table. Printed without a minus sign, it is subtracted only when the rows then add up to a
+  printed total (a discount lowers a sum, and the arithmetic says it was meant so).
+
 Amounts must be right rather than many (the rules check ``Σ lines = subtotal``): a row whose
 quantity × unit price is not its amount keeps its values with a lower confidence and a note, and
 a table's amounts are confident only when they add up to the printed subtotal or total.
@@ -39,6 +50,8 @@ COLUMNS = ("description", "quantity", "unit_price", "amount")
 NUMERIC = ("quantity", "unit_price", "amount")
 OTHER = ""  # a heading of a column we do not read ("Pos", "USt. %"): it bounds its neighbours
 FOOTER = "footer"  # words of a page's footer (bank, registry) in the lines section
+CARRIED, DISCOUNT = "carried", "discount"  # a running sum carried over a page; a discount row
+INCLUDED, GROSS = "included", "gross"  # a part of the item above; an amount heading with tax
 # Labels of the invoice section that end a table: the totals block.
 TOTALS = frozenset({"subtotal", "subtotal_items", "total", "total_gross", "amount_due", "tax"})
 LINE_START = frozenset({"not_total", "tax_id"})  # "Netto 87,39 €", "USt. (19 %) 16,61 €"
@@ -53,6 +66,12 @@ NEXT_PAGE_LINES = 6  # a table cut by a page's foot goes on within this many lin
 STACK, STACK_GAP = 2, 1.0  # a heading may run over this many lines above/below, this close
 FONT_CHANGE = 0.15  # a line this much smaller or larger than the one above is set in another font
 # A page number on a line of its own: "Page 1 of 3", "Seite 2 von 2", "1 / 1".
+# What qualifies a money heading: its tax state or its currency ("HT", "netto", "(EUR)", "€").
+_QUALIFIER = re.compile(
+    r"^\(?(?:ht|ttc|net|netto|brutto|gross|excl|incl|exkl|inkl|excl\.|incl\.|exkl\.|inkl\.|"
+    r"[A-Z]{3}|[€$£¥])\)?[.:]?$",
+    re.IGNORECASE,
+)
 _PAGE_NUMBER = re.compile(
     r"^(?:[^\W\d]+\.?\s*)?\d{1,3}\s*(?:/|of|von|de|sur|di|van|da)\s*\d{1,3}$", re.IGNORECASE
 )
@@ -70,10 +89,13 @@ class Column:
 
 @dataclass
 class _Row:
-    """An item while it is read: its cells, as tokens, per column."""
+    """An item while it is read: its cells, as tokens, per column; ``discount`` when its words
+    name a discount."""
 
     cells: dict[str, list[Token]]
     amount: Decimal | None
+    discount: bool = False
+    subtracted: bool = False  # a discount printed without its minus sign, subtracted
 
 
 def _header(line: Line, matcher: LabelMatcher, ctx: Context) -> list[Column] | None:
@@ -158,12 +180,21 @@ def _stacked_header(
     if len(block) == 1:
         return None
     groups: list[list[Token]] = []
+    # A heading's tax or currency qualifier stays with it in its cell ("Prix" + "HT"): it is
+    # no column of its own.
+    cell = {
+        id(t): (b.index, b.text[: b.starts[i]].count("\t"))
+        for b in block
+        for i, t in enumerate(b.tokens)
+    }
     for token in sorted((t for b in block for t in b.tokens), key=lambda t: t.x0):
-        if groups and token.x0 < max(t.x1 for t in groups[-1]):
+        qualifier = groups and bool(_QUALIFIER.match(token.text))
+        same_cell = qualifier and any(cell[id(t)] == cell[id(token)] for t in groups[-1])
+        if groups and (same_cell or token.x0 < max(t.x1 for t in groups[-1])):
             groups[-1].append(token)
         else:
             groups.append([token])
-    columns: dict[str, Column] = {}
+    named: list[Column] = []
     others: list[Column] = []
     for group in groups:
         text = ""
@@ -176,16 +207,32 @@ def _stacked_header(
         if not hits:
             others.append(Column(OTHER, text, min(t.x0 for t in group), max(t.x1 for t in group)))
             continue
-        field = hits[0].field
-        column = Column(field, text, min(t.x0 for t in group), max(t.x1 for t in group))
-        if field not in columns or field == "amount":
-            columns[field] = column
+        named.append(
+            Column(hits[0].field, text, min(t.x0 for t in group), max(t.x1 for t in group))
+        )
+    columns: dict[str, Column] = {}
+    for column in _second_price_as_amount(named):
+        if column.field not in columns or column.field == "amount":
+            columns[column.field] = column
     ordered = sorted(columns.values(), key=lambda c: c.x0)
     if "amount" not in columns or len(ordered) < 2:
         return None
     if "amount" not in {c.field for c in ordered[-2:]}:
         return None  # the amount column stands at the right end of an item table
     return sorted(ordered + others, key=lambda c: c.x0), block[-1]
+
+
+def _second_price_as_amount(named: list[Column]) -> list[Column]:
+    """Headings left to right, where a table without an amount heading has two price headings
+    ("Prix unitaire … Prix HT", "Price … Price (EUR)"): the right one is the line's amount
+    (a unit price comes before the line's total, never twice)."""
+    named = sorted(named, key=lambda c: c.x0)
+    prices = [c for c in named if c.field == "unit_price"]
+    if any(c.field == "amount" for c in named) or len(prices) < 2:
+        return named
+    last = prices[-1]
+    amount = Column("amount", last.heading, last.x0, last.x1)
+    return [amount if c is last else c for c in named]
 
 
 def _cells(line: Line, columns: list[Column]) -> dict[str, list[Token]]:
@@ -252,8 +299,20 @@ def _ends_table(ctx: Context, line: Line, columns: list[Column]) -> bool:
         if hit.field in TOTALS and segment_start:
             return any(not a.percent for a in ctx.amounts(line.text))
         if hit.field in LINE_START and hit.start == 0:
+            if _row_words(ctx, line, DISCOUNT):
+                return False  # "Rabatt 5 %  -142,50": a discount row of the table
             return _number(ctx, _cells(line, columns).get("amount", []), money=True) is not None
     return False
+
+
+def _row_words(ctx: Context, line: Line, field: str) -> bool:
+    """Whether the first words of ``line`` (its first column segment) are a ``lines`` label of
+    ``field`` ("Übertrag", "Carried forward", "Rabatt 5 %"), perhaps after a position number."""
+    first = line.text.split("\t")
+    text = first[1] if len(first) > 1 and first[0].strip().isdigit() else first[0]
+    return any(
+        h.field == field and h.start == 0 for h in section_matcher("lines", ctx.lang).find(text)
+    )
 
 
 def _another_header(ctx: Context, line: Line) -> bool:
@@ -298,13 +357,24 @@ def _footer(ctx: Context, line: Line, last: Line, widest: float) -> bool:
     return resized and line.top - last.bottom > widest
 
 
+def _carried(ctx: Context, line: Line, above: list[_Row], value: Decimal) -> bool:
+    """Whether ``line`` carries the running sum over a page break: carried-forward words and
+    the sum of the items ``above`` it (in this table and those before) as its amount."""
+    if not above or not _row_words(ctx, line, CARRIED):
+        return False
+    return value == sum((row.amount or Decimal(0) for row in above), Decimal(0))
+
+
 def _row_gap(line: Line) -> float:
     """The largest vertical gap (points) after ``line`` within a table."""
     return ROW_GAP * line.height if line.height >= SMALL_PRINT else MIN_ROW_GAP
 
 
-def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row], int]:
-    """The table's items under ``header``, and the index of the first line after it."""
+def _rows(
+    ctx: Context, columns: list[Column], header: Line, before: list[_Row]
+) -> tuple[list[_Row], int]:
+    """The table's items under ``header``, and the index of the first line after it
+    (``before``: the items of the tables above, whose sum a carried-forward row repeats)."""
     rows: list[_Row] = []
     pending: list[Token] = []
     last = header
@@ -330,8 +400,13 @@ def _rows(ctx: Context, columns: list[Column], header: Line) -> tuple[list[_Row]
             break
         if line.page == last.page:
             widest = max(widest, line.top - last.bottom)
-        if value is not None:
-            rows.append(_Row(cells, value))
+        if value is not None and _carried(ctx, line, before + rows, value):
+            pass  # the running sum carried to or from another page: no item
+        elif value is not None and rows and _row_words(ctx, line, INCLUDED):
+            # "Incl. recycling fee  4,24": what the item above includes, no item of its own.
+            rows[-1].cells.setdefault("description", []).extend(cells.get("description", []))
+        elif value is not None:
+            rows.append(_Row(cells, value, _row_words(ctx, line, DISCOUNT)))
             if pending and len(rows) == 1:
                 rows[0].cells["description"] = pending + rows[0].cells.get("description", [])
             pending = []
@@ -363,6 +438,8 @@ def _item(
         if number is None or not tokens:
             continue
         note = f"column: {columns[field].heading}"
+        if field == "amount" and row.subtracted:
+            note += "; a discount, subtracted: the rows then add up to the printed total"
         if doubt:
             note += f"; {doubt}"
         text = " ".join(t.text for t in tokens)
@@ -388,8 +465,11 @@ def _item(
     return LineItem(**values)
 
 
-def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[LineItem, ...]:
-    """The rows of every item table in ``ctx`` (see the module docstring)."""
+def read_line_items(
+    ctx: Context, fields: dict[str, Extracted]
+) -> tuple[tuple[LineItem, ...], bool]:
+    """The rows of every item table in ``ctx``, and whether their amounts include tax (every
+    table's amount heading says so)."""
     matcher = section_matcher("lines", ctx.lang)
     tables: list[tuple[list[_Row], dict[str, Column]]] = []
     index = 0
@@ -403,11 +483,11 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
                 index += 1
                 continue
             columns, header = stacked
-        rows, index = _rows(ctx, columns, header)
+        rows, index = _rows(ctx, columns, header, [r for table, _ in tables for r in table])
         if rows:
             tables.append((rows, {c.field: c for c in columns}))
     if not tables:
-        return ()
+        return (), False
     rows = [row for rows, _ in tables for row in rows]
     kept, note = _checked(rows, _targets(ctx, fields))
     items = []
@@ -415,7 +495,20 @@ def extract_line_items(ctx: Context, fields: dict[str, Extracted]) -> tuple[Line
         if kept is not None and not any(row is r for r in kept):
             continue
         items.append(_item(ctx, row, by_field, 0.9 if kept is not None else 0.5, note))
-    return tuple(items)
+    gross = all(_gross(matcher, columns) for _rows, columns in tables)
+    return tuple(items), gross
+
+
+def _gross(matcher: LabelMatcher, columns: dict[str, Column]) -> bool:
+    """Whether the amount column's heading says its amounts include tax ("Prijs incl. BTW",
+    "Montant TTC", "Betrag brutto")."""
+    amount = columns.get("amount")
+    if amount is None:
+        return False
+    text = amount.heading
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == " "]
+    # The gross words are inside the amount heading's own label ("prijs incl. btw").
+    return any(h.field == GROSS for i in starts for h in matcher.find(text[i:]))
 
 
 def _targets(ctx: Context, fields: dict[str, Extracted]) -> list[Decimal]:
@@ -439,16 +532,32 @@ def _checked(rows: list[_Row], targets: list[Decimal]) -> tuple[list[_Row] | Non
     The longest run from the first row whose amounts add up to a target is kept: rows after
     it are a totals block the table's end was not recognised in ("390.00  0.00  390.00" under
     a summary heading). Trailing rows of zero without a quantity add nothing and are dropped.
+    Discount rows printed without a minus sign are subtracted when that makes a longer run
+    add up (see the module docstring).
     """
-    running = Decimal(0)
-    best: int | None = None
-    for i, row in enumerate(rows):
-        running += row.amount or Decimal(0)
-        if running in targets:
-            best = i + 1
+    best = _longest_run(rows, targets, subtract_discounts=False)
+    if any(row.discount and (row.amount or 0) > 0 for row in rows):
+        subtracted = _longest_run(rows, targets, subtract_discounts=True)
+        if subtracted and subtracted > (best or 0):
+            best = subtracted
+            for row in rows[:best]:
+                if row.discount and row.amount is not None and row.amount > 0:
+                    row.amount, row.subtracted = -row.amount, True
     if best is None:
         return None, "the lines do not add up to the printed subtotal or total"
     kept = rows[:best]
     while len(kept) > 1 and kept[-1].amount == 0 and not kept[-1].cells.get("quantity"):
         kept.pop()
     return kept, None
+
+
+def _longest_run(rows: list[_Row], targets: list[Decimal], subtract_discounts: bool) -> int | None:
+    """The number of rows from the first whose amounts add up to a target (the most such)."""
+    running = Decimal(0)
+    best: int | None = None
+    for i, row in enumerate(rows):
+        amount = row.amount or Decimal(0)
+        running += -abs(amount) if subtract_discounts and row.discount else amount
+        if running in targets:
+            best = i + 1
+    return best

@@ -137,8 +137,9 @@ class EInvoiceCheck:
 class LineItem:
     """One line of an invoice's item table; a cell that is not there is None.
 
-    ``amount`` is the line's net amount in the document's currency; ``quantity`` and
-    ``unit_price`` are Decimals. Each value keeps the evidence of the cell it was read from.
+    ``amount`` is the line's net amount in the document's currency (its gross amount where
+    ``Breakdown.items_gross`` says so); ``quantity`` and ``unit_price`` are Decimals. Each value
+    keeps the evidence of the cell it was read from.
     """
 
     description: Extracted | None = None
@@ -152,6 +153,43 @@ class LineItem:
             for name in ("description", "quantity", "unit_price", "amount")
             if (value := getattr(self, name)) is not None
         }
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """One VAT rate's line of an invoice: the rate (a Decimal percentage), the tax charged at
+    it, and the net amount it was charged on where the line prints one."""
+
+    rate: Extracted
+    tax: Extracted
+    base: Extracted | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"rate": self.rate.to_json(), "tax": self.tax.to_json()}
+        if self.base is not None:
+            out["base"] = self.base.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """What stands between an invoice's items and its totals (see
+    :mod:`coop_rules.extraction.breakdown`).
+
+    Attributes:
+        tax_lines: one line per VAT rate, read only when their taxes add up to the invoice's.
+        rates: every distinct rate printed where a tax line would be: several rates and no
+            tax lines means the tax cannot be checked against one rate.
+        adjustments: allowances (negative) and charges (positive) on the whole invoice, as
+            printed; which of them lead from the items to the subtotal is for the arithmetic.
+        items_gross: the item amounts include tax (their column's heading says so: "Prijs
+            incl. BTW", "Montant TTC"): their sum is the total, not the subtotal.
+    """
+
+    tax_lines: tuple[TaxLine, ...] = ()
+    rates: tuple[Extracted, ...] = ()
+    adjustments: tuple[Extracted, ...] = ()
+    items_gross: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,6 +257,10 @@ class ExtractedDocument:
             says "could not check" for them); they are NOT in ``fields``.
         decided_by: field name → the named heuristic that chose its value (or abstained):
             ``label``, ``cash − change``, ``receipt header`` … (for benchmarks and debugging).
+        text_lines: an invoice's visual lines of text, each with its box: what it bills in
+            any layout (a table, free text, a description over several lines), for the rules
+            that look for words (alcohol) where no item table was read. Not in the JSON.
+        breakdown: an invoice's tax lines per rate, and its allowances and charges.
     """
 
     path: str
@@ -230,6 +272,8 @@ class ExtractedDocument:
     line_items: tuple[LineItem, ...] = ()
     abstained: dict[str, Abstained] = field(default_factory=dict)
     decided_by: dict[str, str] = field(default_factory=dict)
+    text_lines: tuple[Extracted, ...] = ()
+    breakdown: Breakdown = field(default_factory=Breakdown)
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:
@@ -256,6 +300,10 @@ class ExtractedDocument:
             out["einvoice"] = self.einvoice.to_json()
         if self.line_items:  # optional key: only where the document has an item table
             out["line_items"] = [item.to_json() for item in self.line_items]
+        if self.breakdown.tax_lines:  # optional key: one line per VAT rate, where read
+            out["tax_lines"] = [line.to_json() for line in self.breakdown.tax_lines]
+        if self.breakdown.adjustments:  # optional key: allowances and charges, where printed
+            out["adjustments"] = [a.to_json() for a in self.breakdown.adjustments]
         if self.abstained:  # optional key: values read but too uncertain to be used
             out["abstained"] = {n: a.to_json() for n, a in sorted(self.abstained.items())}
         return out

@@ -39,6 +39,7 @@ from coop_rules.extraction.lexicon import (
     section_matcher,
 )
 from coop_rules.extraction.names import name_key
+from coop_rules.extraction.party_grid import PartyBox, party_boxes
 
 _SEPARATORS = re.compile(r"\s[•●|·–—-]\s|\s?[•●|·]\s?")
 _BREAK_WORDS = {"|", "•", "●", "-", "–", "—", "·", "/"}
@@ -211,6 +212,9 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             region.update(id(t) for t in value_tokens)
             xs += [(t.x0, t.x1) for t in value_tokens]
             if found is None:
+                organisation = _organisation_under(ctx, near)
+                if organisation is not None:
+                    name, window, start, end = organisation
                 name = _without_honorific(ctx, name)
                 end = start + len(name)
                 found = Extracted(
@@ -222,6 +226,41 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
         for _other, inside in ctx.layout.below(line, x0, x1, max_lines=8, max_gap=PARTY_GAP):
             region.update(id(t) for t in inside)
     return found, region
+
+
+def _ends_in_legal_form(name: str) -> bool:
+    """Whether ``name`` ends in a legal form ("SimFin Analytics GmbH", "株式会社コントソ" aside:
+    a form in front is read by the name finders)."""
+    text = name.rstrip(" .,")
+    for m in legal_suffix_regex().finditer(text):
+        suffix = m.group()
+        if m.end() >= len(text) and (not suffix[:1].isascii() or suffix[0].isupper()):
+            return True
+    return False
+
+
+ADDRESSEE_LINES = 2  # lines under a contact's name where its organisation may stand
+
+
+def _organisation_under(
+    ctx: Context, near: tuple[str, Window, int, int]
+) -> tuple[str, Window, int, int] | None:
+    """An addressee block that starts with a person ("Billing Contact: / Thomas Flassbeck /
+    SimFin Analytics GmbH") is addressed to the organisation on the next lines: the line
+    ending in a legal form wins over a name without one."""
+    name, window, start, end = near
+    if _ends_in_legal_form(name):
+        return None
+    tokens = window.tokens(start, end)
+    x0, x1 = min(t.x0 for t in tokens) - 2, max(t.x1 for t in tokens) + 2
+    for other, inside in ctx.layout.below(window.line, x0, x1, ADDRESSEE_LINES, max_gap=2.0):
+        if not inside:
+            return None
+        seg = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
+        found = _first_name(Window(other, seg[0], seg[1], True, (x0, x1)))
+        if found is not None and _ends_in_legal_form(found[0]):
+            return found
+    return None
 
 
 def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, list[Token]]]:
@@ -253,12 +292,9 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             before = line.text[seg_start : m.start()]
             words = before.split(" ")[:-1] if before.endswith(" ") else before.split(" ")
             if not latin:
-                # CJK names carry their legal form inside the word: take the whole word.
-                token_span = line.tokens_in(m.start(), m.end())
-                name = " ".join(t.text for t in token_span)
-                if name == suffix and words and words[-1]:
-                    name = words[-1] + suffix
-                out.append((name.strip(_LEAD_PUNCT), line, token_span))
+                found = _cjk_name(line, m, labelled)
+                if found is not None:
+                    out.append(found)
                 continue
             kept: list[str] = []
             pos = m.start()
@@ -283,7 +319,7 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             while kept and kept[0].lower() in _CONNECTORS:
                 kept.pop(0)
             if not kept and not before.strip() and line.index > 0:
-                wrapped = _wrapped_name(ctx, line, m)
+                wrapped = _wrapped_name(ctx, line, m) or _named_above_statement(ctx, line, m)
                 if wrapped is not None:
                     out.append(wrapped)
                 continue
@@ -299,6 +335,38 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
                 continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
             out.append((name, line, line.tokens_in(start, end)))
     return out
+
+
+def _cjk_name(
+    line: Line, m: re.Match[str], labelled: list[tuple[int, int]]
+) -> tuple[str, Line, list[Token]] | None:
+    """The CJK name whose legal form ``m`` is: the whole word that holds it, after any label
+    glued in front ("賣方:光華數位行銷股份有限公司"). A legal form standing alone as a word
+    names its neighbour: the word before it, unless that is a label or there is none; then
+    the word after it (a form written first: "상호(법인명) 주식회사 한빛애드")."""
+    tokens = line.tokens_in(m.start(), m.end())
+    start = line.starts[line.tokens.index(tokens[0])]
+    end = start + len(" ".join(t.text for t in tokens))
+    start = max([start] + [e for s, e in labelled if start <= s and e <= m.start()])
+    name = line.text[start:end].strip(_LEAD_PUNCT)
+    if name != m.group():
+        return name, line, line.tokens_in(start, end)
+    seg_start, seg_end = segment_bounds(line, m.start())
+
+    def unlabelled(a: int, b: int) -> bool:
+        return a < b and not any(s < b and a < e for s, e in labelled)
+
+    before = line.text[seg_start : m.start()].rstrip(" ")
+    word = before.rsplit(" ", 1)[-1]
+    if word and unlabelled(len(before) + seg_start - len(word), len(before) + seg_start):
+        start = seg_start + len(before) - len(word)
+        return f"{word}{m.group()}", line, line.tokens_in(start, m.end())
+    after = line.text[m.end() : seg_end]
+    word = after.lstrip(" ").split(" ", 1)[0]
+    start = m.end() + len(after) - len(after.lstrip(" "))
+    if not word or not unlabelled(start, start + len(word)):
+        return None
+    return f"{m.group()} {word}", line, line.tokens_in(m.start(), start + len(word))
 
 
 _REGISTER = re.compile(
@@ -348,11 +416,97 @@ def _legal_lines(ctx: Context) -> set[int]:
     return out
 
 
+def _near(lines: set[int], line: Line) -> bool:
+    """Whether ``line`` is within two lines of one of ``lines``."""
+    return any(i in lines for i in range(line.index - 2, line.index + 3))
+
+
+def _recipients(
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: set[int]
+) -> list[tuple[str, Line, list[Token]]]:
+    """The names over an address block in an envelope window (:func:`_window_address`)
+    while another firm signs the page (its VAT number, register entry or bank details beside
+    it): the recipient's, never the issuer's."""
+    signing = {name_key(n) for n, line, _t in suffixed if _near(legal, line)}
+    return [
+        (name, line, tokens)
+        for name, line, tokens in suffixed
+        if not _near(legal, line)
+        and signing - {name_key(name)}
+        and not _party_labelled(ctx, line)
+        and _window_address(ctx, line)
+    ]
+
+
+def _party_labelled(ctx: Context, line: Line) -> bool:
+    """Whether a party label ("Verkäufer:", "Bill to") heads the block ``line`` starts: on
+    it or on one of the two lines above. Such a block is read by its label, not as a window."""
+    lines = ctx.layout.lines[max(0, line.index - 2) : line.index + 1]
+    return any(
+        h.field in _PARTY_LABELS
+        for other in lines
+        if other.page == line.page
+        for h in ctx.hits[other.index]
+    )
+
+
+_PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
+WINDOW_LINES = 4  # lines under a recipient's name: attention line, street, post code and town
+
+
+def _window_lines(ctx: Context, line: Line) -> list[Line]:
+    """The lines right under ``line`` that a window block may hold (same page, close)."""
+    out = []
+    for other in ctx.layout.lines[line.index + 1 : line.index + 1 + WINDOW_LINES]:
+        if other.page != line.page or other.top - line.bottom > (WINDOW_LINES + 1) * line.height:
+            break
+        out.append(other)
+    return out
+
+
 def _window_address(ctx: Context, line: Line) -> bool:
-    """Whether the two lines under ``line`` are an address (street, post code and town): the
-    recipient's block in an envelope window, when the sender signs elsewhere."""
-    under = ctx.layout.lines[line.index + 1 : line.index + 3]
-    return len(under) == 2 and all(u.page == line.page and _address_like(u.text) for u in under)
+    """Whether an address (two street, post code or town lines) follows ``line`` in its column
+    within a few lines: the recipient's block in an envelope window ("z. Hd. …" or "Attn …"
+    may come first), when the sender signs elsewhere. Only each line's first column segment
+    counts: the columns beside an address window hold the invoice's own data."""
+    under = _window_lines(ctx, line)
+    return sum(_address_like(other.text.split("\t")[0]) for other in under) >= 2
+
+
+def _window_block(ctx: Context, line: Line) -> set[int]:
+    """The tokens of the recipient's block that starts at ``line``: its first column segment
+    and theirs on the lines of the window (a VAT number printed there is the recipient's)."""
+    found: set[int] = set()
+    for other in [line, *_window_lines(ctx, line)]:
+        found.update(id(t) for t in other.tokens_in(0, segment_bounds(other, 0)[1]))
+    return found
+
+
+# A DIN 5008 / ISO letter: A4 or US Letter, its address window in the left third of the page,
+# from 27 mm (form A) to about 90 mm (form B's window bottom) from the top.
+LETTER_SIZES = ((595.0, 842.0), (612.0, 792.0))
+WINDOW_TOP = (0.09, 0.32)  # share of the page's height
+WINDOW_LEFT = 0.35  # share of the page's width
+
+
+def _din_window(ctx: Context, line: Line, legal: set[int]) -> bool:
+    """Whether ``line`` heads an address block in a letter's address window under a letterhead
+    of its own: a letter-sized page, the block where the window is (left, in the upper third),
+    an address under it, no legal data of its own beside it, no party label over it, and a
+    name line above it at the head of the page (the letterhead). Such a name is the
+    addressee's as often as the sender's: a sender that prints no legal form, no footer and
+    no sender line leaves only its letterhead, and the name in the window is its customer."""
+    page = next((p for p in ctx.document.pages if p.number == line.page), None)
+    if page is None or not any(
+        abs(page.width - w) < 12 and abs(page.height - h) < 12 for w, h in LETTER_SIZES
+    ):
+        return False
+    top = line.top / page.height
+    if not WINDOW_TOP[0] <= top <= WINDOW_TOP[1] or line.tokens[0].x0 > WINDOW_LEFT * page.width:
+        return False
+    if _near(legal, line) or _party_labelled(ctx, line) or not _window_address(ctx, line):
+        return False
+    return any(h[3].index < line.index for h in header_names(ctx))
 
 
 def _wrapped_name(
@@ -370,6 +524,35 @@ def _wrapped_name(
     start = above.text.find(name)
     tokens = above.tokens_in(start, start + len(name)) + line.tokens_in(m.start(), m.end())
     return f"{name} {m.group()}", line, tokens
+
+
+_CAPITAL = re.compile(r"\b(?:capital|stammkapital|grundkapital|capitale)\b", re.IGNORECASE)
+STATEMENT_LINES = 2  # lines above a legal statement where its firm's name may stand
+
+
+def _named_above_statement(
+    ctx: Context, line: Line, m: re.Match[str]
+) -> tuple[str, Line, list[Token]] | None:
+    """A line of legal data that opens with a legal form and states the firm's capital ("Sarl
+    au capital de 10 000 € - RCS Paris B 530 848 134") states it of the firm named on a line
+    of its own just above it (a footer: "NETPRESSE" / "Siège social : …" / "Sarl au capital
+    …"); address lines between them are passed over."""
+    if not _CAPITAL.search(line.text[m.end() :]):
+        return None
+    for above in ctx.layout.lines[max(0, line.index - STATEMENT_LINES) : line.index][::-1]:
+        if above.page != line.page or (ctx.hits[above.index] and not _address_like(above.text)):
+            return None
+        text = above.text.strip(_LEAD_PUNCT)
+        if "\t" in text or _address_like(text) or ":" in text:
+            continue  # "Siège social : 16 rue …": the firm's address, under its name
+        name = _name_text(text)
+        if not name or len(name.split()) > 4 or not _NAME_CHARS.match(name):
+            return None
+        if not_an_organisation(name) or any(ch.isdigit() for ch in name):
+            return None
+        start = above.text.find(name)
+        return name, above, above.tokens_in(start, start + len(name))
+    return None
 
 
 def _sender_line(ctx: Context) -> tuple[str, Line] | None:
@@ -499,10 +682,14 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
 
 
 def _vendor(
-    ctx: Context, buyer: Extracted | None, region: set[int], sender: tuple[str, Line] | None
+    ctx: Context,
+    buyer: Extracted | None,
+    region: set[int],
+    sender: tuple[str, Line] | None,
+    seller: PartyBox | None,
+    suffixed: list[tuple[str, Line, list[Token]]],
 ) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
-    suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
     for name, _line, tokens in suffixed:
         if tokens and all(id(t) in region for t in tokens):
             buyer_keys.add(name_key(name))
@@ -530,6 +717,10 @@ def _vendor(
                 name, window, start, end = near
                 bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
                 add(name, 3.0 + bonus, window.tokens(start, end), line.index, f"label: {hit.text}")
+    if seller is not None and seller.name is not None:
+        name, window, start, end = seller.name
+        bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
+        add(name, 3.0 + bonus, window.tokens(start, end), window.line.index, _box_note(seller))
     if sender is not None:
         name, line = sender
         bonus = 0.5 if legal_suffix_regex().search(name) else 0.0
@@ -540,11 +731,7 @@ def _vendor(
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
     earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
     legal = _legal_lines(ctx)
-
-    def near_legal(line: Line) -> bool:
-        return any(i in legal for i in range(line.index - 2, line.index + 3))
-
-    legal_keys = {name_key(n) for n, line, _t in suffixed if near_legal(line)}
+    recipients = {id(line) for _n, line, _t in _recipients(ctx, suffixed, legal)}
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
         if line.page == first_page and ctx.layout.relative_top(line) < 0.3:
@@ -555,11 +742,12 @@ def _vendor(
         own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
         if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
-        if near_legal(line):
+        if _near(legal, line):
             score += 1.0  # its VAT number, register entry or bank details beside it
-        elif legal_keys - {name_key(name)} and _window_address(ctx, line):
+        elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, LEGAL_FORM_NOTE)
+    windowed = {line.index for _n, line, _t in suffixed if _din_window(ctx, line, legal)}
     header_rival = 0.0
     if not candidates:
         header = sorted(header_names(ctx), key=lambda h: -h[1])
@@ -589,6 +777,11 @@ def _vendor(
     confidence = min(0.95, chosen.score / 3.5)
     if header_rival and chosen.score - header_rival < 0.5:
         confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
+    if chosen.order in windowed and chosen.evidence.note == LEGAL_FORM_NOTE:
+        confidence = min(confidence, 0.45)  # the letter's addressee, or a sender without data
+        for name, score, tokens, line in header_names(ctx):
+            if line.index < chosen.order:
+                add(name, score, tokens, line.index, "name at the head of the page")
     found = chosen.extracted(confidence)
     others: dict[str, Extracted] = {}
     for c in sorted(candidates, key=lambda c: (-c.score, c.order)):
@@ -637,14 +830,49 @@ def _tax_id(ctx: Context, region: set[int]) -> Extracted | None:
     return chosen.extracted(0.4 + 0.2 * chosen.score) if chosen else None
 
 
+def _box_note(box: PartyBox) -> str:
+    return f"label: {box.heading.text}; in its box of the form"
+
+
+def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
+    """The name read in a party box of a grid (see :mod:`.party_grid`)."""
+    if box.name is None:
+        return None
+    name, window, start, end = box.name
+    return Extracted(name, ctx.evidence(window, start, end, _box_note(box)), 0.85)
+
+
+def _window_buyer(
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]]
+) -> tuple[Extracted | None, set[int]]:
+    """The recipient in the envelope window of page 1's upper half (:func:`_recipients`), and
+    the tokens of its block (the buyer's area)."""
+    first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
+    for name, line, tokens in _recipients(ctx, suffixed, _legal_lines(ctx)):
+        if line.page == first_page and ctx.layout.relative_top(line) < 0.5:
+            note = "name over the address in the envelope window; another firm signs the page"
+            found = Extracted(name, ctx.layout.evidence(tokens, name, note), 0.6)
+            return found, _window_block(ctx, line)
+    return None, set()
+
+
 def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     """``vendor``, ``vendor_tax_id`` and ``bill_to`` of an invoice."""
     buyer, region = _bill_to(ctx)
+    boxes = party_boxes(ctx)
+    if "bill_to" in boxes:
+        box = boxes["bill_to"]
+        buyer = _boxed(ctx, box) or buyer
+        region |= {id(t) for line in ctx.layout.lines for t in line.tokens if box.holds(t)}
     sender = _sender_line(ctx)
     if sender is not None:
         region |= _address_under(ctx, sender[1])
+    suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
+    recipient, block = _window_buyer(ctx, suffixed)
+    region |= block
+    buyer = buyer or recipient
     return {
-        "vendor": _vendor(ctx, buyer, region, sender),
+        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor"), suffixed),
         "vendor_tax_id": _tax_id(ctx, region),
         "bill_to": buyer,
     }

@@ -2,7 +2,8 @@
 
 A proof's execution date depends on what the proof is (section ``poe`` of ``data/*.yaml``):
 
-1. an e-mail's ``Date`` header dates a mailing, an image's EXIF capture date
+1. an e-mail's ``Date`` header dates a mailing (but an invitation e-mail that names its
+   event's date is dated by the event: it was sent weeks before), an image's EXIF capture date
    (``DateTimeOriginal``, else ``DateTimeDigitized``) dates a photo;
 2. else a date next to an activity label: an event's date (``Event date``,
    ``Veranstaltungsdatum``, ``開催日``) on an invitation, agenda or photo report, a publication
@@ -156,7 +157,10 @@ def extract_poe(
     activity = date_candidates(ctx, {"execution_date": 1.0})
     preferred, other = (events, activity) if subtype in EVENT_SUBTYPES else (activity, events)
     labelled = preferred or other
-    start: Extracted | None = _header_date(ctx) or _exif_date(ctx)
+    # An invitation e-mail is sent before its event: the event date it names is the
+    # execution date, its Date header only when it names none.
+    start: Extracted | None = None if subtype in EVENT_SUBTYPES and events else _header_date(ctx)
+    start = start or _exif_date(ctx)
     if start is None and labelled:
         earliest = _earliest(labelled)
         start = earliest.candidate.extracted(0.5 if earliest.reading.ambiguous else 0.8)

@@ -50,9 +50,18 @@ RATE_COLUMN_LINES = 8  # how far down a column of rates is looked at for a secon
 
 
 def _tax_windows(ctx: Context, line: Line, hit: LabelHit) -> list[Window]:
+    """Right of the label, else under it; a VAT word that also names the VAT number
+    ("VAT", "USt.") only on its own line: under it is an item table's column of rates. Two
+    column headings read as one label ("Tax | Total") are the first heading's column."""
     right = ctx.right(line, hit)
-    if ctx.amounts(right.text):
+    if ctx.amounts(right.text) or hit.field == "tax_id":
         return [right]
+    if "\t" in hit.text:  # "Tax | Total", "USt. | Betrag": two column headings, the first ours
+        first = hit.text.split("\t", 1)[0]
+        found = [h for h in ctx.matcher.find(first) if (h.start, h.end) == (0, len(first))]
+        if not found or found[0].field != "tax":
+            return []
+        hit = LabelHit("tax", hit.start, hit.start + len(first), first)
     return list(ctx.below(line, hit, 3))
 
 

@@ -19,6 +19,7 @@ from coop_rules.facts.claim_values import (
 )
 from coop_rules.facts.document_values import (
     abstained_gaps,
+    announcement_values,
     invoice_values,
     read_values,
     stated_values,
@@ -78,6 +79,7 @@ def claim_facts(
             claim_fact,
             {
                 **read_values(d, partner_names, partner_tax_id),
+                **announcement_values(d, context),
                 **(duplicate_values(d.path, history) if history is not None else {}),
                 **invoice_values(
                     d.extracted,

@@ -124,7 +124,7 @@ def documented_total(
     """
     currency = claim.manifest.claimed.currency
     total, evidence = Decimal(0), []
-    converted_any = False
+    rates: list[str] = []
     for document in claim.documents:
         if document.role not in COST_ROLES:
             continue
@@ -167,18 +167,19 @@ def documented_total(
             else:
                 total += conversion.amount[0]
                 evidence += [amount.evidence, conversion.evidence()]
-                converted_any = True
+                rates.append(conversion.shown)
                 continue
         if gap is not None:
             return {}, {"claim.documented_total": gap}
         total += amount.value  # type: ignore[operator,union-attr]
         evidence.append(amount.evidence)  # type: ignore[union-attr]
     values = {"claim.documented_total": Value(Money(total, currency), tuple(evidence))}
-    if converted_any:
+    if rates:
         widened = (total * (100 + TOLERANCE_PERCENT) / 100).quantize(Decimal("0.01"))
         values["claim.documented_total_tolerance"] = Value(
             Money(widened, currency), tuple(evidence)
         )
+        values["claim.documented_total_rate"] = Value("; ".join(rates), tuple(evidence))
     return values, {}
 
 

@@ -5,21 +5,24 @@ e-invoice, and an invoice's content (core fields, arithmetic, classified lines).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from coop_rules.claim import COST_ROLES, ClaimDocument, DocumentEntry
 from coop_rules.evidence import Evidence, Extracted, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.names import company_key, same_tax_id
+from coop_rules.facts.breakdown import to_subtotal, vat_rate_values
 from coop_rules.facts.model import Value
 from coop_rules.facts.program_values import ClaimContext
-from coop_rules.i18n.shown import Listing, Percent, Phrase, ReadReason, Term
+from coop_rules.i18n.shown import Listing, Phrase, ReadReason, Term
 from coop_rules.money import Money
+from coop_rules.programs import LineWords
 from coop_rules.rulebook.fields import EXTRACTED
 
 # Currencies without minor units: a "round" total there needs more zeros.
@@ -101,6 +104,8 @@ def abstained_phrase(path: str, name: str, held: Abstained) -> Phrase:
 
 # Proofs that show what was done, not when: a script's or contest's date is its version.
 UNDATED_SUBTYPES = frozenset({"script", "terms", "specification", "sow", "url", "deliverable"})
+# Proofs of an event taking place: an activity that asks for one of them is an event.
+EVENT_PROOFS = frozenset({"invitation", "agenda"})
 
 
 def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -120,6 +125,33 @@ def _execution_values(document: ClaimDocument, here: Evidence) -> dict[str, Valu
     values["doc.execution_first"] = Value(dates[0], (found.evidence,))
     values["doc.execution_last"] = Value(dates[-1], (found.evidence,))
     return values
+
+
+# Proofs that announce an event: sent or published before it happens.
+ANNOUNCING_SUBTYPES = frozenset({"invitation", "email", "communication"})
+
+
+def announcement_values(document: ClaimDocument, context: ClaimContext) -> dict[str, Value]:
+    """R4/R5: ``doc.announces_event``, whether a proof is dated by announcing an event activity
+    (a seminar's invitation e-mail by its sending, a mailing about it by its publication): such
+    a date lies before the event, not outside it. An invitation that names the event's date is
+    dated by the event (extraction), and is no announcement."""
+    if str(document.role) != "poe":
+        return {}
+    here = Evidence(document.path, text=document.subtype or "", field="subtype")
+    activity = context.activity
+    event = activity is not None and any(
+        s in EVENT_PROOFS for group in activity.proof for s in group
+    )
+    dated = document.extracted.fields.get("execution_date")
+    by_sending = dated is not None and dated.evidence.field == "Date"  # the e-mail's header
+    announces = (
+        event
+        and document.subtype in ANNOUNCING_SUBTYPES
+        and (document.subtype != "invitation" or by_sending)
+    )
+    evidence = (here, dated.evidence) if dated is not None else (here,)
+    return {"doc.announces_event": Value(bool(announces), evidence)}
 
 
 def _einvoice_values(document: ClaimDocument, here: Evidence) -> dict[str, Value]:
@@ -213,8 +245,8 @@ def invoice_values(
     if missing:
         values["doc.missing_core"] = Value(", ".join(missing), (here,), shown=_fields(missing))
     # A vendor address is not extracted yet; add "vendor_address" here once it is.
-    details = [n for n in ("vendor_tax_id",) if n not in fields]
-    if not any(line.description for line in extracted.line_items):
+    details = [n for n in ("vendor_tax_id",) if n not in fields and _tax_registered(fields)]
+    if not any(line.description for line in extracted.line_items) and not _itemised(extracted):
         details.insert(0, "line descriptions")
     values["doc.missing_detail_count"] = Value(len(details), (here,))
     if details:
@@ -237,6 +269,14 @@ def invoice_values(
     values.update(_arithmetic(extracted, currency, context.line_words.vat_rates))
     values.update(_line_classes(extracted, context))
     return values
+
+
+def _tax_registered(fields: dict[str, Extracted]) -> bool:
+    """Whether an invoice's vendor is expected to print a tax ID: not a dollar invoice that
+    charges no tax (a US vendor: sales tax has no ID to show, and B2B services carry none)."""
+    currency, tax = fields.get("currency"), fields.get("tax")
+    charged = tax is not None and not tax.ambiguous and Decimal(tax.value) != 0  # type: ignore[arg-type]
+    return charged or currency is None or currency.value != "USD"
 
 
 def _fields(names: list[str]) -> Listing:
@@ -262,39 +302,147 @@ def _arithmetic(
     code = str(currency.value)
     amounts = [line.amount for line in extracted.line_items]
     if amounts and all(a is not None and not a.ambiguous for a in amounts):
-        total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[union-attr,arg-type]
-        values["doc.lines_total"] = Value(Money(total, code), tuple(a.evidence for a in amounts))  # type: ignore[union-attr]
+        net_amounts = _net_amounts(extracted, [a for a in amounts if a is not None])
+        if net_amounts:
+            values.update(_lines_sum(extracted, net_amounts, code))
     subtotal, tax = extracted.fields.get("subtotal"), extracted.fields.get("tax")
     if subtotal is None or tax is None or subtotal.ambiguous or tax.ambiguous:
         return values
     net, vat = Decimal(subtotal.value), Decimal(tax.value)  # type: ignore[arg-type]
     evidence = (subtotal.evidence, tax.evidence)
     values["doc.subtotal_plus_tax"] = Value(Money(net + vat, code), evidence)
-    if net > 0:
-        rate = vat * 100 / net
-        slack = Decimal("0.05") + Decimal("0.5") * 100 / net  # half a minor unit of rounding
-        plausible = any(abs(rate - r) <= slack for r in rates) if rates else True
-        values["doc.vat_rate"] = Value(
-            f"{rate.quantize(Decimal('0.1'))} %", evidence, shown=Percent(rate)
-        )
-        values["doc.vat_rate_plausible"] = Value(plausible, evidence)
+    values.update(vat_rate_values(extracted.breakdown, subtotal, tax, rates))
     return values
 
 
+def _net_amounts(extracted: ExtractedDocument, amounts: list[Extracted]) -> list[Extracted]:
+    """The items' amounts as net amounts: items priced with tax ("Prijs incl. BTW") less the
+    invoice's tax, as one more amount with the tax's evidence; none when that tax is unknown."""
+    if not extracted.breakdown.items_gross:
+        return amounts
+    tax = extracted.fields.get("tax")
+    if tax is None or tax.ambiguous:
+        return []
+    less = Extracted(-Decimal(tax.value), tax.evidence, tax.confidence)  # type: ignore[arg-type]
+    return [*amounts, less]
+
+
+def _lines_sum(
+    extracted: ExtractedDocument, amounts: list[Extracted], code: str
+) -> dict[str, Value]:
+    """The items' sum, taken to the subtotal through the allowances and charges on the whole
+    invoice that lead there (see :func:`~coop_rules.facts.breakdown.to_subtotal`)."""
+    total = sum((Decimal(a.value) for a in amounts), Decimal(0))  # type: ignore[arg-type]
+    evidence = tuple(a.evidence for a in amounts)
+    subtotal = extracted.fields.get("subtotal")
+    unit = Decimal(1) if code in ZERO_DECIMAL else Decimal("0.01")
+    slack = (unit * len(amounts) / 2).quantize(unit, ROUND_CEILING)
+    if subtotal is not None and not subtotal.ambiguous:
+        net = Decimal(subtotal.value)  # type: ignore[arg-type]
+        adjusted = to_subtotal(total, net, slack, extracted.breakdown)
+        total += sum((Decimal(a.value) for a in adjusted), Decimal(0))  # type: ignore[arg-type]
+        evidence += tuple(a.evidence for a in adjusted)
+    values = {"doc.lines_total": Value(Money(total, code), evidence)}
+    values.update(_lines_off(total, slack, code, extracted, evidence))
+    return values
+
+
+def _lines_off(
+    total: Decimal,
+    slack: Decimal,
+    code: str,
+    extracted: ExtractedDocument,
+    evidence: tuple[Evidence, ...],
+) -> dict[str, Value]:
+    """How far the lines' sum is off the subtotal, and how far rounding may put it: each line
+    is rounded to the minor unit while the subtotal may be rounded once, so half a unit a line
+    (rounded up to whole units) is rounding, not a difference."""
+    subtotal = extracted.fields.get("subtotal")
+    if subtotal is None or subtotal.ambiguous:
+        return {}
+    off = abs(total - Decimal(subtotal.value))  # type: ignore[arg-type]
+    both = (*evidence, subtotal.evidence)
+    return {
+        "doc.lines_off_by": Value(Money(off, code), both),
+        "doc.lines_rounding": Value(Money(slack, code), evidence),
+    }
+
+
+# An amount as invoices print it: decimals after a comma or point (12,50 · 1.234,00 ·
+# 1,234.00), or thousands groups without decimals (¥12,000 · 1.250.000 ₩).
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(?:\d{1,3}(?:[.,' \u202f]\d{3})+(?:[.,]\d{2})?|\d+[.,]\d{2})(?![\d.,])"
+)
+
+
+def _itemised(extracted: ExtractedDocument) -> bool:
+    """Whether an invoice without an item table itemises in its text: a line carries an amount
+    that is none of its totals (subtotal, tax, total, amount due) - an item's price."""
+    totals = set()
+    for name in ("subtotal", "tax", "total", "amount_due"):
+        found = extracted.fields.get(name)
+        if found is not None and not found.ambiguous:
+            totals.add(abs(Decimal(found.value)))  # type: ignore[arg-type]
+    for line in extracted.text_lines:
+        for match in _AMOUNT.finditer(str(line.value)):
+            amount = _decimal(match.group())
+            if amount is not None and amount not in totals:
+                return True
+    return False
+
+
+def _decimal(text: str) -> Decimal | None:
+    """``2.160,00`` / ``2,160.00`` / ``12,000`` as a number (the last separator followed by
+    two digits is the decimal one)."""
+    digits = re.sub(r"[' \u202f]", "", text)
+    if re.search(r"[.,]\d{2}$", digits):
+        digits = re.sub(r"[.,]", "", digits[:-3]) + "." + digits[-2:]
+    else:
+        digits = re.sub(r"[.,]", "", digits)
+    try:
+        return Decimal(digits)
+    except ArithmeticError:
+        return None
+
+
+def billed_text(extracted: ExtractedDocument) -> list[Extracted]:
+    """An invoice's lines of text that bill something, in any layout: a line with an amount,
+    and the lines just above and below it (a description over several lines); lines an item
+    of the table already describes are left out."""
+    lines = extracted.text_lines
+    priced = {i for i, line in enumerate(lines) if _AMOUNT.search(str(line.value))}
+    near = sorted({j for i in priced for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
+    described = [
+        _fold(str(item.description.value))
+        for item in extracted.line_items
+        if item.description is not None
+    ]
+    out = []
+    for j in near:
+        text = _fold(str(lines[j].value))
+        if not any(text in d or d in text for d in described):
+            out.append(lines[j])
+    return out
+
+
 def _line_classes(extracted: ExtractedDocument, context: ClaimContext) -> dict[str, Value]:
-    """R14/R15: lines naming alcohol, ambiguous drinks, folio/travel extras, and categories."""
+    """R14/R15: lines naming alcohol (in the item table or any line that bills), ambiguous
+    drinks, folio/travel extras, and categories."""
     lines = [line.description for line in extracted.line_items if line.description is not None]
-    if not lines:
+    billing = [*lines, *billed_text(extracted)]
+    if not billing:
         return {}
     words = context.line_words
-    alcohol = [d for d in lines if _names(d.value, words.alcohol)]
-    drinks = [d for d in lines if d not in alcohol and _names(d.value, words.drinks)]
-    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
+    alcohol = [d for d in billing if names_alcohol(str(d.value), words)]
+    drinks = [d for d in billing if d not in alcohol and _names(d.value, words.drinks)]
     values = {
         **_listing("doc.alcohol", alcohol, extracted),
         **_listing("doc.drink", drinks, extracted),
-        **_listing("doc.extra", extras, extracted),
     }
+    if not lines:
+        return values
+    extras = [d for d in lines if _names(d.value, (*words.folio_extras, *words.travel_extras))]
+    values.update(_listing("doc.extra", extras, extracted))
     if context.activity is not None:
         eligible = set(context.activity.categories)
         found: set[str] = set()
@@ -350,15 +498,64 @@ def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) 
     return values
 
 
+# A negation that follows the drink it negates ("Cocktails ohne Alkohol"): the word before it
+# is negated too.
+_NEGATED_BEFORE = ("without", "ohne", "sans", "sin", "sem", "senza", "zonder")
+_CJK = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+
+
+def names_alcohol(text: str, words: LineWords) -> bool:
+    """Whether an invoice line names alcohol (R15), in any language: whole Latin words,
+    compounds ending in a ``*`` word (``Rotwein`` for ``*wein``, but not ``Wildschwein``, whose
+    ending ``*schwein`` is in ``not_alcohol``), CJK words anywhere. A negation
+    (``alkoholfreies Bier``, ``non-alcoholic beer``, ``ノンアルコールビール``) or a colour
+    (``wine-red tablecloth``) takes itself and the word it qualifies out first."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    endings = []
+    for phrase in (_fold(w) for w in words.not_alcohol):
+        if phrase.startswith("*"):
+            endings.append(phrase[1:])
+        elif _latin(phrase):
+            before = r"(?:[\w-]+[\s,]+)?" if phrase.startswith(_NEGATED_BEFORE) else ""
+            pattern = rf"{before}(?<!\w){re.escape(phrase)}\w*(?:[\s-]+[\w-]+)?"
+            folded = re.sub(pattern, " ", folded)
+        else:
+            folded = re.sub(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}", " ", folded)
+    for word in (_fold(w) for w in words.alcohol):
+        if word.startswith("*"):
+            found = re.findall(rf"(?<!\w)\w*{re.escape(word[1:])}(?!\w)", folded)
+            if any(not f.endswith(tuple(endings)) for f in found):
+                return True
+        elif _names(folded, (word,)):
+            return True
+    return False
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKC", word).casefold()
+
+
+def _latin(word: str) -> bool:
+    return word.isascii() or (
+        re.fullmatch(r"[\w\s\-'.]+", word) is not None
+        and not re.search(r"[\u3000-\u9fff\uac00-\ud7af]", word)
+    )
+
+
+@functools.cache
+def _whole_word(word: str) -> re.Pattern[str]:
+    """The pattern of a folded Latin word standing whole (compiled once per process: a rule
+    book's category words outnumber the ``re`` module's own cache)."""
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+
+
 def _names(text: object, words: Iterable[str]) -> bool:
     """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    folded = _fold(str(text))
     for word in words:
-        w = unicodedata.normalize("NFKC", word).casefold()
-        if w.isascii() or (
-            re.fullmatch(r"[\w\s\-'.]+", w) and not re.search(r"[\u3000-\u9fff\uac00-\ud7af]", w)
-        ):
-            if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded):
+        w = _fold(word)
+        if _latin(w):
+            if _whole_word(w).search(folded):
                 return True
         elif w in folded:
             return True

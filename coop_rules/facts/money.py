@@ -60,6 +60,11 @@ class Conversion:
             f"{value} {src} = {converted} {dst}",
         )
 
+    @property
+    def shown(self) -> str:
+        """``1 USD = 0.924 EUR, 2024-07-20``: the rate and its day, as a message shows them."""
+        return f"1 {self.original[1]} = {self.rate.normalize():f} {self.amount[1]}, {self.day}"
+
     def tolerance(self, up: bool = True) -> Money:
         """The converted amount widened by the tolerance (``up``: above it, else below)."""
         share = (100 + TOLERANCE_PERCENT if up else 100 - TOLERANCE_PERCENT) / 100
@@ -162,8 +167,8 @@ def default_rates() -> Rates:
 
 def converted(
     money: Money, dst: str, day: date, rates: Rates, evidence: tuple[Evidence, ...], up: bool = True
-) -> tuple[Value, Value] | None:
-    """The converted value (its evidence plus the rate's) and its tolerance value."""
+) -> tuple[Value, Value, Value] | None:
+    """The converted value (its evidence plus the rate's), its tolerance value and the rate."""
     conversion = rates.convert(money, dst, day)
     if conversion is None:
         return None
@@ -171,6 +176,7 @@ def converted(
     return (
         Value(conversion.amount, (*evidence, rate)),
         Value(conversion.tolerance(up), (*evidence, rate)),
+        Value(conversion.shown, (rate,)),
     )
 
 
@@ -184,11 +190,12 @@ class Exchange:
     def limit(
         self, name: str, money: Money, dst: str, evidence: tuple[Evidence, ...], up: bool = True
     ) -> dict[str, Value]:
-        """``name`` (``money`` in ``dst``) and ``<name>_tolerance``; empty without a rate."""
+        """``name`` (``money`` in ``dst``), ``<name>_tolerance`` and ``<name>_rate`` (the rate
+        and its day as a message shows them); empty without a rate."""
         found = converted(money, dst, self.day, self.rates, evidence, up)
         if found is None:
             return {}
-        return {name: found[0], f"{name}_tolerance": found[1]}
+        return {name: found[0], f"{name}_tolerance": found[1], f"{name}_rate": found[2]}
 
 
 def total_in_usd(values: dict[str, Value], exchange: Exchange) -> dict[str, Value]:

@@ -365,24 +365,25 @@ def _cap_values(
         "claim.cap_group": Value(cap.group, (where,), shown=named.title if named else None)
     }
     currency = m.claimed.currency
-    amount = _cap_amount(cap, m)
+    earned = Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned")
+    found_cap = _cap_amount(cap, m, exchange)
     gaps: Gaps = {}
-    if isinstance(amount, Phrase):
-        gaps["claim.cap"] = amount
-    elif amount[1] != currency:
-        earned = Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned")
-        found = exchange.limit("claim.cap", amount, currency, (where, earned)) if exchange else {}
-        values.update(found)
-        if not found:
-            gaps["claim.cap"] = Phrase.of("gap.cap_currency", cap=amount, currency=currency)
+    if isinstance(found_cap, Phrase):
+        gaps["claim.cap"] = found_cap
     else:
-        values["claim.cap"] = Value(
-            amount,
-            (
-                where,
-                Evidence(source, text=f"{m.funds.earned} {m.funds.currency}", field="funds.earned"),
-            ),
-        )
+        amount, floor = found_cap
+        evidence = (where, earned, *floor.evidence) if floor else (where, earned)
+        if amount[1] != currency:
+            found = exchange.limit("claim.cap", amount, currency, evidence) if exchange else {}
+            values.update(found)
+            if not found:
+                gaps["claim.cap"] = Phrase.of("gap.cap_currency", cap=amount, currency=currency)
+        else:
+            values["claim.cap"] = Value(amount, evidence)
+            if floor is not None and floor.value == amount:
+                # the converted floor is the cap: the conversion's tolerance applies to it
+                values["claim.cap_tolerance"] = Value(floor.tolerance, evidence)
+                values["claim.cap_rate"] = Value(floor.rate, floor.evidence)
     period_values, period_gaps = _period_values(
         m, source, cap, activity, activities, history, exchange
     )
@@ -500,20 +501,42 @@ def _attendee_values(
     return values, gaps
 
 
-def _cap_amount(cap: Cap, m: Manifest) -> Money | Phrase:
-    """The cap in money, or why it cannot be stated in one currency."""
+@dataclass(frozen=True)
+class _Floor:
+    """A cap's floor (``at_least``) converted into the currency of the share it is compared
+    with, and that amount widened by the conversion tolerance."""
+
+    value: Money
+    tolerance: Money
+    evidence: tuple[Evidence, ...]
+    rate: str  # the rate and its day, as a message shows them
+
+
+def _cap_amount(
+    cap: Cap, m: Manifest, exchange: Exchange | None = None
+) -> tuple[Money, _Floor | None] | Phrase:
+    """The cap in money (with its floor when that was converted), or why it cannot be stated
+    in one currency. "The larger of 10 % of earned co-op and USD 3,000" in EUR funds converts
+    the floor at the ECB rate of the exchange's day."""
     candidates = []
     if cap.amount is not None:
         candidates.append(cap.amount)
     if cap.percent_of_earned is not None:
         share = (m.funds.earned * cap.percent_of_earned / 100).quantize(Decimal("0.01"))
         candidates.append(Money(share, m.funds.currency))
-    if cap.at_least is not None:
-        if candidates and candidates[0][1] != cap.at_least[1]:
-            return Phrase.of("gap.cap_larger_of", share=candidates[0], floor=cap.at_least)
-        candidates.append(cap.at_least)
-        return max(candidates, key=lambda c: c[0])
-    return candidates[0]
+    if cap.at_least is None:
+        return candidates[0], None
+    if not candidates or candidates[0][1] == cap.at_least[1]:
+        return max([*candidates, cap.at_least], key=lambda c: c[0]), None
+    conversion = (
+        exchange.rates.convert(cap.at_least, candidates[0][1], exchange.day) if exchange else None
+    )
+    if conversion is None:
+        return Phrase.of("gap.cap_larger_of", share=candidates[0], floor=cap.at_least)
+    floor = _Floor(
+        conversion.amount, conversion.tolerance(), (conversion.evidence(),), conversion.shown
+    )
+    return max([*candidates, floor.value], key=lambda c: c[0]), floor
 
 
 def _describe_cap(cap: Cap) -> str:

@@ -186,6 +186,44 @@ def format_number(amount: Decimal, lang: str = DEFAULT_LANG) -> str:
     return str(format_decimal(amount, "#,##0.00", locale=LOCALES[lang]))
 
 
+@functools.cache
+def _note_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The English ``note.*`` templates as patterns, the most literal text first (so
+    ``{n} invoices and CSRs`` is tried before ``{n} CSRs``); ``{n}`` is a number."""
+    patterns = []
+    for key, text in catalogue(DEFAULT_LANG).items():
+        if not key.startswith("note."):
+            continue
+        regex, literal = "", 0
+        for text_part, name, _, _ in string.Formatter().parse(text):
+            regex += re.escape(text_part)
+            literal += len(text_part)
+            if name:
+                regex += rf"(?P<{name}>\d+)" if name == "n" else f"(?P<{name}>.+?)"
+        patterns.append((literal, re.compile(regex + r"\Z"), key))
+    patterns.sort(key=lambda item: -item[0])
+    return tuple((pattern, key) for _, pattern, key in patterns)
+
+
+def note_text(note: str, lang: str = DEFAULT_LANG) -> str:
+    """An evidence note (``label: Total; subtotal + tax = total``) in ``lang``.
+
+    The extraction writes its notes in English, each a ``; ``-separated part; a part that
+    matches a ``note.*`` template is written from that template in ``lang`` with the same
+    values (a label stays as the document prints it), any other part stays as it is.
+    """
+    if lang == DEFAULT_LANG or not note:
+        return note
+    parts = []
+    for part in note.split("; "):
+        for pattern, key in _note_patterns():
+            if found := pattern.match(part):
+                part = translate(key, lang, **found.groupdict())
+                break
+        parts.append(part)
+    return translate("list.separator", lang).join(parts)
+
+
 def problem_text(kind: str, reason: str, advice: str, lang: str = DEFAULT_LANG) -> tuple[str, str]:
     """Why a document could not be read and what to do, in ``lang``.
 

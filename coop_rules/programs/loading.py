@@ -423,6 +423,7 @@ def _calendar(r: _Reader) -> Calendar | None:
 def _line_words(r: _Reader) -> LineWords:
     keys = (
         "alcohol",
+        "not_alcohol",
         "drinks",
         "folio_extras",
         "travel_extras",
@@ -440,6 +441,7 @@ def _line_words(r: _Reader) -> LineWords:
     rates = [r.decimal(v, ("vat_rates", str(i))) for i, v in enumerate(data.get("vat_rates") or [])]
     return LineWords(
         alcohol=r.strings(data.get("alcohol"), ("alcohol",)),
+        not_alcohol=r.strings(data.get("not_alcohol"), ("not_alcohol",)),
         drinks=r.strings(data.get("drinks"), ("drinks",)),
         folio_extras=r.strings(data.get("folio_extras"), ("folio_extras",)),
         travel_extras=r.strings(data.get("travel_extras"), ("travel_extras",)),
@@ -456,6 +458,7 @@ def _merge_line_words(a: LineWords, b: LineWords) -> LineWords:
         categories[name] = (*categories.get(name, ()), *words)
     return LineWords(
         alcohol=(*a.alcohol, *b.alcohol),
+        not_alcohol=(*a.not_alcohol, *b.not_alcohol),
         drinks=(*a.drinks, *b.drinks),
         folio_extras=(*a.folio_extras, *b.folio_extras),
         travel_extras=(*a.travel_extras, *b.travel_extras),

@@ -135,7 +135,11 @@ class Profile:
 class LineWords:
     """Words that classify invoice lines (multilingual; matched case- and width-insensitively)."""
 
-    alcohol: tuple[str, ...] = ()
+    alcohol: tuple[str, ...] = ()  # "*wein": any compound ending in it (Rotwein, Hauswein)
+    # Words that say a line is no alcohol though it names some ("alkoholfreies Bier",
+    # "wine-red tablecloth"): they and the word after them are left out; "*schwein": a
+    # compound ending in it is no "*wein".
+    not_alcohol: tuple[str, ...] = ()
     drinks: tuple[str, ...] = ()  # ambiguous: may or may not include alcohol
     folio_extras: tuple[str, ...] = ()  # hotel folio lines other than room rate and taxes
     travel_extras: tuple[str, ...] = ()  # travel lines other than fares and taxes

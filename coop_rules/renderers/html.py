@@ -18,6 +18,7 @@ through ``t(key)`` (:func:`coop_rules.i18n.translate`), and dates and amounts th
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from coop_rules.claim.manifest import MANIFEST_NAMES
 from coop_rules.documents.model import ReadProblem
@@ -41,10 +43,19 @@ from coop_rules.evidence_images import (
     manifest_lines,
 )
 from coop_rules.extraction import ExtractedDocument
-from coop_rules.i18n import DEFAULT_LANG, format_date, format_share, problem_text, translate
+from coop_rules.i18n import (
+    DEFAULT_LANG,
+    catalogue,
+    format_date,
+    format_share,
+    note_text,
+    problem_text,
+    translate,
+)
+from coop_rules.i18n.shown import term
 from coop_rules.isolation import render_pdf_regions
 from coop_rules.money import Money
-from coop_rules.report import DOCS_URL, Finding, Report, format_value
+from coop_rules.report import Finding, Report, format_value
 from coop_rules.rulebook import Severity
 
 
@@ -82,6 +93,31 @@ def _problem(context: jinja2.runtime.Context, problem: ReadProblem) -> tuple[str
     return problem_text(problem.kind, problem.reason, problem.advice, _lang(context))
 
 
+@jinja2.pass_context
+def _term(context: jinja2.runtime.Context, key: str, group: str) -> str:
+    """A key of the vocabulary (``term.<group>.<key>``: a field, role, kind) in the language."""
+    return term(group, str(key), _lang(context))
+
+
+@jinja2.pass_context
+def _known_term(context: jinja2.runtime.Context, key: str, group: str) -> bool:
+    return f"term.{group}.{key}" in catalogue(DEFAULT_LANG)
+
+
+@jinja2.pass_context
+def _note(context: jinja2.runtime.Context, note: str) -> str:
+    return note_text(note, _lang(context))
+
+
+def _code_spans(text: str) -> markupsafe.Markup:
+    """Markdown's code spans (`deadline_days`) as <code>, the rest escaped."""
+    pieces = str(text).split("`")
+    return markupsafe.Markup("").join(
+        markupsafe.Markup("<code>{}</code>").format(piece) if odd else markupsafe.escape(piece)
+        for odd, piece in ((i % 2 == 1 and i < len(pieces) - 1, p) for i, p in enumerate(pieces))
+    )
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The template environment: autoescaping on for every template, undefined names fail."""
@@ -98,7 +134,10 @@ def environment() -> jinja2.Environment:
     env.filters["date"] = _date
     env.filters["share"] = _share
     env.filters["problem"] = _problem
-    env.globals["docs_url"] = lambda code: DOCS_URL.format(code=code)
+    env.filters["term"] = _term
+    env.filters["known_term"] = _known_term
+    env.filters["note"] = _note
+    env.filters["code_spans"] = _code_spans
     env.globals["t"] = _t
     return env
 
@@ -112,6 +151,7 @@ class EvidenceView:
     cells: CellWindow | None = None
     lines: SourceLines | None = None
     lang: str = DEFAULT_LANG
+    entered: bool = False  # from a manifest built of what a person entered: no file to name
 
     @property
     def locator(self) -> str:
@@ -140,10 +180,26 @@ class EvidenceView:
 
 
 class HtmlRenderer:
+    """The HTML report.
+
+    Args:
+        rule_docs: where a rule's documentation is, as a URL with ``{code}`` and ``{lang}``
+            (the service's ``/rules/{code}?lang={lang}``, opened in a new tab); None: in the
+            report itself, a section with the documentation of the rules that found something
+            (a file read offline links nowhere else).
+        manifest_entered: the manifest was built from what a person entered (the self-check
+            page, an API client): its fields are shown by their name and value, not as lines
+            of a file that person never saw.
+    """
+
     name = "html"
     media_type = "text/html"
     suffix = ".html"
     binary = False
+
+    def __init__(self, rule_docs: str | None = None, manifest_entered: bool = False) -> None:
+        self.rule_docs = rule_docs
+        self.manifest_entered = manifest_entered
 
     def report(self, report: Report) -> str:
         ids = _html_ids(report.findings)
@@ -166,10 +222,13 @@ class HtmlRenderer:
                 verdict=str(report.verdict),
                 verdict_line=translate(f"verdict_line.{report.verdict}", lang),
                 groups=groups,
-                views=_evidence_views(report),
+                views=_evidence_views(report, self.manifest_entered),
                 documents=[(d, report.roles.get(d.path, "")) for d in report.documents],
                 unreadable=[(d, p) for d in report.documents for p in d.problems],
                 used=report.used,
+                rule_docs=self.rule_docs,
+                documented=_documented(report.findings),
+                manifest_entered=self.manifest_entered,
             )
         )
 
@@ -189,7 +248,24 @@ def _compared(context: jinja2.runtime.Context, value: object) -> str:
         return translate("value.unknown", lang)
     if isinstance(value, bool):
         return translate("value.yes_word" if value else "value.no_word", lang)
-    return str(value)
+    text = str(value)
+    if money := _MONEY.fullmatch(text):  # "27077.60 EUR", as the JSON report holds it
+        return format_value(Money(Decimal(money[1]), money[2]), lang)
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return format_date(date.fromisoformat(text), lang)
+        except ValueError:  # shaped like a date, but none (a document's "2024-02-30")
+            return text
+    return text
+
+
+_MONEY = re.compile(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _documented(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per rule, in the report's order: whose documentation the report carries."""
+    return list({f.code: f for f in findings}.values())
 
 
 def _html_ids(findings: Sequence[Finding]) -> list[str]:
@@ -201,8 +277,11 @@ def _html_ids(findings: Sequence[Finding]) -> list[str]:
     return ids
 
 
-def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
-    """Every finding's evidence with its picture; each file opened once for all its pieces."""
+def _evidence_views(report: Report, entered: bool = False) -> dict[Evidence, EvidenceView]:
+    """Every finding's evidence with its picture; each file opened once for all its pieces.
+
+    The manifest's lines are shown only when the manifest is a file someone wrote
+    (``entered`` is False)."""
     items = list(dict.fromkeys(e for f in report.findings for e in f.evidence))
     media = {d.path: d.media_type for d in report.documents}  # from the bytes, not the name
     lang = report.lang
@@ -233,7 +312,9 @@ def _evidence_views(report: Report) -> dict[Evidence, EvidenceView]:
             )
         elif name not in media and Path(name).name in MANIFEST_NAMES:
             for item in group:
-                if item.field:
+                if entered:
+                    views[item] = EvidenceView(item, lang=lang, entered=True)
+                elif item.field:
                     lines = manifest_lines(path, item.field)
                     views[item] = EvidenceView(item, lines=lines, lang=lang)
     return views

@@ -59,7 +59,7 @@ def rule_json(
         "hint": (local.hint or spec.hint).text,
         "docs": spec.docs,
         "lang": lang,
-        "title": local.title or spec.name,
+        "title": local.title or spec.display_title,
     }
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coop_rules.evidence import Evidence
-from coop_rules.i18n import DEFAULT_LANG, format_date, problem_text, translate
-from coop_rules.i18n.shown import format_value
+from coop_rules.i18n import DEFAULT_LANG, format_date, note_text, problem_text, translate
+from coop_rules.i18n.shown import format_value, term
 from coop_rules.vocab import SEVERITIES
 
 if TYPE_CHECKING:  # `extract` prints documents without loading the rule book and the report
@@ -94,7 +94,7 @@ class TerminalRenderer:
             lines.append("      " + _labelled(translate("report.hint", lang), finding.hint))
         for evidence in finding.evidence:
             label = translate("report.evidence_line", lang)
-            lines.append("      " + _labelled(label, _evidence(evidence)))
+            lines.append("      " + _labelled(label, _evidence(evidence, lang)))
         return lines
 
     def extraction(self, documents: list[ExtractedDocument]) -> str:
@@ -123,13 +123,13 @@ def _labelled(label: str, text: str) -> str:
     return label + text if label.endswith("：") else f"{label} {text}"
 
 
-def _evidence(evidence: Evidence, *, with_file: bool = True) -> str:
+def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG, *, with_file: bool = True) -> str:
     place = evidence.locator()
     if not with_file:  # under a document's own heading the file name is noise
         place = place.removeprefix(evidence.file).strip() or "(document)"
     text = " ".join(evidence.text.split())
     shown = f'{place} "{text[:70]}"' if text else place
-    return shown + (f" ({evidence.note})" if evidence.note else "")
+    return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
 
 
 def _document_line(document: ExtractedDocument, role: str, lang: str = DEFAULT_LANG) -> str:
@@ -137,9 +137,11 @@ def _document_line(document: ExtractedDocument, role: str, lang: str = DEFAULT_L
         problem = document.problems[0]
         reason, _ = problem_text(problem.kind, problem.reason, problem.advice, lang)
         could_not_read = translate("report.could_not_read_lower", lang)
-        return f"{document.path}  [{role}]  " + _labelled(could_not_read, reason)
-    read_as = translate("report.read_as_kind", lang, kind=document.kind)
-    kind = role if str(document.kind) == role else f"{role}, {read_as}"
+        shown_role = term("role", role, lang) if role else ""
+        return f"{document.path}  [{shown_role}]  " + _labelled(could_not_read, reason)
+    read_as = translate("report.read_as_kind", lang, kind=term("kind", str(document.kind), lang))
+    shown_role = term("role", role, lang) if role else ""
+    kind = shown_role if str(document.kind) == role else f"{shown_role}, {read_as}"
     shown = [
         format_value(document.fields[n].value, lang) for n in _SHOWN_FIELDS if n in document.fields
     ]

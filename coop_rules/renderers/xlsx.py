@@ -27,7 +27,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction import ExtractedDocument
-from coop_rules.i18n import DEFAULT_LANG, problem_text, translate
+from coop_rules.i18n import DEFAULT_LANG, note_text, problem_text, translate
+from coop_rules.i18n.shown import term
 from coop_rules.report import Report, format_value
 from coop_rules.rulebook import Severity
 
@@ -142,7 +143,7 @@ class XlsxRenderer:
                 f.message,
                 f.hint,
                 "\n".join(f"{k} = {unknown if v is None else v}" for k, v in f.values.items()),
-                "\n".join(_evidence_text(e) for e in f.evidence),
+                "\n".join(_evidence_text(e, lang) for e in f.evidence),
                 f.docs_url,
             )
             for f in report.findings
@@ -170,8 +171,8 @@ class XlsxRenderer:
             rows.append(
                 (
                     d.path,
-                    roles.get(d.path),
-                    str(d.kind),
+                    term("role", roles[d.path], lang) if roles.get(d.path) else None,
+                    term("kind", str(d.kind), lang),
                     d.media_type,
                     d.readable,
                     len(d.fields),
@@ -217,7 +218,7 @@ class XlsxRenderer:
                 found.evidence.field,
                 ", ".join(f"{v:.1f}" for v in found.evidence.box) if found.evidence.box else None,
                 found.evidence.text,
-                found.evidence.note,
+                note_text(found.evidence.note or "", lang) or None,
                 round(found.confidence, 2),
             )
             for d in documents
@@ -237,10 +238,10 @@ def _field_value(found: Extracted) -> Any:
     return value if isinstance(value, date | Decimal | int) else str(value)
 
 
-def _evidence_text(evidence: Evidence) -> str:
+def _evidence_text(evidence: Evidence, lang: str = DEFAULT_LANG) -> str:
     text = " ".join(evidence.text.split())
     shown = f'{evidence.locator()} "{text[:80]}"' if text else evidence.locator()
-    return shown + (f" ({evidence.note})" if evidence.note else "")
+    return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
 
 
 def _table(

@@ -14,7 +14,7 @@ from coop_rules.evidence import Evidence, json_value
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.facts import Fact, FactSet
 from coop_rules.i18n import DEFAULT_LANG, translate
-from coop_rules.i18n.shown import format_value, show
+from coop_rules.i18n.shown import format_value, show, term
 from coop_rules.report.model import Finding
 from coop_rules.rulebook import Rulebook, RuleSpec, Severity
 from coop_rules.rulebook.expr import Field, Node, fields_of, needed_fields, value_of
@@ -81,7 +81,7 @@ def _finding(
             if item not in evidence:
                 evidence.append(item)
     local = local or LocalText()
-    title = local.title or rule.name
+    title = local.title or rule.display_title
     if outcome is Outcome.VIOLATED:
         severity = rule.severity
         template = local.message or rule.message
@@ -104,7 +104,8 @@ def _finding(
         values=values,
         evidence=tuple(evidence),
         params=rule.params,
-        title=local.title or "",
+        title=local.title or rule.title,
+        docs=rule.docs,
     )
 
 
@@ -140,26 +141,29 @@ def _unknown_reason(condition: Node, fact: Fact, lang: str = DEFAULT_LANG) -> st
     currencies: dict[str, tuple[str, str]] = {}  # field -> (currency, the amount as shown)
     for field_node in needed_fields(condition):
         name = field_node.name
+        shown = term("fact", name, lang)  # the field as people call it; the code keeps its id
         found = fact.values.get(name)
         if found is not None and found.alternatives:
             readings = translate("unknown.or", lang).join(
                 format_value(v, lang) for v in (found.value, *found.alternatives)
             )
-            reasons.append(translate("unknown.ambiguous", lang, name=name, readings=readings))
+            reasons.append(translate("unknown.ambiguous", lang, name=shown, readings=readings))
         elif found is None:
             if name.startswith("doc.") and unreadable:
-                reasons.append(translate("unknown.unreadable", lang, name=name))
+                reasons.append(translate("unknown.unreadable", lang, name=shown))
             elif name.startswith("doc.") and name not in fact.gaps:
-                reasons.append(translate("unknown.not_found", lang, name=name))
+                reasons.append(translate("unknown.not_found", lang, name=shown))
             elif name in fact.gaps:
                 gap = show(fact.gaps[name], lang)
-                reasons.append(translate("unknown.not_known_because", lang, name=name, gap=gap))
+                reasons.append(translate("unknown.not_known_because", lang, name=shown, gap=gap))
             else:
-                reasons.append(translate("unknown.not_known", lang, name=name))
+                reasons.append(translate("unknown.not_known", lang, name=shown))
         elif isinstance(found.value, tuple):
             currencies[name] = (found.value[1], format_value(found.value, lang))
     if len({currency for currency, _ in currencies.values()}) > 1:
-        compared = ", ".join(f"{k} = {shown}" for k, (_, shown) in currencies.items())
+        compared = ", ".join(
+            f"{term('fact', k, lang)} = {amount}" for k, (_, amount) in currencies.items()
+        )
         reasons.append(translate("unknown.currencies", lang, compared=compared))
     separator = translate("unknown.separator", lang)
     return separator.join(dict.fromkeys(reasons)) or translate("unknown.fallback", lang)

@@ -57,6 +57,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     params: dict[str, Any] = field(default_factory=dict)
     title: str = ""  # the rule's display title in the report's language ("" = its name)
+    docs: dict[str, str] = field(default_factory=dict)  # the rule's documentation (English)
 
     @property
     def display_title(self) -> str:

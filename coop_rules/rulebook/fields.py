@@ -31,6 +31,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
         Type.MONEY,
         "the threshold converted at the ECB rate, less the conversion tolerance (2 %)",
     ),
+    "claim.threshold_rate": (
+        Type.STR,
+        "the ECB reference rate (and its day) the threshold was converted at",
+    ),
     "claim.requires_tax_invoice": (Type.BOOL, "whether the program requires tax invoices"),
     "claim.preapproval_required": (Type.BOOL, "whether the program or activity needs pre-approval"),
     "claim.preapproval_date": (Type.DATE, "when the activity was pre-approved"),
@@ -48,6 +52,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
         Type.MONEY,
         "the cap when converted at the ECB rate, widened by the conversion tolerance (2 %)",
     ),
+    "claim.cap_rate": (
+        Type.STR,
+        "the ECB reference rate (and its day) the cap was converted at",
+    ),
     "claim.period_cap_claimed": (
         Type.MONEY,
         "this claim plus the ledger's earlier claims of the cap group in the usage period",
@@ -61,6 +69,10 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "claim.attendee_cost_cap_tolerance": (
         Type.MONEY,
         "the per-person cap converted at the ECB rate, plus the conversion tolerance (2 %)",
+    ),
+    "claim.attendee_cost_cap_rate": (
+        Type.STR,
+        "the ECB reference rate (and its day) the per-person cap was converted at",
     ),
     "claim.ledger_remaining": (
         Type.MONEY,
@@ -79,9 +91,21 @@ PROGRAM_FIELDS: dict[str, tuple[Type, str]] = {
     "doc.due_date": (Type.DATE, "the payment due date"),
     "doc.service_start": (Type.DATE, "start of the service period the invoice bills"),
     "doc.service_end": (Type.DATE, "end of the service period the invoice bills"),
-    "doc.lines_total": (Type.MONEY, "the sum of the invoice's line amounts"),
+    "doc.lines_total": (
+        Type.MONEY,
+        "the sum of the invoice's line amounts, plus the allowances and charges on the whole "
+        "invoice that take it to the subtotal",
+    ),
+    "doc.lines_off_by": (Type.MONEY, "how far the lines' sum is from the subtotal (either way)"),
+    "doc.lines_rounding": (
+        Type.MONEY,
+        "how far the lines' sum may differ from the subtotal by rounding (half a unit a line)",
+    ),
     "doc.subtotal_plus_tax": (Type.MONEY, "subtotal + tax"),
-    "doc.vat_rate": (Type.STR, "tax ÷ subtotal, in percent"),
+    "doc.vat_rate": (
+        Type.STR,
+        "tax ÷ subtotal in percent; with a tax line per rate, the rates (or the one that fails)",
+    ),
     "doc.vat_rate_plausible": (Type.BOOL, "whether that rate is a known VAT rate (lexicon)"),
     "doc.alcohol_line_count": (Type.INT, "invoice lines naming alcohol"),
     "doc.alcohol_lines": (Type.STR, "those lines"),
@@ -144,6 +168,10 @@ FIELDS: dict[str, tuple[Type, str]] = {
         Type.MONEY,
         "the remaining funds converted at the ECB rate, plus the conversion tolerance (2 %)",
     ),
+    "claim.remaining_rate": (
+        Type.STR,
+        "the ECB reference rate (and its day) the remaining funds were converted at",
+    ),
     "claim.document_count": (Type.INT, "documents in the claim"),
     "claim.invoice_count": (Type.INT, "documents with the role invoice"),
     "claim.csr_count": (Type.INT, "documents with the role csr"),
@@ -159,6 +187,10 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "claim.documented_total_tolerance": (
         Type.MONEY,
         "the documented total with a converted total, plus the conversion tolerance (2 %)",
+    ),
+    "claim.documented_total_rate": (
+        Type.STR,
+        "the ECB reference rates (and days) of the documents in other currencies",
     ),
     "doc.file": (Type.STR, "the document's path in the claim folder"),
     "doc.role": (Type.STR, "invoice, csr, poe, metrics or other (manifest, else classified)"),
@@ -195,6 +227,11 @@ FIELDS: dict[str, tuple[Type, str]] = {
     ),
     "doc.execution_first": (Type.DATE, "the earliest of those candidate dates"),
     "doc.execution_last": (Type.DATE, "the latest of those candidate dates"),
+    "doc.announces_event": (
+        Type.BOOL,
+        "the proof announces an event activity (its invitation e-mail by the sending date, a "
+        "mailing about it): dated before the event by nature",
+    ),
     "doc.proof_dated": (
         Type.BOOL,
         "whether a proof of its subtype shows when the activity ran (not a script, terms, "

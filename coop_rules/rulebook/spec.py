@@ -79,6 +79,12 @@ class RuleSpec:
     params: dict[str, Any] = field(default_factory=dict)
     source: str = ""  # the rule file ("" for a rule built in memory)
     source_sha256: str = ""  # the digest of the bytes the loader read from it
+    title: str = ""  # the English title people read ("Claim submitted after the deadline")
+
+    @property
+    def display_title(self) -> str:
+        """The rule's English title; its kebab-case name for a rule that has none."""
+        return self.title or self.name
 
 
 @dataclass(frozen=True, eq=False)  # identity: engines are compiled and cached per rulebook
@@ -141,6 +147,7 @@ def rule_from_text(
 _KEYS = {
     "code",
     "name",
+    "title",
     "requirement",
     "severity",
     "subject",
@@ -256,6 +263,7 @@ def load_rule(path: Path, problems: list[Problem]) -> RuleSpec | None:
         params=dict(params),
         source=str(path),
         source_sha256=file.sha256,
+        title=" ".join(str(data.get("title") or "").split()),
     )
 
 

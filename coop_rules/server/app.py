@@ -35,7 +35,7 @@ from coop_rules.ledger.store import Ledger
 from coop_rules.server.errors import ApiError, from_http_exception, from_validation_error
 from coop_rules.server.manners import HttpManners
 from coop_rules.server.openapi import build_document
-from coop_rules.server.routes import checks, files, health, page, rules
+from coop_rules.server.routes import checks, files, health, page, rule_pages, rules
 from coop_rules.server.service import CheckService
 from coop_rules.server.settings import ServerSettings, settings_from_env
 from coop_rules.server.storage import UploadRoot
@@ -117,7 +117,8 @@ def create_app(
         )
     # Added last, so it is outermost: HEAD and the negotiation headers hold for every answer.
     app.add_middleware(HttpManners)
-    for router in (health.router, checks.router, files.router, rules.router, page.docs_router):
+    routers = (health.router, checks.router, files.router, rules.router, rule_pages.router)
+    for router in (*routers, page.docs_router):
         app.include_router(router)
     if settings.self_check_page:
         app.include_router(page.router)

@@ -11,6 +11,7 @@ keeps the core's English text (the CLI's). The core validates again when it load
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -18,9 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coop_rules.claim.manifest import Manifest
+from coop_rules.claim.manifest import END_BEFORE_START, Manifest
 from coop_rules.claim.manifest import _problems as english_problems
 from coop_rules.errors import ConfigurationError, Problem
+from coop_rules.i18n import format_date
 from coop_rules.server.errors import TypedProblem, invalid, invalid_manifest
 from coop_rules.server.i18n import DEFAULT, strings
 
@@ -38,9 +40,10 @@ _MESSAGES = {
     "decimal_type": "problem_decimal",
     "enum": "problem_enum",
     "extra_forbidden": "problem_unknown_field",
+    END_BEFORE_START: "problem_end_before_start",
 }
 # Types whose message does not quote the value given (as in the core's English).
-_NO_INPUT = {"missing", "extra_forbidden"}
+_NO_INPUT = {"missing", "extra_forbidden", END_BEFORE_START}
 
 
 def json_check_request(request: Any) -> tuple[Any, list[str]]:
@@ -95,12 +98,12 @@ def localised_problems(exc: ValidationError, lang: str | None) -> list[TypedProb
     problems = []
     # The core's English for the same errors, one per error and in the same order.
     for error, english in zip(exc.errors(), english_problems(exc), strict=True):
-        message = _translated(error, t) if t is not None else None
+        message = _translated(error, t, str(lang)) if t is not None else None
         problems.append(TypedProblem(english.location, message or english.message, error["type"]))
     return problems
 
 
-def _translated(error: Any, t: dict[str, str]) -> str | None:
+def _translated(error: Any, t: dict[str, str], lang: str) -> str | None:
     key = _MESSAGES.get(error["type"])
     if key is None:
         return None
@@ -110,6 +113,9 @@ def _translated(error: Any, t: dict[str, str]) -> str | None:
         if not choices:
             return None
         message = t[key].format(expected=", ".join(choices))
+    elif error["type"] == END_BEFORE_START:
+        start, end = (dt.date.fromisoformat(context[k]) for k in ("start", "end"))
+        message = t[key].format(start=format_date(start, lang), end=format_date(end, lang))
     else:
         message = t[key].format(pattern=context.get("pattern", ""))
     if error["type"] in _NO_INPUT or "input" not in error:

@@ -35,12 +35,14 @@ from coop_rules.errors import ConfigurationError, CoopRulesError, LedgerError, P
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG
 from coop_rules.options import CheckOptions
-from coop_rules.renderers import get_renderer
+from coop_rules.renderers import Renderer, get_renderer
+from coop_rules.renderers.html import HtmlRenderer
 from coop_rules.report import Report
 from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid_manifest, too_large
 from coop_rules.server.files import FileStore, StoredFile
 from coop_rules.server.manifests import core_problems, json_check_request, stage_manifest
 from coop_rules.server.negotiation import best_match, not_acceptable
+from coop_rules.server.pageform import FormProblems, manifest_from_form
 from coop_rules.server.settings import ServerSettings
 from coop_rules.server.storage import Reservation, UploadBudget, UploadRoot
 from coop_rules.server.uploads import Upload, read_multipart
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 # (the default for */* or no Accept).
 REPORT_FORMATS = ("json", "html", "xlsx")
 EXTRACT_FORMATS = ("json", "html")
+RULE_PAGE = "/rules/{code}?lang={lang}"  # a rule's page (routes/rule_pages.py), from HTML reports
 
 
 # The OpenAPI document says a check needs at least one document; a claim without any is refused.
@@ -173,12 +176,19 @@ class CheckService:
     # -- checks ---------------------------------------------------------------------------
 
     async def check(
-        self, body: Incoming, accept: str | None, lang: str | None, record: bool = False
+        self,
+        body: Incoming,
+        accept: str | None,
+        lang: str | None,
+        record: bool = False,
+        *,
+        page_form: bool = False,
     ) -> Rendered:
         """Check the claim a request carries: multipart (manifest + files) or JSON (file ids).
 
         ``record``: record the claim in the ledger after the check (the caller has checked
-        that this request may).
+        that this request may). ``page_form``: the self-check page's multipart, its fields as
+        typed in the field ``form`` (:mod:`.pageform`) instead of a manifest.
 
         Raises:
             ApiError: 429 when full, 503 no room for uploads or the ledger unavailable, 408 too
@@ -187,7 +197,10 @@ class CheckService:
         fmt = negotiate(accept, REPORT_FORMATS)
 
         async def stage(incoming: Incoming, folder: Path) -> None:
-            await self._stage_claim(incoming, folder, lang)
+            if page_form:
+                await self._stage_page_form(incoming, folder, lang or DEFAULT_LANG)
+            else:
+                await self._stage_claim(incoming, folder, lang)
 
         return await self._admitted(
             body, stage, lambda folder: self._run_check(folder, fmt, lang, record)
@@ -212,6 +225,20 @@ class CheckService:
             raise invalid("no document: send the claim's documents in 'files'", [_NO_FILES])
         log.info("check staged: %d file(s)", sum(1 for _ in folder.iterdir()) - 1)
 
+    async def _stage_page_form(self, body: Incoming, folder: Path, lang: str) -> None:
+        upload = await self._read_upload(body, folder, frozenset({"form"}))
+        try:
+            form = json.loads(upload.fields.get("form", "{}"))
+        except ValueError:
+            form = None
+        if not isinstance(form, dict):
+            raise invalid("the 'form' field is not a JSON object of the page's fields")
+        try:
+            manifest = manifest_from_form(form, lang, [f.name for f in upload.files])
+        except FormProblems as exc:
+            raise invalid_manifest(exc.problems) from None
+        stage_manifest(folder, manifest, lang)
+
     def _run_check(self, folder: Path, fmt: str, lang: str | None, record: bool) -> Rendered:
         """In a pool thread: the core check, then the report rendered while the files exist."""
         options = CheckOptions(
@@ -235,7 +262,7 @@ class CheckService:
             ) from None
         except CoopRulesError as exc:
             raise invalid(str(exc).replace(str(folder), "claim")) from None
-        renderer = get_renderer(fmt)
+        renderer = _report_renderer(fmt)
         rendered = renderer.report(report)
         log.info(
             "check done: %s (%s) in %.2f s%s",
@@ -380,6 +407,15 @@ async def _counted(chunks: AsyncIterator[bytes], reservation: Reservation) -> As
     async for chunk in chunks:
         reservation.take(len(chunk))
         yield chunk
+
+
+def _report_renderer(fmt: str) -> Renderer:
+    """The renderer of a report the service answers with: an HTML report links its rules to
+    the service's rule pages and shows the manifest's fields as entered (the client sent
+    them as data; the file the service wrote from them is no one's to read)."""
+    if fmt != "html":
+        return get_renderer(fmt)
+    return HtmlRenderer(rule_docs=RULE_PAGE, manifest_entered=True)
 
 
 def _media_type(media_type: str, binary: bool = False) -> str:

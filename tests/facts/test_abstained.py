@@ -58,7 +58,9 @@ def test_an_uncertain_total_is_not_used_and_the_finding_names_its_readings() -> 
     assert "is uncertain (220.00 or 440.00)" in messages or "is uncertain (220 or 440)" in messages
     assert "was not found" not in messages.split("uncertain")[0][-60:]
     # the documented total is unknown, never the sum of a guess
-    assert any("claim.documented_total" in f.message for f in unknown)
+    # The value is named as people call it; its identifier stays in the finding's values.
+    assert any("total of the invoices and CSRs" in f.message for f in unknown)
+    assert any("claim.documented_total" in f.values for f in unknown)
 
 
 def test_an_uncertain_total_reads_in_the_reports_language() -> None:

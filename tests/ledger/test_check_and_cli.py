@@ -148,7 +148,7 @@ def test_bad_csv_names_every_bad_row_and_imports_nothing(tmp_path: Path, capsys)
     csv_file = _write_csv(tmp_path / "earlier.csv", rows)
     assert main(["ledger", "import", str(csv_file), "--ledger", str(ledger)]) == 2
     err = capsys.readouterr().err
-    assert "earlier.csv: 4 problem(s)" in err
+    assert "earlier.csv: 4 problems" in err
     assert "line 3, column usage_end: not a date in YYYY-MM-DD form: '2024-13-01'" in err
     assert "line 4, column claimed: not an amount like 1234.50: 'lots'" in err
     assert "line 4, column currency: not an ISO 4217 currency code like EUR: 'euro'" in err

@@ -35,6 +35,9 @@ def test_bundled_rules_load_with_full_docs() -> None:
     for rule in rules:
         assert all(rule.docs[s] for s in DOCS_SECTIONS), rule.code
         assert rule.requirement.startswith("R") or rule.requirement == "general"
+        # People read a title, never the kebab-case name: "Claim submitted after the deadline".
+        assert rule.title[:1].isupper() and " " in rule.title, rule.code
+        assert rule.display_title == rule.title
 
 
 def test_extra_folder_adds_and_overrides(tmp_path: Path) -> None:

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from coop_rules.claim.manifest import PoeSubtype
 from coop_rules.server import apidocs
-from coop_rules.server.deps import Language, ProducesHtml, ProducesJson, Service
+from coop_rules.server.deps import (
+    ApiKey,
+    Body,
+    Language,
+    ProducesHtml,
+    ProducesJson,
+    Service,
+)
 from coop_rules.server.i18n import NATIVE_NAMES, PAGE_LANGUAGES, strings
 from coop_rules.server.negotiation import produces
+from coop_rules.server.pageform import FLAGS, REQUIRED, page_programs
+from coop_rules.server.routes.checks import ProducesReport
 
 router = APIRouter(include_in_schema=False)
 docs_router = APIRouter(include_in_schema=False)
@@ -74,7 +83,20 @@ def self_check_page(service: Service, lang: Language) -> HTMLResponse:
         roles=ROLES,
         subtypes=[str(s) for s in PoeSubtype],
         needs_key=bool(service.settings.api_keys),
+        programs=page_programs(lang),
+        required_fields=REQUIRED,
+        flags=FLAGS,
     )
+
+
+@router.post("/check", dependencies=[ApiKey, ProducesReport])
+async def self_check(
+    service: Service, body: Body, lang: Language, accept: Annotated[str | None, Header()] = None
+) -> Response:
+    """The page's form sent as typed (``form``) with its files: checked as ``POST /v1/checks``
+    checks a manifest, never recorded."""
+    rendered = await service.check(body, accept, lang, page_form=True)
+    return Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
 
 
 @docs_router.get("/docs", dependencies=[ProducesHtml])

@@ -1,0 +1,105 @@
+"""Every fixture claim's HTML report in every language coop-rules speaks besides English, and
+the self-check page around it, hold no English words apart from names and values.
+
+The check is :func:`tests.english.english_in`: a word that coop-rules's English texts (or
+common English) use and the report's language does not, outside what the report quotes. It is
+a real check: the English report itself, read as if it were German, is full of such words.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from coop_rules import check_claim
+from coop_rules.i18n import catalogue, note_text, placeholders, translate
+from coop_rules.i18n.shown import term
+from coop_rules.renderers.html import HtmlRenderer
+from coop_rules.server.app import create_app
+from coop_rules.server.i18n import PAGE_LANGUAGES, strings
+from coop_rules.vocab import LANGUAGES
+
+from ..conftest import FIXTURES
+from ..english import english_in
+
+TODAY = date(2024, 7, 20)
+CLAIMS = sorted(p.name for p in FIXTURES.iterdir() if (p / "claim.yaml").is_file())
+OTHERS = [lang for lang in LANGUAGES if lang != "en"]
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_reports_have_no_english(lang: str) -> None:
+    found = {}
+    for name in CLAIMS:
+        html = HtmlRenderer().report(check_claim(FIXTURES / name, today=TODAY, lang=lang))
+        english = english_in(html, lang)
+        if english:
+            found[name] = english
+    assert found == {}
+
+
+def test_the_check_finds_english() -> None:
+    """The same test on the English report, read as German and as Korean, fails loudly."""
+    html = HtmlRenderer().report(check_claim(FIXTURES / "am04-claimed-not-supported", today=TODAY))
+    for lang in ("de", "ko"):
+        found = english_in(html, lang)
+        assert {"findings", "errors", "rejected", "below", "the"} <= found.keys(), found.keys()
+
+
+def test_an_english_evidence_note_is_found() -> None:
+    """A note the catalogues cannot translate shows, and is reported, as English."""
+    page = '<html lang="de"><body><p>S. 1 <span class="note">(written by hand)</span></p>'
+    assert set(english_in(page, "de")) == {"written", "by"}
+
+
+@pytest.mark.parametrize("lang", [lang for lang in PAGE_LANGUAGES if lang != "en"])
+def test_self_check_page_has_no_english(lang: str) -> None:
+    client = TestClient(create_app())
+    page = client.get(f"/?lang={lang}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert english_in(page.text, lang) == {}
+    # The page's script shows the rest of its strings later (verdicts, errors): they count too.
+    later = "".join(f"<p>{html.escape(text)}</p>" for text in strings(lang).values())
+    assert english_in(later, lang) == {}
+    rule = client.get(f"/rules/AM04?lang={lang}", headers={"Accept": "text/html"})
+    assert rule.status_code == 200 and english_in(rule.text, lang) == {}
+
+
+@pytest.mark.parametrize("lang", PAGE_LANGUAGES)
+def test_one_name_for_each_verdict(lang: str) -> None:
+    """The page's verdict line starts with the report banner's word for that verdict."""
+    for verdict in ("pass", "review", "fail"):
+        word = translate(f"verdict.{verdict}", lang)
+        line = strings(lang)[f"verdict_{verdict}"]
+        assert line.casefold().startswith(word.casefold()), (lang, word, line)
+
+
+def test_notes_are_said_part_by_part() -> None:
+    note = "label: Zwischensumme; subtotal + tax = total; written by hand"
+    assert note_text(note, "de") == (
+        "Bezeichnung „Zwischensumme“; Zwischensumme + Steuer = Summe; written by hand"
+    )
+    assert note_text("3 invoices and CSRs", "ko") == "청구서와 CSR 3건"
+    assert note_text(note, "en") == note
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_the_report_vocabulary_is_complete(lang: str) -> None:
+    """Every name and note a report shows exists in each language, with the same placeholders."""
+    groups = ("note.", "term.field.", "term.fact.", "term.input.", "term.role.", "term.kind.")
+    english, local = catalogue("en"), catalogue(lang)
+    for key, text in english.items():
+        if key.startswith(groups):
+            assert key in local, key
+            assert placeholders(local[key]) == placeholders(text), key
+
+
+@pytest.mark.parametrize("lang", PAGE_LANGUAGES)
+def test_roles_are_named_as_the_page_names_them(lang: str) -> None:
+    """A report calls a document's role what the page's role choice calls it."""
+    for role in ("invoice", "csr", "poe", "metrics", "other"):
+        name, choice = term("role", role, lang), strings(lang)[f"role_{role}"]
+        assert choice.casefold().startswith(name.casefold()), (lang, name, choice)
