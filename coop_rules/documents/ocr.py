@@ -389,12 +389,11 @@ def _in_band(line: list[Word], band: tuple[int, int, int, int] | None) -> list[W
     its label ("CASH :" ... "40.00"), and boxes alone would put them on two lines, where
     Tesseract's line finding, which follows the baseline, keeps them on one. Giving all the
     line's words its band keeps them together in every later step (each box still holds its
-    word). A line much taller than its words (a large logo beside small print) is not used.
+    word). A line much taller than its smallest word (a large title beside small print, where
+    the band would reach into the next line of small print) is left as it is.
     """
-    if band is None or not line:
-        return line
-    heights = sorted(w.bottom - w.top for w in line)
-    if band[3] - band[1] > MAX_BAND * heights[len(heights) // 2]:
+    heights = [w.bottom - w.top for w in line if sum(c.isalnum() for c in w.text) >= 2]
+    if band is None or not heights or band[3] - band[1] > MAX_BAND * min(heights):
         return line
     return [
         Word(w.text, w.x0, min(w.top, band[1]), w.x1, max(w.bottom, band[3]), w.confidence)
