@@ -75,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
     parser.add_argument("--no-osd", action="store_true", help="no orientation/script detection")
     parser.add_argument("--min-width", type=int, help="scale narrower images up to this (1200)")
+    parser.add_argument(
+        "--no-line-scale", action="store_true", help="do not scale text lines to LINE_HEIGHT"
+    )
+    parser.add_argument(
+        "--no-block", action="store_true", help="read receipts with PSM 3 (auto), not 6 (block)"
+    )
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.latin:
         ocr.LATIN = args.latin
     ocr.DESKEW, ocr.OSD = not args.no_deskew, not args.no_osd
+    ocr.SCALE_TO_LINES, ocr.BLOCK_RECEIPTS = not args.no_line_scale, not args.no_block
     if args.min_width:
         ocr.MIN_WIDTH = args.min_width
     limits = Limits(isolate=False, ocr="on", timeout=60.0)

@@ -21,10 +21,18 @@ and ``osd`` on Debian) or ``TESSDATA_PREFIX``. Nothing is downloaded at run time
 
 Preparation (each step measured on the receipts with ``bench/ocr.py``): the EXIF orientation
 is applied; the image is made greyscale and scaled so that small print is about Tesseract's
-favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side);
-Tesseract's orientation and script detection (OSD) turns a sideways or upside-down page upright
-when it is sure, and picks the language data by script (Latin, Japanese, Korean, Chinese).
-Tesseract deskews lines of slightly rotated scans itself.
+favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side,
+then scaled up until its text lines are about LINE_HEIGHT pixels high: a small receipt on a
+whole scanned sheet); Tesseract's orientation and script detection (OSD, on a reduced copy)
+turns a sideways or upside-down page upright when it is sure, and picks the language data by
+script (Latin, Japanese, Korean, Chinese). A tilted page is straightened. A page shaped like a
+till receipt is read as one block of text (PSM 6), anything else with Tesseract's automatic
+page segmentation.
+
+Tesseract's words are then repaired where OCR is known to break them: the words of one text
+line share its band (a bent receipt's amounts stay beside their labels), an amount split at
+its decimal mark ("49. 39") is joined, and a line of nothing but unsure one- or two-letter
+specks is dropped.
 
 Modes (``Limits.ocr``, ``--ocr``, ``COOP_RULES_OCR``): ``auto`` reads with OCR where the engine
 is installed and a page has no usable text; ``on`` is the same but a missing engine is an error
@@ -40,6 +48,7 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import threading
 import time
 from enum import StrEnum
@@ -76,6 +85,11 @@ SCRIPT_LANGS = {
     "Han": "chi_sim+chi_tra+eng",
 }
 MIN_WIDTH = 1200  # narrower images are scaled up to this many pixels (small receipt print)
+# Text lines are scaled to about this height in pixels (ascenders to descenders): a receipt
+# scanned with the whole A4 sheet around it has lines of 15-20 px at 1,200 px wide, too small
+# for Tesseract; most receipt scans have 40-50 (bench/ocr.py).
+LINE_HEIGHT = 40
+MIN_LINES = 5  # fewer text lines than this give no reliable line height
 MAX_LONG_SIDE = 4000  # larger images are scaled down to this (a phone photo is ~4000 px)
 MAX_SIDE = 12_000  # an image larger than this a side is not OCRed: a finding, not a stall
 ASSUMED_DPI = 150.0  # an image without a plausible resolution is laid out as if at this
@@ -83,15 +97,27 @@ PDF_DPI = 300.0  # scanned PDF pages are drawn at this resolution for OCR
 MAX_RENDER_PIXELS = 12_000_000  # ...but never to more pixels than this
 MIN_OSD_CONFIDENCE = 0.5  # OSD's orientation confidence below which a page is left as it is
 SURE_OSD = 6.0  # ...and from which its turn is taken without trying the page as it is
+# OSD looks at a copy at most this large: it needs letters, not detail, and its time grows
+# with the pixels (0.8 s of a receipt's 2.5 s at 1,200 × 3,500).
+OSD_LONG_SIDE = 1600
+# A page at least this much taller than wide is a till receipt (A4 is 1.41, Letter 1.29): one
+# column of lines, read as one block of text (Tesseract's PSM 6), which on receipt scans finds
+# more dates and totals than its automatic page segmentation (it keeps a label and its amount
+# on one line, and does not drop short lines as noise).
+RECEIPT_ASPECT = 1.6
 MIN_SKEW, MAX_SKEW = 0.5, 15.0  # degrees of tilt that are straightened before reading
 TIME_SHARE = 0.6
 # Marks without a letter or digit read below this confidence are dropped as specks (a
 # currency sign or a per cent sign is kept: amounts need them).
 SPECK_CONFIDENCE = 0.6
+NOISE_CONFIDENCE = 0.8  # a line of only one- or two-letter words read below this is dropped
+MAX_BAND = 1.8  # words take their text line's band when it is at most this much taller
 KEPT_SIGNS = frozenset("€$£¥₩%")
 # The preparation steps, each switchable for bench/ocr.py's measurements.
 DESKEW = True
-OSD = True  # OCR of one document stops after this share of its time limit
+OSD = True
+SCALE_TO_LINES = True
+BLOCK_RECEIPTS = True
 
 
 class OcrMode(StrEnum):
@@ -140,21 +166,23 @@ def languages_available() -> set[str]:
     return {p.name.split(".")[0] for p in Path(folder).glob("*.traineddata")}
 
 
-_apis: dict[tuple[str, int], Any] = {}
+_apis: dict[str, Any] = {}
 _api_lock = threading.Lock()
 
 
 def _api(lang: str, psm: int) -> Any:
-    """A Tesseract instance for ``lang`` and page segmentation ``psm``, kept for reuse (loading
-    language data costs 0.1–0.5 s; a reader worker keeps its instances)."""
+    """The Tesseract instance for ``lang``, set to page segmentation ``psm``: one per language
+    set, kept for reuse (loading language data costs 0.1–0.5 s and 50–80 MB; a reader worker
+    keeps its instances)."""
     import tesserocr
 
     have = languages_available()
     lang = "+".join(part for part in lang.split("+") if part in have) or "eng"
-    key = (lang, psm)
-    if key not in _apis:
-        _apis[key] = tesserocr.PyTessBaseAPI(path=tessdata(), lang=lang, psm=psm)
-    return _apis[key]
+    if lang not in _apis:
+        _apis[lang] = tesserocr.PyTessBaseAPI(path=tessdata(), lang=lang, psm=psm)
+    api = _apis[lang]
+    api.SetPageSegMode(psm)
+    return api
 
 
 def prepare(image: Image.Image) -> tuple[Image.Image, list[int], str]:
@@ -171,8 +199,55 @@ def prepare(image: Image.Image) -> tuple[Image.Image, list[int], str]:
     elif gray.width < MIN_WIDTH:
         factor = min(MIN_WIDTH / gray.width, MAX_LONG_SIDE / long_side)
         gray = gray.resize(_scaled(gray.size, factor), Image.Resampling.LANCZOS)
-    turns, langs = _orientation(gray)
-    return gray, turns, langs
+    turns, langs = _orientation(gray)  # before scaling up: OSD takes longer, not better, then
+    return _scaled_to_lines(gray), turns, langs
+
+
+def _scaled_to_lines(gray: Image.Image) -> Image.Image:
+    """``gray`` scaled up so that its text lines are about LINE_HEIGHT pixels high (a small
+    receipt on a large scanned sheet); never beyond MAX_LONG_SIDE."""
+    if not SCALE_TO_LINES:
+        return gray
+    height = _line_height(gray)
+    if height is None:
+        return gray
+    factor = min(LINE_HEIGHT / height, MAX_LONG_SIDE / max(gray.size))
+    if factor < 1.2:  # scaling by less changes little and costs time
+        return gray
+    from PIL import Image
+
+    return gray.resize(_scaled(gray.size, factor), Image.Resampling.LANCZOS)
+
+
+def _line_height(gray: Image.Image) -> float | None:
+    """The median height in pixels of the text lines Tesseract's layout analysis finds."""
+    import tesserocr
+
+    api = _api(LATIN, _segmentation(gray))  # the instance that reads Latin pages like it
+    api.SetImage(gray)
+    layout = api.AnalyseLayout()
+    if layout is None:
+        return None
+    level = tesserocr.RIL.TEXTLINE
+    heights = []
+    for item in tesserocr.iterate_level(layout, level):
+        box = item.BoundingBox(level)
+        if box is not None and box[3] - box[1] > 4:
+            heights.append(box[3] - box[1])
+    if len(heights) < MIN_LINES:
+        return None
+    heights.sort()
+    return float(heights[len(heights) // 2])
+
+
+def _reduced(gray: Image.Image, long_side: int) -> Image.Image:
+    """``gray`` scaled down to ``long_side`` pixels on its longer side (as it is when smaller)."""
+    factor = long_side / max(gray.size)
+    if factor >= 1:
+        return gray
+    from PIL import Image
+
+    return gray.resize(_scaled(gray.size, factor), Image.Resampling.BILINEAR)
 
 
 def _scaled(size: tuple[int, int], factor: float) -> tuple[int, int]:
@@ -195,7 +270,7 @@ def _orientation(gray: Image.Image) -> tuple[list[int], str]:
 
     api = _api("osd", tesserocr.PSM.OSD_ONLY)
     try:
-        api.SetImage(gray)
+        api.SetImage(_reduced(gray, OSD_LONG_SIDE))
         found = api.DetectOrientationScript()
     except RuntimeError:  # too little text to tell
         found = None
@@ -249,7 +324,7 @@ def recognise(
     words = [
         Word(w.text, w.x0 * sx, w.top * sy, w.x1 * sx, w.bottom * sy, w.confidence) for w in words
     ]
-    lines = visual_lines(words)
+    lines = [_joined_amounts(line) for line in visual_lines(words) if not _noise_line(line)]
     ordered = tuple(word for line in lines for word in line)
     mean = sum(w.confidence for w in ordered) / len(ordered) if ordered else 0.0
     return Page(
@@ -268,7 +343,7 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
     the straightened picture (returned too), confidences 0–1."""
     import tesserocr
 
-    api = _api(langs, tesserocr.PSM.AUTO)
+    api = _api(langs, _segmentation(pic))
     api.SetImage(pic)
     words: list[Word] = []
     try:
@@ -280,7 +355,10 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
     if iterator is None:
         return pic, words
     level = tesserocr.RIL.WORD
+    lines: list[tuple[tuple[int, int, int, int] | None, list[Word]]] = []
     for item in tesserocr.iterate_level(iterator, level):
+        if not lines or item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
+            lines.append((item.BoundingBox(tesserocr.RIL.TEXTLINE), []))
         try:
             text = (item.GetUTF8Text(level) or "").strip()
         except RuntimeError:  # an empty block
@@ -288,12 +366,81 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
         box = item.BoundingBox(level)
         if not text or box is None:
             continue
-        x0, y0, x1, y1 = box
         confidence = max(0.0, min(1.0, item.Confidence(level) / 100))
         if _speck(text, confidence):
             continue
-        words.append(Word(text, x0, y0, x1, y1, confidence))
+        x0, y0, x1, y1 = box
+        lines[-1][1].append(Word(text, x0, y0, x1, y1, confidence))
+    for band, line in lines:
+        words.extend(_in_band(line, band))
     return pic, words
+
+
+def _noise_line(line: list[Word]) -> bool:
+    """Whether a line is specks read as letters: nothing but words of one or two characters,
+    all unsure ("we", "En" from a torn edge or a stamp above a receipt's shop name)."""
+    return all(len(w.text) <= 2 and w.confidence < NOISE_CONFIDENCE for w in line)
+
+
+def _in_band(line: list[Word], band: tuple[int, int, int, int] | None) -> list[Word]:
+    """The words of one text line Tesseract read, each stretched to the line's height.
+
+    A photographed receipt's paper bends: an amount at the right edge sits half a line below
+    its label ("CASH :" ... "40.00"), and boxes alone would put them on two lines, where
+    Tesseract's line finding, which follows the baseline, keeps them on one. Giving all the
+    line's words its band keeps them together in every later step (each box still holds its
+    word). A line much taller than its smallest word (a large title beside small print, where
+    the band would reach into the next line of small print) is left as it is.
+    """
+    heights = [w.bottom - w.top for w in line if sum(c.isalnum() for c in w.text) >= 2]
+    if band is None or not heights or band[3] - band[1] > MAX_BAND * min(heights):
+        return line
+    return [
+        Word(w.text, w.x0, min(w.top, band[1]), w.x1, max(w.bottom, band[3]), w.confidence)
+        for w in line
+    ]
+
+
+# OCR splits an amount at its decimal mark when the print leaves a gap there ("49. 39",
+# "-0. 83", "-50, 00"): the integer part ending in the mark, then exactly two digits.
+_AMOUNT_HEAD = re.compile(r"^[-(]?(?:[A-Z]{1,3})?\d{1,7}[.,]$")
+_AMOUNT_CENTS = re.compile(r"^\d{2}(?!\d)")
+MAX_MARK_GAP = 0.8  # the widest gap after a decimal mark, in the word's heights
+
+
+def _joined_amounts(line: list[Word]) -> list[Word]:
+    """``line`` (one visual line, left to right) with amounts split at the decimal mark joined
+    into one word (see _AMOUNT_HEAD), with the joined box and the less sure confidence."""
+    out: list[Word] = []
+    for word in line:
+        head = out[-1] if out else None
+        if (
+            head is not None
+            and _AMOUNT_HEAD.match(head.text)
+            and _AMOUNT_CENTS.match(word.text)
+            and 0 <= word.x0 - head.x1 <= MAX_MARK_GAP * (head.bottom - head.top)
+        ):
+            out[-1] = Word(
+                head.text + word.text,
+                head.x0,
+                min(head.top, word.top),
+                word.x1,
+                max(head.bottom, word.bottom),
+                min(head.confidence, word.confidence),
+            )
+        else:
+            out.append(word)
+    return out
+
+
+def _segmentation(pic: Image.Image) -> int:
+    """Tesseract's page segmentation mode for ``pic``: one block of text for a till receipt's
+    single column (RECEIPT_ASPECT), its automatic analysis for anything else."""
+    import tesserocr
+
+    if BLOCK_RECEIPTS and pic.height >= RECEIPT_ASPECT * pic.width:
+        return int(tesserocr.PSM.SINGLE_BLOCK)
+    return int(tesserocr.PSM.AUTO)
 
 
 def _speck(text: str, confidence: float) -> bool:

@@ -150,18 +150,28 @@ def _invoice_labels(layout: Layout, lang: str | None) -> float:
 
 _TILL_FIELDS = frozenset({"tendered", "change", "rounding"})
 _TOTAL_FIELDS = frozenset({"total", "total_gross", "subtotal", "subtotal_items"})
+MAX_TILL_WORDS = 5
 
 
-def _till_receipt(layout: Layout, lang: str | None) -> bool:
-    """Whether the page settles a sale: a total with money next to it, and money tendered,
-    change or a rounding with money next to them (a till receipt that names itself nowhere)."""
+def till_receipt(layout: Layout, lang: str | None) -> bool:
+    """Whether the page settles a sale: a total and money tendered, change or a rounding (a
+    till receipt that names itself nowhere), each on a line of its own, at least one of them
+    with money next to it. The other may show its amount garbled (OCR of a faded receipt reads
+    "Change 0 00" or "Total 9280"), but then it must be a short line, label and amount only,
+    not a sentence that mentions a card or a change."""
     matcher = section_matcher("invoice", lang)
-    seen: set[str] = set()
+    with_money: set[str] = set()
+    short: set[str] = set()
     for line in layout.lines[:300]:
         fields = {h.field for h in matcher.find(line.text)} & (_TILL_FIELDS | _TOTAL_FIELDS)
-        if fields and any(a.decimals == 2 for a in find_amounts(line.text)):
-            seen |= {"total"} if fields & _TOTAL_FIELDS else {"till"}
-        if len(seen) == 2:
+        if not fields:
+            continue
+        kind = "total" if fields & _TOTAL_FIELDS else "till"
+        if any(a.decimals == 2 for a in find_amounts(line.text)):
+            with_money.add(kind)
+        elif len(line.text.split()) <= MAX_TILL_WORDS:
+            short.add(kind)
+        if len(with_money) == 2 or (with_money and len(with_money | short) == 2):
             return True
     return False
 
@@ -187,7 +197,7 @@ def classify(
         key=lambda kind: (-round(weights[kind], 1), _PRECEDENCE[kind]),
     )
     labels = _invoice_labels(layout, lang)
-    till = not family and _till_receipt(layout, lang)
+    till = not family and till_receipt(layout, lang)
     if till:
         labels += 4.0  # settling a sale is structure, stronger than any stray keyword
     if role == "invoice" or (family or labels):

@@ -23,6 +23,7 @@ from coop_rules.extraction.lexicon import LabelHit
 from coop_rules.extraction.model import Abstained
 from coop_rules.extraction.parties import extract_parties
 from coop_rules.extraction.periods import extract_periods
+from coop_rules.extraction.receipts import shop_name
 from coop_rules.extraction.reconcile import reconcile_total, unlabelled_date
 from coop_rules.extraction.totals import extract_totals
 from coop_rules.extraction.values import (
@@ -168,6 +169,9 @@ def extract_invoice(ctx: Context) -> InvoiceFields:
     fields.update(extract_periods(ctx))
     fields.update(extract_parties(ctx))
     decided["vendor"] = _vendor_heuristic(fields["vendor"])
+    shop = shop_name(ctx, fields["vendor"])
+    if shop is not None:
+        fields["vendor"], decided["vendor"] = shop, "shop name at the head"
     readings.update({k: v for k, v in ctx.readings.items() if k not in readings})
     refused = {}
     if fields["vendor"] is not None:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from coop_rules.documents.model import Document, Page
 from coop_rules.evidence import Box, Extracted
+from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
+from coop_rules.extraction.parsing import find_amounts
+from coop_rules.extraction.totals import CENT, MAX_RATE
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
 # date or total, and a wrong value is worse than none (a reviewer reads the scan). On 30
@@ -32,6 +36,11 @@ STRICT_FIELDS = frozenset(
 NOTE = "OCR, confidence {:.2f}"
 # The heuristics of coop_rules.extraction.reconcile that back a total with the page's sums.
 ARITHMETIC = frozenset({"tendered − change", "subtotal + tax", "total + rounding"})
+# A date or amount that OCR read the same on two lines of the page, or a total the page's sums
+# back, needs less word confidence: a misread digit is a random error, and two readings (or a
+# sum of other amounts) agreeing on the same wrong digits is far less likely than one reading
+# being wrong. OCR's words below MIN_WORD_CONFIDENCE are not used even then.
+CORROBORATED = MIN_WORD_CONFIDENCE
 
 
 # Amounts OCR gives without their cents: a lost decimal point ("30 30"), or a count next to a
@@ -112,19 +121,66 @@ def apply_ocr_confidence(
             out[name] = found
             continue
         sure, marked = _marked(page, found)
+        backed = name == "total" and _backed(found, fields, decided_by)
+        twice = _printed_twice(page, found.value) and not (
+            name == "total" and _net_of_printed_tax(page, found.value, fields)
+        )
         needed = STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE
+        if backed or twice:
+            needed = CORROBORATED
         if sure < needed:
             reason = f"uncertain: OCR read its words with confidence {sure:.2f}"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif _lost_cents(name, found, fields):
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
-        elif name == "total" and not _backed(found, fields, decided_by):
-            reason = "uncertain: OCR read it by its label, and no sum on the page backs it"
+        elif name == "total" and not (backed or twice):
+            reason = "uncertain: OCR read it by its label once, and no sum on the page backs it"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         else:
             out[name] = marked
     return out, doubts
+
+
+def _printed_twice(page: Page, value: object) -> bool:
+    """Whether ``value`` (a date, or an amount with cents) is read on two lines of ``page``.
+
+    An amount counts only on a line where it is the one amount with cents: a tax summary
+    ("SR 6%  31.03  1.86") repeats the net amount beside its tax, which makes a net amount
+    printed twice no more likely to be the total."""
+    lines = 0
+    for line in page.text.splitlines():
+        if isinstance(value, date):
+            found = any(value in (r.value, *r.alternatives) for r in find_dates(line))
+        elif isinstance(value, Decimal):
+            money = [a.value for a in find_amounts(line) if a.decimals == 2]
+            found = money == [value]
+        else:
+            return False
+        lines += found
+        if lines >= 2:
+            return True
+    return False
+
+
+def _net_of_printed_tax(page: Page, value: object, fields: dict[str, Extracted]) -> bool:
+    """Whether ``value`` is a net amount, the base a printed tax is computed on: the page
+    prints it plus the tax read ("Gross Amount 40.00" / "GST 2.40" / "Sub Total 42.40"), or a
+    line prints a rate and that rate of it ("GST 6%  1.98" under "Total Sales 33.00")."""
+    if not isinstance(value, Decimal):
+        return False
+    tax = fields.get("tax")
+    if tax is not None:
+        gross = abs(value + Decimal(str(tax.value)))
+        if any(abs(a.value) == gross for a in find_amounts(page.text)):
+            return True
+    for line in page.text.splitlines():
+        found = find_amounts(line)
+        rates = [a.value for a in found if a.percent and 0 < a.value <= MAX_RATE]
+        money = {abs(a.value) for a in found if not a.percent and a.decimals == 2}
+        if any((abs(value) * r / 100).quantize(CENT, ROUND_HALF_UP) in money for r in rates):
+            return True
+    return False
 
 
 def _backed(total: Extracted, fields: dict[str, Extracted], decided_by: dict[str, str]) -> bool:

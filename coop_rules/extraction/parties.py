@@ -506,7 +506,7 @@ def _din_window(ctx: Context, line: Line, legal: set[int]) -> bool:
         return False
     if _near(legal, line) or _party_labelled(ctx, line) or not _window_address(ctx, line):
         return False
-    return any(h[3].index < line.index for h in _header_names(ctx))
+    return any(h[3].index < line.index for h in header_names(ctx))
 
 
 def _wrapped_name(
@@ -607,7 +607,17 @@ def _address_like(text: str) -> bool:
     )
 
 
-def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
+LEGAL_FORM_NOTE = "name with a legal form"
+# The head of a page, where a letterhead or a receipt's shop name stands: its first lines, in
+# the top of the page.
+HEAD_LINES, HEAD_SHARE = 6, 0.3
+
+
+def in_head(ctx: Context, line: Line) -> bool:
+    return line.index < HEAD_LINES and ctx.layout.relative_top(line) <= HEAD_SHARE
+
+
+def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     """Name lines at the head of page 1 (a receipt's store name, a letterhead without a legal
     form): short lines of letters, holding no label, that are not a phrase, an address or a
     time, standing right above the header's address or contact block.
@@ -624,8 +634,8 @@ def _header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     stop = all_stopwords()
     names: list[tuple[str, list[Token], Line]] = []
     address_at: int | None = None
-    for line in lines[:6]:
-        if line.page != first_page or ctx.layout.relative_top(line) > 0.3:
+    for line in lines[:HEAD_LINES]:
+        if line.page != first_page or not in_head(ctx, line):
             break
         segment = line.text[: segment_bounds(line, 0)[1]]
         text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT)
@@ -736,11 +746,11 @@ def _vendor(
             score += 1.0  # its VAT number, register entry or bank details beside it
         elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
-        add(name, score, tokens, line.index, "name with a legal form")
+        add(name, score, tokens, line.index, LEGAL_FORM_NOTE)
     windowed = {line.index for _n, line, _t in suffixed if _din_window(ctx, line, legal)}
     header_rival = 0.0
     if not candidates:
-        header = sorted(_header_names(ctx), key=lambda h: -h[1])
+        header = sorted(header_names(ctx), key=lambda h: -h[1])
         for name, score, tokens, line in header:
             add(name, score, tokens, line.index, "name at the head of the page")
         if len(header) > 1:
@@ -767,9 +777,9 @@ def _vendor(
     confidence = min(0.95, chosen.score / 3.5)
     if header_rival and chosen.score - header_rival < 0.5:
         confidence = min(confidence, 0.45)  # two header lines nearly as likely: which is it?
-    if chosen.order in windowed and chosen.evidence.note == "name with a legal form":
+    if chosen.order in windowed and chosen.evidence.note == LEGAL_FORM_NOTE:
         confidence = min(confidence, 0.45)  # the letter's addressee, or a sender without data
-        for name, score, tokens, line in _header_names(ctx):
+        for name, score, tokens, line in header_names(ctx):
             if line.index < chosen.order:
                 add(name, score, tokens, line.index, "name at the head of the page")
     found = chosen.extracted(confidence)

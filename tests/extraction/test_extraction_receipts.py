@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from coop_rules.evidence import Evidence, Extracted
-from coop_rules.extraction import extract_file
+from coop_rules.extraction import DocumentKind, extract_file
 from coop_rules.extraction.confidence import not_an_organisation, settle
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained
@@ -336,3 +336,62 @@ def test_a_label_broken_by_the_text_layer_is_read_whole(tmp_path: Path) -> None:
     doc = extract_file(write_pdf(tmp_path / "broken.pdf", lines), einvoice=False)
     assert doc.value("vendor") == "Lieferant GmbH"
     assert doc.value("bill_to") == "Kunden AG Mitte"
+
+
+PIZZA_HEAD = ["TAX INVOICE", "NORTHWIND PIZZA", "NO 12, JALAN MERDEKA 3,", "43300 SERI KEMBANGAN"]
+PIZZA_SALE = [
+    "12/03/2018 18:19",
+    "1 PEPPERONI LARGE|32.00",
+    "1 GARLIC BREAD|8.00",
+    "TOTAL :|40.00",
+    "CASH :|50.00",
+    "CHANGE :|10.00",
+    "THANK YOU, PLEASE COME AGAIN",
+]
+
+
+def test_a_receipts_shop_name_at_the_head_beats_its_operator_further_down(
+    tmp_path: Path,
+) -> None:
+    rows = [*PIZZA_HEAD, *PIZZA_SALE, "", "", "", "", "", "", "", "", "NORTHWIND FOODS SDN BHD"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("vendor") == "NORTHWIND PIZZA"
+    assert doc.decided_by["vendor"] == "shop name at the head"
+    assert doc.fields["vendor"].evidence.note == "shop name at the head of the receipt"
+
+
+def test_a_company_with_its_legal_form_at_the_head_stays_the_vendor(tmp_path: Path) -> None:
+    # A brand or a stamp above it does not displace the company the head names.
+    rows = ["NORTHWIND", "NORTHWIND FOODS SDN BHD (123456-X)", *PIZZA_HEAD[2:], *PIZZA_SALE]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("vendor") == "NORTHWIND FOODS SDN BHD"
+    assert doc.decided_by["vendor"] == "name with a legal form"
+
+
+def test_an_invoice_keeps_its_company_with_a_legal_form(tmp_path: Path) -> None:
+    # Not a till receipt (no money tendered, no change): the shop-name convention is not used.
+    rows = [
+        "INVOICE",
+        "NORTHWIND PIZZA",
+        *PIZZA_HEAD[2:],
+        "Invoice date: 12/03/2018",
+        "Catering, 40 persons|400.00",
+        "TOTAL :|400.00",
+        *[""] * 8,
+        "NORTHWIND FOODS SDN BHD",
+    ]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("vendor") == "NORTHWIND FOODS SDN BHD"
+
+
+def test_a_till_receipt_whose_ocr_garbled_one_amount_is_still_a_receipt(tmp_path: Path) -> None:
+    # OCR of a faded receipt: the rounding's amount lost its decimal point and the change's
+    # its digits, but a total with money and a short till line still settle a sale.
+    rows = ["BANH MI CAFE", "NO 1 JALAN PUTERI 7/10", "29-10-2017 18:31:45", "TOTAL :|23.25"]
+    doc = extract_file(receipt(tmp_path, [*rows, "Rounding Adj:|-0 0]"]), einvoice=False)
+    assert doc.kind is DocumentKind.RECEIPT
+    assert doc.value("total") == Decimal("23.25")
+    # A sentence that mentions a card beside a total is no till line.
+    letter = [*rows[:3], "Total|23.25", "Thank you, you may also pay by credit card at the desk"]
+    doc = extract_file(receipt(tmp_path, letter, "letter.pdf"), einvoice=False)
+    assert doc.kind is not DocumentKind.RECEIPT

@@ -1,0 +1,92 @@
+"""What OCR's words go through before extraction, and how OCR values are trusted: no engine
+needed (the words are made here, as Tesseract gives them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from coop_rules.documents import ocr
+from coop_rules.documents.model import Document, Page, Word
+from coop_rules.evidence import Evidence, Extracted
+from coop_rules.extraction.ocr import apply_ocr_confidence
+
+
+def test_an_amount_split_at_its_decimal_mark_is_joined() -> None:
+    line = [Word("Total", 0, 10, 40, 22), Word("49.", 100, 10, 120, 22, 0.9)]
+    joined = ocr._joined_amounts([*line, Word("39", 124, 11, 138, 23, 0.8)])
+    assert [w.text for w in joined] == ["Total", "49.39"]
+    assert joined[1].box == (100, 10, 138, 23) and joined[1].confidence == 0.8
+    # Far apart, they are two things (a count and a price), and so is a date's day.
+    apart = ocr._joined_amounts([*line, Word("39", 160, 10, 174, 22)])
+    assert [w.text for w in apart] == ["Total", "49.", "39"]
+    minus = ocr._joined_amounts([Word("-0.", 0, 0, 20, 12), Word("83", 24, 0, 36, 12)])
+    assert [w.text for w in minus] == ["-0.83"]
+    assert len(ocr._joined_amounts([Word("12.", 0, 0, 20, 12), Word("2018", 24, 0, 50, 12)])) == 2
+
+
+def test_a_line_of_unsure_specks_is_noise_and_a_short_sure_word_is_not() -> None:
+    assert ocr._noise_line([Word("we", 0, 0, 20, 12, 0.45), Word("i", 30, 0, 34, 12, 0.3)])
+    assert not ocr._noise_line([Word("SR", 0, 0, 20, 12, 0.93)])
+    assert not ocr._noise_line([Word("En", 0, 0, 20, 12, 0.2), Word("CAFE", 30, 0, 70, 12, 0.4)])
+
+
+def test_words_of_one_curved_line_share_its_band() -> None:
+    # The amount at the right edge of a bent receipt sits lower than its label.
+    label, amount = Word("CASH", 10, 100, 60, 120), Word("40.00", 300, 112, 350, 132)
+    banded = ocr._in_band([label, amount], (10, 100, 350, 132))
+    assert {(w.top, w.bottom) for w in banded} == {(100, 132)}
+    assert [(w.x0, w.x1) for w in banded] == [(10, 60), (300, 350)]
+    # A line far taller than its words (a large logo on it) gives no band.
+    assert ocr._in_band([label, amount], (10, 40, 350, 132)) == [label, amount]
+
+
+def page_of(*lines: str, confidence: float = 0.8) -> Document:
+    """An OCR page: one line of words per string, every word read at ``confidence``."""
+    words = []
+    for row, text in enumerate(lines):
+        x = 10.0
+        for token in text.split():
+            words.append(
+                Word(token, x, 20.0 * row, x + 8 * len(token), 20.0 * row + 12, confidence)
+            )
+            x += 8 * len(token) + 6
+    page = Page(1, 300, 20 * len(lines), tuple(words), "\n".join(lines), ocr_confidence=confidence)
+    return Document(path="r.jpg", media_type="image/jpeg", pages=(page,))
+
+
+def read(document: Document, value: object, row: int, text: str) -> Extracted:
+    word = next(w for w in document.pages[0].words if w.text == text and w.top == 20.0 * row)
+    return Extracted(value, Evidence("r.jpg", text, page=1, box=word.box), 0.8)
+
+
+def test_a_total_read_twice_needs_less_word_confidence() -> None:
+    doc = page_of("TOTAL 13.10", "CASH 13.10", "CHANGE 9.00")
+    total = read(doc, Decimal("13.10"), 0, "13.10")
+    kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+    assert kept["total"].value == Decimal("13.10")
+    once = page_of("TOTAL 13.10", "CASH 20.10", "CHANGE 9.00")
+    kept, doubts = apply_ocr_confidence(once, {"total": read(once, Decimal("13.10"), 0, "13.10")})
+    assert kept == {} and doubts["total"].reason.endswith("confidence 0.80")
+
+
+def test_a_net_amount_read_twice_is_no_total() -> None:
+    # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
+    doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
+    total = read(doc, Decimal("33.00"), 0, "33.00")
+    kept, doubts = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+    assert kept == {} and "total" in doubts
+    # ... and so is an amount the tax read beside it turns into another printed amount.
+    doc = page_of("Gross Amount 40.00", "GST 2.40", "Sub Total 42.40", "40.00")
+    total, tax = read(doc, Decimal("40.00"), 0, "40.00"), read(doc, Decimal("2.40"), 1, "2.40")
+    kept, _ = apply_ocr_confidence(doc, {"total": total, "tax": tax}, {"total": "label"})
+    assert "total" not in kept
+
+
+def test_a_date_read_twice_needs_less_word_confidence() -> None:
+    doc = page_of("Date: 29-10-2017 18:31:45", "Closed: 29-10-2017", confidence=0.7)
+    found = read(doc, date(2017, 10, 29), 0, "29-10-2017")
+    assert apply_ocr_confidence(doc, {"issue_date": found})[0]["issue_date"].value == found.value
+    once = page_of("Date: 29-10-2017 18:31:45", "Closed: 18:40", confidence=0.7)
+    found = read(once, date(2017, 10, 29), 0, "29-10-2017")
+    assert apply_ocr_confidence(once, {"issue_date": found})[0] == {}
