@@ -21,6 +21,7 @@ import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from coop_rules import Report
+from coop_rules.i18n import translate
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import strings
 from coop_rules.server.pageform import REQUIRED, page_programs
@@ -200,7 +201,9 @@ def test_an_empty_form_marks_every_required_field_and_asks_for_documents(
     for name in (*REQUIRED, "files"):
         assert page.get_attribute(f'[name="{name}"]', "aria-invalid") == "true", name
     expect(problems).to_contain_text(f"{t['fs_documents']}: {t['problem_no_documents']}")
-    expect(problems).to_contain_text(f"{t['usage_end']}: {t['problem_missing']}")
+    expect(problems).to_contain_text(
+        f"{t['usage_end']}: {translate('manifest_problem.missing', 'de')}"
+    )
     assert page.get_attribute('[name="claim_id"]', "aria-invalid") is None
 
 
