@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from coop_rules.evidence import Evidence
 from coop_rules.i18n import DEFAULT_LANG, format_date, note_text, problem_text, translate
-from coop_rules.i18n.shown import format_value, term
+from coop_rules.i18n.shown import evidence_place, format_value, term
 from coop_rules.vocab import SEVERITIES
 
 if TYPE_CHECKING:  # `extract` prints documents without loading the rule book and the report
@@ -124,9 +124,12 @@ def _labelled(label: str, text: str) -> str:
 
 
 def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG, *, with_file: bool = True) -> str:
-    place = evidence.locator()
-    if not with_file:  # under a document's own heading the file name is noise
-        place = place.removeprefix(evidence.file).strip() or "(document)"
+    """The file (not under a document's own heading, where it is noise), the place in the
+    report's words (``S. 2``, a manifest field by its page name), the text as written, the
+    note."""
+    place = evidence_place(evidence, lang)
+    if with_file:
+        place = f"{evidence.file} {place}"
     text = " ".join(evidence.text.split())
     shown = f'{place} "{text[:70]}"' if text else place
     return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")

@@ -14,10 +14,11 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from coop_rules import check_claim
+from coop_rules import Report, check_claim
 from coop_rules.i18n import catalogue, note_text, placeholders, translate
-from coop_rules.i18n.shown import term
+from coop_rules.i18n.shown import field_label, term
 from coop_rules.renderers.html import HtmlRenderer
+from coop_rules.renderers.terminal import TerminalRenderer
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
 from coop_rules.vocab import LANGUAGES
@@ -32,13 +33,50 @@ OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_reports_have_no_english(lang: str) -> None:
+    """The HTML report and the terminal's, of every fixture claim."""
     found = {}
     for name in CLAIMS:
-        html = HtmlRenderer().report(check_claim(FIXTURES / name, today=TODAY, lang=lang))
-        english = english_in(html, lang)
+        report = check_claim(FIXTURES / name, today=TODAY, lang=lang)
+        english = english_in(HtmlRenderer().report(report), lang)
         if english:
             found[name] = english
+        english = english_in(terminal_page(report), lang, also_quoted=quoted_names(report))
+        if english:
+            found[f"{name} (terminal)"] = english
     assert found == {}
+
+
+def terminal_page(report: Report) -> str:
+    """The terminal report as a page of lines, for :func:`english_in`."""
+    text = TerminalRenderer().report(report)
+    return "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+
+
+def quoted_names(report: Report) -> list[str]:
+    """What the terminal quotes, as the HTML report marks it ``translate="no"`` or ``<q>``: the
+    claim's ID, file names, the values read, the evidence's text as written, and field paths that
+    have no name for people (a rule file's ``periods.FY24-H2.window``)."""
+    names = [report.claim_id]
+    for document in report.documents:
+        names += [document.path, *(str(found.value) for found in document.fields.values())]
+    for finding in report.findings:
+        names.append(finding.subject)
+        for evidence in finding.evidence:
+            names += [evidence.file, evidence.text]
+            if evidence.field and field_label(evidence.field, "input") is None:
+                names.append(evidence.field)
+    return names
+
+
+def test_the_terminal_check_finds_english() -> None:
+    """The English terminal report, read as German, fails; its places are said in German."""
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY)
+    assert {"submitted", "rejected", "evidence", "hint"} <= english_in(
+        terminal_page(report), "de", quoted_names(report)
+    ).keys()
+    german = TerminalRenderer().report(check_claim(FIXTURES / "dt01-late-submission", lang="de"))
+    assert f"claim.yaml {term('input', 'usage_period.end', 'de')} " in german
+    assert "usage_period.end" not in german
 
 
 def test_the_check_finds_english() -> None:
