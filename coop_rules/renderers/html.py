@@ -112,7 +112,9 @@ def _code_spans(text: str) -> markupsafe.Markup:
     """Markdown's code spans (`deadline_days`) as <code>, the rest escaped."""
     pieces = str(text).split("`")
     return markupsafe.Markup("").join(
-        markupsafe.Markup("<code>{}</code>").format(piece) if odd else markupsafe.escape(piece)
+        markupsafe.Markup('<code translate="no">{}</code>').format(piece)
+        if odd
+        else markupsafe.escape(piece)
         for odd, piece in ((i % 2 == 1 and i < len(pieces) - 1, p) for i, p in enumerate(pieces))
     )
 

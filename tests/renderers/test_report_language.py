@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from coop_rules import Report, check_claim
+from coop_rules.api import rulebook
 from coop_rules.i18n import catalogue, note_text, placeholders, translate
 from coop_rules.i18n.shown import field_label, term
 from coop_rules.renderers.html import HtmlRenderer
@@ -104,6 +105,47 @@ def test_self_check_page_has_no_english(lang: str) -> None:
     assert english_in(later, lang) == {}
     rule = client.get(f"/rules/AM04?lang={lang}", headers={"Accept": "text/html"})
     assert rule.status_code == 200 and english_in(rule.text, lang) == {}
+
+
+# The languages whose catalogues translate every rule's documentation (what, why, examples).
+DOCS_LANGUAGES = ("de",)
+
+
+@pytest.mark.parametrize("lang", DOCS_LANGUAGES)
+def test_every_rule_page_documents_the_rule_in_the_language(lang: str) -> None:
+    client = TestClient(create_app())
+    book = rulebook()
+    found = {}
+    for spec in book:
+        docs, docs_lang = book.docs(spec, lang)
+        assert docs_lang == lang and docs != spec.docs, spec.code
+        page = client.get(f"/rules/{spec.code}?lang={lang}", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert translate("rule_doc.why", lang) in page.text, spec.code
+        assert html.escape(docs["why"].split("`")[0][:40]) in page.text, spec.code
+        english = english_in(page.text, lang)
+        if english:
+            found[spec.code] = english
+    assert found == {}
+
+
+@pytest.mark.parametrize("lang", DOCS_LANGUAGES)
+def test_the_report_documents_its_findings_rules_in_the_language(lang: str) -> None:
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY, lang=lang)
+    (finding,) = [f for f in report.findings if f.code == "DT01"]
+    assert finding.docs_lang == lang and finding.docs == rulebook().local("DT01", lang).docs
+    page = HtmlRenderer().report(report)
+    assert translate("rule_doc.english_only", lang) not in page
+    assert html.escape(finding.docs["fail"]) in page
+
+
+def test_a_language_without_translated_docs_says_so_and_shows_no_english() -> None:
+    """zh-Hant's catalogue translates titles, messages and hints, not the documentation."""
+    client = TestClient(create_app())
+    page = client.get("/rules/DT01?lang=zh-Hant", headers={"Accept": "text/html"})
+    assert translate("rule_doc.english_only", "zh-Hant") in page.text
+    english = rulebook().get("DT01")
+    assert english is not None and html.escape(english.docs["fail"]) not in page.text
 
 
 @pytest.mark.parametrize("lang", PAGE_LANGUAGES)
