@@ -108,7 +108,7 @@ def test_self_check_page_has_no_english(lang: str) -> None:
 
 
 # The languages whose catalogues translate every rule's documentation (what, why, examples).
-DOCS_LANGUAGES = ("de",)
+DOCS_LANGUAGES = ("de", "ko")
 
 
 @pytest.mark.parametrize("lang", DOCS_LANGUAGES)
