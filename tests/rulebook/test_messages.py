@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coop_rules import api
+from coop_rules.cli import main
 from coop_rules.errors import ConfigurationError
 from coop_rules.facts import facts_from_data
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
@@ -185,3 +186,17 @@ def test_documentation_mistakes_are_all_reported(tmp_path: Path) -> None:
     for location, text in expected:
         assert any(p.startswith(location) and text in p for p in problems), (location, problems)
     assert len(problems) == len(expected)
+
+
+def test_the_cli_says_untranslated_documentation_is_english(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "XX01.yaml").write_text(CUSTOM_RULE, encoding="utf-8")
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "de.yaml").write_text(GERMAN, encoding="utf-8")
+    assert main(["rule", "XX01", "--rules", str(tmp_path), "--lang", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "nur auf Englisch" in out and "What it checks\n  Flags claims above" in out
+    assert main(["rule", "DT01", "--lang", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "nur auf Englisch" not in out and "Was die Regel prüft\n  Prüft" in out
