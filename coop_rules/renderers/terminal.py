@@ -112,7 +112,7 @@ class TerminalRenderer:
                 )
                 lines.append(
                     f"  {name:<15} {format_value(found.value):<30} "
-                    f"{_evidence(found.evidence, with_file=False)}{flag}"
+                    f"{_extracted_at(found.evidence)}{flag}"
                 )
             lines.append("")
         return "\n".join(lines)
@@ -123,13 +123,20 @@ def _labelled(label: str, text: str) -> str:
     return label + text if label.endswith("：") else f"{label} {text}"
 
 
-def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG, *, with_file: bool = True) -> str:
-    """The file (not under a document's own heading, where it is noise), the place in the
-    report's words (``S. 2``, a manifest field by its page name), the text as written, the
-    note."""
-    place = evidence_place(evidence, lang)
-    if with_file:
-        place = f"{evidence.file} {place}"
+def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG) -> str:
+    """The file, the place in the report's words (``S. 2``, a manifest field by its page name),
+    the text as written, the note."""
+    return _with_text(f"{evidence.file} {evidence_place(evidence, lang)}", evidence, lang)
+
+
+def _extracted_at(evidence: Evidence) -> str:
+    """Where ``extract`` read a field, under its document's heading (the file name would be
+    noise there): ``p.2 Sheet1!B4``, in English without loading the catalogues."""
+    place = evidence.locator().removeprefix(evidence.file).strip() or "(document)"
+    return _with_text(place, evidence, DEFAULT_LANG)
+
+
+def _with_text(place: str, evidence: Evidence, lang: str) -> str:
     text = " ".join(evidence.text.split())
     shown = f'{place} "{text[:70]}"' if text else place
     return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
