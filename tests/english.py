@@ -1,7 +1,7 @@
 """Finding English in a page that should speak another language.
 
 A page's visible text is split into words; a word is English when English text of coop-rules
-uses it (the English UI catalogue, the rules' English titles, messages, hints and docs, the
+uses it (the English UI catalogue, the rules' English titles, messages and hints, the
 self-check page's English strings, the activity matrices' English names) or it is one of the
 common English words below, and the page's own language does not use it too (its catalogues
 hold "CSR", "Microsoft", "Screenshot", "Status" as well).
@@ -102,13 +102,23 @@ def vocabulary(lang: str) -> frozenset[str]:
     page = _yaml(REPO / "coop_rules" / "server" / "page_strings.yaml")
     texts += list(_texts(page.get(lang, {})))
     texts += _matrix_texts(lang)
+    # The rules' titles, messages and hints; not their documentation: its examples name firms,
+    # people and dates (Contoso Marketing GmbH, Jan 1) that a translation keeps, and a
+    # translation's own words must not excuse an English sentence left in it. An English
+    # sentence is still found by its common words and the words of coop-rules's other texts.
     if lang == "en":
         for path in sorted((REPO / "rules").glob("[A-Z][A-Z][0-9][0-9].yaml")):
             rule = _yaml(path)
             texts += [str(rule.get(k, "")) for k in ("title", "message", "hint")]
-            texts += list(_texts(rule.get("docs", {})))
     else:
-        texts += list(_texts(_yaml(REPO / "rules" / "messages" / f"{lang}.yaml")))
+        rules = _yaml(REPO / "rules" / "messages" / f"{lang}.yaml")
+        texts += [
+            text
+            for entry in rules.values()
+            for key, value in entry.items()
+            if key != "docs"
+            for text in _texts(value)
+        ]
     return frozenset(w for text in texts for w in words(_QUOTED.sub(" ", text)))
 
 

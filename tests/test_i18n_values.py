@@ -249,7 +249,11 @@ def test_cli_summary_and_rule_listings_speak_the_language(
     out = capsys.readouterr().out
     assert out.startswith("DT01 Antrag nach Fristende eingereicht (claim-submitted-after-deadline)")
     assert "Schweregrad: Fehler" in out and "Meldung:" in out and "Eingereicht am" in out
-    assert "nur auf Englisch" in out and "What it checks" in out  # the docs stay English
+    # The documentation in German too, its identifiers as they are.
+    assert "nur auf Englisch" not in out and "What it checks" not in out
+    assert "Was die Regel prüft\n  Prüft, ob der Antrag" in out and "`deadline_days` (45)" in out
+    assert main(["rule", "DT01", "--lang", "zh-Hant"]) == 0
+    assert "檢查申請是否在申請期間結束前提交" in capsys.readouterr().out
 
     assert main(["rule", "AC01", "--lang", "ko", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

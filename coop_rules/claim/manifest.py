@@ -333,7 +333,9 @@ def _problems(exc: ValidationError) -> list[Problem]:
     return problems
 
 
-# pydantic error type -> the catalogue's sentence for it (``manifest_problem.*``).
+# pydantic error type -> the catalogue's sentence for it (``manifest_problem.*``): the one
+# source of these sentences, for the CLI's ``--lang`` and for the service and its page, which
+# name the field to correct each their own way (a manifest path, a form field).
 _MESSAGES = {
     "missing": "missing",
     "string_pattern_mismatch": "pattern",
@@ -345,8 +347,10 @@ _MESSAGES = {
     "decimal_type": "decimal",
     "enum": "enum",
     "extra_forbidden": "unknown_field",
+    END_BEFORE_START: "end_before_start",
 }
-_NO_INPUT = {"missing", "extra_forbidden"}  # their message does not quote the value given
+# Their message does not quote the value given.
+_NO_INPUT = {"missing", "extra_forbidden", END_BEFORE_START}
 
 
 def _shown(error: Any) -> Phrase | None:
@@ -360,6 +364,9 @@ def _shown(error: Any) -> Phrase | None:
         if not choices:
             return None
         problem = Phrase.of("manifest_problem.enum", expected=", ".join(choices))
+    elif key == "end_before_start":
+        start, end = (date.fromisoformat(context[k]) for k in ("start", "end"))
+        problem = Phrase.of("manifest_problem.end_before_start", start=start, end=end)
     else:
         problem = Phrase.of(f"manifest_problem.{key}", pattern=context.get("pattern", ""))
     if error["type"] in _NO_INPUT or "input" not in error:

@@ -659,26 +659,27 @@ def _rule(args: argparse.Namespace) -> int:
     title = f"{local.title or spec.display_title} ({spec.name})"
     message, hint = word("cli.message"), word("cli.hint")
     width = max(len(message), len(hint)) + 1
-    # The documentation (what, why, examples) is English only: the catalogues translate what a
-    # partner reads in a report (title, message, hint), not the rule's reference text.
-    docs_note = word("cli.docs_in_english")
+    # The documentation (what, why, examples) in ``lang`` where the catalogue translates it;
+    # English, said to be, where it does not.
+    docs, docs_lang = book.docs(spec, lang)
+    docs_note = word("cli.docs_in_english") if docs_lang != lang else ""
     text = f"""{spec.code} {title}
 {word("cli.rule_severity")} {word(f"severity.{spec.severity}")}    \
 {word("cli.rule_requirement")} {spec.requirement}    {word(f"cli.applies_to.{spec.subject}")}
 {"where: " + spec.where_text + chr(10) if spec.where_text else ""}when:  {spec.when_text}
 {word("cli.parameters")} {params}
 {chr(10) + docs_note if docs_note else ""}
-What it checks
-  {spec.docs["what"]}
+{translate("rule_doc.what", docs_lang)}
+  {docs["what"]}
 
-Why
-  {spec.docs["why"]}
+{translate("rule_doc.why", docs_lang)}
+  {docs["why"]}
 
-Example that fails
-  {spec.docs["fail"]}
+{translate("rule_doc.fails", docs_lang)}
+  {docs["fail"]}
 
-Example that passes
-  {spec.docs["pass"]}
+{translate("rule_doc.passes", docs_lang)}
+  {docs["pass"]}
 
 {message:<{width}}{(local.message or spec.message).text}
 {hint:<{width}}{(local.hint or spec.hint).text}
@@ -716,6 +717,8 @@ def _rule_json(spec: RuleSpec, lang: str, local: LocalText | None) -> dict[str, 
         "title": local.title or spec.display_title,
         "message": (local.message or spec.message).text,
         "hint": (local.hint or spec.hint).text,
+        "docs": local.docs or spec.docs,
+        "docs_lang": lang if local.docs else "en",
     }
 
 

@@ -61,6 +61,44 @@ def show(value: Any, lang: str = DEFAULT_LANG) -> str:
     return str(value)
 
 
+def term_key(name: str) -> str:
+    """A field path as the vocabulary names it: list items unnumbered
+    (``documents[2].amount`` -> ``documents.amount``)."""
+    head, bracket, rest = name.partition("[")
+    return head + (rest.split("]", 1)[1] if bracket and "]" in rest else "")
+
+
+def field_label(name: str, group: str, lang: str = DEFAULT_LANG) -> str | None:
+    """The name people read for field ``name`` in the vocabulary ``group`` (``input``: the
+    manifest's fields as the self-check page names them; ``field``: an invoice's); None when
+    the vocabulary has none (the identifier is then shown as it is, as a quotation)."""
+    key = term_key(name)
+    return term(group, key, lang) if f"term.{group}.{key}" in catalogue(DEFAULT_LANG) else None
+
+
+class _Place(Protocol):
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def cell(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+
+
+def evidence_place(evidence: _Place, lang: str = DEFAULT_LANG) -> str:
+    """Where in its file a piece of evidence is, in the report's words, as the HTML report says
+    it: ``S. 2``, a cell as written (``Sheet1!B4``), a manifest field by its page name
+    (``Beginn des Nutzungszeitraums``), else "(document)"."""
+    parts = []
+    if evidence.page is not None:
+        parts.append(translate("evidence.page", lang, page=evidence.page))
+    if evidence.cell:
+        parts.append(evidence.cell)
+    if evidence.field:
+        parts.append(field_label(evidence.field, "input", lang) or evidence.field)
+    return " ".join(parts) or translate("evidence.document", lang)
+
+
 def format_value(value: Any, lang: str = DEFAULT_LANG) -> str:
     """A value as a person reads it in ``lang``: localised dates and amounts (see ``i18n``);
     a missing one as the catalogue's "unknown"."""

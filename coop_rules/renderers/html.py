@@ -45,14 +45,13 @@ from coop_rules.evidence_images import (
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import (
     DEFAULT_LANG,
-    catalogue,
     format_date,
     format_share,
     note_text,
     problem_text,
     translate,
 )
-from coop_rules.i18n.shown import term
+from coop_rules.i18n.shown import field_label, term
 from coop_rules.isolation import render_pdf_regions
 from coop_rules.money import Money
 from coop_rules.report import Finding, Report, format_value
@@ -100,8 +99,8 @@ def _term(context: jinja2.runtime.Context, key: str, group: str) -> str:
 
 
 @jinja2.pass_context
-def _known_term(context: jinja2.runtime.Context, key: str, group: str) -> bool:
-    return f"term.{group}.{key}" in catalogue(DEFAULT_LANG)
+def _field_label(context: jinja2.runtime.Context, name: str, group: str) -> str | None:
+    return field_label(name, group, _lang(context))
 
 
 @jinja2.pass_context
@@ -113,7 +112,9 @@ def _code_spans(text: str) -> markupsafe.Markup:
     """Markdown's code spans (`deadline_days`) as <code>, the rest escaped."""
     pieces = str(text).split("`")
     return markupsafe.Markup("").join(
-        markupsafe.Markup("<code>{}</code>").format(piece) if odd else markupsafe.escape(piece)
+        markupsafe.Markup('<code translate="no">{}</code>').format(piece)
+        if odd
+        else markupsafe.escape(piece)
         for odd, piece in ((i % 2 == 1 and i < len(pieces) - 1, p) for i, p in enumerate(pieces))
     )
 
@@ -135,7 +136,7 @@ def environment() -> jinja2.Environment:
     env.filters["share"] = _share
     env.filters["problem"] = _problem
     env.filters["term"] = _term
-    env.filters["known_term"] = _known_term
+    env.filters["field_label"] = _field_label
     env.filters["note"] = _note
     env.filters["code_spans"] = _code_spans
     env.globals["t"] = _t

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from coop_rules.evidence import Evidence
 from coop_rules.i18n import DEFAULT_LANG, format_date, note_text, problem_text, translate
-from coop_rules.i18n.shown import format_value, term
+from coop_rules.i18n.shown import evidence_place, format_value, term
 from coop_rules.vocab import SEVERITIES
 
 if TYPE_CHECKING:  # `extract` prints documents without loading the rule book and the report
@@ -112,7 +112,7 @@ class TerminalRenderer:
                 )
                 lines.append(
                     f"  {name:<15} {format_value(found.value):<30} "
-                    f"{_evidence(found.evidence, with_file=False)}{flag}"
+                    f"{_extracted_at(found.evidence)}{flag}"
                 )
             lines.append("")
         return "\n".join(lines)
@@ -123,10 +123,20 @@ def _labelled(label: str, text: str) -> str:
     return label + text if label.endswith("：") else f"{label} {text}"
 
 
-def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG, *, with_file: bool = True) -> str:
-    place = evidence.locator()
-    if not with_file:  # under a document's own heading the file name is noise
-        place = place.removeprefix(evidence.file).strip() or "(document)"
+def _evidence(evidence: Evidence, lang: str = DEFAULT_LANG) -> str:
+    """The file, the place in the report's words (``S. 2``, a manifest field by its page name),
+    the text as written, the note."""
+    return _with_text(f"{evidence.file} {evidence_place(evidence, lang)}", evidence, lang)
+
+
+def _extracted_at(evidence: Evidence) -> str:
+    """Where ``extract`` read a field, under its document's heading (the file name would be
+    noise there): ``p.2 Sheet1!B4``, in English without loading the catalogues."""
+    place = evidence.locator().removeprefix(evidence.file).strip() or "(document)"
+    return _with_text(place, evidence, DEFAULT_LANG)
+
+
+def _with_text(place: str, evidence: Evidence, lang: str) -> str:
     text = " ".join(evidence.text.split())
     shown = f'{place} "{text[:70]}"' if text else place
     return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")

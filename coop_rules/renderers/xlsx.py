@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction import ExtractedDocument
 from coop_rules.i18n import DEFAULT_LANG, note_text, problem_text, translate
-from coop_rules.i18n.shown import term
+from coop_rules.i18n.shown import evidence_place, field_label, term
 from coop_rules.report import Report, format_value
 from coop_rules.rulebook import Severity
 
@@ -204,27 +204,29 @@ class XlsxRenderer:
                 "as_written",
                 "note",
                 "confidence",
+                "field_key",
             )
         )
         rows = [
             (
                 d.path,
-                name,
+                field_label(name, "field", lang) or name,
                 _field_value(found),
                 name in used.get(d.path, ()),
                 ", ".join(format_value(a, lang) for a in found.alternatives) or None,
                 found.evidence.page,
                 found.evidence.cell,
-                found.evidence.field,
+                _header(found.evidence.field, lang),
                 ", ".join(f"{v:.1f}" for v in found.evidence.box) if found.evidence.box else None,
                 found.evidence.text,
                 note_text(found.evidence.note or "", lang) or None,
                 round(found.confidence, 2),
+                name,  # the identifier, for machines
             )
             for d in documents
             for name, found in sorted(d.fields.items())
         ]
-        _table(sheet, header, rows, widths=(40, 16, 28, 10, 20, 6, 10, 16, 24, 40, 30, 10))
+        _table(sheet, header, rows, widths=(40, 22, 28, 10, 20, 6, 10, 16, 24, 40, 30, 10, 18))
         for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
             for cell in row:
                 if isinstance(cell.value, date):
@@ -238,9 +240,16 @@ def _field_value(found: Extracted) -> Any:
     return value if isinstance(value, date | Decimal | int) else str(value)
 
 
+def _header(field: str | None, lang: str) -> str | None:
+    """A manifest field by its page name; a workbook's header as it is written."""
+    return field and (field_label(field, "input", lang) or field)
+
+
 def _evidence_text(evidence: Evidence, lang: str = DEFAULT_LANG) -> str:
+    """As the HTML report says it: the file, the place in the report's words, the text."""
+    place = f"{evidence.file} {evidence_place(evidence, lang)}"
     text = " ".join(evidence.text.split())
-    shown = f'{evidence.locator()} "{text[:80]}"' if text else evidence.locator()
+    shown = f'{place} "{text[:80]}"' if text else place
     return shown + (f" ({note_text(evidence.note, lang)})" if evidence.note else "")
 
 

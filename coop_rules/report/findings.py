@@ -105,7 +105,8 @@ def _finding(
         evidence=tuple(evidence),
         params=rule.params,
         title=local.title or rule.title,
-        docs=rule.docs,
+        docs=local.docs or rule.docs,
+        docs_lang=lang if local.docs else DEFAULT_LANG,
     )
 
 

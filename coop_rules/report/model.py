@@ -57,7 +57,9 @@ class Finding:
     evidence: tuple[Evidence, ...]
     params: dict[str, Any] = field(default_factory=dict)
     title: str = ""  # the rule's display title in the report's language ("" = its name)
-    docs: dict[str, str] = field(default_factory=dict)  # the rule's documentation (English)
+    # The rule's documentation, in the report's language where a catalogue translates it.
+    docs: dict[str, str] = field(default_factory=dict)
+    docs_lang: str = "en"  # the language ``docs`` is in
 
     @property
     def display_title(self) -> str:

@@ -2,13 +2,17 @@
 
 One canonical rule source, localised by key (DOMAIN.md): a rule file holds the English texts
 and the logic; ``messages/<lang>.yaml`` beside the rule files maps a rule code to its ``title``,
-``message`` and ``hint`` in that language. A translation never changes what a rule checks.
+``message`` and ``hint`` in that language, and its documentation (``docs``: ``what``, ``why``,
+``fail``, ``pass``, all four, as in the rule file). A translation never changes what a rule
+checks.
 
 A catalogue is validated like a rule file, every problem at once with file, line and key: the
 language must be one coop-rules speaks, the code must name a loaded rule, and a translated
 template must use exactly the placeholders of the English one, parsed and type-checked by the
 same template parser (a translation that drops ``{claim.remaining}`` would hide the value the
-partner needs; one that invents a placeholder would fail at run time).
+partner needs; one that invents a placeholder would fail at run time). Translated documentation
+names exactly the identifiers the English names in backticks (```deadline_days```,
+```claiming_window.closes```): a reader looks them up in the rule and the manifest as they are.
 
 ``--rules DIR`` folders may bring catalogues too. A catalogue entry applies only to a rule from
 its own folder or an earlier one: when a later folder overrides a rule, the earlier folder's
@@ -18,6 +22,7 @@ folder translates it).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +32,11 @@ from coop_rules import yamlfile
 from coop_rules.errors import Problem
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
 from coop_rules.rulebook.fields import fields_for
-from coop_rules.rulebook.spec import LocalText, RuleSpec, Template, _template
+from coop_rules.rulebook.spec import DOCS_SECTIONS, LocalText, RuleSpec, Template, _template
 
 MESSAGES_DIR = "messages"
-_KEYS = ("title", "message", "hint")
+_KEYS = ("title", "message", "hint", "docs")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
 def load_messages(
@@ -112,6 +118,9 @@ def _entry(
         if key not in _KEYS:
             found.append(Problem(where, f"unknown key (expected one of: {', '.join(_KEYS)})"))
             continue
+        if key == "docs":
+            values[key] = _docs(where, rule, value_node, found)
+            continue
         if not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
             found.append(Problem(where, "expected a non-empty text"))
             continue
@@ -133,6 +142,39 @@ def _entry(
         values[key] = template
     problems.extend(found)
     return None if found else LocalText(**values)
+
+
+def _docs(
+    where: str, rule: RuleSpec, node: yaml.Node, found: list[Problem]
+) -> dict[str, str] | None:
+    """A rule's translated documentation: every section of the English, each naming the
+    identifiers the English section names."""
+    expected = f"expected a mapping with the sections {', '.join(DOCS_SECTIONS)}"
+    if not isinstance(node, yaml.MappingNode):
+        found.append(Problem(where, expected))
+        return None
+    docs: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        section = str(key_node.value)
+        at = f"{where}.{section}"
+        if section not in DOCS_SECTIONS:
+            found.append(Problem(at, f"unknown section ({expected})"))
+        elif not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
+            found.append(Problem(at, "expected a non-empty text"))
+        else:
+            docs[section] = str(value_node.value).strip()
+    for section in DOCS_SECTIONS:
+        if section not in docs:
+            if not any(p.location.startswith(f"{where}.{section}") for p in found):
+                found.append(Problem(f"{where}.{section}", "the section is missing"))
+            continue
+        ours = set(_CODE_SPAN.findall(docs[section]))
+        theirs = set(_CODE_SPAN.findall(rule.docs.get(section, "")))
+        for name in sorted(ours - theirs):
+            found.append(Problem(f"{where}.{section}", f"`{name}` is not in the English text"))
+        for name in sorted(theirs - ours):
+            found.append(Problem(f"{where}.{section}", f"the English text's `{name}` is missing"))
+    return docs
 
 
 def _names(template: Template) -> set[str]:

@@ -19,6 +19,7 @@ from coop_rules import yamlfile
 from coop_rules.errors import Problem
 from coop_rules.rulebook.expr import ExprError, Node, param_const, parse_condition, parse_value
 from coop_rules.rulebook.fields import CLAIM, DOCUMENT, fields_for
+from coop_rules.vocab import DEFAULT_LANG
 
 DOCS_SECTIONS = ("what", "why", "fail", "pass")
 CODE_PATTERN = re.compile(r"^[A-Z]{2}\d{2}$")
@@ -55,6 +56,7 @@ class LocalText:
     title: str | None = None
     message: Template | None = None
     hint: Template | None = None
+    docs: dict[str, str] | None = None  # what, why, fail, pass: all four or none
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ class Rulebook:
     def local(self, code: str, lang: str) -> LocalText:
         """The texts of rule ``code`` in ``lang``; an empty LocalText means: use English."""
         return self.messages.get(lang, {}).get(code) or LocalText()
+
+    def docs(self, spec: RuleSpec, lang: str) -> tuple[dict[str, str], str]:
+        """Rule ``spec``'s documentation in ``lang`` where a catalogue translates it, else in
+        English; and the language it is in."""
+        local = self.local(spec.code, lang).docs
+        return (local, lang) if local else (spec.docs, DEFAULT_LANG)
 
     def __iter__(self) -> Iterator[RuleSpec]:
         return iter(self.rules)

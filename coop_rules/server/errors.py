@@ -6,6 +6,9 @@ its field path, the way the CLI lists a manifest's problems; a manifest's proble
 their ``type`` (pydantic's: ``missing``, ``enum``, ...), and their message is in the request's
 language where the page's catalogue has one for that type.
 
+Every code the service answers with is in :data:`ERROR_CODES` (an ApiError with another code
+is a programming error); the self-check page has a sentence for each in every language.
+
 The refusals FastAPI and Starlette make themselves — an unknown route (404), a method the route
 does not take (405, with ``Allow``), a query parameter of the wrong type (422) — are put in the
 same shape by :func:`from_http_exception` and :func:`from_validation_error`.
@@ -19,6 +22,27 @@ from http import HTTPStatus
 from typing import Any
 
 from coop_rules.errors import Problem
+
+# Every error code, with what it means (the API documentation lists them).
+ERROR_CODES = {
+    "bad_request": "a request the HTTP layer could not take",
+    "busy": "every check slot is taken (429, Retry-After)",
+    "forbidden": "the API key does not allow this operation",
+    "internal": "a fault of the service (500)",
+    "invalid_manifest": "the claim manifest has problems (each with its field path)",
+    "invalid_request": "the request has problems (each with its field path, where several)",
+    "ledger_unavailable": "the ledger of recorded claims cannot be used right now (503)",
+    "malformed_request": "the body is not valid multipart/form-data",
+    "method_not_allowed": "the resource does not answer this method (Allow)",
+    "not_acceptable": "no type of the Accept header can be answered",
+    "not_found": "no such resource, rule or file",
+    "request_timeout": "the request body did not arrive in time",
+    "storage_full": "the service keeps no more uploaded files (507)",
+    "too_large": "a file, a field or the request is larger than the limit",
+    "unauthorized": "a valid API key is needed",
+    "unsupported_media_type": "the body is not of a type this operation takes",
+    "uploads_full": "the service holds as many uploads as it can right now (503, Retry-After)",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,8 @@ class ApiError(Exception):
         problems: Sequence[Problem] = (),
         headers: dict[str, str] | None = None,
     ) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"{code!r} is not an error code of the service (ERROR_CODES)")
         super().__init__(message)
         self.status = status
         self.code = code
@@ -100,8 +126,19 @@ def fmt_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
-# Codes for the statuses Starlette raises itself; any other is named after its HTTP phrase.
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+# Codes for the statuses Starlette raises itself; any other is a bad request (4xx) or a fault.
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    400: "bad_request",
+    406: "not_acceptable",
+    408: "request_timeout",
+    413: "too_large",
+    415: "unsupported_media_type",
+    401: "unauthorized",
+    403: "forbidden",
+    429: "busy",
+}
 
 
 def from_http_exception(status: int, detail: Any, headers: Mapping[str, str] | None) -> ApiError:
@@ -110,7 +147,7 @@ def from_http_exception(status: int, detail: Any, headers: Mapping[str, str] | N
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "error"
-    code = _HTTP_CODES.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
+    code = _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal")
     message = detail if isinstance(detail, str) and detail != phrase else phrase.lower()
     headers = dict(headers or {})
     if status == 405:

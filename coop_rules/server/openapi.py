@@ -25,6 +25,7 @@ from fastapi.openapi.utils import get_openapi
 
 from coop_rules.claim.manifest import manifest_schema
 from coop_rules.report.schema import EXTRACT_SCHEMA, REPORT_SCHEMA
+from coop_rules.server.errors import ERROR_CODES
 from coop_rules.server.settings import ServerSettings
 
 REF = "#/components/schemas/"
@@ -45,8 +46,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {
             "type": "string",
-            "description": "a stable code: invalid_request, invalid_manifest, not_found, "
-            "method_not_allowed, not_acceptable, unauthorized, forbidden, too_large, busy, ...",
+            "description": "a stable code: "
+            + "; ".join(f"{code} ({meaning})" for code, meaning in ERROR_CODES.items()),
         },
         "message": {"type": "string"},
         "problems": {"type": "array", "items": {"$ref": REF + "Problem"}},

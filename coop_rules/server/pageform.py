@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from coop_rules.claim.manifest import Manifest
 from coop_rules.errors import Problem
-from coop_rules.i18n import format_number
+from coop_rules.i18n import format_number, translate
 from coop_rules.i18n.shown import term
 from coop_rules.programs import ActivitySpec, load_program_data
 from coop_rules.server.errors import TypedProblem
@@ -135,11 +135,19 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, field: str, key: str, kind: str, value: str | None = None) -> None:
+        """Note a problem at ``field``: ``key`` a sentence of the manifest's problems
+        (``manifest_problem.*``, the CLI's) or, for what only the form can get wrong, of the
+        page's (``problem_*``); ``value``: the text given, quoted after it."""
         if any(p.location == field for p in self.problems):
             return  # one problem a field: the first (an amount not read is not also missing)
-        message = self.t[key].format(example=format_number(Decimal("27077.6"), self.lang))
+        if key.startswith("problem_"):
+            example = format_number(Decimal("27077.6"), self.lang)
+            message = self.t[key].format(example=example)
+        else:
+            message = translate(f"manifest_problem.{key}", self.lang)
         if value is not None:
-            message = self.t["problem_got"].format(message=message, value=repr(value))
+            given = repr(value)
+            message = translate("manifest_problem.got", self.lang, problem=message, value=given)
         self.problems.append(TypedProblem(field, message, kind))
 
     def amount(self, field: str, text: str) -> Decimal | None:
@@ -171,7 +179,7 @@ def manifest_from_form(
     fields = {str(k): str(v).strip() for k, v in form.items() if str(v).strip()}
     for name in REQUIRED:
         if name not in fields:
-            reader.problem(name, "problem_missing", "missing")
+            reader.problem(name, "missing", "missing")
     if not list(uploaded):
         reader.problem("files", "problem_no_documents", "missing")
     tree, rows = _tree(fields, reader)
@@ -199,7 +207,7 @@ def _tree(fields: dict[str, str], reader: _Reader) -> tuple[dict[str, Any], dict
     for name, text in fields.items():
         match = _NAME.match(name)
         if match is None or (match["index"] is not None) != (match["head"] in _LISTS):
-            reader.problem(name, "problem_unknown_field", "extra_forbidden")
+            reader.problem(name, "unknown_field", "extra_forbidden")
             continue
         value = _value(name, text, reader)
         if value is None:
@@ -278,7 +286,7 @@ def _metrics(tree: dict[str, Any], rows: list[int], reader: _Reader) -> dict[str
     for index, row in zip(rows, tree.get("metrics", ()), strict=True):
         for part in ("key", "value"):
             if part not in row:
-                reader.problem(f"metrics[{index}].{part}", "problem_missing", "missing")
+                reader.problem(f"metrics[{index}].{part}", "missing", "missing")
         if "key" in row and row["key"] in seen:
             reader.problem(f"metrics[{index}].key", "problem_repeated", "repeated", row["key"])
         elif "key" in row and "value" in row:

@@ -8,16 +8,19 @@ a real check: the English report itself, read as if it were German, is full of s
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 
-from coop_rules import check_claim
+from coop_rules import Report, check_claim
+from coop_rules.api import rulebook
 from coop_rules.i18n import catalogue, note_text, placeholders, translate
-from coop_rules.i18n.shown import term
+from coop_rules.i18n.shown import field_label, term
 from coop_rules.renderers.html import HtmlRenderer
+from coop_rules.renderers.terminal import TerminalRenderer
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
 from coop_rules.vocab import LANGUAGES
@@ -32,13 +35,50 @@ OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_reports_have_no_english(lang: str) -> None:
+    """The HTML report and the terminal's, of every fixture claim."""
     found = {}
     for name in CLAIMS:
-        html = HtmlRenderer().report(check_claim(FIXTURES / name, today=TODAY, lang=lang))
-        english = english_in(html, lang)
+        report = check_claim(FIXTURES / name, today=TODAY, lang=lang)
+        english = english_in(HtmlRenderer().report(report), lang)
         if english:
             found[name] = english
+        english = english_in(terminal_page(report), lang, also_quoted=quoted_names(report))
+        if english:
+            found[f"{name} (terminal)"] = english
     assert found == {}
+
+
+def terminal_page(report: Report) -> str:
+    """The terminal report as a page of lines, for :func:`english_in`."""
+    text = TerminalRenderer().report(report)
+    return "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+
+
+def quoted_names(report: Report) -> list[str]:
+    """What the terminal quotes, as the HTML report marks it ``translate="no"`` or ``<q>``: the
+    claim's ID, file names, the values read, the evidence's text as written, and field paths that
+    have no name for people (a rule file's ``periods.FY24-H2.window``)."""
+    names = [report.claim_id]
+    for document in report.documents:
+        names += [document.path, *(str(found.value) for found in document.fields.values())]
+    for finding in report.findings:
+        names.append(finding.subject)
+        for evidence in finding.evidence:
+            names += [evidence.file, evidence.text]
+            if evidence.field and field_label(evidence.field, "input") is None:
+                names.append(evidence.field)
+    return names
+
+
+def test_the_terminal_check_finds_english() -> None:
+    """The English terminal report, read as German, fails; its places are said in German."""
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY)
+    assert {"submitted", "rejected", "evidence", "hint"} <= english_in(
+        terminal_page(report), "de", quoted_names(report)
+    ).keys()
+    german = TerminalRenderer().report(check_claim(FIXTURES / "dt01-late-submission", lang="de"))
+    assert f"claim.yaml {term('input', 'usage_period.end', 'de')} " in german
+    assert "usage_period.end" not in german
 
 
 def test_the_check_finds_english() -> None:
@@ -66,6 +106,50 @@ def test_self_check_page_has_no_english(lang: str) -> None:
     assert english_in(later, lang) == {}
     rule = client.get(f"/rules/AM04?lang={lang}", headers={"Accept": "text/html"})
     assert rule.status_code == 200 and english_in(rule.text, lang) == {}
+
+
+# Every language besides English translates every rule's documentation (what, why, examples).
+DOCS_LANGUAGES = OTHERS
+
+
+@pytest.mark.parametrize("lang", DOCS_LANGUAGES)
+def test_every_rule_page_documents_the_rule_in_the_language(lang: str) -> None:
+    client = TestClient(create_app())
+    book = rulebook()
+    found = {}
+    for spec in book:
+        docs, docs_lang = book.docs(spec, lang)
+        assert docs_lang == lang and docs != spec.docs, spec.code
+        page = client.get(f"/rules/{spec.code}?lang={lang}", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert translate("rule_doc.why", lang) in page.text, spec.code
+        assert html.escape(docs["why"].split("`")[0][:40]) in page.text, spec.code
+        english = english_in(page.text, lang)
+        if english:
+            found[spec.code] = english
+    assert found == {}
+
+
+@pytest.mark.parametrize("lang", DOCS_LANGUAGES)
+def test_the_report_documents_its_findings_rules_in_the_language(lang: str) -> None:
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY, lang=lang)
+    (finding,) = [f for f in report.findings if f.code == "DT01"]
+    assert finding.docs_lang == lang and finding.docs == rulebook().local("DT01", lang).docs
+    page = HtmlRenderer().report(report)
+    assert translate("rule_doc.english_only", lang) not in page
+    assert html.escape(finding.docs["fail"]) in page
+
+
+def test_documentation_not_translated_is_said_to_be_english_and_not_shown() -> None:
+    """A rule of a ``--rules`` folder whose catalogue has no documentation in the language."""
+    report = check_claim(FIXTURES / "dt01-late-submission", today=TODAY, lang="de")
+    (finding,) = [f for f in report.findings if f.code == "DT01"]
+    english = rulebook().get("DT01")
+    assert english is not None
+    untranslated = dataclasses.replace(finding, docs=english.docs, docs_lang="en")
+    page = HtmlRenderer().report(dataclasses.replace(report, findings=(untranslated,)))
+    assert translate("rule_doc.english_only", "de") in page
+    assert html.escape(english.docs["fail"]) not in page and english_in(page, "de") == {}
 
 
 @pytest.mark.parametrize("lang", PAGE_LANGUAGES)

@@ -9,10 +9,14 @@ from collections.abc import Callable
 import openpyxl
 import pytest
 
-from coop_rules import Report
+from coop_rules import Report, check_claim
 from coop_rules.evidence import Evidence, Extracted
 from coop_rules.extraction import DocumentKind, ExtractedDocument
+from coop_rules.i18n import translate
+from coop_rules.i18n.shown import term
 from coop_rules.renderers.xlsx import XlsxRenderer, spreadsheet_text
+
+from ..conftest import FIXTURES
 
 Reports = Callable[[str], Report]
 HOSTILE = [
@@ -50,8 +54,25 @@ def test_sheets_have_frozen_filtered_headers_and_severity_colours(fixture_report
     summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
     assert summary["Verdict"] == "FAIL" and str(summary["Claimed amount"]) == "27077.6"
     fields = list(book["Extracted fields"].iter_rows(min_row=2, values_only=True))
-    used = {(r[0], r[1]) for r in fields if r[3] is True}
+    used = {(r[0], r[-1]) for r in fields if r[3] is True}  # the identifier: the last column
     assert ("rechnung-kreativwerk-RE-2024-0417.pdf", "total") in used
+
+
+def test_a_german_workbook_names_fields_and_places_in_german_and_keeps_the_identifiers() -> None:
+    report = check_claim(FIXTURES / "dt01-late-submission", lang="de")
+    book = _workbook(XlsxRenderer().report(report))
+    fields = book[translate("xlsx.fields", "de")]
+    header = [c.value for c in fields[1]]
+    assert header[1] == "Feld" and header[-1] == translate("xlsx.field_key", "de")
+    rows = list(fields.iter_rows(min_row=2, values_only=True))
+    names = {r[-1]: r[1] for r in rows}
+    assert names["vendor"] == term("field", "vendor", "de") != "vendor"
+    assert names["issue_date"] == term("field", "issue_date", "de")
+    findings = book[translate("xlsx.findings", "de")]
+    column = [c.value for c in findings[1]].index(translate("xlsx.evidence", "de"))
+    evidence = "\n".join(str(r[column]) for r in findings.iter_rows(min_row=2, values_only=True))
+    assert f"claim.yaml {term('input', 'usage_period.end', 'de')} " in evidence
+    assert "usage_period.end" not in evidence and "p." not in evidence
 
 
 @pytest.mark.parametrize("text", HOSTILE)

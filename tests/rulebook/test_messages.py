@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coop_rules import api
+from coop_rules.cli import main
 from coop_rules.errors import ConfigurationError
 from coop_rules.facts import facts_from_data
 from coop_rules.i18n import DEFAULT_LANG, LANGUAGES
@@ -127,3 +128,75 @@ def test_a_rule_without_translation_is_english_in_every_language(tmp_path: Path)
         (finding,) = [f for f in api.check_facts(facts, book, "python", lang) if f.code == "XX01"]
         assert finding.message.startswith("Claimed ") and finding.hint.startswith("Large claims")
         assert (date(2024, 8, 14).isoformat() in finding.message) is (lang == "en")
+
+
+def test_a_catalogue_translates_the_documentation_with_every_section_and_identifier(
+    tmp_path: Path,
+) -> None:
+    rule = CUSTOM_RULE.replace("House policy.", "House policy (`limit`).")
+    (tmp_path / "XX01.yaml").write_text(rule, encoding="utf-8")
+    messages = tmp_path / "messages"
+    messages.mkdir()
+    docs = (
+        "  docs:\n"
+        "    what: Meldet Anträge über einer internen Prüfgrenze.\n"
+        "    why: Hausregel (`limit`).\n"
+        "    fail: Ein Antrag über 27.077,60 EUR.\n"
+        "    pass: Ein Antrag über 12.000,00 EUR.\n"
+    )
+    (messages / "de.yaml").write_text(GERMAN + docs, encoding="utf-8")
+    book = api.rulebook([tmp_path])
+    spec = book.get("XX01")
+    assert spec is not None
+    assert book.docs(spec, "de") == (
+        {
+            "what": "Meldet Anträge über einer internen Prüfgrenze.",
+            "why": "Hausregel (`limit`).",
+            "fail": "Ein Antrag über 27.077,60 EUR.",
+            "pass": "Ein Antrag über 12.000,00 EUR.",
+        },
+        "de",
+    )
+    assert book.docs(spec, "ja") == (spec.docs, "en")  # no Japanese: English, said to be
+
+
+def test_documentation_mistakes_are_all_reported(tmp_path: Path) -> None:
+    rule = CUSTOM_RULE.replace("House policy.", "House policy (`limit`).")
+    (tmp_path / "XX01.yaml").write_text(rule, encoding="utf-8")
+    messages = tmp_path / "messages"
+    messages.mkdir()
+    (messages / "de.yaml").write_text(
+        GERMAN + "  docs:\n"
+        "    what: Meldet Anträge über `review_limit`.\n"
+        "    why: Hausregel.\n"
+        "    fail: Ein Antrag über 27.077,60 EUR.\n"
+        "    colour: rot\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        load_rulebook([tmp_path])
+    problems = [str(p) for p in raised.value.problems]
+    where = f"{messages / 'de.yaml'}:5: XX01.docs"
+    expected = [
+        (f"{where}.colour", "unknown section"),
+        (f"{where}.pass", "the section is missing"),
+        (f"{where}.what", "`review_limit` is not in the English text"),
+        (f"{where}.why", "the English text's `limit` is missing"),
+    ]
+    for location, text in expected:
+        assert any(p.startswith(location) and text in p for p in problems), (location, problems)
+    assert len(problems) == len(expected)
+
+
+def test_the_cli_says_untranslated_documentation_is_english(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "XX01.yaml").write_text(CUSTOM_RULE, encoding="utf-8")
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "de.yaml").write_text(GERMAN, encoding="utf-8")
+    assert main(["rule", "XX01", "--rules", str(tmp_path), "--lang", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "nur auf Englisch" in out and "What it checks\n  Flags claims above" in out
+    assert main(["rule", "DT01", "--lang", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "nur auf Englisch" not in out and "Was die Regel prüft\n  Prüft" in out

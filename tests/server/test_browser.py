@@ -21,6 +21,7 @@ import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from coop_rules import Report
+from coop_rules.i18n import translate
 from coop_rules.server.app import create_app
 from coop_rules.server.i18n import strings
 from coop_rules.server.pageform import REQUIRED, page_programs
@@ -77,6 +78,8 @@ def _fill_claim(page: Page, folder: Path, lang: str) -> dict[str, Any]:
             expect(section).to_be_visible()  # the activity's matrix row asks for it
             while section.locator("li.row").count() <= int(row[2]):
                 section.locator("button.add").click()
+        if re.match(r"^metrics\[\d+\]\.key$", name):  # a result by its name, as the box shows it
+            value = page_programs(lang)["metrics"].get(value, value)
         _type(page, name, value)
     documents = manifest["documents"]
     page.set_input_files("#f-files", [str(folder / d["path"]) for d in documents])
@@ -200,7 +203,9 @@ def test_an_empty_form_marks_every_required_field_and_asks_for_documents(
     for name in (*REQUIRED, "files"):
         assert page.get_attribute(f'[name="{name}"]', "aria-invalid") == "true", name
     expect(problems).to_contain_text(f"{t['fs_documents']}: {t['problem_no_documents']}")
-    expect(problems).to_contain_text(f"{t['usage_end']}: {t['problem_missing']}")
+    expect(problems).to_contain_text(
+        f"{t['usage_end']}: {translate('manifest_problem.missing', 'de')}"
+    )
     assert page.get_attribute('[name="claim_id"]', "aria-invalid") is None
 
 
@@ -268,8 +273,48 @@ def test_activity_choices_follow_the_fiscal_year_and_show_what_the_activity_need
     expect(page.locator("#preapproval")).to_be_visible()
     suggestions = page.locator("#metric-keys option")
     expect(suggestions).to_have_count(2)
-    expect(suggestions.first).to_have_text(page_programs("de")["metrics"]["reach"])
-    expect(suggestions.first).to_have_attribute("value", "reach")
+    reach = page_programs("de")["metrics"]["reach"]
+    expect(suggestions.first).to_have_attribute("value", reach)  # what fills the box
+
+
+def test_a_result_shows_its_name_in_the_box_and_sends_its_key(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/?lang=ko")
+    page.fill('[name="program.code"]', "MCPP-CO-OP")
+    page.fill('[name="usage_period.start"]', "2024-07-01")
+    page.select_option('[name="activity.type"]', "tv-radio")
+    names = page_programs("ko")["metrics"]
+    box = page.locator('[name="metrics[0].key"]')
+    box.fill(names["reach"])  # as a choice of the suggestions fills it
+    expect(box).to_have_value(names["reach"])
+    page.route("**/check?*", lambda route: route.fulfill(status=503, json={"error": "busy"}))
+    try:
+        with page.expect_request("**/check?*") as sent:
+            page.click("#submit")
+        body = sent.value.post_data or ""
+    finally:
+        page.unroute("**/check?*")
+    assert '"metrics[0].key":"reach"' in body
+    assert names["reach"] not in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "code"), [("de", "storage_full"), ("ko", "a_code_of_a_later_service")]
+)
+def test_a_service_error_is_said_in_the_page_language_never_in_english(
+    page: Page, base_url: str, lang: str, code: str
+) -> None:
+    english = "the service's own English sentence"
+    page.goto(f"{base_url}/?lang={lang}")
+    page.route(
+        "**/check?*",
+        lambda route: route.fulfill(status=500, json={"error": code, "message": english}),
+    )
+    try:
+        page.click("#submit")
+        t = strings(lang)
+        expect(page.locator("#status")).to_have_text(t.get(f"error_{code}", t["error_generic"]))
+    finally:
+        page.unroute("**/check?*")
 
 
 def test_problems_are_listed_in_the_order_of_the_form(page: Page, base_url: str) -> None:

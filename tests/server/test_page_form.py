@@ -18,6 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from coop_rules import Report, check_claim
+from coop_rules.claim.manifest import load_manifest
+from coop_rules.errors import ConfigurationError
+from coop_rules.i18n import catalogue, translate
 from coop_rules.i18n.shown import term
 from coop_rules.programs import load_program_data
 from coop_rules.server.i18n import PAGE_LANGUAGES, strings
@@ -158,7 +161,7 @@ def test_an_empty_form_marks_every_required_field_and_says_no_documents() -> Non
     problems = _problems({}, "de")
     t = strings("de")
     assert problems == {
-        **{name: t["problem_missing"] for name in REQUIRED},
+        **{name: translate("manifest_problem.missing", "de") for name in REQUIRED},
         "files": t["problem_no_documents"],
     }
 
@@ -218,16 +221,46 @@ def test_problems_name_the_form_field_of_each_row() -> None:
     form |= {"metrics[0].key": "clicks", "metrics[1].key": "clicks", "metrics[1].value": "3"}
     form |= {"metrics[7].value": "1", "documents[2].role": "photo", "colour": "blue"}
     problems = _problems(form, "en", ("a.pdf",))
-    t = strings("en")
-    assert problems["attendees[1].name"] == t["problem_missing"]
+    missing = translate("manifest_problem.missing", "en")
+    assert problems["attendees[1].name"] == missing
     assert problems["attendees[3].cost.amount"].startswith(
         "should be an amount written like 27,077.60"
     )
-    assert problems["metrics[0].value"] == t["problem_missing"]
-    assert problems["metrics[7].key"] == t["problem_missing"]
+    assert problems["metrics[0].value"] == missing
+    assert problems["metrics[7].key"] == missing
     assert problems["metrics[1].key"] == "given twice (got 'clicks')"
     assert problems["documents[2].role"].startswith("Input should be")
     assert problems["colour"] == "unknown field"
+
+
+def test_the_page_and_the_cli_say_a_manifest_problem_in_the_same_sentence(
+    tmp_path: Path,
+) -> None:
+    """One catalogue (``manifest_problem.*``): the page names the form field, the CLI the
+    manifest path, and both say the same words after it, in every language."""
+    manifest = manifest_of(FIXTURES / "compliant")
+    manifest["usage_period"]["end"] = "2023-12-31"  # before its start
+    manifest["funds"]["currency"] = "12"  # not an ISO code
+    (tmp_path / "claim.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        load_manifest(tmp_path / "claim.json")
+    english = {p.location: p.message for p in caught.value.problems}
+    assert set(english) == {"usage_period.end", "funds.currency"}
+    wrong = {"usage_period.end": "2023-12-31", "funds.currency": "12"}
+    for lang in PAGE_LANGUAGES:
+        cli = {p.location: p.text(lang) for p in caught.value.problems}
+        typed = typed_form(manifest_of(FIXTURES / "compliant"), lang) | wrong
+        page = _problems(typed, lang, ("x.pdf",))  # and claimed.currency: the funds' copied
+        assert {k: page[k] for k in cli} == cli, lang
+        if lang != "en":
+            assert not set(cli.values()) & set(english.values()), lang
+
+
+def test_the_page_catalogue_keeps_no_copy_of_the_manifest_problems() -> None:
+    for lang in PAGE_LANGUAGES:
+        sentences = {v for k, v in catalogue(lang).items() if k.startswith("manifest_problem.")}
+        copies = {k for k, v in strings(lang).items() if v in sentences}
+        assert not copies, (lang, copies)
 
 
 # -- every fixture claim through the page's form: the CLI's verdict and findings -----------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from importlib import resources
@@ -12,9 +13,10 @@ import yaml
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from coop_rules.server.i18n import PAGE_LANGUAGES
+from coop_rules.server.errors import ERROR_CODES, ApiError, from_http_exception
+from coop_rules.server.i18n import PAGE_LANGUAGES, strings
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, REPO
 from .conftest import claim_upload, client_for, manifest_of
 
 
@@ -250,7 +252,7 @@ def test_every_page_language_has_the_problem_messages() -> None:
     text = resources.files("coop_rules.server").joinpath("page_strings.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     keys = [k for k in raw["en"] if k.startswith("problem_")]
-    assert len(keys) == 11
+    assert len(keys) == 3  # what only the form gets wrong; a manifest's are manifest_problem.*
     for lang in PAGE_LANGUAGES:
         for key in keys:
             fields = {f for _, f, _, _ in Formatter().parse(raw[lang][key]) if f}
@@ -258,3 +260,46 @@ def test_every_page_language_has_the_problem_messages() -> None:
                 lang,
                 key,
             )
+
+
+def _codes_in_source() -> set[str]:
+    """The codes the service's source gives an ApiError (its second argument) or an error
+    body (``{"error": ...}``) literally."""
+    found = set()
+    for path in (REPO / "coop_rules" / "server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "ApiError"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                found.add(node.args[1].value)
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    said = isinstance(key, ast.Constant) and key.value == "error"
+                    if said and isinstance(value, ast.Constant):
+                        found.add(value.value)
+    return found
+
+
+def test_every_error_code_of_the_service_has_a_page_sentence_in_every_language() -> None:
+    in_source = _codes_in_source()
+    assert {"too_large", "uploads_full", "internal", "not_found"} <= in_source
+    assert in_source <= set(ERROR_CODES), in_source - set(ERROR_CODES)
+    english = strings("en")
+    for lang in PAGE_LANGUAGES:
+        t = strings(lang)
+        for code in (*ERROR_CODES, "generic"):
+            assert f"error_{code}" in t, (lang, code)
+            if lang != "en":
+                assert t[f"error_{code}"] != english[f"error_{code}"], (lang, code)
+
+
+def test_an_error_code_outside_the_list_is_refused_and_http_errors_map_onto_it() -> None:
+    with pytest.raises(ValueError, match="not an error code"):
+        ApiError(400, "teapot", "short and stout")
+    for status in (400, 401, 404, 405, 408, 413, 418, 429, 431, 500, 502):
+        assert from_http_exception(status, None, None).code in ERROR_CODES, status
+    assert from_http_exception(418, None, None).code == "bad_request"
+    assert from_http_exception(502, None, None).code == "internal"

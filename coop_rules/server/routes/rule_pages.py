@@ -43,6 +43,7 @@ def rule_page(code: str, lang: Language) -> HTMLResponse:
     if spec is None:
         raise ApiError(404, "not_found", f"no rule {code!r}; GET /v1/rules lists them")
     local = book.local(spec.code, lang)
+    docs, docs_lang = book.docs(spec, lang)
     body = (
         environment()
         .get_template("rule.html.j2")
@@ -52,6 +53,8 @@ def rule_page(code: str, lang: Language) -> HTMLResponse:
             title=local.title or spec.display_title,
             message=template_text(local.message or spec.message, lang),
             hint=template_text(local.hint or spec.hint, lang),
+            docs=docs,
+            docs_lang=docs_lang,
         )
     )
     headers = {

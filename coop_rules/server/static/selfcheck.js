@@ -84,12 +84,22 @@
     const required = field("program.requires_preapproval").value;
     const byProgram = required ? required === "true" : Boolean(profile() && profile().preapproval);
     toggle(document.getElementById("preapproval"), Boolean(activity && activity.preapproval) || byProgram);
+    // A result is chosen by its name in the page's language; the key is what is sent.
     const keys = document.getElementById("metric-keys");
     keys.replaceChildren(
-      ...(activity ? activity.metrics.flat() : []).map(
-        (key) => new Option(programs.metrics[key] || key, key),
-      ),
+      ...(activity ? activity.metrics.flat() : []).map((key) => new Option(metricName(key), metricName(key))),
     );
+  }
+
+  const metricName = (key) => programs.metrics[key] || key;
+
+  // The key of a result typed or chosen by its name (or by its key); other text as typed.
+  function metricKey(text) {
+    const wanted = text.trim().toLocaleLowerCase(lang);
+    const found = Object.entries(programs.metrics).find(
+      ([key, name]) => name.toLocaleLowerCase(lang) === wanted || key === wanted,
+    );
+    return found ? found[0] : text.trim();
   }
 
   for (const name of ["program.code", "program.fiscal_year", "usage_period.start"]) {
@@ -246,7 +256,9 @@
     const out = {};
     for (const control of form.querySelectorAll("input[name], select[name], textarea[name]")) {
       if (control.type === "file" || control.matches(":disabled")) continue;
-      if (control.value.trim()) out[control.name] = control.value;
+      if (!control.value.trim()) continue;
+      const isMetric = control.closest("[data-list=metrics]") && control.dataset.part === "key";
+      out[control.name] = isMetric ? metricKey(control.value) : control.value;
     }
     return out;
   }
@@ -350,7 +362,7 @@
     try {
       detail = await response.json();
     } catch (error) {
-      detail = { message: response.statusText };
+      detail = {}; // not the service's JSON (a proxy's page): the generic sentence
     }
     status.textContent = "";
     if (response.status === 429 || response.status === 503) {
@@ -358,8 +370,10 @@
     } else if (detail.problems) {
       showProblems(t.problems, detail.problems);
     } else {
-      // The service's message is English, for developers: the page says it in its language.
-      status.textContent = t[`error_${detail.error}`] || `${t.error_other} ${detail.message}`;
+      // The service's message is English, for developers: the page says each error code in its
+      // language (tests hold page_strings to coop_rules/server/errors.py's codes), and anything
+      // else in one sentence of its own, never the service's English.
+      status.textContent = t[`error_${detail.error}`] || t.error_generic;
     }
   });
 
