@@ -291,3 +291,26 @@ def test_webp_and_gif_pictures_are_read(tmp_path: Path, fmt: str, media: str) ->
     doc = read_document(path, "picture", HERE)
     assert isinstance(doc, Document) and doc.media_type == media
     assert "NORTHWIND CLOUD WEEKS" in doc.full_text
+
+
+def test_an_iphone_photo_in_heic_is_read_with_its_capture_date(tmp_path: Path) -> None:
+    import pillow_heif  # the ocr extra's: iPhone photos
+
+    path = tmp_path / "IMG_0412.HEIC"
+    with Image.open(OCR / "landing-page.png") as image:
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[0x9003] = "2024:03:14 18:05:09"  # DateTimeOriginal
+        pillow_heif.from_pillow(image.convert("RGB")).save(path, quality=90, exif=exif.tobytes())
+    doc = read_document(path, "IMG_0412.HEIC", HERE)
+    assert isinstance(doc, Document) and doc.media_type == "image/heic"
+    assert "NORTHWIND CLOUD WEEKS" in doc.full_text
+    assert doc.headers["EXIF DateTimeOriginal"] == "2024:03:14 18:05:09"
+
+
+def test_without_pillow_heif_a_heic_photo_is_a_clear_finding(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "IMG_0412.HEIC"
+    path.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
+    monkeypatch.setattr(ocr_module, "register_heif", lambda: False)
+    doc = read_document(path, "IMG_0412.HEIC", HERE)
+    assert not isinstance(doc, Document)
+    assert doc.kind is ProblemKind.UNSUPPORTED and "JPEG" in doc.message
