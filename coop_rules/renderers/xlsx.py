@@ -142,7 +142,9 @@ class XlsxRenderer:
                 f.subject,
                 f.message,
                 f.hint,
-                "\n".join(f"{k} = {unknown if v is None else v}" for k, v in f.values.items()),
+                "\n".join(
+                    f"{k} = {unknown if v is None else v}" for k, v in f.shown_values.items()
+                ),
                 "\n".join(_evidence_text(e, lang) for e in f.evidence),
                 f.docs_url,
             )

@@ -69,6 +69,16 @@ class Finding:
     def docs_url(self) -> str:
         return DOCS_URL.format(code=self.code)
 
+    @property
+    def shown_values(self) -> dict[str, Any]:
+        """The values a person reads: all of them when the rule could not be checked (the
+        unknown one is the point); when it was violated, the known ones only, since a rule that
+        fired had every value it needed and an unknown one was an alternative it did not use
+        (``first(claim.documented_total_tolerance, claim.documented_total)``)."""
+        if self.outcome is not Outcome.VIOLATED:
+            return self.values
+        return {name: value for name, value in self.values.items() if value is not None}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,

@@ -86,6 +86,19 @@ def test_every_kind_of_evidence_is_shown(fixture_report: Reports) -> None:
     assert re.search(r'<span class="line hit"><span class="ln">\d+</span>  amount:', html)
 
 
+def test_a_violation_shows_the_values_it_used_not_an_unused_alternative(
+    fixture_report: Reports,
+) -> None:
+    # AM04 compares the claim with first(total with conversion tolerance, total): on an
+    # all-EUR claim the first is unknown, and the finding that fired did not use it.
+    report = fixture_report("am04-claimed-not-supported")
+    (am04,) = [f for f in report.findings if f.code == "AM04"]
+    assert am04.values["claim.documented_total_tolerance"] is None  # the JSON keeps it
+    plain = Page(HtmlRenderer().report(report)).plain
+    assert "total of the invoices and CSRs" in plain
+    assert "with the conversion tolerance" not in plain
+
+
 def test_unreadable_documents_are_listed_with_the_reason(fixture_report: Reports) -> None:
     page = Page(HtmlRenderer().report(fixture_report("rd01-unreadable-document")))
     assert "Documents that could not be read" in page.plain
