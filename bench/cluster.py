@@ -170,6 +170,17 @@ class Sampler:
         return cpu, self.peak / 2**20
 
 
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop a scheduler and its workers (the last started first), killing what hangs."""
+    for process in reversed(processes):
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def run(
     mode: str,
     mode_args: list[str],
@@ -297,13 +308,7 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
         summary(rounds, args.claims)
     finally:
-        for process in reversed(cluster):
-            process.send_signal(signal.SIGTERM)
-        for process in cluster:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(cluster)
         shutil.rmtree(base, ignore_errors=True)
 
 

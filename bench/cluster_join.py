@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import time
 from pathlib import Path
 
 import distributed
-from cluster import dask_environment, free_port, make_claims
+from cluster import dask_environment, free_port, make_claims, stop
 
 REPO = Path(__file__).resolve().parents[1]
 CHECK = ["-m", "coop_rules", "check", "--format", "json", "--today", "2024-07-20"]
@@ -128,13 +127,7 @@ def main() -> None:
         if batch.returncode not in (0, 1):
             print(errors.decode(errors="replace")[-2000:], file=sys.stderr)
     finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         shutil.rmtree(base, ignore_errors=True)
 
 
