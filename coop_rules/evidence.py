@@ -12,6 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
+# How OCR turned a page's picture before reading it, in counter-clockwise degrees: a quarter
+# turn (0, 90, 180, 270), then a deskew of a few degrees. The boxes of its words are in the
+# turned picture's points, so its evidence pictures are cut from the picture turned the same way.
+Turn = tuple[int, float]
 
 
 @dataclass(frozen=True)

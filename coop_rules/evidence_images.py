@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ import yaml
 from openpyxl.utils import column_index_from_string, get_column_letter
 from PIL import Image, ImageDraw
 
-from coop_rules.evidence import Box
+from coop_rules.evidence import Box, Turn
 
 try:  # one lock for every PDFium call in the process: the document reader's
     from coop_rules.documents.pdfium import LOCK as PDFIUM_LOCK
@@ -66,17 +66,25 @@ class PageImage:
         return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
-def pdf_regions(path: Path, regions: Sequence[tuple[int, Box | None]]) -> list[PageImage | None]:
+def pdf_regions(
+    path: Path,
+    regions: Sequence[tuple[int, Box | None]],
+    turns: Mapping[int, Turn] | None = None,
+) -> list[PageImage | None]:
     """Render each ``(page, box)`` of the PDF at ``path``: the box with context, highlighted.
 
     A region without a box is a thumbnail of the whole page. Opening the document once for all
     the regions of a file is what keeps a report of many findings fast. An image file (a scan
-    or photo read by OCR) is cut the same way (:func:`image_regions`).
+    or photo read by OCR) is cut the same way (:func:`image_regions`). ``turns`` says how OCR
+    turned a page before reading it (page number → :data:`~coop_rules.evidence.Turn`): the
+    boxes on such a page are the turned page's, so it is drawn whole, turned, then cut.
     """
+    turns = turns or {}
     with open(path, "rb") as handle:
         if b"%PDF-" not in handle.read(1024):
-            return image_regions(path, regions)
+            return image_regions(path, regions, turns)
     rendered: list[tuple[Image.Image, Box | None] | None] = []
+    whole: dict[int, tuple[Image.Image, float] | None] = {}
     with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(path)
@@ -85,10 +93,23 @@ def pdf_regions(path: Path, regions: Sequence[tuple[int, Box | None]]) -> list[P
             return [None] * len(regions)
         try:
             for page_number, box in regions:
-                rendered.append(_render(document, page_number, box))
+                if page_number in turns:
+                    if page_number not in whole:
+                        whole[page_number] = _render_whole(document, page_number)
+                    rendered.append(None)  # cut from the whole page, outside the lock
+                else:
+                    rendered.append(_render(document, page_number, box))
         finally:
             document.close()
-    return [_finish(*item) if item else None for item in rendered]
+    out: list[PageImage | None] = []
+    for (page_number, box), item in zip(regions, rendered, strict=True):
+        drawn = whole.get(page_number)
+        if drawn is not None:
+            picture, per_point = drawn
+            out.append(_cut(turned(picture, turns[page_number]), per_point, box))
+        else:
+            out.append(_finish(*item) if item else None)
+    return out
 
 
 def _render(
@@ -105,9 +126,7 @@ def _render(
         else:
             region, scale = _context(box, width, height), SCALE
         left, top, right, bottom = region
-        area = max(right - left, 1.0) * max(bottom - top, 1.0) * scale * scale
-        if area > MAX_PIXELS:
-            scale *= math.sqrt(MAX_PIXELS / area)
+        scale = _capped(scale, right - left, bottom - top)
         # crop is (left, bottom, right, top) cut off the displayed page, in points
         bitmap = page.render(
             scale=scale, crop=(left, height - bottom, width - right, top), may_draw_forms=False
@@ -127,56 +146,104 @@ def _render(
     return image, ((x0 - left) * scale, (y0 - top) * scale, (x1 - left) * scale, (y1 - top) * scale)
 
 
-def image_regions(path: Path, regions: Sequence[tuple[int, Box | None]]) -> list[PageImage | None]:
+def _render_whole(
+    document: pdfium.PdfDocument, page_number: int
+) -> tuple[Image.Image, float] | None:
+    """The whole page at SCALE (fewer pixels for a huge page), and its pixels per point (called
+    with the lock held): a page OCR turned, to be turned the same way and cut."""
+    if not 1 <= page_number <= len(document):
+        return None
+    page = document[page_number - 1]
+    try:
+        width, height = page.get_size()
+        scale = _capped(SCALE, width, height)
+        bitmap = page.render(scale=scale, may_draw_forms=False)
+        try:
+            return bitmap.to_pil().convert("RGB"), scale
+        finally:
+            bitmap.close()
+    except pdfium.PdfiumError as exc:
+        log.debug("cannot render page %s: %s", page_number, exc)
+        return None
+    finally:
+        page.close()
+
+
+def _capped(scale: float, width: float, height: float) -> float:
+    """``scale``, smaller where a region of ``width`` × ``height`` points would exceed
+    MAX_PIXELS at it."""
+    area = max(width, 1.0) * max(height, 1.0) * scale * scale
+    return scale * math.sqrt(MAX_PIXELS / area) if area > MAX_PIXELS else scale
+
+
+def image_regions(
+    path: Path,
+    regions: Sequence[tuple[int, Box | None]],
+    turns: Mapping[int, Turn] | None = None,
+) -> list[PageImage | None]:
     """Regions of an image file's pages (frames), in the points OCR laid them out in (the
-    EXIF orientation applied, the image's resolution or ASSUMED_DPI): as :func:`pdf_regions`."""
+    EXIF orientation applied, the image's resolution or ASSUMED_DPI, turned as OCR turned the
+    page, see ``turns``): as :func:`pdf_regions`."""
     from PIL import ImageOps, ImageSequence
 
     from coop_rules.documents.ocr import image_points
 
+    turns = turns or {}
     out: list[PageImage | None] = []
     try:
         with Image.open(path) as image:
-            frames = {}
+            frames: dict[int, tuple[Image.Image, float] | None] = {}
             for page_number, box in regions:
                 if page_number not in frames:
-                    frame = None
+                    frames[page_number] = None
                     for number, item in enumerate(ImageSequence.Iterator(image), start=1):
                         if number == page_number:
-                            frame = item.copy()
+                            upright = (ImageOps.exif_transpose(item) or item).convert("RGB")
+                            picture = turned(upright, turns.get(page_number, (0, 0.0)))
+                            frames[page_number] = (picture, 1 / image_points(item))
                             break
-                    frames[page_number] = frame
                 frame = frames[page_number]
-                if frame is None:
-                    out.append(None)
-                    continue
-                per_point = 1 / image_points(frame)
-                upright = (ImageOps.exif_transpose(frame) or frame).convert("RGB")
-                width, height = upright.width / per_point, upright.height / per_point
-                if box is None:
-                    region, scale = (0.0, 0.0, width, height), THUMBNAIL_SCALE
-                else:
-                    region, scale = _context(box, width, height), SCALE
-                left, top, right, bottom = region
-                c0, c1, c2, c3 = (round(v * per_point) for v in (left, top, right, bottom))
-                crop = upright.crop((c0, c1, c2, c3))
-                factor = scale / per_point
-                area = crop.width * crop.height * factor * factor
-                if area > MAX_PIXELS:
-                    factor *= math.sqrt(MAX_PIXELS / area)
-                crop = crop.resize(
-                    (max(1, round(crop.width * factor)), max(1, round(crop.height * factor)))
-                )
-                k = crop.width / max(right - left, 1e-6)
-                shown = None
-                if box is not None:
-                    x0, y0, x1, y1 = box
-                    shown = ((x0 - left) * k, (y0 - top) * k, (x1 - left) * k, (y1 - top) * k)
-                out.append(_finish(crop, shown))
+                out.append(_cut(*frame, box) if frame else None)
     except Exception as exc:  # best effort: a report renders without the picture
         log.debug("cannot cut regions of %s: %s", path, exc)
         return [None] * len(regions)
     return out
+
+
+def turned(picture: Image.Image, turn: Turn) -> Image.Image:
+    """``picture`` turned as OCR turned it before reading (a quarter turn, then its deskew),
+    at the size OCR laid its words out in: a deskewed picture grows at its corners, and OCR
+    maps the grown picture onto the page, so it is scaled back to the turned size here too."""
+    quarter, skew = turn
+    if quarter:
+        picture = picture.rotate(quarter, expand=True)
+    if skew:
+        size = picture.size
+        picture = picture.rotate(
+            skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255)
+        ).resize(size, Image.Resampling.BICUBIC)
+    return picture
+
+
+def _cut(picture: Image.Image, per_point: float, box: Box | None) -> PageImage:
+    """The region around ``box`` (points) of a whole page's ``picture`` with ``per_point``
+    pixels per point, highlighted; the whole page as a thumbnail without a box."""
+    width, height = picture.width / per_point, picture.height / per_point
+    if box is None:
+        region, scale = (0.0, 0.0, width, height), THUMBNAIL_SCALE
+    else:
+        region, scale = _context(box, width, height), SCALE
+    left, top, right, bottom = region
+    c0, c1, c2, c3 = (round(v * per_point) for v in (left, top, right, bottom))
+    crop = picture.crop((c0, c1, c2, c3))
+    factor = _capped(scale, right - left, bottom - top) / per_point
+    crop = crop.resize((max(1, round(crop.width * factor)), max(1, round(crop.height * factor))))
+    k = crop.width / max(right - left, 1e-6)
+    shown = None
+    if box is not None:
+        x0, y0, x1, y1 = box
+        shown = ((x0 - left) * k, (y0 - top) * k, (x1 - left) * k, (y1 - top) * k)
+    return _finish(crop, shown)
 
 
 def _context(box: Box, width: float, height: float) -> Box:

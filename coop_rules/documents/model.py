@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from coop_rules.evidence import Box
+from coop_rules.evidence import Box, Turn
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ class Page:
     """One page: its words in reading order and their plain text.
 
     ``ocr_confidence`` is set on a page read by OCR (the mean of its words' confidences); it is
-    None on a page read from its text layer.
+    None on a page read from its text layer. ``turn`` is how OCR turned the page's picture
+    upright before reading it (see :data:`~coop_rules.evidence.Turn`): ``width``, ``height``
+    and the words' boxes are the turned page's.
     """
 
     number: int  # 1-based
@@ -49,6 +51,7 @@ class Page:
     text: str
     image_cover: float = 0.0  # share of a page with (almost) no text that an image covers
     ocr_confidence: float | None = None
+    turn: Turn = (0, 0.0)
 
     @property
     def has_text(self) -> bool:

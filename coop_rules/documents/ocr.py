@@ -309,15 +309,15 @@ def recognise(
         upright = ImageOps.exif_transpose(image) or image
         width, height = upright.width * image_points(image), upright.height * image_points(image)
     gray, turns, langs = prepare(image)
-    best: tuple[float, int, list[Word], tuple[int, int]] | None = None
+    best: tuple[float, int, float, list[Word], tuple[int, int]] | None = None
     for turn in turns:
         pic = gray.rotate(turn, expand=True, fillcolor=255) if turn else gray
-        pic, words = _words(pic, langs)
+        pic, skew, words = _words(pic, langs)
         score = sum(w.confidence for w in words if sum(c.isalnum() for c in w.text) >= 3)
         if best is None or score > best[0]:
-            best = (score, turn, words, pic.size)
+            best = (score, turn, skew, words, pic.size)
     assert best is not None
-    _, turn, words, (pw, ph) = best
+    _, turn, skew, words, (pw, ph) = best
     if turn in (90, 270):
         width, height = height, width
     sx, sy = width / pw, height / ph
@@ -335,25 +335,28 @@ def recognise(
         text="\n".join(" ".join(w.text for w in line) for line in lines),
         image_cover=1.0 if scanned_page else 0.0,
         ocr_confidence=round(mean, 3),
+        turn=(turn, skew),
     )
 
 
-def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
-    """Tesseract's words on ``pic`` straightened (see :func:`_deskew`), boxes in the pixels of
-    the straightened picture (returned too), confidences 0–1."""
+def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, float, list[Word]]:
+    """Tesseract's words on ``pic`` straightened (see :func:`_deskew`): the straightened
+    picture, the angle it was turned by, and the words with boxes in its pixels, confidences
+    0–1."""
     import tesserocr
 
     api = _api(langs, _segmentation(pic))
     api.SetImage(pic)
     words: list[Word] = []
+    skew = 0.0
     try:
-        pic = _deskew(api, pic)
+        pic, skew = _deskew(api, pic)
         api.Recognize()
         iterator = api.GetIterator()
     except RuntimeError:  # nothing on the page to recognise
-        return pic, words
+        return pic, skew, words
     if iterator is None:
-        return pic, words
+        return pic, skew, words
     level = tesserocr.RIL.WORD
     lines: list[tuple[tuple[int, int, int, int] | None, list[Word]]] = []
     for item in tesserocr.iterate_level(iterator, level):
@@ -373,7 +376,7 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, list[Word]]:
         lines[-1][1].append(Word(text, x0, y0, x1, y1, confidence))
     for band, line in lines:
         words.extend(_in_band(line, band))
-    return pic, words
+    return pic, skew, words
 
 
 def _noise_line(line: list[Word]) -> bool:
@@ -452,26 +455,27 @@ def _speck(text: str, confidence: float) -> bool:
     return len(text) <= 2 and confidence < 0.1
 
 
-def _deskew(api: Any, pic: Image.Image) -> Image.Image:
-    """``pic`` turned straight when Tesseract's layout analysis finds its lines askew.
+def _deskew(api: Any, pic: Image.Image) -> tuple[Image.Image, float]:
+    """``pic`` turned straight when Tesseract's layout analysis finds its lines askew, and the
+    angle it was turned by (counter-clockwise degrees; 0.0 when it was left as it is).
 
     Tesseract reads askew lines well, but its word boxes stay askew: across an A4 page a tilt
     of 1° moves a line's right end by a line height, so words of one table row would fall into
     two lines of the layout. Straightened, a row's words share a band again.
     """
     if not DESKEW:
-        return pic
+        return pic, 0.0
     layout = api.AnalyseLayout()
     if layout is None:
-        return pic
+        return pic, 0.0
     angle = math.degrees(layout.Orientation()[3])
     if not MIN_SKEW <= abs(angle) <= MAX_SKEW:
-        return pic
+        return pic, 0.0
     from PIL import Image
 
     straight = pic.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     api.SetImage(straight)
-    return straight
+    return straight, angle
 
 
 def image_points(image: Image.Image) -> float:

@@ -188,6 +188,7 @@ def extract_document(
         trace.decided_by,
         _text_lines(layout) if extractor is _invoice else (),
         breakdown,
+        {p.number: p.turn for p in document.pages if p.turn != (0, 0.0)},
     )
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from coop_rules.documents.model import ReadProblem
-from coop_rules.evidence import Extracted, json_value
+from coop_rules.evidence import Extracted, Turn, json_value
 
 
 class DocumentKind(StrEnum):
@@ -261,6 +261,9 @@ class ExtractedDocument:
             any layout (a table, free text, a description over several lines), for the rules
             that look for words (alcohol) where no item table was read. Not in the JSON.
         breakdown: an invoice's tax lines per rate, and its allowances and charges.
+        page_turns: page number → how OCR turned that page's picture before reading it, for
+            the pages it turned: their evidence boxes are the turned page's, and a picture of
+            the evidence is cut from the page turned the same way. Not in the JSON.
     """
 
     path: str
@@ -274,6 +277,7 @@ class ExtractedDocument:
     decided_by: dict[str, str] = field(default_factory=dict)
     text_lines: tuple[Extracted, ...] = ()
     breakdown: Breakdown = field(default_factory=Breakdown)
+    page_turns: dict[int, Turn] = field(default_factory=dict)
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import DEFAULT_LIMITS, MIB, Limits
-from coop_rules.evidence import Box
+from coop_rules.evidence import Box, Turn
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.isolation.worker import Job, RenderJob, serve
 
@@ -208,11 +208,13 @@ class DocumentPool:
         path: Path,
         regions: Sequence[tuple[int, Box | None]],
         limits: Limits = DEFAULT_LIMITS,
+        turns: Mapping[int, Turn] | None = None,
     ) -> list[PageImage | None]:
         """Pictures of ``regions`` of the PDF at ``path`` (see
-        :func:`coop_rules.evidence_images.pdf_regions`), drawn in a worker; None for each
-        region when drawing overran the limits."""
-        result: list[PageImage | None] = self._run(RenderJob(Path(path), tuple(regions), limits))
+        :func:`coop_rules.evidence_images.pdf_regions`, also for ``turns``), drawn in a worker;
+        None for each region when drawing overran the limits."""
+        job = RenderJob(Path(path), tuple(regions), limits, dict(turns or {}))
+        result: list[PageImage | None] = self._run(job)
         return result
 
     def _run(self, job: Job | RenderJob) -> Any:
@@ -392,11 +394,14 @@ def extractor_for(limits: Limits) -> ExtractFile:
 
 
 def render_pdf_regions(
-    path: Path, regions: Sequence[tuple[int, Box | None]]
+    path: Path,
+    regions: Sequence[tuple[int, Box | None]],
+    turns: Mapping[int, Turn] | None = None,
 ) -> list[PageImage | None]:
     """Evidence pictures drawn by the shared pool's workers: a report never runs a document's
-    drawing operators in this process. A picture is not worth the wait a document is: 5 s."""
-    return shared_pool().render(path, regions, _RENDER_LIMITS)
+    drawing operators in this process. A picture is not worth the wait a document is: 5 s.
+    ``turns``: the pages OCR turned before reading them (see ``pdf_regions``)."""
+    return shared_pool().render(path, regions, _RENDER_LIMITS, turns)
 
 
 _RENDER_LIMITS = replace(DEFAULT_LIMITS, timeout=min(DEFAULT_LIMITS.timeout, 5.0))

@@ -12,14 +12,14 @@ import shutil
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coop_rules.documents import ProblemKind, ReadProblem
 from coop_rules.documents.limits import MIB, Limits
-from coop_rules.evidence import Box
+from coop_rules.evidence import Box, Turn
 from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class RenderJob:
     path: Path
     regions: tuple[tuple[int, Box | None], ...]
     limits: Limits
+    turns: dict[int, Turn] = field(default_factory=dict)  # pages OCR turned (see pdf_regions)
 
     @property
     def display(self) -> str:
@@ -147,7 +148,7 @@ def _render(job: RenderJob) -> list[PageImage | None]:
     from coop_rules.evidence_images import pdf_regions
 
     try:
-        return pdf_regions(job.path, job.regions)
+        return pdf_regions(job.path, job.regions, job.turns)
     except Exception:  # pictures are best effort: a report renders without them
         return [None] * len(job.regions)
 

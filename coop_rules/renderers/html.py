@@ -285,6 +285,7 @@ def _evidence_views(report: Report, entered: bool = False) -> dict[Evidence, Evi
     (``entered`` is False)."""
     items = list(dict.fromkeys(e for f in report.findings for e in f.evidence))
     media = {d.path: d.media_type for d in report.documents}  # from the bytes, not the name
+    turns = {d.path: d.page_turns for d in report.documents}  # pages OCR turned upright
     lang = report.lang
     views = {e: EvidenceView(e, lang=lang) for e in items}
     by_file: dict[str, list[Evidence]] = {}
@@ -298,7 +299,7 @@ def _evidence_views(report: Report, entered: bool = False) -> dict[Evidence, Evi
             # (an image's evidence was read by OCR: its boxes are cut from the picture)
             # Evidence about the whole document (unlisted, wrong kind) shows its first page.
             regions = [(e.page or 1, e.box if e.page else None) for e in group]
-            images = render_pdf_regions(path, regions)
+            images = render_pdf_regions(path, regions, turns.get(name))
             views.update(
                 {e: EvidenceView(e, image=i, lang=lang) for e, i in zip(group, images, strict=True)}
             )

@@ -6,6 +6,7 @@ a machine without it they are skipped with the reason; in CI (``CI`` set) they f
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -14,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -26,8 +27,9 @@ from coop_rules.documents.model import Document, Page, Word
 from coop_rules.documents.search import find
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Evidence, Extracted
-from coop_rules.extraction import DocumentKind, extract_file
+from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.extraction.ocr import apply_ocr_confidence
+from coop_rules.isolation import render_pdf_regions
 
 ROOT = Path(__file__).resolve().parents[2]
 OCR = ROOT / "fixtures" / "ocr"
@@ -119,6 +121,76 @@ def test_a_picture_stored_sideways_is_read_upright(name: str) -> None:
     assert "northwind-cloud.example" in doc.full_text
     page = doc.pages[0]
     assert page.width > page.height  # the upright picture is landscape
+
+
+def evidence_cut(path: Path, doc: ExtractedDocument, name: str, turns: bool = True) -> Image.Image:
+    """The evidence picture a report shows for ``doc``'s field ``name`` (drawn by a reader
+    worker), cut with the page turns OCR recorded (``turns``) or from the page as stored."""
+    evidence = doc.fields[name].evidence
+    assert evidence.page is not None and evidence.box is not None
+    (picture,) = render_pdf_regions(
+        path, [(evidence.page, evidence.box)], doc.page_turns if turns else {}
+    )
+    assert picture is not None
+    return Image.open(io.BytesIO(picture.data)).convert("RGB")
+
+
+def mean_difference(upright: Image.Image, other: Image.Image) -> float:
+    """The mean grey-level difference (0–255) of two pictures, ``other`` sized as ``upright``."""
+    grey, other_grey = upright.convert("L"), other.convert("L").resize(upright.size)
+    return float(ImageStat.Stat(ImageChops.difference(grey, other_grey)).mean[0])
+
+
+def highlighted_text(picture: Image.Image) -> str:
+    """What OCR reads inside the red frame of an evidence picture's highlight."""
+    import tesserocr
+
+    pixels = picture.load()
+    assert pixels is not None
+    frame = [
+        (x, y)
+        for x in range(picture.width)
+        for y in range(picture.height)
+        if (p := pixels[x, y]) and isinstance(p, tuple) and p[0] > 140 and p[1] < 90 and p[2] < 90
+    ]
+    xs, ys = [x for x, _ in frame], [y for _, y in frame]
+    inside = picture.crop((min(xs) + 3, min(ys) + 3, max(xs) - 2, max(ys) - 2)).convert("L")
+    text: str = tesserocr.image_to_text(inside, path=ocr_module.tessdata(), lang="eng", psm=7)
+    return text.strip()
+
+
+@pytest.mark.parametrize("stored", ["png", "pdf"])
+def test_evidence_on_a_page_ocr_turned_is_cut_from_the_turned_page(
+    tmp_path: Path, stored: str
+) -> None:
+    # The picture stored a quarter turn off (as a PNG, and as a scanned PDF page): OCR reads
+    # it turned upright, so its boxes are the upright page's, and so must its pictures be.
+    turned = OCR / "landing-page-turned.png"
+    if stored == "pdf":
+        turned = tmp_path / "landing-page-turned.pdf"
+        Image.open(OCR / "landing-page-turned.png").save(turned, resolution=150)
+    upright = extract_file(OCR / "landing-page.png", "upright.png", limits=HERE)
+    doc = extract_file(turned, turned.name, limits=HERE)
+    assert doc.page_turns == {1: (90, 0.0)} and not upright.page_turns
+    for name in ("execution_date", "execution_end"):
+        assert doc.value(name) == upright.value(name)
+        expected = evidence_cut(OCR / "landing-page.png", upright, name)
+        cut = evidence_cut(turned, doc, name)
+        assert abs(cut.width - expected.width) <= 2 and abs(cut.height - expected.height) <= 2
+        assert mean_difference(expected, cut) < 15, name
+        # ... where the picture as stored, cut at the same box, shows something else
+        assert mean_difference(expected, evidence_cut(turned, doc, name, turns=False)) > 40
+
+
+def test_evidence_on_a_deskewed_scan_is_cut_from_the_straightened_page() -> None:
+    scan = extract_file(SCAN, INVOICE, limits=HERE)
+    quarter, skew = scan.page_turns[1]
+    assert quarter == 0 and 0.5 <= abs(skew) <= 3  # the fixture's scan is printed askew
+    for name in ("issue_date", "total", "vendor_tax_id"):
+        printed = scan.fields[name].evidence.text
+        assert highlighted_text(evidence_cut(SCAN, scan, name)) == printed, name
+        # Cut from the page as stored, the box misses the printed value.
+        assert highlighted_text(evidence_cut(SCAN, scan, name, turns=False)) != printed, name
 
 
 def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:

@@ -131,6 +131,29 @@ def test_text_from_documents_is_escaped(fixture_report: Reports) -> None:
     assert hostile in page.plain  # shown as text, intact
 
 
+def test_evidence_on_a_page_ocr_turned_is_pictured_turned(fixture_report: Reports) -> None:
+    # OCR read the picture a quarter turn upright: the date's box is the upright page's, so the
+    # report draws the picture turned the same way before cutting it.
+    name, box = "landing-page-turned.png", (88.2, 124.2, 158.4, 134.1)
+    evidence = Evidence(name, text="01.03.2024", page=1, box=box)
+    document = ExtractedDocument(name, "image/png", DocumentKind.POE, page_turns={1: (90, 0.0)})
+    base = fixture_report("dt01-late-submission")
+    finding = dataclasses.replace(base.findings[0], evidence=(evidence,))
+    report = dataclasses.replace(
+        base,
+        findings=(finding,),
+        documents=(document,),
+        roles={},
+        folder=FIXTURES.parent / "ocr",
+    )
+    shown = {img.get("src") for img in Page(HtmlRenderer().report(report)).all("img")}
+    path = FIXTURES.parent / "ocr" / name
+    (turned,) = pdf_regions(path, [(1, box)], {1: (90, 0.0)})
+    (as_stored,) = pdf_regions(path, [(1, box)])
+    assert turned is not None and as_stored is not None and turned != as_stored
+    assert turned.data_uri() in shown and as_stored.data_uri() not in shown
+
+
 def test_extraction_page_lists_fields() -> None:
     invoice = FIXTURES / "compliant" / "rechnung-kreativwerk-RE-2024-0417.pdf"
     from coop_rules import extract
