@@ -128,13 +128,7 @@ def _render(
         left, top, right, bottom = region
         scale = _capped(scale, right - left, bottom - top)
         # crop is (left, bottom, right, top) cut off the displayed page, in points
-        bitmap = page.render(
-            scale=scale, crop=(left, height - bottom, width - right, top), may_draw_forms=False
-        )
-        try:
-            image = bitmap.to_pil().convert("RGB")  # a copy: the bitmap's buffer dies below
-        finally:
-            bitmap.close()
+        image = _drawn(page, scale, crop=(left, height - bottom, width - right, top))
     except pdfium.PdfiumError as exc:
         log.debug("cannot render page %s: %s", page_number, exc)
         return None
@@ -157,16 +151,24 @@ def _render_whole(
     try:
         width, height = page.get_size()
         scale = _capped(SCALE, width, height)
-        bitmap = page.render(scale=scale, may_draw_forms=False)
-        try:
-            return bitmap.to_pil().convert("RGB"), scale
-        finally:
-            bitmap.close()
+        return _drawn(page, scale), scale
     except pdfium.PdfiumError as exc:
         log.debug("cannot render page %s: %s", page_number, exc)
         return None
     finally:
         page.close()
+
+
+def _drawn(
+    page: pdfium.PdfPage, scale: float, crop: tuple[float, float, float, float] = (0, 0, 0, 0)
+) -> Image.Image:
+    """``page`` drawn at ``scale`` (``crop``: left, bottom, right, top cut off, in points), as
+    a copy: the bitmap's buffer dies with it."""
+    bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
+    try:
+        return bitmap.to_pil().convert("RGB")
+    finally:
+        bitmap.close()
 
 
 def _capped(scale: float, width: float, height: float) -> float:
