@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -28,7 +29,7 @@ from coop_rules.errors import Problem
 from coop_rules.i18n import format_number, translate
 from coop_rules.i18n.shown import term
 from coop_rules.programs import ActivitySpec, load_program_data
-from coop_rules.server.errors import TypedProblem
+from coop_rules.server.errors import ApiError, TypedProblem
 from coop_rules.server.i18n import strings
 from coop_rules.server.manifests import localised_problems
 
@@ -54,6 +55,7 @@ _LINES = {"partner.aliases"}
 _LISTS = ("documents", "attendees", "metrics")
 _NAME = re.compile(r"^(?P<head>[a-z_]+)(?:\[(?P<index>\d{1,4})\])?(?P<rest>(?:\.[a-z_]+)*)$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
+_FILE = re.compile(r"^files\[(\d+)\]$")
 
 
 class FormProblems(Exception):
@@ -120,6 +122,17 @@ def _decimal(text: str, original: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:
         raise ValueError(original) from None
+
+
+def on_document_rows(error: ApiError) -> ApiError:
+    """An upload's problems (``files[2]``: a file name refused) on the form's document rows
+    (``documents[2].role``, the row's first field, labelled with the file's name): the page
+    sends its files in the order of its rows."""
+    problems = [
+        replace(p, location=f"documents[{m[1]}].role") if (m := _FILE.match(p.location)) else p
+        for p in error.problems
+    ]
+    return ApiError(error.status, error.code, error.message, problems, error.headers)
 
 
 # -- the form -> the manifest ------------------------------------------------------------------

@@ -42,7 +42,7 @@ from coop_rules.server.errors import ApiError, busy, fmt_bytes, invalid, invalid
 from coop_rules.server.files import FileStore, StoredFile
 from coop_rules.server.manifests import core_problems, json_check_request, stage_manifest
 from coop_rules.server.negotiation import best_match, not_acceptable
-from coop_rules.server.pageform import FormProblems, manifest_from_form
+from coop_rules.server.pageform import FormProblems, manifest_from_form, on_document_rows
 from coop_rules.server.settings import ServerSettings
 from coop_rules.server.storage import Reservation, UploadBudget, UploadRoot
 from coop_rules.server.uploads import Upload, read_multipart
@@ -213,7 +213,7 @@ class CheckService:
             self.files.copy_into(ids, folder)
             documents = len(ids)
         else:
-            upload = await self._read_upload(body, folder, frozenset({"manifest"}))
+            upload = await self._read_upload(body, folder, frozenset({"manifest"}), lang)
             if "manifest" not in upload.fields:
                 raise invalid(
                     "no 'manifest' field: send the claim manifest as JSON in it",
@@ -226,7 +226,10 @@ class CheckService:
         log.info("check staged: %d file(s)", sum(1 for _ in folder.iterdir()) - 1)
 
     async def _stage_page_form(self, body: Incoming, folder: Path, lang: str) -> None:
-        upload = await self._read_upload(body, folder, frozenset({"form"}))
+        try:
+            upload = await self._read_upload(body, folder, frozenset({"form"}), lang)
+        except ApiError as exc:
+            raise on_document_rows(exc) from None
         try:
             form = json.loads(upload.fields.get("form", "{}"))
         except ValueError:
@@ -320,10 +323,20 @@ class CheckService:
             received.discard()
 
     async def _read_upload(
-        self, body: Incoming, folder: Path, text_fields: frozenset[str] = frozenset()
+        self,
+        body: Incoming,
+        folder: Path,
+        text_fields: frozenset[str] = frozenset(),
+        lang: str | None = None,
     ) -> Upload:
         return await read_multipart(
-            body.chunks, body.content_type, body.content_length, folder, self.settings, text_fields
+            body.chunks,
+            body.content_type,
+            body.content_length,
+            folder,
+            self.settings,
+            text_fields,
+            lang,
         )
 
     # -- receiving, admission and the pool -----------------------------------------------------

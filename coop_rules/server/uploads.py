@@ -25,7 +25,9 @@ from python_multipart.multipart import parse_options_header
 
 from coop_rules.claim.manifest import MANIFEST_NAMES
 from coop_rules.errors import Problem
-from coop_rules.server.errors import ApiError, fmt_bytes, invalid, too_large
+from coop_rules.i18n import DEFAULT_LANG
+from coop_rules.i18n.shown import Phrase
+from coop_rules.server.errors import ApiError, TypedProblem, fmt_bytes, invalid, too_large
 from coop_rules.server.settings import ServerSettings
 
 # Characters that reorder what a reviewer reads (a "gpj.exe" trick), besides control characters.
@@ -49,23 +51,32 @@ class Upload:
     files: list[UploadedFile] = field(default_factory=list)
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be the name of an uploaded document, or None if it can."""
+def name_problem(name: str) -> Phrase | None:
+    """Why ``name`` cannot be the name of an uploaded document (``upload_problem.*``), or None
+    if it can."""
     if not name.strip():
-        return "the file name is empty"
-    if name != name.strip():
-        return "the file name starts or ends with a space"
-    if "/" in name or "\\" in name:
-        return "give a file name, not a path (no '/' or '\\')"
-    if name.startswith("."):
-        return "the file name must not start with '.'"
-    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in name):
-        return "the file name contains control characters"
-    if len(name.encode("utf-8")) > 255:
-        return "the file name is longer than 255 bytes"
-    if name.lower() in MANIFEST_NAMES:
-        return "that is the manifest's name: send the manifest in the 'manifest' field"
-    return None
+        key = "empty"
+    elif name != name.strip():
+        key = "spaces"
+    elif "/" in name or "\\" in name:
+        key = "path"
+    elif name.startswith("."):
+        key = "dot"
+    elif any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in name):
+        key = "control"
+    elif len(name.encode("utf-8")) > 255:
+        key = "too_long"
+    elif name.lower() in MANIFEST_NAMES:
+        key = "manifest_name"
+    else:
+        return None
+    return Phrase.of(f"upload_problem.{key}")
+
+
+def _name_refused(location: str, problem: Phrase, filename: str, lang: str | None) -> Problem:
+    """A refused file name: said in ``lang`` (English without one), the name quoted after it."""
+    shown = Phrase.of("manifest_problem.got", problem=problem, value=repr(filename))
+    return TypedProblem(location, shown.text(lang or DEFAULT_LANG), "file_name", shown=shown)
 
 
 def create_file(folder: Path, name: str) -> BinaryIO:
@@ -80,8 +91,15 @@ def create_file(folder: Path, name: str) -> BinaryIO:
 class _Reader:
     """The parser's callbacks: one part at a time, written to disk or kept as a short text."""
 
-    def __init__(self, folder: Path, settings: ServerSettings, text_fields: frozenset[str]):
+    def __init__(
+        self,
+        folder: Path,
+        settings: ServerSettings,
+        text_fields: frozenset[str],
+        lang: str | None = None,
+    ):
         self.folder = folder
+        self.lang = lang
         self.settings = settings
         self.text_fields = text_fields
         self.upload = Upload(folder)
@@ -136,21 +154,22 @@ class _Reader:
             self._skip = True  # a browser's empty file input: no file chosen
             return
         location = f"files[{len(self.upload.files) + len(self.problems)}]"
-        problem: str | None
+        problem: Phrase | None
         try:
             filename = raw_filename.decode("utf-8")
         except UnicodeDecodeError:
-            filename, problem = raw_filename.decode("utf-8", "replace"), "not valid UTF-8"
+            filename = raw_filename.decode("utf-8", "replace")
+            problem = Phrase.of("upload_problem.not_utf8")
         else:
             problem = name_problem(filename)
         if problem is None and filename in self.names:
-            problem = "another file of this request has the same name"
+            problem = Phrase.of("upload_problem.same_name")
         if len(self.upload.files) + len(self.problems) >= self.settings.max_files:
             raise too_large(f"more than {self.settings.max_files} files in one request")
         self.names.add(filename)
         if problem is not None:
             # Keep reading to report every bad name at once; the bytes go nowhere.
-            self.problems.append(Problem(location, f"{problem} (got {filename!r})"))
+            self.problems.append(_name_refused(location, problem, filename, self.lang))
             self._skip = True
             return
         self._file_name = filename
@@ -208,8 +227,10 @@ async def read_multipart(
     folder: Path,
     settings: ServerSettings,
     text_fields: frozenset[str] = frozenset(),
+    lang: str | None = None,
 ) -> Upload:
     """Stream a multipart body into ``folder``, enforcing every limit of ``settings`` as it goes.
+    A refused file name is said in ``lang`` (English without one), as manifest problems are.
 
     Raises:
         ApiError: 413 past a limit, 415 not multipart, 422 bad file names (all of them) or an
@@ -218,7 +239,7 @@ async def read_multipart(
     limit = settings.max_request_bytes
     if content_length is not None and content_length > limit:
         raise too_large(f"the request is larger than the {fmt_bytes(limit)} limit")
-    reader = _Reader(folder, settings, text_fields)
+    reader = _Reader(folder, settings, text_fields, lang)
     parser = MultipartParser(boundary_of(content_type), reader.callbacks())  # type: ignore[arg-type]
     received = 0
     try:

@@ -319,3 +319,28 @@ def test_the_page_route_needs_the_key_where_keys_are_set_and_a_form_object() -> 
         refused = client.post("/check", files=[("form", (None, "[1]"))])
         assert refused.status_code == 422
         assert "JSON object" in refused.json()["message"]
+
+
+def test_a_refused_file_name_is_said_on_its_document_row_in_the_page_language(
+    client: TestClient,
+) -> None:
+    """The page sends its files in the order of its rows: a name the service cannot keep (a
+    hidden file's leading dot, the manifest's name) is a problem of that row, in German."""
+    form = typed_form(manifest_of(FIXTURES / "compliant"), "de")
+    files = [("a.pdf", b"%PDF-1.4"), (".versteckt.pdf", b"%PDF-1.4"), ("claim.json", b"{}")]
+    response = client.post(
+        "/check?lang=de",
+        files=[("form", (None, json.dumps(form))), *(("files", f) for f in files)],
+    )
+    assert response.status_code == 422
+    problems = {p["location"]: p["message"] for p in response.json()["problems"]}
+    got = "manifest_problem.got"
+    assert problems == {
+        "documents[1].role": translate(
+            got, "de", problem=translate("upload_problem.dot", "de"), value="'.versteckt.pdf'"
+        ),
+        "documents[2].role": translate(
+            got, "de", problem=translate("upload_problem.manifest_name", "de"), value="'claim.json'"
+        ),
+    }
+    assert problems["documents[1].role"].startswith("der Dateiname darf nicht mit einem Punkt")

@@ -117,7 +117,21 @@ def test_duplicate_file_names_are_refused(client: TestClient) -> None:
     assert problem == {
         "location": "files[1]",
         "message": "another file of this request has the same name (got 'a.pdf')",
+        "type": "file_name",
     }
+
+
+def test_a_refused_file_name_is_said_in_the_language_asked_for(client: TestClient) -> None:
+    fields, _ = claim_upload("compliant")
+    response = client.post(
+        "/v1/checks?lang=ko", data=fields, files=[("files", (".hidden.pdf", b"1"))]
+    )
+    assert response.status_code == 422
+    (problem,) = response.json()["problems"]
+    assert problem["location"] == "files[0]"
+    assert (
+        problem["message"] == "파일 이름은 마침표(.)로 시작할 수 없습니다 (입력값: '.hidden.pdf')"
+    )
 
 
 @pytest.mark.parametrize(
