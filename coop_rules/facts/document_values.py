@@ -469,12 +469,13 @@ def _categories(
     """The expense categories a line names; a word inside a longer word that another category
     names does not count ("roll-up banner" is event material, not a media "banner"). Words in
     ``leaving`` are left out (the categories a line names by certain words only)."""
-    left = {unicodedata.normalize("NFKC", w).casefold() for w in leaving}
+    left = {_fold(w) for w in leaving}
+    folded = _fold(text)
     found = [
         (name, fold)
         for name, words in categories.items()
         for word in words
-        if _names(text, (word,)) and (fold := unicodedata.normalize("NFKC", word).casefold())
+        if _named(folded, word) and (fold := _folded_word(word)[0])
     ]
     if left:
         every = found
@@ -510,25 +511,38 @@ def names_alcohol(text: str, words: LineWords) -> bool:
     ending ``*schwein`` is in ``not_alcohol``), CJK words anywhere. A negation
     (``alkoholfreies Bier``, ``non-alcoholic beer``, ``ノンアルコールビール``) or a colour
     (``wine-red tablecloth``) takes itself and the word it qualifies out first."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    endings = []
-    for phrase in (_fold(w) for w in words.not_alcohol):
+    negations, endings, compounds, plain = _alcohol_patterns(
+        tuple(words.alcohol), tuple(words.not_alcohol)
+    )
+    folded = _fold(text)
+    for negation in negations:
+        folded = negation.sub(" ", folded)
+    for compound in compounds:
+        if any(not found.endswith(endings) for found in compound.findall(folded)):
+            return True
+    return _names(folded, plain)
+
+
+@functools.cache
+def _alcohol_patterns(
+    alcohol: tuple[str, ...], not_alcohol: tuple[str, ...]
+) -> tuple[list[re.Pattern[str]], tuple[str, ...], list[re.Pattern[str]], tuple[str, ...]]:
+    """What :func:`names_alcohol` looks for, compiled once per process (a claim's lines are
+    many): the negations to take out (in order), the endings that make a compound no alcohol,
+    the compounds' patterns and the plain alcohol words."""
+    negations, endings = [], []
+    for phrase in (_fold(w) for w in not_alcohol):
         if phrase.startswith("*"):
             endings.append(phrase[1:])
         elif _latin(phrase):
             before = r"(?:[\w-]+[\s,]+)?" if phrase.startswith(_NEGATED_BEFORE) else ""
-            pattern = rf"{before}(?<!\w){re.escape(phrase)}\w*(?:[\s-]+[\w-]+)?"
-            folded = re.sub(pattern, " ", folded)
+            negations.append(re.compile(rf"{before}(?<!\w){re.escape(phrase)}\w*(?:[\s-]+[\w-]+)?"))
         else:
-            folded = re.sub(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}", " ", folded)
-    for word in (_fold(w) for w in words.alcohol):
-        if word.startswith("*"):
-            found = re.findall(rf"(?<!\w)\w*{re.escape(word[1:])}(?!\w)", folded)
-            if any(not f.endswith(tuple(endings)) for f in found):
-                return True
-        elif _names(folded, (word,)):
-            return True
-    return False
+            negations.append(re.compile(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}"))
+    words = [_fold(w) for w in alcohol]
+    compounds = [re.compile(rf"(?<!\w)\w*{re.escape(w[1:])}(?!\w)") for w in words if w[:1] == "*"]
+    plain = tuple(w for w in words if w[:1] != "*")
+    return negations, tuple(endings), compounds, plain
 
 
 def _fold(word: str) -> str:
@@ -543,20 +557,20 @@ def _latin(word: str) -> bool:
 
 
 @functools.cache
-def _whole_word(word: str) -> re.Pattern[str]:
-    """The pattern of a folded Latin word standing whole (compiled once per process: a rule
-    book's category words outnumber the ``re`` module's own cache)."""
-    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+def _folded_word(word: str) -> tuple[str, re.Pattern[str] | None]:
+    """A word folded, and for a Latin word the pattern of it standing whole (compiled once per
+    process: a rule book's category words outnumber the ``re`` module's own cache)."""
+    folded = _fold(word)
+    return folded, re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)") if _latin(folded) else None
+
+
+def _named(folded: str, word: str) -> bool:
+    """Whether folded text names ``word`` (a Latin word whole, a CJK word anywhere)."""
+    w, whole = _folded_word(word)
+    return whole.search(folded) is not None if whole is not None else w in folded
 
 
 def _names(text: object, words: Iterable[str]) -> bool:
     """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
     folded = _fold(str(text))
-    for word in words:
-        w = _fold(word)
-        if _latin(w):
-            if _whole_word(w).search(folded):
-                return True
-        elif w in folded:
-            return True
-    return False
+    return any(_named(folded, word) for word in words)
