@@ -251,7 +251,12 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
 
-    return f"(?:{build(trie)}){end}"
+    # Every label starts with a character of the trie's root: one look at the next character
+    # spares the engine trying the root's branches one by one at every position of a line
+    # (hundreds of them in the CJK trie).
+    first = "".join(re.escape(ch) for ch in sorted(trie) if ch not in ("", " "))
+    start = f"(?=[{first}])" if first and "" not in trie else ""
+    return f"{start}(?:{build(trie)}){end}"
 
 
 _MATCHERS: list[LabelMatcher] = []
