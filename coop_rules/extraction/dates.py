@@ -144,6 +144,15 @@ def find_dates(
         dayfirst: an explicit order hint, stronger than ``lang``.
         roc: the document uses Taiwan's ROC era (defaults to True for ``zh-Hant``).
     """
+    return list(_dates(text, lang, dayfirst, roc))
+
+
+# The extractors read the same line more than once (its dates, its amounts with the dates
+# masked, the dates of a label's value): each line's dates are found once.
+@lru_cache(maxsize=4096)
+def _dates(
+    text: str, lang: str | None, dayfirst: bool | None, roc: bool | None
+) -> tuple[DateReading, ...]:
     text = normalize_text(text)
     if dayfirst is None and lang in DAYFIRST_LANGS:
         dayfirst = True
@@ -192,7 +201,7 @@ def find_dates(
         for m in _ROC_NUM.finditer(text):
             add(_make(int(m.group(1)) + ROC_OFFSET, int(m.group(3)), int(m.group(4))), m)
     found.sort(key=lambda r: r.start)
-    return found
+    return tuple(found)
 
 
 def parse_date(
