@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from coop_rules import compiled
-from coop_rules.extraction.lexicon import month_names
+from coop_rules.extraction.lexicon import forget_with_lines, month_names
 
 __all__ = ["DAYFIRST_LANGS", "DateReading", "find_dates", "normalize_text", "parse_date"]
 
@@ -148,7 +148,7 @@ def find_dates(
 
 
 # The extractors read the same line more than once (its dates, its amounts with the dates
-# masked, the dates of a label's value): each line's dates are found once.
+# masked, the dates of a label's value): each line's dates are found once per document.
 @lru_cache(maxsize=4096)
 def _dates(
     text: str, lang: str | None, dayfirst: bool | None, roc: bool | None
@@ -202,6 +202,9 @@ def _dates(
             add(_make(int(m.group(1)) + ROC_OFFSET, int(m.group(3)), int(m.group(4))), m)
     found.sort(key=lambda r: r.start)
     return tuple(found)
+
+
+forget_with_lines(_dates.cache_clear)  # one document's lines at a time
 
 
 def parse_date(

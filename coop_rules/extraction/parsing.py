@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from coop_rules.extraction.dates import DateReading, find_dates, normalize_text, parse_date
+from coop_rules.extraction.lexicon import forget_with_lines
 
 __all__ = [
     "AmountMatch",
@@ -247,7 +248,7 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
 
 
 # The extractors read the same line more than once (its amounts, its rates, a cell's number):
-# each line's amounts are found once.
+# each line's amounts are found once per document.
 @lru_cache(maxsize=4096)
 def _amounts(text: str, decimal_comma: bool | None) -> tuple[AmountMatch, ...]:
     text = normalize_text(text)
@@ -302,6 +303,9 @@ def _amounts(text: str, decimal_comma: bool | None) -> tuple[AmountMatch, ...]:
             )
         )
     return tuple(found)
+
+
+forget_with_lines(_amounts.cache_clear)  # one document's lines at a time
 
 
 def _is_currency(symbol: str) -> bool:
