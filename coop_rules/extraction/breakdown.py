@@ -188,7 +188,7 @@ def _adjustment_hits(ctx: Context) -> list[tuple[Line, str, int]]:
     matcher = section_matcher("adjustments", ctx.lang)
     found = []
     for line in ctx.layout.lines:
-        if not any(ch.isdigit() for ch in line.text):
+        if not any(map(str.isdigit, line.text)):
             continue  # no amount on the line
         for hit in matcher.find(line.text):
             if hit.field in ("allowance", "charge") and not ctx.prose(line, hit.start):

@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from coop_rules import compiled
-from coop_rules.extraction.lexicon import month_names
+from coop_rules.extraction.lexicon import forget_with_lines, month_names
 
 __all__ = ["DAYFIRST_LANGS", "DateReading", "find_dates", "normalize_text", "parse_date"]
 
@@ -144,6 +144,15 @@ def find_dates(
         dayfirst: an explicit order hint, stronger than ``lang``.
         roc: the document uses Taiwan's ROC era (defaults to True for ``zh-Hant``).
     """
+    return list(_dates(text, lang, dayfirst, roc))
+
+
+# The extractors read the same line more than once (its dates, its amounts with the dates
+# masked, the dates of a label's value): each line's dates are found once per document.
+@lru_cache(maxsize=4096)
+def _dates(
+    text: str, lang: str | None, dayfirst: bool | None, roc: bool | None
+) -> tuple[DateReading, ...]:
     text = normalize_text(text)
     if dayfirst is None and lang in DAYFIRST_LANGS:
         dayfirst = True
@@ -192,7 +201,10 @@ def find_dates(
         for m in _ROC_NUM.finditer(text):
             add(_make(int(m.group(1)) + ROC_OFFSET, int(m.group(3)), int(m.group(4))), m)
     found.sort(key=lambda r: r.start)
-    return found
+    return tuple(found)
+
+
+forget_with_lines(_dates.cache_clear)  # one document's lines at a time
 
 
 def parse_date(

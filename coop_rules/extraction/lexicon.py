@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -251,10 +252,21 @@ def _trie_pattern(labels: list[str], latin: bool) -> str:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
 
-    return f"(?:{build(trie)}){end}"
+    # Every label starts with a character of the trie's root: one look at the next character
+    # spares the engine trying the root's branches one by one at every position of a line
+    # (hundreds of them in the CJK trie).
+    first = "".join(re.escape(ch) for ch in sorted(trie) if ch not in ("", " "))
+    start = f"(?=[{first}])" if first and "" not in trie else ""
+    return f"{start}(?:{build(trie)}){end}"
 
 
 _MATCHERS: list[LabelMatcher] = []
+_LINE_CACHES: list[Callable[[], None]] = []  # other caches of one document's lines
+
+
+def forget_with_lines(clear: Callable[[], None]) -> None:
+    """Have :func:`forget_lines` call ``clear`` too (it empties another per-line cache)."""
+    _LINE_CACHES.append(clear)
 
 
 @lru_cache(maxsize=1)
@@ -272,6 +284,8 @@ def forget_lines() -> None:
     _fold_cached.cache_clear()
     for matcher in _MATCHERS:
         matcher._found.clear()
+    for clear in _LINE_CACHES:
+        clear()
 
 
 class LabelMatcher:
@@ -404,8 +418,19 @@ def legal_suffix_regex() -> re.Pattern[str]:
     latin_alts = "|".join(flexible(s) for s in sorted(latin, key=lambda s: (-len(s), s)))
     cjk_alts = "|".join(re.escape(s) for s in sorted(cjk, key=lambda s: (-len(s), s)))
     return compiled.regex(
-        rf"(?<![{_LATIN}])(?:{latin_alts})(?![{_LATIN}])|{cjk_alts}", re.IGNORECASE
+        rf"(?<![{_LATIN}]){_starting(latin)}(?:{latin_alts})(?![{_LATIN}])"
+        rf"|{_starting(cjk)}(?:{cjk_alts})",
+        re.IGNORECASE,
     )
+
+
+def _starting(forms: set[str]) -> str:
+    """A look at the next character before ``forms``: the engine then skips a position without
+    trying each form in turn. None when a form may start otherwise (empty, or with a dot or a
+    space, which ``flexible`` makes optional)."""
+    if not forms or any(not form or form[0] in ". " for form in forms):
+        return ""
+    return "(?=[" + "".join(sorted({re.escape(form[0]) for form in forms})) + "])"
 
 
 # --- language detection -----------------------------------------------------------------------

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from coop_rules.extraction.dates import DateReading, find_dates, normalize_text, parse_date
+from coop_rules.extraction.lexicon import forget_with_lines
 
 __all__ = [
     "AmountMatch",
@@ -242,6 +244,13 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
         decimal_comma: the document writes ``1.234,56`` (True), ``1,234.56`` (False), or
             unknown (None: a single separator before three digits is a thousands separator).
     """
+    return list(_amounts(text, decimal_comma))
+
+
+# The extractors read the same line more than once (its amounts, its rates, a cell's number):
+# each line's amounts are found once per document.
+@lru_cache(maxsize=4096)
+def _amounts(text: str, decimal_comma: bool | None) -> tuple[AmountMatch, ...]:
     text = normalize_text(text)
     found: list[AmountMatch] = []
     for m in _AMOUNT_RE.finditer(text):
@@ -293,7 +302,10 @@ def find_amounts(text: str, *, decimal_comma: bool | None = None) -> list[Amount
                 bool(m.group("pct")),
             )
         )
-    return found
+    return tuple(found)
+
+
+forget_with_lines(_amounts.cache_clear)  # one document's lines at a time
 
 
 def _is_currency(symbol: str) -> bool:

@@ -688,6 +688,7 @@ def _vendor(
     sender: tuple[str, Line] | None,
     seller: PartyBox | None,
     suffixed: list[tuple[str, Line, list[Token]]],
+    legal: set[int],
 ) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
     for name, _line, tokens in suffixed:
@@ -730,7 +731,6 @@ def _vendor(
     for name, _line, _tokens in suffixed:
         counts[name_key(name)] = counts.get(name_key(name), 0) + 1
     earliest = next((line.index for _n, line, _t in suffixed if line.page == first_page), None)
-    legal = _legal_lines(ctx)
     recipients = {id(line) for _n, line, _t in _recipients(ctx, suffixed, legal)}
     for name, line, tokens in suffixed:
         score = 1.5 + 0.4 * min(counts[name_key(name)] - 1, 2)
@@ -843,12 +843,12 @@ def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
 
 
 def _window_buyer(
-    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]]
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: set[int]
 ) -> tuple[Extracted | None, set[int]]:
     """The recipient in the envelope window of page 1's upper half (:func:`_recipients`), and
     the tokens of its block (the buyer's area)."""
     first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
-    for name, line, tokens in _recipients(ctx, suffixed, _legal_lines(ctx)):
+    for name, line, tokens in _recipients(ctx, suffixed, legal):
         if line.page == first_page and ctx.layout.relative_top(line) < 0.5:
             note = "name over the address in the envelope window; another firm signs the page"
             found = Extracted(name, ctx.layout.evidence(tokens, name, note), 0.6)
@@ -868,11 +868,12 @@ def extract_parties(ctx: Context) -> dict[str, Extracted | None]:
     if sender is not None:
         region |= _address_under(ctx, sender[1])
     suffixed = _suffix_names(ctx, all_stopwords() - _CONNECTORS)
-    recipient, block = _window_buyer(ctx, suffixed)
+    legal = _legal_lines(ctx)  # read once: the vendor's and the recipient's search both ask
+    recipient, block = _window_buyer(ctx, suffixed, legal)
     region |= block
     buyer = buyer or recipient
     return {
-        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor"), suffixed),
+        "vendor": _vendor(ctx, buyer, region, sender, boxes.get("vendor"), suffixed, legal),
         "vendor_tax_id": _tax_id(ctx, region),
         "bill_to": buyer,
     }

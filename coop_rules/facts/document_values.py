@@ -469,12 +469,14 @@ def _categories(
     """The expense categories a line names; a word inside a longer word that another category
     names does not count ("roll-up banner" is event material, not a media "banner"). Words in
     ``leaving`` are left out (the categories a line names by certain words only)."""
-    left = {unicodedata.normalize("NFKC", w).casefold() for w in leaving}
+    left = {_fold(w) for w in leaving}
+    folded = _fold(text)
+    runs = set(_RUN.findall(folded))
     found = [
         (name, fold)
         for name, words in categories.items()
         for word in words
-        if _names(text, (word,)) and (fold := unicodedata.normalize("NFKC", word).casefold())
+        if _named(folded, runs, word) and (fold := _folded_word(word)[0])
     ]
     if left:
         every = found
@@ -502,6 +504,9 @@ def _listing(prefix: str, lines: list[Extracted], extracted: ExtractedDocument) 
 # is negated too.
 _NEGATED_BEFORE = ("without", "ohne", "sans", "sin", "sem", "senza", "zonder")
 _CJK = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+_RUN = re.compile(r"\w+")  # a run of word characters: a Latin word stands whole as one
+# Phrases and their patterns: a pattern that cannot match where its phrase is not in the text.
+_Phrases = list[tuple[str, re.Pattern[str]]]
 
 
 def names_alcohol(text: str, words: LineWords) -> bool:
@@ -510,25 +515,44 @@ def names_alcohol(text: str, words: LineWords) -> bool:
     ending ``*schwein`` is in ``not_alcohol``), CJK words anywhere. A negation
     (``alkoholfreies Bier``, ``non-alcoholic beer``, ``ノンアルコールビール``) or a colour
     (``wine-red tablecloth``) takes itself and the word it qualifies out first."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    negations, endings, compounds, plain = _alcohol_patterns(
+        tuple(words.alcohol), tuple(words.not_alcohol)
+    )
+    folded = _fold(text)
+    for phrase, negation in negations:
+        if phrase in folded:  # else nothing to take out (the most common case by far)
+            folded = negation.sub(" ", folded)
+    for ending, compound in compounds:
+        if ending in folded and any(not f.endswith(endings) for f in compound.findall(folded)):
+            return True
+    return _names(folded, plain)
+
+
+@functools.cache
+def _alcohol_patterns(
+    alcohol: tuple[str, ...], not_alcohol: tuple[str, ...]
+) -> tuple[_Phrases, tuple[str, ...], _Phrases, tuple[str, ...]]:
+    """What :func:`names_alcohol` looks for, compiled once per process (a claim's lines are
+    many): the negations to take out (in order), the endings that make a compound no alcohol,
+    the compounds' patterns and the plain alcohol words. A negation's and a compound's pattern
+    come with the text they cannot match without."""
+    negations: _Phrases = []
     endings = []
-    for phrase in (_fold(w) for w in words.not_alcohol):
+    for phrase in (_fold(w) for w in not_alcohol):
         if phrase.startswith("*"):
             endings.append(phrase[1:])
         elif _latin(phrase):
             before = r"(?:[\w-]+[\s,]+)?" if phrase.startswith(_NEGATED_BEFORE) else ""
             pattern = rf"{before}(?<!\w){re.escape(phrase)}\w*(?:[\s-]+[\w-]+)?"
-            folded = re.sub(pattern, " ", folded)
+            negations.append((phrase, re.compile(pattern)))
         else:
-            folded = re.sub(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}", " ", folded)
-    for word in (_fold(w) for w in words.alcohol):
-        if word.startswith("*"):
-            found = re.findall(rf"(?<!\w)\w*{re.escape(word[1:])}(?!\w)", folded)
-            if any(not f.endswith(tuple(endings)) for f in found):
-                return True
-        elif _names(folded, (word,)):
-            return True
-    return False
+            negations.append((phrase, re.compile(rf"{re.escape(phrase)}\s?[{_CJK}]{{0,4}}")))
+    words = [_fold(w) for w in alcohol]
+    compounds = [
+        (w[1:], re.compile(rf"(?<!\w)\w*{re.escape(w[1:])}(?!\w)")) for w in words if w[:1] == "*"
+    ]
+    plain = tuple(w for w in words if w[:1] != "*")
+    return negations, tuple(endings), compounds, plain
 
 
 def _fold(word: str) -> str:
@@ -543,20 +567,29 @@ def _latin(word: str) -> bool:
 
 
 @functools.cache
-def _whole_word(word: str) -> re.Pattern[str]:
-    """The pattern of a folded Latin word standing whole (compiled once per process: a rule
-    book's category words outnumber the ``re`` module's own cache)."""
-    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+def _folded_word(word: str) -> tuple[str, re.Pattern[str] | None, bool]:
+    """A word folded; for a Latin word the pattern of it standing whole (compiled once per
+    process: a rule book's category words outnumber the ``re`` module's own cache), and
+    whether it is one run of word characters: such a word stands whole exactly where it is one
+    of the text's runs (a set look-up, see :func:`_named`)."""
+    folded = _fold(word)
+    if not _latin(folded):
+        return folded, None, False
+    whole = re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)")
+    return folded, whole, _RUN.fullmatch(folded) is not None
+
+
+def _named(folded: str, runs: set[str], word: str) -> bool:
+    """Whether folded text names ``word`` (a Latin word whole, a CJK word anywhere); ``runs``:
+    the text's runs of word characters."""
+    w, whole, run = _folded_word(word)
+    if run:
+        return w in runs
+    return whole.search(folded) is not None if whole is not None else w in folded
 
 
 def _names(text: object, words: Iterable[str]) -> bool:
     """Whether ``text`` names one of ``words`` (Latin words whole, CJK words anywhere)."""
     folded = _fold(str(text))
-    for word in words:
-        w = _fold(word)
-        if _latin(w):
-            if _whole_word(w).search(folded):
-                return True
-        elif w in folded:
-            return True
-    return False
+    runs = set(_RUN.findall(folded))
+    return any(_named(folded, runs, word) for word in words)
