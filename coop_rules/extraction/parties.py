@@ -68,9 +68,18 @@ _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
 _ADDRESS_WORD = re.compile(
-    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|rue|via|calle|floor|suite|"
-    r"blok|block)\b\.?|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
+    r"\b(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|square|plaza|quay|wharf|"
+    r"terrace|crescent|parkway|highway|unit|level|jalan|jln|lorong|lot|taman|rue|via|calle|"
+    r"floor|suite|blok|block)\b\.?"
+    r"|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
     re.IGNORECASE,
+)
+# Post codes that are no run of 4–6 digits (case-sensitive): British ("E14 5NR", "EC2A 4RH"),
+# Canadian ("M5V 3L9") and Irish Eircodes ("D04 KX33"). Dutch ("1012 AB"), US ZIP+4 ("78701-1234")
+# and most others hold 4–6 digits and are read as such.
+_POST_CODE = re.compile(
+    r"\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+    r"|(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4})\b"
 )
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
@@ -190,13 +199,26 @@ def _broken_label(ctx: Context, line: Line, hit: LabelHit) -> LabelHit | None:
     return LabelHit(found[0].field, start, hit.end, line.text[start : hit.end])
 
 
+def _heading(ctx: Context, line: Line, hit: LabelHit) -> bool:
+    """Whether ``hit`` heads a block: it opens its column segment and ends its phrase, and
+    the rest of its line shows no money."""
+    start = segment_bounds(line, hit.start)[0]
+    opens = not line.text[start : hit.start].strip(_LEAD_PUNCT)
+    money = [a for a in ctx.amounts(line.text[hit.end :]) if a.decimals == 2 or a.currency]
+    return opens and _label_like(ctx, line, hit) and not money
+
+
 def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
-    """The bill-to name and the ids of the tokens of every bill-to block (the buyer's area)."""
+    """The bill-to name and the ids of the tokens of every bill-to and ship-to block (the
+    buyer's area: goods go to the buyer, or to a place it names, such as an event venue,
+    never to the seller)."""
     region: set[int] = set()
     found: Extracted | None = None
-    for line, hit in ctx.labelled(["bill_to", "bill_to_after"]):
+    for line, hit in ctx.labelled(["bill_to", "bill_to_after", "ship_to"]):
         if _broken_label(ctx, line, hit) is not None:
             continue  # "Ver käufer:": the seller's label broken by the text layer
+        if hit.field == "ship_to" and not _heading(ctx, line, hit):
+            continue  # "Frais de livraison  12,00": a charge, not a delivery address
         if hit.field == "bill_to_after":
             near = _name_before(line, hit)  # "株式会社コントソ 御中": the honorific follows
         elif _label_like(ctx, line, hit):
@@ -211,7 +233,7 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             value_tokens = window.tokens(start, end)
             region.update(id(t) for t in value_tokens)
             xs += [(t.x0, t.x1) for t in value_tokens]
-            if found is None:
+            if found is None and hit.field != "ship_to":
                 organisation = _organisation_under(ctx, near)
                 if organisation is not None:
                     name, window, start, end = organisation
@@ -603,7 +625,10 @@ def _address_like(text: str) -> bool:
     if _REG_NUMBER_LINE.match(text) or _CONTACT.search(text):
         return True
     return bool(re.search(r"\d", text)) and (
-        "," in text or bool(re.search(r"\b\d{4,6}\b", text)) or bool(_ADDRESS_WORD.search(text))
+        "," in text
+        or bool(re.search(r"\b\d{4,6}\b", text))
+        or bool(_ADDRESS_WORD.search(text))
+        or bool(_POST_CODE.search(text))
     )
 
 
