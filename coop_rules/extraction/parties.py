@@ -144,16 +144,15 @@ def _name_near(
         if not inside:
             continue
         start, end = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
-        labels = [
-            h
-            for h in ctx.hits[other.index]
-            if start <= h.start <= start + 1 and _label_like(ctx, other, h)
-        ]
-        if labels:
-            if labels[0].field in name_fields:  # "Name: Lieferant GmbH"
-                found = _first_name(_rest(ctx, other, labels[0]))
-                if found:
-                    return found
+        opening = [h for h in ctx.hits[other.index] if start <= h.start <= start + 1]
+        if opening and opening[0].field in name_fields:
+            # "Name: Lieferant GmbH"; "상호  주식회사 콘토소", "Firma  Contoso GmbH": a row of the
+            # party's block whose name label needs no colon
+            found = _first_name(_rest(ctx, other, opening[0]))
+            if found:
+                return found
+            continue
+        if any(_label_like(ctx, other, h) for h in opening):
             continue  # "Nummer: GE2020211", "GLN …": other data of the same party
         if ":" in other.text[start:end]:
             continue  # "Anschrift: …", "Ansprechpartner: …": a field we have no label for

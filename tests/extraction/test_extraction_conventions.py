@@ -8,8 +8,11 @@
   5AB", "Toronto ON M5J 0B8", an Eircode);
 * yen and won are printed in whole units: there a bare integer on a tax line is money, while the
   pieces of a phone number, post code or registration number never are;
-* a currency word inside an e-mail or web address ("co.kr") is no currency;
-* an invoice printing several tax rates has no one rate.
+* a party block's name row needs no colon after its label ("상호  주식회사 콘토소");
+* a currency word inside an e-mail or web address ("co.kr") is no currency, and a Korean,
+  Japanese or Taiwanese issuer printing no currency bills in its country's;
+* an invoice printing several tax rates has no one rate; a percentage outside a rate column
+  (an early-payment discount in the terms) is no tax rate.
 
 Each document is written as text and placed on an A4 page word by word where the text puts it,
 so each test shows the layout it is about.
@@ -149,6 +152,61 @@ def test_a_delivery_charge_is_no_ship_to_heading() -> None:
     assert doc.value("vendor") == "Atelier Lumière SARL"
 
 
+KO_SIDE_BY_SIDE = """                             거 래 명 세 서
+작성일자: 2024-04-30                          번호: TS-2404-07
+
+공급자                                        공급받는자
+상호  주식회사 한빛애드                        상호  주식회사 콘토소
+등록번호  214-86-12345                         등록번호  105-87-54321
+주소  서울특별시 마포구 양화로 45              주소  서울특별시 강남구 테헤란로 152
+
+품목                          수량        단가          공급가액
+검색광고 운영 대행              1     1,000,000      1,000,000
+
+공급가액  1,000,000     세액  100,000     합계금액  1,100,000
+"""
+
+
+def test_a_name_row_without_a_colon_gives_the_party_its_name() -> None:
+    """Side-by-side headings, each block opening with a name row whose label has no colon
+    ("상호  주식회사 콘토소"): the name is what follows the label, not the row."""
+    doc = extract_text(KO_SIDE_BY_SIDE)
+    assert doc.value("vendor") == "주식회사 한빛애드"
+    assert doc.value("vendor_tax_id") == "214-86-12345"
+    assert doc.value("bill_to") == "주식회사 콘토소"
+
+
+SIDE_BY_SIDE_BUYER_VAT = """                                                       RECHNUNG
+                                              Rechnungsnummer   WS-24-0457
+                                              Rechnungsdatum    09.04.2024
+
+{left:<40}{right}
+{a[0]:<40}{b[0]}
+{a[1]:<40}{b[1]}
+{a[2]:<40}{b[2]}
+{a[3]:<40}{b[3]}
+
+Bezeichnung                                          Betrag
+Messewand 3 x 2,5 m                              1.850,00 €
+                              Nettobetrag        1.850,00 €
+                              USt. 19 %            351,50 €
+                              Rechnungsbetrag    2.201,50 €
+"""
+SELLER = ("Werbetechnik Sommer", "Industriestraße 7", "04229 Leipzig", "")
+BUYER = ("Contoso Marketing GmbH", "Friedrichstraße 123", "10117 Berlin", "USt-IdNr.: DE123456789")
+
+
+@pytest.mark.parametrize("seller_left", [True, False])
+def test_side_by_side_the_buyers_vat_id_is_never_the_vendors(seller_left: bool) -> None:
+    """(A guard: the label search already keeps each column to its heading's party.)"""
+    columns = [("Lieferant", SELLER), ("Rechnungsempfänger", BUYER)]
+    (left, a), (right, b) = columns if seller_left else columns[::-1]
+    doc = extract_text(SIDE_BY_SIDE_BUYER_VAT.format(left=left, right=right, a=a, b=b))
+    assert doc.value("vendor") == "Werbetechnik Sommer"
+    assert doc.value("bill_to") == "Contoso Marketing GmbH"
+    assert doc.value("vendor_tax_id") is None
+
+
 # --- window recipients whose post code is no run of digits ------------------------------------
 
 
@@ -249,6 +307,27 @@ def test_several_rates_leave_no_one_tax_rate() -> None:
     assert doc.abstained["tax_rate"].candidates[0].value == Decimal(8)
 
 
+RATE_COLUMN_AND_TERMS = """RECHNUNG Nr. 471102
+Rechnungsdatum: 05.03.2013
+
+Art.Nr.     Artikelbeschreibung              Menge       Betrag    USt. %
+TB100A4     Trennblätter A4                     20       198,00        19
+
+Rechnungssumme Netto                                      198,00
+Steuerbasisbetrag USt. 19%                      198,00     37,62
+Rechnungssumme Brutto                                     235,62
+Zahlbar innerhalb 30 Tagen netto bis 04.04.2013, 3% Skonto
+"""
+
+
+def test_a_percentage_outside_the_rate_column_is_no_tax_rate() -> None:
+    """Under a rate heading ("USt. %") only the column's numbers are rates: the early-payment
+    discount in the terms below ("3% Skonto") is none, so the one rate stays the invoice's."""
+    doc = extract_text(RATE_COLUMN_AND_TERMS)
+    assert {r.value for r in doc.breakdown.rates} == {Decimal(19)}
+    assert doc.value("tax_rate") == Decimal(19)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -292,6 +371,18 @@ def test_a_korean_invoice_without_a_currency_sign_is_in_won() -> None:
     assert doc.value("currency") == "KRW"
     assert doc.value("invoice_number") == "HB-2404-022"
     assert doc.value("total") == Decimal(1_408_000)
+
+
+def test_a_taiwanese_invoice_without_a_currency_sign_is_in_new_taiwan_dollars() -> None:
+    body = (
+        "統一發票\n發票號碼: PX-35810264      開立日期: 113/03/28\n"
+        "賣方: 光華數位行銷股份有限公司    統一編號: 24536806\n"
+        "地址: 台北市中山區南京東路二段100號\n"
+        "銷售額合計     80,000\n營業稅          4,000\n總計           84,000\n"
+    )
+    doc = extract_text(body)
+    assert doc.value("currency") == "TWD"
+    assert doc.value("total") == Decimal(84_000)
 
 
 def test_a_canadian_gst_hst_registration_number_is_the_vendors_tax_id() -> None:
