@@ -61,6 +61,7 @@ _CONNECTORS = {
     "of",
 }
 _LEAD_PUNCT = " \t:;,.-–#"
+PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 # A company registration number printed after or under its name: "(139386 X)", "(867388-U)".
 _REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
@@ -85,12 +86,37 @@ _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
 
 def _label_like(ctx: Context, line: Line, hit: LabelHit) -> bool:
-    """A party label ends its phrase: ``Seller:``, ``Bill to`` alone, not ``Lieferant GmbH``."""
+    """A party label ends its phrase: ``Seller:``, ``Bill to`` alone, not ``Lieferant GmbH``;
+    or it heads a column of a row of party headings (:func:`_heading_row`)."""
     rest = line.text[hit.end :]
     if rest.startswith((":", " :")):
         return True
     seg_end = segment_bounds(line, hit.start)[1]
-    return not line.text[hit.end : seg_end].strip(" :")
+    if not line.text[hit.end : seg_end].strip(" :"):
+        return True
+    return hit.field in PARTY_LABELS and hit in _heading_row(ctx, line)
+
+
+HEADING_WORDS = 3  # at most this many words in one heading of a row of party headings
+
+
+def _heading_row(ctx: Context, line: Line) -> list[LabelHit]:
+    """The party labels of a row of party headings side by side, each opening its own column
+    ("Supplier particulars | Customer particulars", "Auftragnehmer (Lieferant) | Kunde"): each
+    heads the block under it, whatever word qualifies it. Empty unless every column of the line
+    opens with a party label and is a short heading, and there are two at least."""
+    found: list[LabelHit] = []
+    start = 0
+    for segment in line.text.split("\t"):
+        lead = len(segment) - len(segment.lstrip(_LEAD_PUNCT))
+        opening = [h for h in ctx.hits[line.index] if h.start == start + lead]
+        if not opening or opening[0].field not in PARTY_LABELS:
+            return []
+        if len(segment.split()) > HEADING_WORDS:
+            return []
+        found.append(opening[0])
+        start += len(segment) + 1
+    return found if len(found) >= 2 else []
 
 
 def _name_text(text: str) -> str | None:
@@ -464,14 +490,13 @@ def _party_labelled(ctx: Context, line: Line) -> bool:
     it or on one of the two lines above. Such a block is read by its label, not as a window."""
     lines = ctx.layout.lines[max(0, line.index - 2) : line.index + 1]
     return any(
-        h.field in _PARTY_LABELS
+        h.field in PARTY_LABELS
         for other in lines
         if other.page == line.page
         for h in ctx.hits[other.index]
     )
 
 
-_PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 WINDOW_LINES = 4  # lines under a recipient's name: attention line, street, post code and town
 
 

@@ -3,7 +3,8 @@
 * money under a label is its cell's value: a street number under "Attn: Accounts Payable" or a
   post code is none;
 * a ship-to block (an event venue, a warehouse) is the buyer's side: a firm named there is never
-  the vendor;
+  the vendor; party headings side by side keep each column to their party, also when a word
+  qualifies them ("Supplier details | Customer details");
 * a window recipient's block is an address block whatever its post code looks like ("London E14
   5AB", "Toronto ON M5J 0B8", an Eircode);
 * yen and won are printed in whole units: there a bare integer on a tax line is money, while the
@@ -204,6 +205,47 @@ def test_side_by_side_the_buyers_vat_id_is_never_the_vendors(seller_left: bool) 
     doc = extract_text(SIDE_BY_SIDE_BUYER_VAT.format(left=left, right=right, a=a, b=b))
     assert doc.value("vendor") == "Werbetechnik Sommer"
     assert doc.value("bill_to") == "Contoso Marketing GmbH"
+    assert doc.value("vendor_tax_id") is None
+
+
+QUALIFIED_HEADINGS = """                                                          INVOICE
+                                             Invoice No.     PX-2024-118
+                                             Invoice Date    16/04/2024
+
+{left:<40}{right}
+Studio Lumen                            Contoso Marketing Ltd
+22 Mercer Street                        40 Bank Street
+Manchester M1 4AB                       London E14 5NR
+                                        VAT No: GB 246 8135 79
+
+Description                                          Amount
+Stand graphics                                    £1,200.00
+                              Subtotal            £1,200.00
+                              VAT 20%               £240.00
+                              Total               £1,440.00
+"""
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # headings naming the party with a word for its data (labels in the lexicon)
+        ("Supplier details", "Customer details"),
+        ("Seller information", "Billing information"),
+        ("From", "Billing details"),
+        # a row of party headings whatever word qualifies them
+        ("Supplier particulars", "Customer particulars"),
+        ("Lieferant (Auftragnehmer)", "Kunde (Auftraggeber)"),
+    ],
+)
+def test_qualified_party_headings_side_by_side_keep_each_column_to_its_party(
+    left: str, right: str
+) -> None:
+    """The buyer's firm and VAT ID in its column were read as the vendor's when the headings
+    were not bare party words."""
+    doc = extract_text(QUALIFIED_HEADINGS.format(left=left, right=right))
+    assert doc.value("vendor") == "Studio Lumen"
+    assert doc.value("bill_to") == "Contoso Marketing Ltd"
     assert doc.value("vendor_tax_id") is None
 
 
