@@ -18,7 +18,7 @@ from coop_rules.documents.limits import DEFAULT_LIMITS, Limits
 from coop_rules.documents.quality import readable_pages
 from coop_rules.errors import CoopRulesError
 from coop_rules.evidence import Extracted
-from coop_rules.extraction.breakdown import extract_breakdown
+from coop_rules.extraction.breakdown import extract_breakdown, rate_of_many
 from coop_rules.extraction.classify import Classification, classify
 from coop_rules.extraction.csr import extract_csr
 from coop_rules.extraction.einvoice_check import apply_einvoice
@@ -66,7 +66,12 @@ def _invoice(
     found = extract_invoice(ctx)
     items, gross = read_line_items(ctx, found.fields)
     breakdown = replace(extract_breakdown(ctx, found.fields), items_gross=gross)
-    return found.fields, items, Trace(found.abstained, found.decided_by, breakdown)
+    fields, abstained = found.fields, found.abstained
+    several = rate_of_many(fields, breakdown)
+    if several is not None:
+        fields = {k: v for k, v in fields.items() if k != "tax_rate"}
+        abstained = {**abstained, "tax_rate": several}
+    return fields, items, Trace(abstained, found.decided_by, breakdown)
 
 
 def _csr(

@@ -33,7 +33,7 @@ from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Context, Window, segment_bounds
 from coop_rules.extraction.layout import Line
 from coop_rules.extraction.lexicon import section_matcher
-from coop_rules.extraction.model import Breakdown, TaxLine
+from coop_rules.extraction.model import Abstained, Breakdown, TaxLine
 from coop_rules.extraction.parsing import AmountMatch, find_amounts
 
 MAX_RATE = Decimal(30)  # no VAT or sales tax rate in the world is higher
@@ -72,11 +72,22 @@ def _percent_rates(ctx: Context, line: Line) -> list[AmountMatch]:
     return [a for a in found if a.percent and Decimal(0) <= a.value <= MAX_RATE]
 
 
+def _inside(line: Line, amount: AmountMatch, column: tuple[float, float]) -> bool:
+    tokens = line.tokens_in(amount.start, amount.end)
+    return all(t.x0 >= column[0] and t.x1 <= column[1] for t in tokens)
+
+
+def _under(line: Line, amount: AmountMatch, column: tuple[float, float]) -> bool:
+    """Whether ``amount`` stands under the column, if only in part (a rate centred under a
+    short heading)."""
+    tokens = line.tokens_in(amount.start, amount.end)
+    return any(t.x1 > column[0] and t.x0 < column[1] for t in tokens)
+
+
 def _column_rate(ctx: Context, line: Line, column: tuple[float, float]) -> AmountMatch | None:
     """A bare number in the rate column ("Steuersatz [%]" over "7")."""
     for amount in ctx.amounts(line.text):
-        tokens = line.tokens_in(amount.start, amount.end)
-        inside = all(t.x0 >= column[0] and t.x1 <= column[1] for t in tokens)
+        inside = _inside(line, amount, column)
         if inside and amount.currency is None and Decimal(0) <= amount.value <= MAX_RATE:
             return amount
     return None
@@ -120,6 +131,8 @@ def _tax_line(
     if found is None:
         return None, None
     match, bare = found
+    if not labelled and column is not None and not _under(line, match, column):
+        return None, None  # "3 % Skonto" in the terms under a summary: not in its rate column
     window = Window(line, 0, len(line.text))
     note = "tax rate in its column" if bare else "tax rate on a tax line"
     rate = Extracted(match.value, ctx.evidence(window, match.start, match.end, note), CONFIDENCE)
@@ -141,9 +154,9 @@ def _tax_line(
 
 
 def _money(ctx: Context, text: str) -> list[AmountMatch]:
-    """Money in ``text``: two decimals, or whole units with a currency (not a rate, a quantity
-    or a code's digits)."""
-    return [a for a in ctx.amounts(text) if a.decimals == 2 or a.currency is not None]
+    """Money in ``text`` (:meth:`~.fields.Context.money`: not a rate, a quantity or a code's
+    digits; whole yen or won where the document's currency has no minor unit)."""
+    return [a for a in ctx.amounts(text) if ctx.money(a)]
 
 
 def _expected_tax(fields: dict[str, Extracted]) -> Decimal | None:
@@ -213,6 +226,20 @@ def adjustments(ctx: Context, hits: list[tuple[Line, str, int]]) -> tuple[Extrac
         evidence = ctx.evidence(window, last.start, last.end, f"{kind} on the whole invoice")
         found.append(Extracted(value, evidence, CONFIDENCE))
     return tuple(found)
+
+
+def rate_of_many(fields: dict[str, Extracted], breakdown: Breakdown) -> Abstained | None:
+    """The ``tax_rate`` read, set apart when the invoice prints several rates: on its tax lines,
+    or, where none was read, where tax lines would be. None of them is the invoice's rate
+    ("※は軽減税率(8%)対象" on an invoice with items at 10 % and at 8 %)."""
+    found = fields.get("tax_rate")
+    lines = breakdown.tax_lines
+    printed = [line.rate for line in lines] if lines else breakdown.rates
+    rates = sorted({Decimal(str(r.value)).normalize() for r in printed})
+    if found is None or len(rates) < 2:
+        return None
+    reason = f"several tax rates printed ({', '.join(f'{r} %' for r in rates)}), none the invoice's"
+    return Abstained("tax_rate", (found,), reason, 0.0, "candidates-disagree")
 
 
 def extract_breakdown(ctx: Context, fields: dict[str, Extracted]) -> Breakdown:

@@ -27,7 +27,7 @@ from coop_rules.extraction.lexicon import (
     languages,
     section_matcher,
 )
-from coop_rules.extraction.parsing import AmountMatch, find_amounts
+from coop_rules.extraction.parsing import AmountMatch, find_amounts, find_currencies
 
 _DEC_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,']\d{3})*([.,])\d{2}(?!\d)(?![.,]\d)")
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?!\d)")
@@ -40,6 +40,11 @@ _QUALIFIER = re.compile(
     r"inklusive|exkl|zzgl|avec|hors|compris|con|sin|iva incl)\.?\s*|[(/]\s*)$",
     re.IGNORECASE,
 )
+
+
+# Currencies without a minor unit (ISO 4217 exponent 0): their amounts are printed in whole
+# units ("合計 ¥12,800", "세액 100,000"), so a number without decimals is how money is written.
+WHOLE_UNIT_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,23 @@ class Context:
     def country(self) -> Country | None:
         """The issuer's country when cues on the page place it (see :mod:`.country`)."""
         return find_country(self.layout)
+
+    @cached_property
+    def whole_units(self) -> bool:
+        """Whether the document's money is printed in whole units: every currency it names
+        has no minor unit (yen, won), or it names none and the issuer's country's has none."""
+        named = {iso for iso, *_ in find_currencies(self.text, self.lang)}
+        if named:
+            return named <= WHOLE_UNIT_CURRENCIES
+        return self.country is not None and self.country.currency in WHOLE_UNIT_CURRENCIES
+
+    def money(self, amount: AmountMatch) -> bool:
+        """Whether ``amount`` is written as money: with two decimals or a currency sign, or
+        in whole units where the document's currency has no minor unit (a bare integer in a
+        euro invoice is a quantity, a number or a post code)."""
+        if amount.decimals == 2 or amount.currency is not None:
+            return True
+        return amount.decimals == 0 and self.whole_units
 
     def dates(self, text: str) -> list[DateReading]:
         return find_dates(text, lang=self.lang, dayfirst=self.dayfirst[0])

@@ -142,7 +142,14 @@ def find_currencies(text: str, lang: str | None = None) -> list[tuple[str, str, 
     return [
         (_resolve(m.group(), lang), text[m.start() : m.end()], m.start(), m.end())
         for m in _CUR_RE.finditer(normalize_text(text))
+        if not _in_address(text, m)
     ]
+
+
+def _in_address(text: str, m: re.Match[str]) -> bool:
+    """Whether a currency word is part of an e-mail or web address ("hanbit-ad.co.kr",
+    "shop.eu/eur/"): a letter symbol right after a dot, "@" or "/"."""
+    return m.group()[:1].isalpha() and m.start() > 0 and text[m.start() - 1] in ".@/"
 
 
 def find_currency(text: str, lang: str | None = None) -> tuple[str, str] | None:
@@ -268,7 +275,7 @@ def _amounts(text: str, decimal_comma: bool | None) -> tuple[AmountMatch, ...]:
                         )
                     )
             continue
-        if parsed is None:
+        if parsed is None or (parsed[1] == 0 and _code_piece(text, m)):
             continue
         value, decimals = parsed
         symbol = m.group("sym1") or m.group("sym2")
@@ -306,6 +313,16 @@ def _amounts(text: str, decimal_comma: bool | None) -> tuple[AmountMatch, ...]:
 
 
 forget_with_lines(_amounts.cache_clear)  # one document's lines at a time
+
+
+def _code_piece(text: str, m: re.Match[str]) -> bool:
+    """Whether a whole number is a piece of a code or a range, not an amount: joined by a
+    hyphen to more digits ("06-1234-5678", "〒530-0001", "214-86-12345", "50-249"). Money is
+    never printed so."""
+    start, end = m.start("num"), m.end("num")
+    joined_before = m.group("pre") == "-" and start >= 2 and text[start - 2].isdigit()
+    joined_after = text[end : end + 1] == "-" and text[end + 1 : end + 2].isdigit()
+    return joined_before or joined_after
 
 
 def _is_currency(symbol: str) -> bool:

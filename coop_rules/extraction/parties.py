@@ -61,6 +61,7 @@ _CONNECTORS = {
     "of",
 }
 _LEAD_PUNCT = " \t:;,.-–#"
+PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 # A company registration number printed after or under its name: "(139386 X)", "(867388-U)".
 _REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
@@ -68,20 +69,54 @@ _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
 _ADDRESS_WORD = re.compile(
-    r"\b(?:street|st|road|rd|avenue|ave|jalan|jln|lorong|lot|taman|rue|via|calle|floor|suite|"
-    r"blok|block)\b\.?|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
+    r"\b(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|square|plaza|quay|wharf|"
+    r"terrace|crescent|parkway|highway|unit|level|jalan|jln|lorong|lot|taman|rue|via|calle|"
+    r"floor|suite|blok|block)\b\.?"
+    r"|(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|straat|laan|gracht)\b",
     re.IGNORECASE,
+)
+# Post codes that are no run of 4–6 digits (case-sensitive): British ("E14 5NR", "EC2A 4RH"),
+# Canadian ("M5V 3L9") and Irish Eircodes ("D04 KX33"). Dutch ("1012 AB"), US ZIP+4 ("78701-1234")
+# and most others hold 4–6 digits and are read as such.
+_POST_CODE = re.compile(
+    r"\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+    r"|(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4})\b"
 )
 _TAX_ID = re.compile(r"(?:[A-Z]{2}[ ]?)?[0-9A-Z][0-9A-Z ./-]{4,22}")
 
 
 def _label_like(ctx: Context, line: Line, hit: LabelHit) -> bool:
-    """A party label ends its phrase: ``Seller:``, ``Bill to`` alone, not ``Lieferant GmbH``."""
+    """A party label ends its phrase: ``Seller:``, ``Bill to`` alone, not ``Lieferant GmbH``;
+    or it heads a column of a row of party headings (:func:`_heading_row`)."""
     rest = line.text[hit.end :]
     if rest.startswith((":", " :")):
         return True
     seg_end = segment_bounds(line, hit.start)[1]
-    return not line.text[hit.end : seg_end].strip(" :")
+    if not line.text[hit.end : seg_end].strip(" :"):
+        return True
+    return hit.field in PARTY_LABELS and hit in _heading_row(ctx, line)
+
+
+HEADING_WORDS = 3  # at most this many words in one heading of a row of party headings
+
+
+def _heading_row(ctx: Context, line: Line) -> list[LabelHit]:
+    """The party labels of a row of party headings side by side, each opening its own column
+    ("Supplier particulars | Customer particulars", "Auftragnehmer (Lieferant) | Kunde"): each
+    heads the block under it, whatever word qualifies it. Empty unless every column of the line
+    opens with a party label and is a short heading, and there are two at least."""
+    found: list[LabelHit] = []
+    start = 0
+    for segment in line.text.split("\t"):
+        lead = len(segment) - len(segment.lstrip(_LEAD_PUNCT))
+        opening = [h for h in ctx.hits[line.index] if h.start == start + lead]
+        if not opening or opening[0].field not in PARTY_LABELS:
+            return []
+        if len(segment.split()) > HEADING_WORDS:
+            return []
+        found.append(opening[0])
+        start += len(segment) + 1
+    return found if len(found) >= 2 else []
 
 
 def _name_text(text: str) -> str | None:
@@ -135,16 +170,15 @@ def _name_near(
         if not inside:
             continue
         start, end = segment_bounds(other, other.starts[other.tokens.index(inside[0])])
-        labels = [
-            h
-            for h in ctx.hits[other.index]
-            if start <= h.start <= start + 1 and _label_like(ctx, other, h)
-        ]
-        if labels:
-            if labels[0].field in name_fields:  # "Name: Lieferant GmbH"
-                found = _first_name(_rest(ctx, other, labels[0]))
-                if found:
-                    return found
+        opening = [h for h in ctx.hits[other.index] if start <= h.start <= start + 1]
+        if opening and opening[0].field in name_fields:
+            # "Name: Lieferant GmbH"; "상호  주식회사 콘토소", "Firma  Contoso GmbH": a row of the
+            # party's block whose name label needs no colon
+            found = _first_name(_rest(ctx, other, opening[0]))
+            if found:
+                return found
+            continue
+        if any(_label_like(ctx, other, h) for h in opening):
             continue  # "Nummer: GE2020211", "GLN …": other data of the same party
         if ":" in other.text[start:end]:
             continue  # "Anschrift: …", "Ansprechpartner: …": a field we have no label for
@@ -190,13 +224,26 @@ def _broken_label(ctx: Context, line: Line, hit: LabelHit) -> LabelHit | None:
     return LabelHit(found[0].field, start, hit.end, line.text[start : hit.end])
 
 
+def _heading(ctx: Context, line: Line, hit: LabelHit) -> bool:
+    """Whether ``hit`` heads a block: it opens its column segment and ends its phrase, and
+    the rest of its line shows no money."""
+    start = segment_bounds(line, hit.start)[0]
+    opens = not line.text[start : hit.start].strip(_LEAD_PUNCT)
+    money = [a for a in ctx.amounts(line.text[hit.end :]) if a.decimals == 2 or a.currency]
+    return opens and _label_like(ctx, line, hit) and not money
+
+
 def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
-    """The bill-to name and the ids of the tokens of every bill-to block (the buyer's area)."""
+    """The bill-to name and the ids of the tokens of every bill-to and ship-to block (the
+    buyer's area: goods go to the buyer, or to a place it names, such as an event venue,
+    never to the seller)."""
     region: set[int] = set()
     found: Extracted | None = None
-    for line, hit in ctx.labelled(["bill_to", "bill_to_after"]):
+    for line, hit in ctx.labelled(["bill_to", "bill_to_after", "ship_to"]):
         if _broken_label(ctx, line, hit) is not None:
             continue  # "Ver käufer:": the seller's label broken by the text layer
+        if hit.field == "ship_to" and not _heading(ctx, line, hit):
+            continue  # "Frais de livraison  12,00": a charge, not a delivery address
         if hit.field == "bill_to_after":
             near = _name_before(line, hit)  # "株式会社コントソ 御中": the honorific follows
         elif _label_like(ctx, line, hit):
@@ -211,7 +258,7 @@ def _bill_to(ctx: Context) -> tuple[Extracted | None, set[int]]:
             value_tokens = window.tokens(start, end)
             region.update(id(t) for t in value_tokens)
             xs += [(t.x0, t.x1) for t in value_tokens]
-            if found is None:
+            if found is None and hit.field != "ship_to":
                 organisation = _organisation_under(ctx, near)
                 if organisation is not None:
                     name, window, start, end = organisation
@@ -443,14 +490,13 @@ def _party_labelled(ctx: Context, line: Line) -> bool:
     it or on one of the two lines above. Such a block is read by its label, not as a window."""
     lines = ctx.layout.lines[max(0, line.index - 2) : line.index + 1]
     return any(
-        h.field in _PARTY_LABELS
+        h.field in PARTY_LABELS
         for other in lines
         if other.page == line.page
         for h in ctx.hits[other.index]
     )
 
 
-_PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 WINDOW_LINES = 4  # lines under a recipient's name: attention line, street, post code and town
 
 
@@ -603,7 +649,10 @@ def _address_like(text: str) -> bool:
     if _REG_NUMBER_LINE.match(text) or _CONTACT.search(text):
         return True
     return bool(re.search(r"\d", text)) and (
-        "," in text or bool(re.search(r"\b\d{4,6}\b", text)) or bool(_ADDRESS_WORD.search(text))
+        "," in text
+        or bool(re.search(r"\b\d{4,6}\b", text))
+        or bool(_ADDRESS_WORD.search(text))
+        or bool(_POST_CODE.search(text))
     )
 
 

@@ -20,7 +20,7 @@ from coop_rules.extraction.dates import DateReading
 from coop_rules.extraction.fields import Candidate, Context, Window, best
 from coop_rules.extraction.layout import Line
 from coop_rules.extraction.lexicon import LabelHit
-from coop_rules.extraction.parsing import find_currencies
+from coop_rules.extraction.parsing import AmountMatch, find_currencies
 
 BELOW_PENALTY = 0.3  # a value under its label is a little less sure than one beside it
 PROSE_PENALTY = 1.0  # "… bitte Ihre Belegnummer 2018092011804 angeben": a label in a sentence
@@ -150,6 +150,26 @@ def labelled_date(
     return chosen.extracted(confidence)
 
 
+def own_cell(text: str, amount: AmountMatch) -> bool:
+    """Whether ``amount`` is the value of its cell of ``text`` (columns split by tabs), as
+    money under a label is: no words before it ("Friedrichstraße 123": a street under "Attn:
+    Accounts Payable"), and a number without decimals or currency sign alone in it ("10117
+    Berlin", "3 Stück" are a post code and a quantity)."""
+    start = text.rfind("\t", 0, amount.start) + 1
+    end = text.find("\t", amount.end)
+    before, after = text[start : amount.start], text[amount.end : end if end >= 0 else None]
+    if _words(before):
+        return False
+    return not (amount.decimals == 0 and amount.currency is None and _words(after))
+
+
+def _words(text: str) -> bool:
+    """Whether ``text`` holds a word other than a currency's ("EUR", "€", "円" are none)."""
+    for _iso, _sign, start, end in reversed(find_currencies(text)):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return any(ch.isalpha() for ch in text)
+
+
 def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | None] | None:
     """The amount a label's window gives: the last one in the label's own column segment,
     else the last on the rest of the line (a totals row: net, tax, gross), else the first in
@@ -161,7 +181,7 @@ def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | No
         return start, end, value, None
     found = ctx.amounts(window.text)
     if window.below:
-        found = [a for a in found if window.in_column(a.start, a.end)]
+        found = [a for a in found if window.in_column(a.start, a.end) and own_cell(window.text, a)]
         if not found:
             return None
         pick = found[0]

@@ -4,7 +4,9 @@ dates, two-page invoices with carried-forward rows and discount lines, third-par
 with the partner in the recipient block, place-and-date lines and currencies in a total's
 label; invoices with two VAT rates (a tax line per rate, or none readable), allowances and
 charges on the whole invoice, item headings over two lines, a contact person over the
-addressee's company and a seller named only over its legal statement (issue 13). Each file's
+addressee's company and a seller named only over its legal statement (issue 13); party
+headings side by side and ship-to blocks naming another firm, envelope windows whose post code
+is no run of digits, yen and won invoices without decimals or currency sign. Each file's
 truth is in the generator's ``KINDS``; every field it names must be read exactly, the item
 lines must be the items (no carried-forward row, every discount), and the tax lines and the
 allowances and charges must be the printed ones.
@@ -39,7 +41,7 @@ def _generator() -> ModuleType:
 
 GENERATOR = _generator()
 # Standard and reduced rates of the countries the generated invoices come from.
-VAT_RATES = (Decimal(0), Decimal(5), Decimal(7), Decimal(10), Decimal(19), Decimal(20))
+VAT_RATES = tuple(Decimal(r) for r in (0, 5, 7, 8, 10, 19, 20))
 
 
 @pytest.fixture(scope="module")
