@@ -1,0 +1,89 @@
+"""Receipt totals that hold on receipts in general: a scan's tilt taken out of its text layer,
+and the payment lines of a till (what was handed over, the change) read as arithmetic, never as
+the total.
+
+Each test draws a small receipt of its own (the conventions of till receipts, not one shop's).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from coop_rules.documents import Word, read_document
+from coop_rules.extraction import extract_file
+from coop_rules.extraction.tilt import level
+
+LEFT, RIGHT = 60.0, 300.0  # where a receipt's labels start and its amounts end
+SPACING = 14.0  # between printed lines
+SIZE = 9
+
+
+def tilted_receipt(path: Path, rows: list[str], slope: float = 0.0) -> Path:
+    """A till receipt, one printed line per row (``label|amount``, the amount right-aligned),
+    scanned at ``slope`` (down per point right): a box's middle stands ``slope × x`` lower, x
+    being the middle's distance from the page's left edge, as OCR boxes a tilted line."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setFont("Helvetica", SIZE)
+    for i, row in enumerate(rows):
+        label, _, amount = row.partition("|")
+        y = 60 + SPACING * i
+        width = page.stringWidth(label, "Helvetica", SIZE)
+        page.drawString(LEFT, A4[1] - (y + slope * (LEFT + width / 2)), label)
+        if amount:
+            width = page.stringWidth(amount, "Helvetica", SIZE)
+            page.drawRightString(RIGHT, A4[1] - (y + slope * (RIGHT - width / 2)), amount)
+    page.save()
+    return path
+
+
+SALE = [
+    "KEDAI MAJU TRADING SDN BHD",
+    "NO 12, JALAN MERDEKA 3,",
+    "43300 SERI KEMBANGAN, SELANGOR",
+    "TAX INVOICE",
+    "12/03/2018 18:19",
+    "NASI LEMAK|7.50",
+    "TEH TARIK|2.80",
+    "MEE GORENG|6.50",
+    "AIR SIRAP|2.20",
+    "KUIH|1.05",
+    "TOTAL INCL. GST :|20.05",
+    "CASH :|50.00",
+    "CHANGE :|29.95",
+    "GST @6% INCLUDED IN TOTAL|1.13",
+    "THANK YOU PLEASE COME AGAIN",
+]
+
+
+def test_a_tilted_scans_amounts_stay_with_their_labels(tmp_path: Path) -> None:
+    # Tilted so that each amount stands 10 pt above its label, nearer the line above.
+    path = tilted_receipt(tmp_path / "r.pdf", SALE, -0.05)
+    doc = extract_file(path, einvoice=False)
+    total = doc.fields["total"]
+    assert total.value == Decimal("20.05")
+    assert "tendered − change" in (total.evidence.note or "")
+    # The evidence is the box on the page, where the amount is printed, not the levelled one.
+    printed = [w.box for w in read_document(path).pages[0].words if w.text == "20.05"]
+    assert printed == [total.evidence.box]
+
+
+def _words(slope: float) -> list[Word]:
+    """Label boxes at the left and amount boxes at the right, lines 14 apart, at ``slope``."""
+    words = []
+    for i in range(12):
+        for x, text in ((LEFT, f"LABEL{i}"), (RIGHT, f"{i}.00")):
+            top = 100 + SPACING * i + slope * x
+            words.append(Word(text, x, top, x + 30, top + 9))
+    return words
+
+
+def test_the_tilt_is_found_and_a_level_page_is_left_alone() -> None:
+    level_page = _words(0.0)
+    assert level(level_page) == level_page
+    levelled = level(_words(0.04))
+    for label, amount in zip(levelled[::2], levelled[1::2], strict=True):
+        assert abs((label.top + label.bottom) - (amount.top + amount.bottom)) / 2 < 1.5
