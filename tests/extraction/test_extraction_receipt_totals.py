@@ -87,3 +87,35 @@ def test_the_tilt_is_found_and_a_level_page_is_left_alone() -> None:
     levelled = level(_words(0.04))
     for label, amount in zip(levelled[::2], levelled[1::2], strict=True):
         assert abs((label.top + label.bottom) - (amount.top + amount.bottom)) / 2 < 1.5
+
+
+def test_paid_amount_less_change_confirms_the_total(tmp_path: Path) -> None:
+    rows = [
+        *SALE[:5],
+        "PEN BLUE 12 @ 1.00|12.00",
+        "TOTAL AMT INCL. GST @ 6% :|12.00",
+        "ROUNDING ADJUSTMENT :",
+        "GST SUMMARY    AMOUNT    TAX",
+        "TOTAL|11.32     0.68",
+        "PAID AMOUNT :|20.00",
+        "CHANGE :|8.00",
+    ]
+    doc = extract_file(tilted_receipt(tmp_path / "r.pdf", rows), einvoice=False)
+    assert doc.value("total") == Decimal("12.00")
+    assert doc.decided_by["total"] == "tendered − change"
+
+
+def test_an_amount_incl_tax_is_the_total_and_not_the_tax(tmp_path: Path) -> None:
+    rows = [
+        *SALE[:5],
+        "PARKING TICKET|5.00 RM",
+        "AMOUNT INCL. GST|5.00 RM",
+        "ACCEPTED|10.00 RM",
+        "CHANGE|5.00 RM",
+        "GST 6%|0.28 RM",
+    ]
+    doc = extract_file(tilted_receipt(tmp_path / "r.pdf", rows), einvoice=False)
+    total = doc.fields["total"]
+    assert total.value == Decimal("5.00")
+    assert (total.evidence.note or "").startswith("label: AMOUNT INCL. GST")
+    assert doc.value("tax") == Decimal("0.28")
