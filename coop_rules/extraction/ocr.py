@@ -35,7 +35,9 @@ STRICT_FIELDS = frozenset(
 )
 NOTE = "OCR, confidence {:.2f}"
 # The heuristics of coop_rules.extraction.reconcile that back a total with the page's sums.
-ARITHMETIC = frozenset({"tendered − change", "subtotal + tax", "total + rounding"})
+ARITHMETIC = frozenset(
+    {"tendered − change", "subtotal + tax", "lines above add up", "total + rounding"}
+)
 # A date or amount that OCR read the same on two lines of the page, or a total the page's sums
 # back, needs less word confidence: a misread digit is a random error, and two readings (or a
 # sum of other amounts) agreeing on the same wrong digits is far less likely than one reading

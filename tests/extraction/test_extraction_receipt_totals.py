@@ -10,11 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from coop_rules.documents import Word, read_document
-from coop_rules.extraction import extract_file
+from coop_rules.extraction import ExtractedDocument, extract_file
 from coop_rules.extraction.tilt import level
 
 LEFT, RIGHT = 60.0, 300.0  # where a receipt's labels start and its amounts end
@@ -38,6 +39,11 @@ def tilted_receipt(path: Path, rows: list[str], slope: float = 0.0) -> Path:
             page.drawRightString(RIGHT, A4[1] - (y + slope * (RIGHT - width / 2)), amount)
     page.save()
     return path
+
+
+def read_receipt(tmp_path: Path, rows: list[str], slope: float = 0.0) -> ExtractedDocument:
+    """The fields of a till receipt of ``rows`` (see :func:`tilted_receipt`)."""
+    return extract_file(tilted_receipt(tmp_path / "r.pdf", rows, slope), einvoice=False)
 
 
 SALE = [
@@ -89,33 +95,99 @@ def test_the_tilt_is_found_and_a_level_page_is_left_alone() -> None:
         assert abs((label.top + label.bottom) - (amount.top + amount.bottom)) / 2 < 1.5
 
 
-def test_paid_amount_less_change_confirms_the_total(tmp_path: Path) -> None:
-    rows = [
-        *SALE[:5],
-        "PEN BLUE 12 @ 1.00|12.00",
-        "TOTAL AMT INCL. GST @ 6% :|12.00",
-        "ROUNDING ADJUSTMENT :",
-        "GST SUMMARY    AMOUNT    TAX",
-        "TOTAL|11.32     0.68",
-        "PAID AMOUNT :|20.00",
-        "CHANGE :|8.00",
-    ]
-    doc = extract_file(tilted_receipt(tmp_path / "r.pdf", rows), einvoice=False)
-    assert doc.value("total") == Decimal("12.00")
-    assert doc.decided_by["total"] == "tendered − change"
+# Receipts whose total only the payment or the sums printed around it decide: (rows, total,
+# the heuristic that decides it).
+DECIDED_BY_SUMS = {
+    "paid amount less change": (
+        [
+            "PEN BLUE 12 @ 1.00|12.00",
+            "TOTAL AMT INCL. GST @ 6% :|12.00",
+            "ROUNDING ADJUSTMENT :",
+            "GST SUMMARY    AMOUNT    TAX",
+            "TOTAL|11.32     0.68",
+            "PAID AMOUNT :|20.00",
+            "CHANGE :|8.00",
+        ],
+        "12.00",
+        "tendered − change",
+    ),
+    "change printed as money going out": (
+        [
+            "BUTA SHOGA YAKI SET|19.90",
+            "ICED GREEN TEA|1.00",
+            "SERV CHARGE 10%|2.09",
+            "GST @ 6%|1.38",
+            "ROUNDING ADJ :|0.03",
+            "TOTAL AMOUNT :|24.40",
+            "CASH|30.40",
+            "CHANGE RM:|6.00-",
+        ],
+        "24.40",
+        "tendered − change",
+    ),
+    "paid exactly, the net total": (
+        ["APPALAM 3KG|45.00", "NET TOTAL :|45.00", "CASH :|45.00"],
+        "45.00",
+        "tendered − change",
+    ),
+    "a later total is the one above plus the charges between": (
+        [
+            "SABA SHIO YAKI SET|53.70",
+            "SALMON SHIO SET|21.90",
+            "ICED GREEN TEA|4.00",
+            "SUBTOTAL|79.60",
+            "DISCOUNT|-30.00",
+            "TOTAL AMOUNT :|49.60",
+            "SERV CHARGE 10%|4.96",
+            "GST @ 6%|3.27",
+            "ROUNDING ADJ :|-0.03",
+            "TOTAL AMOUNT :|57.80",
+            "THANK YOU ! PLEASE COME AGAIN !",
+        ],
+        "57.80",
+        "lines above add up",
+    ),
+    "a discount printed without its minus is taken off": (
+        [
+            "6 HT (TE) FPP-FREE|12.80",
+            "6 HT (BP) WTUE1A-E|12.80",
+            "SUB-TOTAL :|25.60",
+            "COUPON DISCOUNT :|21.70",
+            "GRAND TOTAL :|3.90",
+        ],
+        "3.90",
+        "lines above add up",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DECIDED_BY_SUMS)
+def test_the_payment_and_the_sums_decide_the_total(tmp_path: Path, case: str) -> None:
+    rows, total, heuristic = DECIDED_BY_SUMS[case]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows])
+    found = doc.fields["total"]
+    assert found.value == Decimal(total)
+    assert doc.decided_by["total"] == heuristic
+    assert found.confidence >= 0.75
 
 
 def test_an_amount_incl_tax_is_the_total_and_not_the_tax(tmp_path: Path) -> None:
-    rows = [
-        *SALE[:5],
-        "PARKING TICKET|5.00 RM",
-        "AMOUNT INCL. GST|5.00 RM",
-        "ACCEPTED|10.00 RM",
-        "CHANGE|5.00 RM",
-        "GST 6%|0.28 RM",
-    ]
-    doc = extract_file(tilted_receipt(tmp_path / "r.pdf", rows), einvoice=False)
+    rows = ["PARKING TICKET|5.00 RM", "AMOUNT INCL. GST|5.00 RM", "ACCEPTED|10.00 RM"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "CHANGE|5.00 RM", "GST 6%|0.28 RM"])
     total = doc.fields["total"]
     assert total.value == Decimal("5.00")
     assert (total.evidence.note or "").startswith("label: AMOUNT INCL. GST")
     assert doc.value("tax") == Decimal("0.28")
+
+
+def test_money_handed_over_less_change_finds_a_total_under_an_unknown_label(
+    tmp_path: Path,
+) -> None:
+    rows = [*SALE[:5], "NASI LEMAK|7.50", "TEH TARIK|11.00", "TTL|18.50", "CASH|20.00"]
+    doc = read_receipt(tmp_path, [*rows, "CHANGE|1.50", "THANK YOU"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("18.50")
+    assert doc.decided_by["total"] == "tendered − change"
+    # The evidence is the amount printed on the TTL line.
+    assert total.evidence.text == "18.50"
+    assert total.evidence.box is not None and total.evidence.box[1] > 60 + SPACING * 7 - SIZE
