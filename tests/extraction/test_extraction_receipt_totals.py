@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from coop_rules.documents import Word, read_document
-from coop_rules.extraction import ExtractedDocument, extract_file
+from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
 from coop_rules.extraction.tilt import level
 
 LEFT, RIGHT = 60.0, 300.0  # where a receipt's labels start and its amounts end
@@ -191,3 +191,11 @@ def test_money_handed_over_less_change_finds_a_total_under_an_unknown_label(
     # The evidence is the amount printed on the TTL line.
     assert total.evidence.text == "18.50"
     assert total.evidence.box is not None and total.evidence.box[1] > 60 + SPACING * 7 - SIZE
+
+
+def test_a_restaurants_guest_check_is_a_receipt(tmp_path: Path) -> None:
+    rows = ["PANDAN SEAFOOD RESTAURANT", "12, JALAN 4/1A, 55100 KUALA LUMPUR", "* GUEST CHECK *"]
+    rows += ["TABLE 6", "DATE : 30-04-2018 19:50:14", "1 TONG HOU|10.00", "1 TOM YUM|15.00"]
+    doc = read_receipt(tmp_path, [*rows, "SUBTOTAL :|25.00", "TOTAL :|25.00"])
+    assert doc.kind is DocumentKind.RECEIPT
+    assert doc.value("total") == Decimal("25.00")
