@@ -280,9 +280,7 @@ def _running_totals(
 ) -> dict[int, Decimal]:
     """The candidates that a total printed above them plus the amounts on the lines between
     gives (``SUBTOTAL 79.60 / DISCOUNT -30.00 / SERV CHARGE 10% 4.96 / GST 3.27 / ROUNDING
-    -0.03 / TOTAL 57.80``), by ``id``, each with the total above it. A line under an allowance
-    label ("DISCOUNT", "COUPON DISCOUNT 21.70") takes its amount off; a payment line (cash,
-    change) between them breaks the run."""
+    -0.03 / TOTAL 57.80``), by ``id``, each with the total above it (see :func:`_sum_down`)."""
     bases = [c for c, _, _ in pool] + subtotals
     payment_lines = {a.line.index for a in pay["tendered"] + pay["change"]}
     found: dict[int, Decimal] = {}
@@ -293,29 +291,34 @@ def _running_totals(
             if base.line.page != line.page or not 1 < line.index - start <= RUN_LINES:
                 continue
             above = _money(base.value.value)
-            between = _amounts_between(ctx, start, line.index, payment_lines)
-            if above != value and between and above + sum(between) == value:
+            if above != value and _sum_down(ctx, start, line.index, above, payment_lines) == value:
                 found[id(cand)] = above
                 break
     return found
 
 
-def _amounts_between(ctx: Context, start: int, end: int, stops: set[int]) -> list[Decimal]:
-    """The money on each line strictly between lines ``start`` and ``end`` (its last amount,
-    with an allowance's sign); empty where one of ``stops`` lies between."""
-    amounts: list[Decimal] = []
+def _sum_down(
+    ctx: Context, start: int, end: int, total: Decimal, stops: set[int]
+) -> Decimal | None:
+    """``total`` (printed on line ``start``) plus the money on each line down to line ``end``:
+    a line's last amount, taken off under an allowance label ("COUPON DISCOUNT 21.70"); a line
+    that restates the sum so far ("NET TOTAL 19.01" between the tax and the rounding) adds
+    nothing. None where nothing is added, or where one of ``stops`` (a payment line) lies
+    between."""
     allowances = section_matcher("adjustments", ctx.lang)
+    added = False
     for line in ctx.layout.lines[start + 1 : end]:
         if line.index in stops:
-            return []
+            return None
         money = [a for a in ctx.amounts(line.text) if a.decimals == 2]
-        if not money:
+        if not money or money[-1].value == total:
             continue
         value = money[-1].value
         if value > 0 and any(h.field == "allowance" for h in allowances.find(line.text)):
             value = -value
-        amounts.append(value)
-    return amounts
+        total += value
+        added = True
+    return total if added else None
 
 
 def _paid_amounts(
@@ -326,8 +329,9 @@ def _paid_amounts(
 ) -> Pool:
     """What the customer paid, where no total label shows it: money tendered less the change
     given (or tendered with nothing back), printed under a subtotal or tax label ("NET TOTAL
-    45.00", "AMOUNT INCL. GST 5.00") or, where change was given, anywhere above the payment
-    ("TOTAL AMOUNT" whose amount OCR read apart from it)."""
+    45.00", "AMOUNT INCL. GST 5.00") or, where a change line is printed, nearest above the
+    payment lines ("TOTAL AMOUNT" whose amount OCR read apart from it, a rounded total under a
+    label not read)."""
     labelled = {_money(c.value.value) for c, _, _ in pool}
     change = [abs(_money(a.value.value)) for a in pay["change"]]
     handed = [(_money(a.value.value), a.line.index) for a in pay["tendered"]]
@@ -341,7 +345,7 @@ def _paid_amounts(
             if paid <= 0 or paid in labelled:
                 continue
             shown = [f for f in labelled_parts if _money(f.value.value) == paid]
-            if not shown and given > 0:
+            if not shown and change:  # a change line printed, even "CHANGE 0.00"
                 shown = _printed_above(ctx, paid, where, payment_lines)
             found += [(f, 1.5, ["paid amount"]) for f in shown]
     return found

@@ -158,6 +158,32 @@ DECIDED_BY_SUMS = {
         "3.90",
         "lines above add up",
     ),
+    "a restated sum adds nothing": (
+        [
+            "2032 ENERGIZER BATTERY|6.40",
+            "9V ENERGIZER BATTERY|11.53",
+            "2 ITEM(S) TOTAL(MYR) :|17.93",
+            "GST @ 6% :|1.08",
+            "NET TOTAL(MYR) :|19.01",
+            "ROUNDING ADJ. :|-0.01",
+            "NET TOTAL ROUNDED(MYR) :|19.00",
+        ],
+        "19.00",
+        "lines above add up",
+    ),
+    "cash with no change is the amount printed above it": (
+        [
+            "MARIGOLD HL MILK 1L|RM13.58",
+            "TIGER BEER BOTTLE 660ML|RM13.70",
+            "TOTAL SALES (INCLUSIVE GST) RM|27.28",
+            "ADJ RM|.02",
+            "RM|27.30",
+            "CASH RM|27.30",
+            "CHANGE RM|.00",
+        ],
+        "27.30",
+        "tendered − change",
+    ),
 }
 
 
@@ -199,3 +225,11 @@ def test_a_restaurants_guest_check_is_a_receipt(tmp_path: Path) -> None:
     doc = read_receipt(tmp_path, [*rows, "SUBTOTAL :|25.00", "TOTAL :|25.00"])
     assert doc.kind is DocumentKind.RECEIPT
     assert doc.value("total") == Decimal("25.00")
+
+
+def test_the_tax_included_in_the_total_is_no_total(tmp_path: Path) -> None:
+    rows = ["RUBBER BOOTS SIZE 8|9.90", "GARBAGE BAG 10S 4 X 9.50|38.00", "PLASTIC BAGS|0.20"]
+    rows += ["TOTAL|RM 48.10", "GST @6% INCLUDED IN TOTAL|RM 2.72", "VISA CARD 4321"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "TOTAL INCLUDES 6% GST|2.72"])
+    assert doc.value("total") == Decimal("48.10")
+    assert doc.value("tax") == Decimal("2.72")
