@@ -50,7 +50,7 @@ _NOTED = (
     "paid amount",
 )
 # Signals that check a total by arithmetic, in the order they name the deciding heuristic.
-ARITHMETIC = ("tendered − change", "subtotal + tax", "lines above add up")
+ARITHMETIC = ("tendered − change", "subtotal + tax", "lines above add up", "total + rounding")
 PAYMENT_FIELDS = {"tendered": 1.0, "change": 1.0, "rounding": 1.0}
 PART_FIELDS = {"subtotal": 1.0, "subtotal_items": 1.0, "tax": 1.0}
 ABOVE_LINES = 12  # how far above the payment lines the amount paid is looked for
@@ -246,7 +246,7 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
         None,
     )
     margin = top_score - rival[0] if rival else 2.0
-    arithmetic = [s for s in signals if s in ARITHMETIC]
+    arithmetic = [s for s in ARITHMETIC if s in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
     if rival is not None and margin < 0.5:
@@ -256,11 +256,7 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
     if note:
         evidence = replace(evidence, note=f"{evidence.note}; {note}" if evidence.note else note)
     chosen = replace(top.value, evidence=evidence, confidence=round(min(0.99, confidence), 2))
-    heuristic = (
-        arithmetic[0]
-        if arithmetic
-        else ("total + rounding" if "total + rounding" in signals else "label")
-    )
+    heuristic = arithmetic[0] if arithmetic else "label"
     others = []
     seen = {top_value}
     for score, found, _ in scored[1:]:

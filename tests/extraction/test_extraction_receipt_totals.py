@@ -233,3 +233,13 @@ def test_the_tax_included_in_the_total_is_no_total(tmp_path: Path) -> None:
     doc = read_receipt(tmp_path, [*SALE[:5], *rows, "TOTAL INCLUDES 6% GST|2.72"])
     assert doc.value("total") == Decimal("48.10")
     assert doc.value("tax") == Decimal("2.72")
+
+
+def test_a_printed_rounding_checks_the_total_like_any_other_sum(tmp_path: Path) -> None:
+    rows = ["ANCHOR SERBUK CUCI 4KG|RM18.80", "DOVE CREAM BAR SOAP|RM26.50"]
+    rows += ["TOTAL SALES (INCLUSIVE GST) RM|45.30", "ROUNDING ADJUSTMENT RM|-.02"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "ROUNDING RM|45.28", "CREDIT RM|45.28"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("45.28")
+    assert doc.decided_by["total"] == "total + rounding"
+    assert total.confidence >= 0.75  # as sure as a total that the tendered money checks
