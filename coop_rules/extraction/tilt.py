@@ -18,7 +18,6 @@ line up at slope 0, and a slope is only applied when it lines up clearly more bo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from itertools import pairwise
 
 from coop_rules.documents.model import Word
@@ -54,21 +53,20 @@ def level(words: Sequence[Word]) -> list[Word]:
     for box in boxes:
         shift = slope * _middle(words, box)[0]
         for i in box:
-            levelled[i] = replace(
-                words[i], top=words[i].top - shift, bottom=words[i].bottom - shift
-            )
+            w = words[i]
+            levelled[i] = Word(w.text, w.x0, w.top - shift, w.x1, w.bottom - shift, w.confidence)
     return levelled
 
 
 def tilt(words: Sequence[Word], boxes: list[Box]) -> float:
     """The slope (down per unit right) along which the ``boxes`` of ``words`` line up best; 0.0
     when slope 0 does about as well."""
+    middles = [_middle(words, box) for box in boxes]
+    if _typeset(middles):
+        return 0.0
     heights = sorted(w.bottom - w.top for w in words)
     near = ALIGN * heights[len(heights) // 2]
     if near <= 0:
-        return 0.0
-    middles = [_middle(words, box) for box in boxes]
-    if _typeset(middles):
         return 0.0
     scores: dict[float, float] = {}
 
