@@ -26,8 +26,9 @@ The confidence grows with the support and drops when another value is nearly as 
 heuristic that decided is named (``ExtractedDocument.decided_by``).
 
 Dates without a label (receipts, DIN 5008 letters) are read from general conventions: a date
-printed with a time of day is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma, date)
-is a letter's date line; a date on the document's title line is its date.
+printed with a time of day (a bracketed day name may stand between: ``16/04/2018 (MON) 8:21``)
+is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma, date) is a letter's date line; a
+date on the document's title line is its date.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ _NET = re.compile(
 _TIME = re.compile(
     r"(?<![\d:])(?:[01]?\d|2[0-3]) ?: ?[0-5]\d(?: ?: ?[0-5]\d)?\s*(?:[AaPp][Mm])?(?![\d:])"
 )
+# A day's name set in brackets between a date and its time: "16/04/2018 (MON) 8:21".
+_DAY_NAME = re.compile(r"^[ \t,]*\([^\W\d_]{2,4}\.?\)")
 _PLACE_DATE = re.compile(r"^\s*[^\W\d][^\d\t:;]{1,40},\s*(?:den\s+|le\s+|am\s+|el\s+|il\s+)?$")
 # Date labels of other dates: a date next to one of these is not the issue date.
 OTHER_DATE_FIELDS = (
@@ -404,7 +407,7 @@ def unlabelled_date(ctx: Context) -> Decision:
         if any(h.field in OTHER_DATE_FIELDS for h in ctx.hits[line.index]):
             continue
         for reading in readings:
-            after = line.text[reading.end : reading.end + 14]
+            after = _DAY_NAME.sub("", line.text[reading.end : reading.end + 24], count=1)
             before = line.text[: reading.start]
             if _TIME.match(after.lstrip(" \t,")) or _TIME.search(before):
                 score, how = 2.0, "date with a time"

@@ -7,6 +7,7 @@ Each test draws a small receipt of its own (the conventions of till receipts, no
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -243,3 +244,13 @@ def test_a_printed_rounding_checks_the_total_like_any_other_sum(tmp_path: Path) 
     assert total.value == Decimal("45.28")
     assert doc.decided_by["total"] == "total + rounding"
     assert total.confidence >= 0.75  # as sure as a total that the tendered money checks
+
+
+def test_a_days_name_between_the_date_and_the_time_keeps_the_till_timestamp(
+    tmp_path: Path,
+) -> None:
+    rows = ["PARKING PAY STATION", "LOT 5, JALAN MERDEKA", "TICKET NO|0123"]
+    rows += ["ENTRY TIME|16/04/2018 (MON) 8:21", "PAID TIME|16/04/2018 (MON) 9:49"]
+    doc = read_receipt(tmp_path, [*rows, "PARKING FEE|3.00", "CASH|5.00", "CHANGE|2.00"])
+    assert doc.value("issue_date") == date(2018, 4, 16)
+    assert doc.decided_by["issue_date"] == "date with a time"
