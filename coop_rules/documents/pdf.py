@@ -55,6 +55,10 @@ from coop_rules.documents.sniff import PDF
 # positioning rather than by a space character are 0.2–0.35 em; kerning and letter-spacing
 # within a word stay under 0.1 em.
 WORD_GAP = 0.15
+# One word is set in one size: a character this many times larger or smaller than the one
+# before it starts another word (two text boxes that touch, as OCR's boxes of a scanned receipt
+# do: "TOTAL" + "RM21.85"). Small capitals are about 1.3 times smaller than capitals.
+SIZE_JUMP = 1.5
 # A gap between two words wider than this many line heights is a column break in Page.text
 # (the same figure as layout.COLUMN_GAP).
 COLUMN_GAP = 1.1
@@ -199,6 +203,8 @@ def _follows(prev: Char, char: Char) -> bool:
     # On: no wider gap than a word space, no jump back past the previous character's start
     # (a combining accent or kerning may overlap it, a repeated "fake bold" run jumps back).
     size = max(prev[5], char[5], 1.0)
+    if size > SIZE_JUMP * max(min(prev[5], char[5]), 1.0):
+        return False  # another size: another text box
     return cx0 - px1 <= WORD_GAP * size and cx0 >= px0 - 0.25 * size
 
 

@@ -21,6 +21,7 @@ from functools import cached_property
 
 from coop_rules.documents.model import Document, Word, visual_lines
 from coop_rules.evidence import Evidence
+from coop_rules.extraction.tilt import level
 
 # A horizontal gap wider than this many line heights separates two columns (word spaces are
 # about a quarter of the font size, table columns one or more).
@@ -163,9 +164,19 @@ def _bands(words: Sequence[Word]) -> list[list[Word]]:
     shown = [w for w in words if w.text.strip()]
     turned = [w for w in shown if _turned(w)]
     if not turned or len(turned) > MAX_TURNED_SHARE * len(shown):
-        return visual_lines(shown)
+        return _level_lines(shown)
     upright = [w for w in shown if not _turned(w)]
-    return visual_lines(upright) + [[w] for w in sorted(turned, key=lambda w: (w.top, w.x0))]
+    return _level_lines(upright) + [[w] for w in sorted(turned, key=lambda w: (w.top, w.x0))]
+
+
+def _level_lines(words: list[Word]) -> list[list[Word]]:
+    """The visual lines of ``words`` once a scan's tilt is taken out (:func:`~.tilt.level`),
+    each word with its box as on the page."""
+    levelled = level(words)
+    if all(a is b for a, b in zip(levelled, words, strict=True)):
+        return visual_lines(words)
+    page_word = {id(lw): w for lw, w in zip(levelled, words, strict=True)}
+    return [[page_word[id(lw)] for lw in band] for band in visual_lines(levelled)]
 
 
 def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]:

@@ -20,6 +20,7 @@ from coop_rules.evidence import Box, Extracted
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
 from coop_rules.extraction.parsing import find_amounts
+from coop_rules.extraction.reconcile import ARITHMETIC
 from coop_rules.extraction.totals import CENT, MAX_RATE
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
@@ -34,8 +35,6 @@ STRICT_FIELDS = frozenset(
     {"issue_date", "total", "subtotal", "tax", "amount_due", "service_start", "service_end"}
 )
 NOTE = "OCR, confidence {:.2f}"
-# The heuristics of coop_rules.extraction.reconcile that back a total with the page's sums.
-ARITHMETIC = frozenset({"tendered − change", "subtotal + tax", "total + rounding"})
 # A date or amount that OCR read the same on two lines of the page, or a total the page's sums
 # back, needs less word confidence: a misread digit is a random error, and two readings (or a
 # sum of other amounts) agreeing on the same wrong digits is far less likely than one reading
@@ -184,8 +183,8 @@ def _net_of_printed_tax(page: Page, value: object, fields: dict[str, Extracted])
 
 
 def _backed(total: Extracted, fields: dict[str, Extracted], decided_by: dict[str, str]) -> bool:
-    """Whether the page's sums back a total: the heuristic that chose it was arithmetic, or
-    the subtotal and tax read beside it add up to it."""
+    """Whether the page's sums back a total: the heuristic that chose it was arithmetic
+    (:data:`~.reconcile.ARITHMETIC`), or the subtotal and tax read beside it add up to it."""
     if decided_by.get("total", "label") in ARITHMETIC:
         return True
     subtotal, tax = fields.get("subtotal"), fields.get("tax")

@@ -6,8 +6,16 @@ independent signals, all of them statements about invoices and receipts in gener
 
 * its label's tier (``Total incl. VAT`` beats ``Total`` beats ``Amount due``);
 * **tendered − change**: what the customer handed over minus the change given back is what the
-  sale cost (``CASH 100.10`` / ``CHANGE 15.00`` → 85.10); paid exactly (card) with no change;
+  sale cost (``CASH 100.10`` / ``CHANGE 15.00`` → 85.10); paid exactly (card) with no change.
+  Change is money going out, whatever its printed sign (``CHANGE 6.00-``). Where no total
+  label shows that amount, it is taken where it is printed: under a subtotal or tax label
+  (``NET TOTAL 45.00`` / ``CASH 45.00``) or, where change was given, nearest above the payment
+  lines (a total whose label was not read);
 * **subtotal + tax**: a printed net amount plus a printed tax gives it;
+* **lines above add up**: a total printed above it plus the amounts on the lines between gives
+  it (``SUBTOTAL 79.60`` / ``DISCOUNT -30.00`` / ``TOTAL 49.60`` / ``SERV CHARGE 4.96`` / ``GST
+  3.27`` / ``ROUNDING -0.03`` / ``TOTAL 57.80``): the later total wins and the one above loses,
+  being a total before the charges under it;
 * **total + rounding**: a printed rounding adjustment turns the total into the payable amount
   (``TOTAL 60.31`` / ``ROUNDING -0.01`` → 60.30, printed under it): the rounded amount wins and
   the amount before rounding loses;
@@ -18,8 +26,9 @@ The confidence grows with the support and drops when another value is nearly as 
 heuristic that decided is named (``ExtractedDocument.decided_by``).
 
 Dates without a label (receipts, DIN 5008 letters) are read from general conventions: a date
-printed with a time of day is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma, date)
-is a letter's date line; a date on the document's title line is its date.
+printed with a time of day (a bracketed day name may stand between: ``16/04/2018 (MON) 8:21``)
+is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma, date) is a letter's date line; a
+date on the document's title line is its date.
 """
 
 from __future__ import annotations
@@ -30,12 +39,23 @@ from decimal import Decimal
 
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
+from coop_rules.extraction.lexicon import section_matcher
 from coop_rules.extraction.values import AmountFound, amount_candidates
 
 # Signals said in the evidence note (a reviewer can check the arithmetic).
-_NOTED = ("tendered − change", "subtotal + tax", "total + rounding", "paid amount")
+_NOTED = (
+    "tendered − change",
+    "subtotal + tax",
+    "lines above add up",
+    "total + rounding",
+    "paid amount",
+)
+# Signals that check a total by arithmetic, in the order they name the deciding heuristic.
+ARITHMETIC = ("tendered − change", "subtotal + tax", "lines above add up", "total + rounding")
 PAYMENT_FIELDS = {"tendered": 1.0, "change": 1.0, "rounding": 1.0}
 PART_FIELDS = {"subtotal": 1.0, "subtotal_items": 1.0, "tax": 1.0}
+ABOVE_LINES = 12  # how far above the payment lines the amount paid is looked for
+RUN_LINES = 8  # how many lines a running total may add up (charges, taxes, rounding)
 # A total label qualified as before tax: "Total sales (excluding GST)", "Summe ohne MwSt".
 _NET = re.compile(
     r"\b(?:excl|excluding|exclusive|exclusing|before|w/o|without|ohne|exkl|hors|net of|"
@@ -46,6 +66,8 @@ _NET = re.compile(
 _TIME = re.compile(
     r"(?<![\d:])(?:[01]?\d|2[0-3]) ?: ?[0-5]\d(?: ?: ?[0-5]\d)?\s*(?:[AaPp][Mm])?(?![\d:])"
 )
+# A day's name set in brackets between a date and its time: "16/04/2018 (MON) 8:21".
+_DAY_NAME = re.compile(r"^[ \t,]*\([^\W\d_]{2,4}\.?\)")
 _PLACE_DATE = re.compile(r"^\s*[^\W\d][^\d\t:;]{1,40},\s*(?:den\s+|le\s+|am\s+|el\s+|il\s+)?$")
 # Date labels of other dates: a date next to one of these is not the issue date.
 OTHER_DATE_FIELDS = (
@@ -77,6 +99,9 @@ def _amounts_of(ctx: Context, fields: dict[str, float]) -> dict[str, list[Amount
     return {name: amount_candidates(ctx, {name: 1.0}) for name in fields}
 
 
+Pool = list[tuple[AmountFound, float, list[str]]]  # candidate, score, signals so far
+
+
 def reconcile_total(
     ctx: Context, candidates: list[AmountFound], due: list[AmountFound] | None = None
 ) -> Decision:
@@ -85,21 +110,27 @@ def reconcile_total(
     ``due`` are amounts under an amount-due label: candidates too, but one that differs from a
     total is no rival of it (a prepayment or a partial payment makes them differ)."""
     due = due or []
-    due_ids = {id(d) for d in due}
-    candidates = [*candidates, *due]
     pay = _amounts_of(ctx, PAYMENT_FIELDS)
     parts = _amounts_of(ctx, PART_FIELDS)
-    tendered = [_money(a.value.value) for a in pay["tendered"]]
-    change = [_money(a.value.value) for a in pay["change"]]
+    pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
+    pool += _paid_amounts(ctx, pool, pay, parts)
+    if not pool:
+        return Decision(None, "-")
+    sums = _Sums.of(ctx, pool, pay, parts, before_rounding)
+    scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
+    scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
+    return _decision(scored, {id(d) for d in due})
+
+
+def _pool(
+    ctx: Context, candidates: list[AmountFound], pay: dict[str, list[AmountFound]]
+) -> tuple[Pool, set[Decimal]]:
+    """The candidates: one per label, and a total after a printed rounding adjustment for each
+    that one turns into an amount printed under it; with the totals before rounding."""
     # An adjustment is less than a coin; a larger amount under "Rounding" is the rounded total.
     roundings = [a for a in pay["rounding"] if 0 < abs(_money(a.value.value)) < 1]
     rounded_totals = [a for a in pay["rounding"] if abs(_money(a.value.value)) >= 1]
-    subtotals = [_money(a.value.value) for a in parts["subtotal"] + parts["subtotal_items"]]
-    taxes = [_money(a.value.value) for a in parts["tax"]]
-
-    # Candidates: one per label; a total after a printed rounding adjustment is one more, and
-    # so is what tendered − change gives where a totals label shows it.
-    pool: list[tuple[AmountFound, float, list[str]]] = [
+    pool: Pool = [
         (c, c.candidate.score, [f"label ({c.candidate.evidence.note})"]) for c in candidates
     ]
     pool += [(r, 2.0, ["total after rounding"]) for r in rounded_totals]
@@ -112,55 +143,100 @@ def reconcile_total(
             if after is not None:
                 before_rounding.add(_money(c.value.value))
                 pool.append((after, c.candidate.score + 0.5, ["total + rounding"]))
-    labelled = {_money(c.value.value) for c, _, _ in pool}
-    for t in [*tendered, *labelled]:
-        for given in change:
-            paid = t - given if given > 0 else t
-            if paid > 0 and paid not in labelled:
-                for found in parts["subtotal"] + parts["subtotal_items"] + parts["tax"]:
-                    if _money(found.value.value) == paid:
-                        pool.append((found, 1.5, ["paid amount"]))
-    if not pool:
-        return Decision(None, "-")
-    money_format = any(_cents(c) for c, _, _ in pool)
-    printed: set[Decimal] = set()
-    if any(c > 0 for c in change):
-        printed = {a.value for line in ctx.layout.lines for a in ctx.amounts(line.text)}
-    values = [_money(c.value.value) for c, _, _ in pool]
-    money_values = [v for (c, _, _), v in zip(pool, values, strict=True) if _cents(c)]
-    largest = max(abs(v) for v in (money_values or values))
-    scored: list[tuple[float, AmountFound, list[str]]] = []
-    for (found, score, signals), value in zip(pool, values, strict=True):
-        signals = list(signals)
-        if any(t - c == value for t in [*tendered, *values] for c in change if c > 0) or (
-            value in tendered and not any(c > 0 for c in change)
-        ):
-            score += 1.5
-            signals.append("tendered − change")
-        if any(s + x == value for s in [*subtotals, *values] for x in taxes if x != 0):
-            score += 1.0
-            signals.append("subtotal + tax")
-        if any(value + x in values for x in taxes if x > 0) or _before_tax(found):
-            score -= 1.5  # a net amount: a printed tax added to it gives another total
-            signals.append("before tax")
-        if c_paid := [c for c in change if c > 0 and value - c in printed and value - c > 0]:
-            score -= 2.0  # the amount handed over: the total is this minus the change
-            signals.append(f"tendered (change {c_paid[0]})")
-        if money_format and not _cents(found):
-            score -= 1.0  # "TOTAL ITEM(S) : 10" among totals written with cents
-            signals.append("not written as money")
-        if value in before_rounding:
-            score -= 1.5
-            signals.append("before rounding")
-        if abs(value) == largest:
-            score += 0.2
-            signals.append("largest")
-        same = sum(1 for v in values if v == value) - 1
-        if same:
-            score += 0.2 * min(same, 2)
-            signals.append("repeated")
-        scored.append((score, found, signals))
-    scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
+    return pool, before_rounding
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """What the rest of the page says about the candidates (see the module docstring)."""
+
+    tendered: list[Decimal]
+    change: list[Decimal]  # given back (> 0)
+    subtotals: list[Decimal]
+    taxes: list[Decimal]
+    values: list[Decimal]  # of the candidates
+    printed: set[Decimal]  # every amount on the page, where change was given
+    running: dict[int, Decimal]  # see _running_totals
+    before_rounding: set[Decimal]
+    largest: Decimal
+    money_format: bool  # some candidate is written with cents
+
+    @classmethod
+    def of(
+        cls,
+        ctx: Context,
+        pool: Pool,
+        pay: dict[str, list[AmountFound]],
+        parts: dict[str, list[AmountFound]],
+        before_rounding: set[Decimal],
+    ) -> _Sums:
+        # Change is money going out: some tills print it negative ("CHANGE 6.00-").
+        change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
+        printed: set[Decimal] = set()
+        if change:
+            printed = {a.value for line in ctx.layout.lines for a in ctx.amounts(line.text)}
+        values = [_money(c.value.value) for c, _, _ in pool]
+        money_values = [v for (c, _, _), v in zip(pool, values, strict=True) if _cents(c)]
+        subtotals = parts["subtotal"] + parts["subtotal_items"]
+        return cls(
+            tendered=[_money(a.value.value) for a in pay["tendered"]],
+            change=change,
+            subtotals=[_money(a.value.value) for a in subtotals],
+            taxes=[_money(a.value.value) for a in parts["tax"]],
+            values=values,
+            printed=printed,
+            running=_running_totals(ctx, pool, subtotals, pay),
+            before_rounding=before_rounding,
+            largest=max(abs(v) for v in (money_values or values)),
+            money_format=bool(money_values),
+        )
+
+
+def _scored(
+    found: AmountFound, score: float, signals: list[str], sums: _Sums
+) -> tuple[float, AmountFound, list[str]]:
+    """``found``'s score and signals with what the page's sums say of it."""
+    value = _money(found.value.value)
+    values, change = sums.values, sums.change
+    if any(t - c == value for t in [*sums.tendered, *values] for c in change) or (
+        value in sums.tendered and not change
+    ):
+        score += 1.5
+        signals.append("tendered − change")
+    if any(s + x == value for s in [*sums.subtotals, *values] for x in sums.taxes if x != 0):
+        score += 1.0
+        signals.append("subtotal + tax")
+    if id(found) in sums.running and not {"subtotal + tax", "total + rounding"} & set(signals):
+        score += 1.0  # (only a tax or a rounding between: the same check, counted once)
+        signals.append("lines above add up")
+    if value in sums.running.values():
+        score -= 1.5  # a total before the charges, taxes or rounding printed under it
+        signals.append("before charges")
+    if any(value + x in values for x in sums.taxes if x > 0) or _before_tax(found):
+        score -= 1.5  # a net amount: a printed tax added to it gives another total
+        signals.append("before tax")
+    if c_paid := [c for c in change if value - c in sums.printed and value - c > 0]:
+        score -= 2.0  # the amount handed over: the total is this minus the change
+        signals.append(f"tendered (change {c_paid[0]})")
+    if sums.money_format and not _cents(found):
+        score -= 1.0  # "TOTAL ITEM(S) : 10" among totals written with cents
+        signals.append("not written as money")
+    if value in sums.before_rounding:
+        score -= 1.5
+        signals.append("before rounding")
+    if abs(value) == sums.largest:
+        score += 0.2
+        signals.append("largest")
+    same = sum(1 for v in values if v == value) - 1
+    if same:
+        score += 0.2 * min(same, 2)
+        signals.append("repeated")
+    return score, found, signals
+
+
+def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[int]) -> Decision:
+    """The best-scored candidate, its confidence from its support and its margin over the
+    best other value, and the other values as its rivals."""
     top_score, top, signals = scored[0]
     top_value = _money(top.value.value)
     top_due = id(top) in due_ids
@@ -173,7 +249,7 @@ def reconcile_total(
         None,
     )
     margin = top_score - rival[0] if rival else 2.0
-    arithmetic = [s for s in signals if s in ("tendered − change", "subtotal + tax")]
+    arithmetic = [s for s in ARITHMETIC if s in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
     if rival is not None and margin < 0.5:
@@ -183,11 +259,7 @@ def reconcile_total(
     if note:
         evidence = replace(evidence, note=f"{evidence.note}; {note}" if evidence.note else note)
     chosen = replace(top.value, evidence=evidence, confidence=round(min(0.99, confidence), 2))
-    heuristic = (
-        arithmetic[0]
-        if arithmetic
-        else ("total + rounding" if "total + rounding" in signals else "label")
-    )
+    heuristic = arithmetic[0] if arithmetic else "label"
     others = []
     seen = {top_value}
     for score, found, _ in scored[1:]:
@@ -197,6 +269,102 @@ def reconcile_total(
             conf = max(0.05, min(0.9, confidence - 0.2 * (top_score - score)))
             others.append(replace(found.value, confidence=round(conf, 2)))
     return Decision(chosen, heuristic, (chosen, *others), replace(top, value=chosen))
+
+
+def _running_totals(
+    ctx: Context,
+    pool: Pool,
+    subtotals: list[AmountFound],
+    pay: dict[str, list[AmountFound]],
+) -> dict[int, Decimal]:
+    """The candidates that a total printed above them plus the amounts on the lines between
+    gives (``SUBTOTAL 79.60 / DISCOUNT -30.00 / SERV CHARGE 10% 4.96 / GST 3.27 / ROUNDING
+    -0.03 / TOTAL 57.80``), by ``id``, each with the total above it (see :func:`_sum_down`)."""
+    bases = [c for c, _, _ in pool] + subtotals
+    payment_lines = {a.line.index for a in pay["tendered"] + pay["change"]}
+    found: dict[int, Decimal] = {}
+    for cand, _, _ in pool:
+        value, line = _money(cand.value.value), cand.line
+        for base in bases:
+            start = base.line.index
+            if base.line.page != line.page or not 1 < line.index - start <= RUN_LINES:
+                continue
+            above = _money(base.value.value)
+            if above != value and _sum_down(ctx, start, line.index, above, payment_lines) == value:
+                found[id(cand)] = above
+                break
+    return found
+
+
+def _sum_down(
+    ctx: Context, start: int, end: int, total: Decimal, stops: set[int]
+) -> Decimal | None:
+    """``total`` (printed on line ``start``) plus the money on each line down to line ``end``:
+    a line's last amount, taken off under an allowance label ("COUPON DISCOUNT 21.70"); a line
+    that restates the sum so far ("NET TOTAL 19.01" between the tax and the rounding) adds
+    nothing. None where nothing is added, or where one of ``stops`` (a payment line) lies
+    between."""
+    allowances = section_matcher("adjustments", ctx.lang)
+    added = False
+    for line in ctx.layout.lines[start + 1 : end]:
+        if line.index in stops:
+            return None
+        money = [a for a in ctx.amounts(line.text) if a.decimals == 2]
+        if not money or money[-1].value == total:
+            continue
+        value = money[-1].value
+        if value > 0 and any(h.field == "allowance" for h in allowances.find(line.text)):
+            value = -value
+        total += value
+        added = True
+    return total if added else None
+
+
+def _paid_amounts(
+    ctx: Context,
+    pool: Pool,
+    pay: dict[str, list[AmountFound]],
+    parts: dict[str, list[AmountFound]],
+) -> Pool:
+    """What the customer paid, where no total label shows it: money tendered less the change
+    given (or tendered with nothing back), printed under a subtotal or tax label ("NET TOTAL
+    45.00", "AMOUNT INCL. GST 5.00") or, where a change line is printed, nearest above the
+    payment lines ("TOTAL AMOUNT" whose amount OCR read apart from it, a rounded total under a
+    label not read)."""
+    labelled = {_money(c.value.value) for c, _, _ in pool}
+    change = [abs(_money(a.value.value)) for a in pay["change"]]
+    handed = [(_money(a.value.value), a.line.index) for a in pay["tendered"]]
+    handed += [(_money(c.value.value), c.line.index) for c, _, _ in pool]
+    labelled_parts = parts["subtotal"] + parts["subtotal_items"] + parts["tax"]
+    payment_lines = {a.line.index for a in pay["tendered"] + pay["change"]}
+    found: Pool = []
+    for t, where in handed:
+        for given in change or ([Decimal(0)] if not pool else []):
+            paid = t - given if given > 0 else t
+            if paid <= 0 or paid in labelled:
+                continue
+            shown = [f for f in labelled_parts if _money(f.value.value) == paid]
+            if not shown and change:  # a change line printed, even "CHANGE 0.00"
+                shown = _printed_above(ctx, paid, where, payment_lines)
+            found += [(f, 1.5, ["paid amount"]) for f in shown]
+    return found
+
+
+def _printed_above(
+    ctx: Context, value: Decimal, line_index: int, skip: set[int]
+) -> list[AmountFound]:
+    """``value`` printed nearest above line ``line_index`` on its page (``skip`` aside)."""
+    line = ctx.layout.lines[line_index]
+    for other in reversed(ctx.layout.lines[max(0, line_index - ABOVE_LINES) : line_index + 1]):
+        if other.page != line.page or other.index in skip:
+            continue
+        for amount in reversed(ctx.amounts(other.text)):
+            if amount.value == value and amount.decimals == 2:
+                window = Window(other, 0, len(other.text))
+                evidence = ctx.evidence(window, amount.start, amount.end, "above the payment")
+                cand = Candidate(value, 1.0, evidence, other.index)
+                return [AmountFound(cand.extracted(0.0), amount.currency, other, cand)]
+    return []
 
 
 def _before_tax(found: AmountFound) -> bool:
@@ -239,7 +407,7 @@ def unlabelled_date(ctx: Context) -> Decision:
         if any(h.field in OTHER_DATE_FIELDS for h in ctx.hits[line.index]):
             continue
         for reading in readings:
-            after = line.text[reading.end : reading.end + 14]
+            after = _DAY_NAME.sub("", line.text[reading.end : reading.end + 24], count=1)
             before = line.text[: reading.start]
             if _TIME.match(after.lstrip(" \t,")) or _TIME.search(before):
                 score, how = 2.0, "date with a time"

@@ -130,6 +130,23 @@ def test_words_split_on_gaps_and_join_touching_runs(tmp_path: Path) -> None:
     assert [w.text for w in page.words] == ["Total", "99.50", "Factuurnummer:"]
 
 
+def test_touching_boxes_in_two_sizes_are_two_words(tmp_path: Path) -> None:
+    # A text layer made of OCR boxes: the boxes touch, each set in the size that fills its box.
+    def draw(pdf: canvas.Canvas) -> None:
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(72, 700, "TOTAL")
+        pdf.setFont("Helvetica", 16)
+        pdf.drawString(72 + pdfmetrics.stringWidth("TOTAL", "Helvetica", 10), 698, "RM21.85")
+        # Small capitals (about 0.75 of the capitals' size) stay in their word.
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(72, 680, "I")
+        pdf.setFont("Helvetica", 7.5)
+        pdf.drawString(72 + pdfmetrics.stringWidth("I", "Helvetica", 10), 680, "NVOICE")
+
+    page = read(make_pdf(tmp_path / "sizes.pdf", draw)).pages[0]
+    assert [w.text for w in page.words] == ["TOTAL", "RM21.85", "INVOICE"]
+
+
 def test_multi_page(tmp_path: Path) -> None:
     path = make_pdf(
         tmp_path / "three.pdf",

@@ -9,6 +9,9 @@ test was written (``python bench/extraction.py ../shared/corpus ../shared/corpus
 receipts     date 96 / 0 %, total 92 / 2 %, currency 98 / 0 %, vendor 84 / 10 % (right / wrong)
 e-invoices   date, total, currency, number 100 / 0 %
 
+Raised for date, total and currency after the receipt-total work (branch ``receipts-total``),
+which measured date 98.8 / 0 %, total 97.6 / 0.9 %, currency 99.1 / 0.2 % on the receipts.
+
 The receipts' total wrong rate includes truth entries that are not the paid total (a coupon
 left out, a total before tax); the vendor's includes brand names where the receipt names its
 operating company (see the notes of issue 11).
@@ -32,9 +35,9 @@ RECEIPTS = "sroie-extra"
 
 # field → (minimum share right, maximum share wrong)
 RECEIPT_LIMITS = {
-    "date": (0.93, 0.01),
-    "total": (0.89, 0.03),
-    "currency": (0.95, 0.01),
+    "date": (0.96, 0.01),
+    "total": (0.95, 0.015),
+    "currency": (0.97, 0.01),
     "vendor": (0.80, 0.12),
 }
 EINVOICE_LIMITS = {

@@ -85,7 +85,8 @@ def test_german_invoice(tmp_path: Path) -> None:
     assert "1.234,56" in total.evidence.text
     x0, top, x1, bottom = total.evidence.box  # type: ignore[misc]
     assert 475 < x0 < x1 < 560 and 295 < top < bottom < 315  # where the gross total was drawn
-    assert total.evidence.note == "label: Gesamtbetrag"
+    # Zwischensumme + MwSt. printed between them give it.
+    assert total.evidence.note == "label: Gesamtbetrag; lines above add up"
     assert not doc.fields["issue_date"].ambiguous
 
 

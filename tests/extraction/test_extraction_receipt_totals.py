@@ -1,0 +1,256 @@
+"""Receipt totals that hold on receipts in general: a scan's tilt taken out of its text layer,
+and the payment lines of a till (what was handed over, the change) read as arithmetic, never as
+the total.
+
+Each test draws a small receipt of its own (the conventions of till receipts, not one shop's).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from coop_rules.documents import Word, read_document
+from coop_rules.extraction import DocumentKind, ExtractedDocument, extract_file
+from coop_rules.extraction.tilt import level
+
+LEFT, RIGHT = 60.0, 300.0  # where a receipt's labels start and its amounts end
+SPACING = 14.0  # between printed lines
+SIZE = 9
+
+
+def tilted_receipt(path: Path, rows: list[str], slope: float = 0.0) -> Path:
+    """A till receipt, one printed line per row (``label|amount``, the amount right-aligned),
+    scanned at ``slope`` (down per point right): a box's middle stands ``slope × x`` lower, x
+    being the middle's distance from the page's left edge, as OCR boxes a tilted line."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setFont("Helvetica", SIZE)
+    for i, row in enumerate(rows):
+        label, _, amount = row.partition("|")
+        y = 60 + SPACING * i
+        width = page.stringWidth(label, "Helvetica", SIZE)
+        page.drawString(LEFT, A4[1] - (y + slope * (LEFT + width / 2)), label)
+        if amount:
+            width = page.stringWidth(amount, "Helvetica", SIZE)
+            page.drawRightString(RIGHT, A4[1] - (y + slope * (RIGHT - width / 2)), amount)
+    page.save()
+    return path
+
+
+def read_receipt(tmp_path: Path, rows: list[str], slope: float = 0.0) -> ExtractedDocument:
+    """The fields of a till receipt of ``rows`` (see :func:`tilted_receipt`)."""
+    return extract_file(tilted_receipt(tmp_path / "r.pdf", rows, slope), einvoice=False)
+
+
+SALE = [
+    "KEDAI MAJU TRADING SDN BHD",
+    "NO 12, JALAN MERDEKA 3,",
+    "43300 SERI KEMBANGAN, SELANGOR",
+    "TAX INVOICE",
+    "12/03/2018 18:19",
+    "NASI LEMAK|7.50",
+    "TEH TARIK|2.80",
+    "MEE GORENG|6.50",
+    "AIR SIRAP|2.20",
+    "KUIH|1.05",
+    "TOTAL INCL. GST :|20.05",
+    "CASH :|50.00",
+    "CHANGE :|29.95",
+    "GST @6% INCLUDED IN TOTAL|1.13",
+    "THANK YOU PLEASE COME AGAIN",
+]
+
+
+def test_a_tilted_scans_amounts_stay_with_their_labels(tmp_path: Path) -> None:
+    # Tilted so that each amount stands 10 pt above its label, nearer the line above.
+    path = tilted_receipt(tmp_path / "r.pdf", SALE, -0.05)
+    doc = extract_file(path, einvoice=False)
+    total = doc.fields["total"]
+    assert total.value == Decimal("20.05")
+    assert "tendered − change" in (total.evidence.note or "")
+    # The evidence is the box on the page, where the amount is printed, not the levelled one.
+    printed = [w.box for w in read_document(path).pages[0].words if w.text == "20.05"]
+    assert printed == [total.evidence.box]
+
+
+def _words(slope: float) -> list[Word]:
+    """Label boxes at the left and amount boxes at the right, lines 14 apart, at ``slope``."""
+    words = []
+    for i in range(12):
+        for x, text in ((LEFT, f"LABEL{i}"), (RIGHT, f"{i}.00")):
+            top = 100 + SPACING * i + slope * x
+            words.append(Word(text, x, top, x + 30, top + 9))
+    return words
+
+
+def test_the_tilt_is_found_and_a_level_page_is_left_alone() -> None:
+    level_page = _words(0.0)
+    assert level(level_page) == level_page
+    levelled = level(_words(0.04))
+    for label, amount in zip(levelled[::2], levelled[1::2], strict=True):
+        assert abs((label.top + label.bottom) - (amount.top + amount.bottom)) / 2 < 1.5
+
+
+# Receipts whose total only the payment or the sums printed around it decide: (rows, total,
+# the heuristic that decides it).
+DECIDED_BY_SUMS = {
+    "paid amount less change": (
+        [
+            "PEN BLUE 12 @ 1.00|12.00",
+            "TOTAL AMT INCL. GST @ 6% :|12.00",
+            "ROUNDING ADJUSTMENT :",
+            "GST SUMMARY    AMOUNT    TAX",
+            "TOTAL|11.32     0.68",
+            "PAID AMOUNT :|20.00",
+            "CHANGE :|8.00",
+        ],
+        "12.00",
+        "tendered − change",
+    ),
+    "change printed as money going out": (
+        [
+            "BUTA SHOGA YAKI SET|19.90",
+            "ICED GREEN TEA|1.00",
+            "SERV CHARGE 10%|2.09",
+            "GST @ 6%|1.38",
+            "ROUNDING ADJ :|0.03",
+            "TOTAL AMOUNT :|24.40",
+            "CASH|30.40",
+            "CHANGE RM:|6.00-",
+        ],
+        "24.40",
+        "tendered − change",
+    ),
+    "paid exactly, the net total": (
+        ["APPALAM 3KG|45.00", "NET TOTAL :|45.00", "CASH :|45.00"],
+        "45.00",
+        "tendered − change",
+    ),
+    "a later total is the one above plus the charges between": (
+        [
+            "SABA SHIO YAKI SET|53.70",
+            "SALMON SHIO SET|21.90",
+            "ICED GREEN TEA|4.00",
+            "SUBTOTAL|79.60",
+            "DISCOUNT|-30.00",
+            "TOTAL AMOUNT :|49.60",
+            "SERV CHARGE 10%|4.96",
+            "GST @ 6%|3.27",
+            "ROUNDING ADJ :|-0.03",
+            "TOTAL AMOUNT :|57.80",
+            "THANK YOU ! PLEASE COME AGAIN !",
+        ],
+        "57.80",
+        "lines above add up",
+    ),
+    "a discount printed without its minus is taken off": (
+        [
+            "6 HT (TE) FPP-FREE|12.80",
+            "6 HT (BP) WTUE1A-E|12.80",
+            "SUB-TOTAL :|25.60",
+            "COUPON DISCOUNT :|21.70",
+            "GRAND TOTAL :|3.90",
+        ],
+        "3.90",
+        "lines above add up",
+    ),
+    "a restated sum adds nothing": (
+        [
+            "2032 ENERGIZER BATTERY|6.40",
+            "9V ENERGIZER BATTERY|11.53",
+            "2 ITEM(S) TOTAL(MYR) :|17.93",
+            "GST @ 6% :|1.08",
+            "NET TOTAL(MYR) :|19.01",
+            "ROUNDING ADJ. :|-0.01",
+            "NET TOTAL ROUNDED(MYR) :|19.00",
+        ],
+        "19.00",
+        "lines above add up",
+    ),
+    "cash with no change is the amount printed above it": (
+        [
+            "MARIGOLD HL MILK 1L|RM13.58",
+            "TIGER BEER BOTTLE 660ML|RM13.70",
+            "TOTAL SALES (INCLUSIVE GST) RM|27.28",
+            "ADJ RM|.02",
+            "RM|27.30",
+            "CASH RM|27.30",
+            "CHANGE RM|.00",
+        ],
+        "27.30",
+        "tendered − change",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DECIDED_BY_SUMS)
+def test_the_payment_and_the_sums_decide_the_total(tmp_path: Path, case: str) -> None:
+    rows, total, heuristic = DECIDED_BY_SUMS[case]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows])
+    found = doc.fields["total"]
+    assert found.value == Decimal(total)
+    assert doc.decided_by["total"] == heuristic
+    assert found.confidence >= 0.75
+
+
+def test_an_amount_incl_tax_is_the_total_and_not_the_tax(tmp_path: Path) -> None:
+    rows = ["PARKING TICKET|5.00 RM", "AMOUNT INCL. GST|5.00 RM", "ACCEPTED|10.00 RM"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "CHANGE|5.00 RM", "GST 6%|0.28 RM"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("5.00")
+    assert (total.evidence.note or "").startswith("label: AMOUNT INCL. GST")
+    assert doc.value("tax") == Decimal("0.28")
+
+
+def test_money_handed_over_less_change_finds_a_total_under_an_unknown_label(
+    tmp_path: Path,
+) -> None:
+    rows = [*SALE[:5], "NASI LEMAK|7.50", "TEH TARIK|11.00", "TTL|18.50", "CASH|20.00"]
+    doc = read_receipt(tmp_path, [*rows, "CHANGE|1.50", "THANK YOU"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("18.50")
+    assert doc.decided_by["total"] == "tendered − change"
+    # The evidence is the amount printed on the TTL line.
+    assert total.evidence.text == "18.50"
+    assert total.evidence.box is not None and total.evidence.box[1] > 60 + SPACING * 7 - SIZE
+
+
+def test_a_restaurants_guest_check_is_a_receipt(tmp_path: Path) -> None:
+    rows = ["PANDAN SEAFOOD RESTAURANT", "12, JALAN 4/1A, 55100 KUALA LUMPUR", "* GUEST CHECK *"]
+    rows += ["TABLE 6", "DATE : 30-04-2018 19:50:14", "1 TONG HOU|10.00", "1 TOM YUM|15.00"]
+    doc = read_receipt(tmp_path, [*rows, "SUBTOTAL :|25.00", "TOTAL :|25.00"])
+    assert doc.kind is DocumentKind.RECEIPT
+    assert doc.value("total") == Decimal("25.00")
+
+
+def test_the_tax_included_in_the_total_is_no_total(tmp_path: Path) -> None:
+    rows = ["RUBBER BOOTS SIZE 8|9.90", "GARBAGE BAG 10S 4 X 9.50|38.00", "PLASTIC BAGS|0.20"]
+    rows += ["TOTAL|RM 48.10", "GST @6% INCLUDED IN TOTAL|RM 2.72", "VISA CARD 4321"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "TOTAL INCLUDES 6% GST|2.72"])
+    assert doc.value("total") == Decimal("48.10")
+    assert doc.value("tax") == Decimal("2.72")
+
+
+def test_a_printed_rounding_checks_the_total_like_any_other_sum(tmp_path: Path) -> None:
+    rows = ["ANCHOR SERBUK CUCI 4KG|RM18.80", "DOVE CREAM BAR SOAP|RM26.50"]
+    rows += ["TOTAL SALES (INCLUSIVE GST) RM|45.30", "ROUNDING ADJUSTMENT RM|-.02"]
+    doc = read_receipt(tmp_path, [*SALE[:5], *rows, "ROUNDING RM|45.28", "CREDIT RM|45.28"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("45.28")
+    assert doc.decided_by["total"] == "total + rounding"
+    assert total.confidence >= 0.75  # as sure as a total that the tendered money checks
+
+
+def test_a_days_name_between_the_date_and_the_time_keeps_the_till_timestamp(
+    tmp_path: Path,
+) -> None:
+    rows = ["PARKING PAY STATION", "LOT 5, JALAN MERDEKA", "TICKET NO|0123"]
+    rows += ["ENTRY TIME|16/04/2018 (MON) 8:21", "PAID TIME|16/04/2018 (MON) 9:49"]
+    doc = read_receipt(tmp_path, [*rows, "PARKING FEE|3.00", "CASH|5.00", "CHANGE|2.00"])
+    assert doc.value("issue_date") == date(2018, 4, 16)
+    assert doc.decided_by["issue_date"] == "date with a time"
