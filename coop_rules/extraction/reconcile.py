@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
+from coop_rules.extraction.totals import taxed_base
 from coop_rules.extraction.values import AmountFound, amount_candidates
 
 # Signals said in the evidence note (a reviewer can check the arithmetic).
@@ -89,7 +90,9 @@ def reconcile_total(
     candidates = [*candidates, *due]
     pay = _amounts_of(ctx, PAYMENT_FIELDS)
     parts = _amounts_of(ctx, PART_FIELDS)
-    tendered = [_money(a.value.value) for a in pay["tendered"]]
+    # What the customer handed over is a positive amount, whether or not the till prints it
+    # as a credit ("Cash -50.00").
+    tendered = [abs(_money(a.value.value)) for a in pay["tendered"]]
     change = [_money(a.value.value) for a in pay["change"]]
     # An adjustment is less than a coin; a larger amount under "Rounding" is the rounded total.
     roundings = [a for a in pay["rounding"] if 0 < abs(_money(a.value.value)) < 1]
@@ -105,10 +108,8 @@ def reconcile_total(
     pool += [(r, 2.0, ["total after rounding"]) for r in rounded_totals]
     before_rounding: set[Decimal] = set()
     for r in roundings:
-        adj = _money(r.value.value)
         for c in candidates:
-            rounded = _money(c.value.value) + adj
-            after = _printed_after(ctx, r, rounded)
+            after = _rounded_after(ctx, r, _money(c.value.value))
             if after is not None:
                 before_rounding.add(_money(c.value.value))
                 pool.append((after, c.candidate.score + 0.5, ["total + rounding"]))
@@ -120,6 +121,8 @@ def reconcile_total(
                 for found in parts["subtotal"] + parts["subtotal_items"] + parts["tax"]:
                     if _money(found.value.value) == paid:
                         pool.append((found, 1.5, ["paid amount"]))
+                        labelled.add(paid)
+    pool += _sums_printed(ctx, tendered, change, subtotals, taxes, labelled)
     if not pool:
         return Decision(None, "-")
     money_format = any(_cents(c) for c, _, _ in pool)
@@ -199,6 +202,57 @@ def reconcile_total(
     return Decision(chosen, heuristic, (chosen, *others), replace(top, value=chosen))
 
 
+def _sums_printed(
+    ctx: Context,
+    tendered: list[Decimal],
+    change: list[Decimal],
+    subtotals: list[Decimal],
+    taxes: list[Decimal],
+    known: set[Decimal],
+) -> list[tuple[AmountFound, float, list[str]]]:
+    """Totals that only the page's sums find: an amount with cents printed on the page that is
+    what was handed over less the change given back, or a subtotal plus its tax, where no
+    label read names it (a total's label smudged or misread, "TL:RM 28.60"; a receipt whose
+    total line says only "RM 73.00"); not one that a printed rate taxes (a tax summary's
+    base). The arithmetic signals are added by the scoring."""
+    sums = {t - c for t in tendered for c in change if c > 0 and t - c > 0}
+    sums |= {s + x for s in subtotals for x in taxes if s > 0 and x > 0}
+    found = []
+    texts = [line.text for line in ctx.layout.lines]
+    for value in sorted(sums - known):
+        if taxed_base(texts, value):
+            continue  # a subtotal and a service charge give the base of the tax, not the total
+        printed = _printed_at(ctx, value, "total by the page's sums")
+        if printed is not None:
+            found.append((printed, 1.5, ["sum printed"]))
+    return found
+
+
+def _printed_at(ctx: Context, value: Decimal, note: str) -> AmountFound | None:
+    """``value`` where the page last prints it as an amount with cents, as a total candidate."""
+    for line in reversed(ctx.layout.lines):
+        for amount in ctx.amounts(line.text):
+            text = line.text[amount.start : amount.end]
+            if amount.value == value and amount.decimals == 2 and _CENTS.search(text):
+                window = Window(line, 0, len(line.text))
+                evidence = ctx.evidence(window, amount.start, amount.end, note)
+                cand = Candidate(value, 1.5, evidence, line.index)
+                return AmountFound(cand.extracted(0.0), amount.currency, line, cand)
+    return None
+
+
+def _rounded_after(ctx: Context, rounding: AmountFound, total: Decimal) -> AmountFound | None:
+    """The rounded total ``total`` gives with the adjustment ``rounding``, printed under it
+    (see :func:`_printed_after`). The adjustment's sign is often lost (the till prints none,
+    or OCR drops the minus), so either sign is tried; the printed amount tells which."""
+    adj = _money(rounding.value.value)
+    for rounded in (total + adj, total - adj):
+        after = _printed_after(ctx, rounding, rounded)
+        if after is not None:
+            return after
+    return None
+
+
 def _before_tax(found: AmountFound) -> bool:
     """Whether the amount's own line calls it a before-tax figure ("(excluding GST)")."""
     text, line = found.value.evidence.text, found.line.text
@@ -206,9 +260,12 @@ def _before_tax(found: AmountFound) -> bool:
     return bool(_NET.search(line[: at if at > 0 else len(line)]))
 
 
+_CENTS = re.compile(r"[.,]\d{2}(?!\d)")
+
+
 def _cents(found: AmountFound) -> bool:
     """Whether the amount is written with two decimals, as money is."""
-    return bool(re.search(r"[.,]\d{2}(?!\d)", found.value.evidence.text))
+    return bool(_CENTS.search(found.value.evidence.text))
 
 
 def _printed_after(ctx: Context, rounding: AmountFound, value: Decimal) -> AmountFound | None:
