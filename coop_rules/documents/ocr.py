@@ -123,6 +123,9 @@ REREAD_HEIGHT = 40
 NUMBER_CHARS = "0123456789.,-/:"
 DOUBTFUL = 0.7
 MIN_REREAD = 0.6  # a second reading less sure than this has no vote
+# A number read at least this sure is not read again: on 30 receipt scans, where the second
+# reading of such an amount differed or read none, the page was right 9 times of 11.
+SURE_READ = 0.95
 # The preparation steps, each switchable for bench/ocr.py's measurements.
 DESKEW = True
 OSD = True
@@ -431,9 +434,12 @@ def reread_numbers(pic: Image.Image, line: list[Word]) -> list[Word]:
 
 def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
     """The words of ``line`` from ``start`` that make one number to re-read (an amount split
-    after its decimal mark is two words; see _AMOUNT_WORD), or none."""
+    after its decimal mark is two words; see _AMOUNT_WORD), or none (also for a number read
+    at SURE_READ or more)."""
     word = line[start]
     text = word.text
+    if word.confidence >= SURE_READ:
+        return []
     if start + 1 < len(line) and _SPLIT_HEAD.match(text) and _CENTS.match(line[start + 1].text):
         return line[start : start + 2]
     wanted = (

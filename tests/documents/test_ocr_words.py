@@ -112,7 +112,7 @@ def test_a_date_two_readings_agree_on_needs_no_second_line_and_a_total_does() ->
 
 def test_which_words_are_read_again_as_numbers() -> None:
     def group(*texts: str, x: float = 0) -> list[str]:
-        line = [Word(t, x + 60 * i, 0, x + 60 * i + 50, 12) for i, t in enumerate(texts)]
+        line = [Word(t, x + 60 * i, 0, x + 60 * i + 50, 12, 0.9) for i, t in enumerate(texts)]
         return [w.text for w in ocr._number_group(line, 0, middle=300)]
 
     assert group("59.08") == ["59.08"]
@@ -123,6 +123,8 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("280") == []  # ... not a quantity or code at the left
     for text in ("17:34:00", "07-386", "9555916500133", "RM30.91", "CASH", "7"):
         assert group(text, x=400) == [], text
+    sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
+    assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
 
 
 def test_two_readings_of_a_number_are_voted() -> None:
