@@ -29,10 +29,12 @@ script (Latin, Japanese, Korean, Chinese). A tilted page is straightened. A page
 till receipt is read as one block of text (PSM 6), anything else with Tesseract's automatic
 page segmentation.
 
-Tesseract's words are then repaired where OCR is known to break them: the words of one text
-line share its band (a bent receipt's amounts stay beside their labels), an amount split at
-its decimal mark ("49. 39") is joined, and a line of nothing but unsure one- or two-letter
-specks is dropped.
+Tesseract's words are then repaired where OCR is known to break them: each number it was not
+sure of is read a second time from a crop of its own box, and the two readings are voted (see
+:func:`reread_numbers`: agreement marks the word ``confirmed``, disagreement makes it doubtful);
+the words of one text line share its band (a bent receipt's amounts stay beside their labels),
+an amount split at its decimal mark ("49. 39") is joined, and a line of nothing but unsure one-
+or two-letter specks is dropped.
 
 Modes (``Limits.ocr``, ``--ocr``, ``COOP_RULES_OCR``): ``auto`` reads with OCR where the engine
 is installed and a page has no usable text; ``on`` is the same but a missing engine is an error
@@ -116,8 +118,8 @@ MAX_BAND = 1.8  # words take their text line's band when it is at most this much
 KEPT_SIGNS = frozenset("€$£¥₩%")
 # Numbers are read a second time from a crop of their own box (see reread_numbers): scaled so
 # that the digits are REREAD_HEIGHT pixels high, read as one line of nothing but digits and
-# separators. A number whose two readings differ, or that only one of them reads as a whole
-# amount or date, is capped at DOUBTFUL: below what a date or amount read once needs
+# separators. An amount whose two readings differ, or that only one of them reads as a whole
+# amount, is capped at DOUBTFUL: below what a date or amount read once needs
 # (coop_rules.extraction.ocr.STRICT), above what one the page's sums back needs.
 REREAD_HEIGHT = 40
 NUMBER_CHARS = "0123456789.,-/:"
@@ -483,13 +485,8 @@ def _digits_api() -> Any:
     but NUMBER_CHARS allowed (kept for reuse like the page's instances)."""
     import tesserocr
 
-    if "digits" not in _apis:
-        have = languages_available()
-        api = tesserocr.PyTessBaseAPI(
-            path=tessdata(),
-            lang="eng" if "eng" in have else LATIN,
-            psm=tesserocr.PSM.SINGLE_LINE,
-        )
+    if "digits" not in _apis:  # tessdata() holds English wherever OCR runs
+        api = tesserocr.PyTessBaseAPI(path=tessdata(), lang="eng", psm=tesserocr.PSM.SINGLE_LINE)
         api.SetVariable("tessedit_char_whitelist", NUMBER_CHARS)
         _apis["digits"] = api
     return _apis["digits"]
