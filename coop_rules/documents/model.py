@@ -20,6 +20,8 @@ class Word:
     """One word of a PDF text layer or of OCR, with its box in points (origin top-left).
 
     ``confidence`` is OCR's for the word (0–1); a text layer's words are certain (1.0).
+    ``confirmed`` marks a number OCR read twice, the second time from its own box, with the
+    same result (see :func:`coop_rules.documents.ocr.reread_numbers`).
     """
 
     text: str
@@ -28,6 +30,7 @@ class Word:
     x1: float
     bottom: float
     confidence: float = 1.0
+    confirmed: bool = False
 
     @property
     def box(self) -> Box:

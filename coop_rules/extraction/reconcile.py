@@ -10,7 +10,9 @@ independent signals, all of them statements about invoices and receipts in gener
   Change is money going out, whatever its printed sign (``CHANGE 6.00-``). Where no total
   label shows that amount, it is taken where it is printed: under a subtotal or tax label
   (``NET TOTAL 45.00`` / ``CASH 45.00``) or, where change was given, nearest above the payment
-  lines (a total whose label was not read);
+  lines (a total whose label was not read); and an amount printed that is tendered less
+  change, or a subtotal plus its tax, is a candidate even with no label read on its line
+  (``TL:RM 28.60`` smudged by the scan), unless a printed rate taxes it (a tax summary's base);
 * **subtotal + tax**: a printed net amount plus a printed tax gives it;
 * **lines above add up**: a total printed above it plus the amounts on the lines between gives
   it (``SUBTOTAL 79.60`` / ``DISCOUNT -30.00`` / ``TOTAL 49.60`` / ``SERV CHARGE 4.96`` / ``GST
@@ -40,6 +42,7 @@ from decimal import Decimal
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
 from coop_rules.extraction.lexicon import section_matcher
+from coop_rules.extraction.totals import taxed_base
 from coop_rules.extraction.values import AmountFound, amount_candidates
 
 # Signals said in the evidence note (a reviewer can check the arithmetic).
@@ -114,6 +117,7 @@ def reconcile_total(
     parts = _amounts_of(ctx, PART_FIELDS)
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
     pool += _paid_amounts(ctx, pool, pay, parts)
+    pool += _sums_printed(ctx, pool, pay, parts)
     if not pool:
         return Decision(None, "-")
     sums = _Sums.of(ctx, pool, pay, parts, before_rounding)
@@ -136,10 +140,8 @@ def _pool(
     pool += [(r, 2.0, ["total after rounding"]) for r in rounded_totals]
     before_rounding: set[Decimal] = set()
     for r in roundings:
-        adj = _money(r.value.value)
         for c in candidates:
-            rounded = _money(c.value.value) + adj
-            after = _printed_after(ctx, r, rounded)
+            after = _rounded_after(ctx, r, _money(c.value.value))
             if after is not None:
                 before_rounding.add(_money(c.value.value))
                 pool.append((after, c.candidate.score + 0.5, ["total + rounding"]))
@@ -179,7 +181,7 @@ class _Sums:
         money_values = [v for (c, _, _), v in zip(pool, values, strict=True) if _cents(c)]
         subtotals = parts["subtotal"] + parts["subtotal_items"]
         return cls(
-            tendered=[_money(a.value.value) for a in pay["tendered"]],
+            tendered=_tendered(pay),
             change=change,
             subtotals=[_money(a.value.value) for a in subtotals],
             taxes=[_money(a.value.value) for a in parts["tax"]],
@@ -333,7 +335,7 @@ def _paid_amounts(
     label not read)."""
     labelled = {_money(c.value.value) for c, _, _ in pool}
     change = [abs(_money(a.value.value)) for a in pay["change"]]
-    handed = [(_money(a.value.value), a.line.index) for a in pay["tendered"]]
+    handed = list(zip(_tendered(pay), (a.line.index for a in pay["tendered"]), strict=True))
     handed += [(_money(c.value.value), c.line.index) for c, _, _ in pool]
     labelled_parts = parts["subtotal"] + parts["subtotal_items"] + parts["tax"]
     payment_lines = {a.line.index for a in pay["tendered"] + pay["change"]}
@@ -347,7 +349,65 @@ def _paid_amounts(
             if not shown and change:  # a change line printed, even "CHANGE 0.00"
                 shown = _printed_above(ctx, paid, where, payment_lines)
             found += [(f, 1.5, ["paid amount"]) for f in shown]
+            if shown:
+                labelled.add(paid)
     return found
+
+
+def _tendered(pay: dict[str, list[AmountFound]]) -> list[Decimal]:
+    """What the customer handed over: a positive amount, whether or not the till prints it as
+    a credit ("Cash -50.00")."""
+    return [abs(_money(a.value.value)) for a in pay["tendered"]]
+
+
+def _sums_printed(
+    ctx: Context, pool: Pool, pay: dict[str, list[AmountFound]], parts: dict[str, list[AmountFound]]
+) -> Pool:
+    """Totals that only the page's sums find: an amount with cents printed on the page that is
+    what was handed over less the change given back, or a subtotal plus its tax, where no
+    label read names it (a total's label smudged or misread, "TL:RM 28.60"; a receipt whose
+    total line says only "RM 73.00"); not one that a printed rate taxes (a tax summary's
+    base). The arithmetic signals are added by the scoring."""
+    change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
+    subtotals = [_money(a.value.value) for a in parts["subtotal"] + parts["subtotal_items"]]
+    taxes = [_money(a.value.value) for a in parts["tax"]]
+    sums = {t - c for t in _tendered(pay) for c in change if t - c > 0}
+    sums |= {s + x for s in subtotals for x in taxes if s > 0 and x > 0}
+    known = {_money(c.value.value) for c, _, _ in pool}
+    found: Pool = []
+    texts = [line.text for line in ctx.layout.lines]
+    for value in sorted(sums - known):
+        if taxed_base(texts, value):
+            continue  # a subtotal and a service charge give the base of the tax, not the total
+        printed = _printed_at(ctx, value, "total by the page's sums")
+        if printed is not None:
+            found.append((printed, 1.5, ["sum printed"]))
+    return found
+
+
+def _printed_at(ctx: Context, value: Decimal, note: str) -> AmountFound | None:
+    """``value`` where the page last prints it as an amount with cents, as a total candidate."""
+    for line in reversed(ctx.layout.lines):
+        for amount in ctx.amounts(line.text):
+            text = line.text[amount.start : amount.end]
+            if amount.value == value and amount.decimals == 2 and _CENTS.search(text):
+                window = Window(line, 0, len(line.text))
+                evidence = ctx.evidence(window, amount.start, amount.end, note)
+                cand = Candidate(value, 1.5, evidence, line.index)
+                return AmountFound(cand.extracted(0.0), amount.currency, line, cand)
+    return None
+
+
+def _rounded_after(ctx: Context, rounding: AmountFound, total: Decimal) -> AmountFound | None:
+    """The rounded total ``total`` gives with the adjustment ``rounding``, printed under it
+    (see :func:`_printed_after`). The adjustment's sign is often lost (the till prints none,
+    or OCR drops the minus), so either sign is tried; the printed amount tells which."""
+    adj = _money(rounding.value.value)
+    for rounded in (total + adj, total - adj):
+        after = _printed_after(ctx, rounding, rounded)
+        if after is not None:
+            return after
+    return None
 
 
 def _printed_above(
@@ -374,9 +434,12 @@ def _before_tax(found: AmountFound) -> bool:
     return bool(_NET.search(line[: at if at > 0 else len(line)]))
 
 
+_CENTS = re.compile(r"[.,]\d{2}(?!\d)")
+
+
 def _cents(found: AmountFound) -> bool:
     """Whether the amount is written with two decimals, as money is."""
-    return bool(re.search(r"[.,]\d{2}(?!\d)", found.value.evidence.text))
+    return bool(_CENTS.search(found.value.evidence.text))
 
 
 def _printed_after(ctx: Context, rounding: AmountFound, value: Decimal) -> AmountFound | None:

@@ -24,8 +24,9 @@ of the label, else under it. Three things are particular to these fields:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
@@ -46,6 +47,20 @@ TAX_TIERS = {"tax": 2.0, "tax_id": 1.0}
 SUBTOTAL_TIERS = {"subtotal": 2.0, "subtotal_items": 1.8}
 MAX_RATE = Decimal(30)  # no VAT or sales tax rate in the world is higher
 CENT = Decimal("0.01")
+
+
+def taxed_base(lines: Iterable[str], value: Decimal) -> bool:
+    """Whether ``value`` is the base a printed tax is computed on: a line prints a rate and
+    that rate of it ("GST 6%  165.00  9.90": 6 % of 165.00 is 9.90), as a tax summary does."""
+    for line in lines:
+        found = find_amounts(line)
+        rates = [a.value for a in found if a.percent and 0 < a.value <= MAX_RATE]
+        money = {abs(a.value) for a in found if not a.percent and a.decimals == 2}
+        if any((abs(value) * r / 100).quantize(CENT, ROUND_HALF_UP) in money for r in rates):
+            return True
+    return False
+
+
 RATE_COLUMN_LINES = 8  # how far down a column of rates is looked at for a second rate
 
 

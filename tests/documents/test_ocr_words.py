@@ -41,14 +41,16 @@ def test_words_of_one_curved_line_share_its_band() -> None:
     assert ocr._in_band([label, amount], (10, 40, 350, 132)) == [label, amount]
 
 
-def page_of(*lines: str, confidence: float = 0.8) -> Document:
-    """An OCR page: one line of words per string, every word read at ``confidence``."""
+def page_of(*lines: str, confidence: float = 0.8, confirmed: bool = False) -> Document:
+    """An OCR page: one line of words per string, every word read at ``confidence`` (and its
+    numbers ``confirmed`` by a second reading)."""
     words = []
     for row, text in enumerate(lines):
         x = 10.0
         for token in text.split():
+            number = confirmed and any(c.isdigit() for c in token)
             words.append(
-                Word(token, x, 20.0 * row, x + 8 * len(token), 20.0 * row + 12, confidence)
+                Word(token, x, 20.0 * row, x + 8 * len(token), 20.0 * row + 12, confidence, number)
             )
             x += 8 * len(token) + 6
     page = Page(1, 300, 20 * len(lines), tuple(words), "\n".join(lines), ocr_confidence=confidence)
@@ -90,3 +92,55 @@ def test_a_date_read_twice_needs_less_word_confidence() -> None:
     once = page_of("Date: 29-10-2017 18:31:45", "Closed: 18:40", confidence=0.7)
     found = read(once, date(2017, 10, 29), 0, "29-10-2017")
     assert apply_ocr_confidence(once, {"issue_date": found})[0] == {}
+
+
+def test_a_date_two_readings_agree_on_needs_no_second_line_and_a_total_does() -> None:
+    # Read once on the page, but a second reading of the number's own box gave the same.
+    doc = page_of("Date: 29-10-2017", "TOTAL 60.31", confidence=0.7, confirmed=True)
+    fields = {
+        "issue_date": read(doc, date(2017, 10, 29), 0, "29-10-2017"),
+        "total": read(doc, Decimal("60.31"), 1, "60.31"),
+    }
+    kept, doubts = apply_ocr_confidence(doc, fields, {"total": "label"})
+    assert set(kept) == {"issue_date"}  # a total needs the page's sums (before rounding?)
+    assert "total" in doubts
+    unconfirmed = page_of("Date: 29-10-2017", "TOTAL 60.31", confidence=0.7)
+    fields["issue_date"] = read(unconfirmed, date(2017, 10, 29), 0, "29-10-2017")
+    kept, doubts = apply_ocr_confidence(unconfirmed, fields, {"total": "label"})
+    assert "issue_date" not in kept and "issue_date" in doubts
+
+
+def test_which_words_are_read_again_as_numbers() -> None:
+    def group(*texts: str, x: float = 0) -> list[str]:
+        line = [Word(t, x + 60 * i, 0, x + 60 * i + 50, 12, 0.9) for i, t in enumerate(texts)]
+        return [w.text for w in ocr._number_group(line, 0, middle=300)]
+
+    assert group("59.08") == ["59.08"]
+    assert group("68,", "87") == ["68,", "87"]  # split at its decimal mark: one number
+    assert group("17:75") == ["17:75"]  # a decimal mark read as a colon
+    assert group("19/03/2018") == ["19/03/2018"]
+    assert group("280", x=400) == ["280"]  # a whole number where the amounts stand
+    assert group("280") == []  # ... not a quantity or code at the left
+    for text in ("17:34:00", "07-386", "9555916500133", "RM30.91", "CASH", "7"):
+        assert group(text, x=400) == [], text
+    sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
+    assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
+
+
+def test_two_readings_of_a_number_are_voted() -> None:
+    page = [Word("59.08", 100, 10, 150, 22, 0.93)]
+    agreed = ocr._voted(page, ("59.08", 0.7))
+    assert agreed == [Word("59.08", 100, 10, 150, 22, 0.93, confirmed=True)]
+    # Two amounts that differ: the page's stays, too doubtful to be used on its own.
+    differ = ocr._voted(page, ("50.00", 0.9))
+    assert [(w.text, w.confidence, w.confirmed) for w in differ] == [("59.08", ocr.DOUBTFUL, False)]
+    # The page read no whole amount, the second reading one: it takes its place, doubtful too.
+    split = [Word("68,", 100, 10, 130, 22, 0.9), Word("8", 134, 10, 140, 22, 0.5)]
+    (taken,) = ocr._voted(split, ("68.87", 0.9))
+    assert (taken.text, taken.box, taken.confidence) == ("68.87", (100, 10, 140, 22), ocr.DOUBTFUL)
+    assert ocr._voted(split, ("68.87", 0.3)) == split  # ... unless it was unsure of it
+    # A date the second reading does not repeat keeps its page reading and confidence.
+    day = [Word("15/03/2018", 100, 10, 180, 22, 0.96)]
+    assert ocr._voted(day, ("18/03/2018", 0.86)) == day
+    assert ocr._voted(day, ("15/03/2018", 0.7))[0].confirmed
+    assert ocr._voted(page, ("50.00", 0.3)) == page  # an unsure second reading has no vote

@@ -395,3 +395,56 @@ def test_a_till_receipt_whose_ocr_garbled_one_amount_is_still_a_receipt(tmp_path
     letter = [*rows[:3], "Total|23.25", "Thank you, you may also pay by credit card at the desk"]
     doc = extract_file(receipt(tmp_path, letter, "letter.pdf"), einvoice=False)
     assert doc.kind is not DocumentKind.RECEIPT
+
+
+HEAD = ["KEDAI MAJU TRADING", "NO 12, JALAN MERDEKA 3,", "TAX INVOICE", "12/03/2018 18:19"]
+
+
+def test_a_total_whose_label_was_not_read_is_found_by_what_was_paid(tmp_path: Path) -> None:
+    # "TOTAL" smudged into "TL": no total label, but cash − change is printed on the page.
+    rows = [*HEAD, "VEGETABLES|20.10", "FISH BALL|8.50", "TL:|RM 28.60", "CASH|100.00"]
+    rows.append("CHANGE|71.40")
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("total") == Decimal("28.60")
+    assert doc.decided_by["total"] == "tendered − change"
+
+
+def test_a_subtotal_and_its_tax_give_an_unlabelled_total_but_not_a_tax_base(
+    tmp_path: Path,
+) -> None:
+    rows = [*HEAD, "LED LIGHT|68.87", "SUB TOTAL :|RM 68.87", "GST 6% :|RM 4.13", ":|RM 73.00"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("total") == Decimal("73.00")
+    assert doc.decided_by["total"] == "subtotal + tax"
+    # A subtotal plus a service charge read as a tax gives the base a printed rate taxes
+    # (6 % of 165.00 is 9.90): that is no total.
+    rows = [*HEAD, "BEER|150.00", "SUB TOTAL|150.00", "SERVICE TAX|15.00", "CHANGE|25.10"]
+    rows += ["TAX SUMMARY", "SR GST 6%|165.00   9.90"]
+    doc = extract_file(receipt(tmp_path, rows, "base.pdf"), einvoice=False)
+    assert doc.value("total") != Decimal("165.00")
+
+
+def test_a_rounding_printed_without_its_sign_still_gives_the_rounded_total(
+    tmp_path: Path,
+) -> None:
+    rows = [*HEAD, "ITEM A|30.91", "TOTAL|RM 30.91", "ROUNDING ADJUSTMENT|RM 0.01"]
+    rows += ["|RM 30.90", "CASH|51.00", "CHANGE|20.10"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("total") == Decimal("30.90")
+    assert "total + rounding" in (doc.fields["total"].evidence.note or "")
+
+
+def test_cash_printed_as_a_credit_and_savings_are_not_totals(tmp_path: Path) -> None:
+    rows = [*HEAD, "FILE|20.90", "TOTAL RM INCL. OF GST|49.39", "ROUNDING ADJ|0.01"]
+    rows += ["TOTAL RM|49.40", "CASH|-50.00", "CHANGE|0.60", "TOTAL SAVINGS|-3.29"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("total") == Decimal("49.40")
+    assert "tendered − change" in (doc.fields["total"].evidence.note or "")
+
+
+def test_a_payment_less_the_change_due_backs_the_total(tmp_path: Path) -> None:
+    rows = [*HEAD, "ITEM|15.90", "TOTAL INCL. OF GST|15.90", "TOTAL AMT ROUNDED|15.90"]
+    rows += ["PAYMENT :|50.00", "CHANGE DUE :|34.10"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.value("total") == Decimal("15.90")
+    assert doc.decided_by["total"] == "tendered − change"
