@@ -14,6 +14,7 @@ from the content, so a "proforma" submitted as an invoice is reported as what it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from statistics import median
 
@@ -67,6 +68,12 @@ class Classification:
     subtype_evidence: Evidence | None = None
 
 
+# The end of a sentence that ran onto this line ("is still a receipt."): it opens in lower case
+# and closes with a stop. A title opens with a capital (or in a script without case) and
+# carries no full stop after its last word.
+_SENTENCE_END = re.compile(r"^\s*[a-zß-öø-ÿ].*[^\W\d_][.;,]\s*$")
+
+
 def _weight(layout: Layout, line: Line, pos: int, typical: float, first_page: int | None) -> float:
     """How much a keyword at ``pos`` on ``line`` says about the whole document."""
     start = line.text.rfind("\t", 0, pos) + 1
@@ -74,7 +81,7 @@ def _weight(layout: Layout, line: Line, pos: int, typical: float, first_page: in
     segment = line.text[start : end if end >= 0 else len(line.text)]
     words = len(fold(segment)[0].split())  # "R E C H N U N G" is one word
     weight = 0.3 if words > 8 else 1.0
-    if words <= 4:
+    if words <= 4 and not _SENTENCE_END.match(segment):
         weight += 1.0  # a title stands alone
     if line.page == first_page and layout.relative_top(line) < 0.3:
         weight += 1.5

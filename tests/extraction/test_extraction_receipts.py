@@ -448,3 +448,21 @@ def test_a_payment_less_the_change_due_backs_the_total(tmp_path: Path) -> None:
     doc = extract_file(receipt(tmp_path, rows), einvoice=False)
     assert doc.value("total") == Decimal("15.90")
     assert doc.decided_by["total"] == "tendered − change"
+
+
+def test_a_sentence_ending_on_a_line_of_its_own_is_no_receipt_title(tmp_path: Path) -> None:
+    """Notes whose sentence wraps so that "… is still a receipt." stands alone on a line talk
+    about receipts; a till slip titled "RECEIPT" is one."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text(
+        "How the till slips were checked\n\n"
+        "A slip whose total line was misread by the scanner, but which shows cash and change,\n"
+        "is still a receipt.\n"
+        "The total is then taken from the payment lines.\n"
+    )
+    slip = tmp_path / "slip.txt"
+    slip.write_text(
+        "Corner Cafe\nRECEIPT\n2024-03-01 12:30\nTotal 12.50\nCash 20.00\nChange 7.50\n"
+    )
+    assert extract_file(notes).kind is DocumentKind.OTHER
+    assert extract_file(slip).kind is DocumentKind.RECEIPT
