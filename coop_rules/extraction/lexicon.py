@@ -392,14 +392,24 @@ def keyword_matcher(table: str, lang: str | None) -> LabelMatcher:
     return LabelMatcher(labels)
 
 
+WORLD_ORGANISATIONS = DATA_DIR / "world" / "organisations.yaml"
+
+
+def _world_legal_forms() -> tuple[str, ...]:
+    """Legal forms of countries without a language file (``ApS``, ``sp. z o.o.``, ``Kft.``)."""
+    text = WORLD_ORGANISATIONS.read_bytes()
+    raw = compiled.data(b"organisations-yaml\0" + text, partial(_parse_yaml, text))
+    return _words(raw.get("legal_forms"), "extraction/data/world/organisations.yaml: legal_forms")
+
+
 @lru_cache(maxsize=1)
 def legal_suffix_regex() -> re.Pattern[str]:
     """A legal form at the end of a company name (``GmbH``, ``B.V.``, ``株式会社`` …)."""
     latin: set[str] = set()
     cjk: set[str] = set()
     for language in languages().values():
-        for suffix in language.legal_suffixes:
-            (latin if re.match(f"[{_LATIN}]", suffix) else cjk).add(suffix)
+        for suffix in (*language.legal_suffixes, *_world_legal_forms()):
+            (latin if re.match(f"[{_LATIN}]", suffix) else cjk).add(suffix.casefold())
 
     def flexible(suffix: str) -> str:
         # "b.v." also matches "BV" and "B.V"; "gmbh & co. kg" tolerates spacing.

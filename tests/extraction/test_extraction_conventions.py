@@ -433,3 +433,38 @@ def test_a_canadian_gst_hst_registration_number_is_the_vendors_tax_id() -> None:
     )
     doc = extract_text(body)
     assert doc.value("vendor_tax_id") == "789456123 RT0001"
+
+
+# --- legal forms of countries without a language file -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "seller",
+    ["Nordlys Reklame ApS", "Kampanja Oy", "Agencja Nowa Sp. z o.o.", "Hirdetés Kft."],
+)
+def test_a_seller_named_only_in_the_footer_with_a_foreign_legal_form_is_the_vendor(
+    seller: str,
+) -> None:
+    """The window holds the buyer ("Contoso Partner Ltd", a form every file knows); the seller
+    prints its name, with its own country's legal form, only in the footer. Without that form
+    the buyer was the vendor (a third-party invoice that looks issued by the partner)."""
+    body = f"""
+                                                   INVOICE
+Contoso Partner Ltd
+Hauptstraße 5
+10115 Berlin
+
+Invoice no: 2024-117
+Invoice date: 2024-03-05
+
+Description                               Amount
+Campaign banners                       1,000.00
+Total EUR                              1,000.00
+
+
+
+
+{seller} · Storgatan 12 · 111 22 Stockholm · VAT SE556677889901
+"""
+    vendor = extract_text(body).fields["vendor"]
+    assert vendor.value == seller

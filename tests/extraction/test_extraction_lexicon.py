@@ -112,11 +112,27 @@ def test_cjk_labels_match_inside_running_text() -> None:
         ("Au bon moulin SARL", "SARL"),
         ("株式会社サクラ広告", "株式会社"),
         ("주식회사 한빛애드", "주식회사"),
+        # countries without a language file (extraction/data/world/organisations.yaml)
+        ("Nordlys Reklame ApS", "ApS"),
+        ("Nordic Media A/S", "A/S"),
+        ("Kampanja Oy", "Oy"),
+        ("Agencja Nowa Sp. z o.o.", "Sp. z o.o."),
+        ("Kreativa s.r.o.", "s.r.o."),
+        ("Hirdetés Kft.", "Kft."),
+        ("Oglasi d.o.o.", "d.o.o."),
+        ("Reklam Ajansı A.Ş.", "A.Ş."),
     ],
 )
 def test_legal_suffixes(name: str, suffix: str) -> None:
     match = legal_suffix_regex().search(name)
     assert match is not None and match.group() == suffix
+
+
+@pytest.mark.parametrize("text", ["Calgary AB T2G 0X8", "Columbia, SC 29201", "Praha 1 as above"])
+def test_forms_that_are_also_abbreviations_or_words_are_no_legal_forms(text: str) -> None:
+    """Swedish "AB", Romanian "S.C.", Norwegian "AS" and Czech "a.s." are left out: an address
+    line of the buyer's window read as a firm would be a wrong vendor."""
+    assert legal_suffix_regex().search(text) is None
 
 
 @pytest.mark.parametrize(
