@@ -128,6 +128,20 @@ def _name_text(text: str) -> str | None:
         return None
     if sum(ch.isdigit() for ch in text) > letters:
         return None
+    return _through_legal_form(text)
+
+
+def _through_legal_form(text: str) -> str:
+    """A firm's name ends at its legal form: "Northwind Media LLC, PO Box 8812, Chicago IL
+    60680" under "Remit to" names Northwind Media LLC (a comma after the form starts the
+    address)."""
+    for m in legal_suffix_regex().finditer(text):
+        suffix = m.group()
+        if suffix[:1].isascii() and not suffix[0].isupper():
+            continue  # "co", "sa" in running text are words
+        after = re.match(r"\.?(?=\s*,\s*\S)", text[m.end() :])
+        if after is not None:
+            return text[: m.end() + after.end()]
     return text
 
 

@@ -468,3 +468,51 @@ Total EUR                              1,000.00
 """
     vendor = extract_text(body).fields["vendor"]
     assert vendor.value == seller
+
+
+# --- where the payment goes names the seller ---------------------------------------------------
+
+
+def test_a_remit_to_block_beside_the_bill_to_is_the_sellers() -> None:
+    """US invoices print "Bill To" and "Remit To" side by side: the remit-to party is paid, so it
+    is the seller; before, its "To" read as a bill-to label and the seller became the buyer."""
+    document = extract_text("""
+                                                   INVOICE
+Invoice #: 10442                       Invoice Date: Mar 5, 2024
+
+Bill To:                               Remit To:
+Contoso Partner Inc.                   Northwind Media LLC
+200 Main St                            PO Box 8812
+Austin TX 78701                        Chicago IL 60680
+
+Description                               Amount
+Campaign banners                       1,000.00
+Total USD                              1,000.00
+""")
+    assert document.fields["vendor"].value == "Northwind Media LLC"
+    assert document.fields["bill_to"].value == "Contoso Partner Inc."
+
+
+def test_a_name_under_a_remittance_line_ends_at_its_legal_form() -> None:
+    """ "Please remit payment to:" over "Northwind Media LLC, PO Box 8812, Chicago IL 60680": the
+    comma after the legal form starts the address, the name is the firm's; the buyer in the
+    window is not the vendor."""
+    document = extract_text("""
+                                                   INVOICE
+
+
+
+Contoso Partner Inc.
+200 Main St
+Austin TX 78701
+
+Invoice #: 10442
+Invoice Date: Mar 5, 2024
+Description                               Amount
+Campaign banners                       1,000.00
+Total USD                              1,000.00
+
+Please remit payment to:
+Northwind Media LLC, PO Box 8812, Chicago IL 60680
+""")
+    assert document.fields["vendor"].value == "Northwind Media LLC"
