@@ -40,7 +40,19 @@ _ADDRESS = re.compile(
     r"straat|laan|po box|p\.o\. box)\b\.?",
     re.IGNORECASE,
 )
+# German and Dutch street names are compounds ending in the street word, then the number:
+# "Kastanienallee 9", "Hauptstraße 5", "Lindenweg 4", "Keizersgracht 12".
+_COMPOUND_STREET = re.compile(
+    r"[^\W\d_](?:straße|strasse|str\.|weg|allee|gasse|platz|damm|ufer|chaussee|gracht|straat|"
+    r"laan|plein|kade)\s+\d",
+    re.IGNORECASE,
+)
 _OPENING = re.compile(r"\b(?:opening|hours|open|closed|öffnungszeiten|horaires)\b", re.IGNORECASE)
+
+
+def tells_time(text: str) -> bool:
+    """Whether ``text`` holds a time of day, a weekday or opening hours."""
+    return bool(_TIME.search(text) or _WEEKDAY.search(text) or _OPENING.search(text))
 
 
 def not_an_organisation(name: str) -> str | None:
@@ -52,9 +64,11 @@ def not_an_organisation(name: str) -> str | None:
         return "a parenthesised remark"
     if re.match(r"(?:\(c\)|©|copyright\b)", text, re.IGNORECASE):
         return "a copyright notice (the maker of a form or software, not the issuer)"
-    if _TIME.search(text) or _WEEKDAY.search(text) or _OPENING.search(text):
+    if tells_time(text):
         return "a time or opening hours"
-    if any(ch.isdigit() for ch in text) and _ADDRESS.search(text):
+    if any(ch.isdigit() for ch in text) and (
+        _ADDRESS.search(text) or _COMPOUND_STREET.search(text)
+    ):
         return "an address line"
     if re.search(r"\d{4,}", text) and sum(ch.isdigit() for ch in text) >= 4:
         return "a number, not a name"

@@ -32,6 +32,11 @@ from coop_rules.extraction.parsing import AmountMatch, find_amounts, find_curren
 _DEC_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,']\d{3})*([.,])\d{2}(?!\d)(?![.,]\d)")
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?!\d)")
 _PAREN = re.compile(r"\s*\(\w{1,6}\)")  # "Handelsrechnung (380) Nr. …": a type code
+# A lower-case word right before a kind word makes it part of a sentence that refers to a
+# document ("Gutschrift zur Rechnung RE-17", "credit for invoice #17"): a title opens its line
+# or its column, or follows a capitalised word ("Ihre Rechnung", "Tax Invoice"), or stands in
+# brackets that say what kind of document it is ("Gutschrift (selbst ausgestellte Rechnung)").
+_REFERENCED = re.compile(r"(?:^|[\t ])[a-zß-öø-ÿ]+[ ]+$")
 _TITLE_ID = re.compile(r"^[\s:#.]*[^\s]*\d")  # the next word holds a digit: an identifier
 # A word that makes the label after it a qualifier of the label before it: "Total incl. GST",
 # "Total (inclusive of GST)", "Summe inkl. MwSt": the tax word does not start a new label.
@@ -271,6 +276,9 @@ class Context:
         for i, hit in enumerate(hits):
             if not (hit.field.startswith("kind:") or hit.field == "invoice_number"):
                 continue
+            before = line.text[: hit.start]
+            if _REFERENCED.search(before) and before.count("(") <= before.count(")"):
+                continue  # "zur Rechnung RE-17 vom …", "for invoice #17": another document
             rest = _PAREN.sub("", line.text[hit.end :], count=1)
             nxt = hits[i + 1] if i + 1 < len(hits) else None
             if nxt is not None and nxt.field == "invoice_number_generic":

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from coop_rules import compiled, yamlfile
 from coop_rules.evidence import Extracted
-from coop_rules.extraction.confidence import not_an_organisation
+from coop_rules.extraction.confidence import not_an_organisation, tells_time
 from coop_rules.extraction.fields import Candidate, Context, Window, best, segment_bounds
 from coop_rules.extraction.layout import Line, Token
 from coop_rules.extraction.lexicon import (
@@ -624,10 +624,15 @@ def _sender_line(ctx: Context) -> tuple[str, Line] | None:
         segment = line.text[: segment_bounds(line, 0)[1]]
         parts = _SEPARATORS.split(segment)
         if len(parts) >= 3 and any(ch.isdigit() for ch in "".join(parts[1:])):
-            if not_an_organisation(segment):
+            if tells_time(segment):
                 continue  # "SUN - THU: 1000 HRS - 2200 HRS": opening hours, not a sender
             name = _name_text(parts[0])
-            if name and len(name.split()) <= 6 and ":" not in name:
+            if (
+                name
+                and len(name.split()) <= 6
+                and ":" not in name
+                and not not_an_organisation(name)
+            ):
                 return name, line  # later such lines are delivery addresses
     return None
 
@@ -786,9 +791,12 @@ def _vendor(
         bonus = 0.3 if legal_suffix_regex().search(name) else 0.0
         add(name, 3.0 + bonus, window.tokens(start, end), window.line.index, _box_note(seller))
     if sender is not None:
+        # The sender line's first part is the sender's name, or a descriptor printed there
+        # instead ("Illustration and design · 3 Canal Yard · …"): without a legal form it
+        # weighs less than a firm's name elsewhere on the page.
         name, line = sender
-        bonus = 0.5 if legal_suffix_regex().search(name) else 0.0
-        add(name, 2.5 + bonus, line.tokens_in(0, len(name)), line.index, "sender line")
+        score = 3.0 if legal_suffix_regex().search(name) else 1.2
+        add(name, score, line.tokens_in(0, len(name)), line.index, "sender line")
     first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
     counts: dict[str, int] = {}
     for name, _line, _tokens in suffixed:

@@ -28,6 +28,7 @@ import pytest
 
 from coop_rules.documents import Document, Page, Word
 from coop_rules.extraction import ExtractedDocument, extract_document
+from coop_rules.extraction.confidence import not_an_organisation
 from coop_rules.extraction.fields import Context
 from coop_rules.extraction.parsing import find_amounts, find_currencies
 from coop_rules.extraction.values import own_cell
@@ -516,3 +517,77 @@ Please remit payment to:
 Northwind Media LLC, PO Box 8812, Chicago IL 60680
 """)
     assert document.fields["vendor"].value == "Northwind Media LLC"
+
+
+# --- German letters: the sender line, a credit note's reference, premium invoices -------------
+
+
+def test_a_sender_line_with_a_post_code_names_the_seller_over_the_window() -> None:
+    """DIN 5008: "Allgemeine Versicherungs-AG · Postfach 10 10 10 · 80001 München" over the window
+    is the sender. The whole line was refused as "a number, not a name" (its post code), so the
+    buyer in the window, whose legal form is known, became the vendor. The premium to pay now
+    is the total, not the quarterly instalment under it."""
+    document = extract_text("""Allgemeine Versicherungs-AG · Postfach 10 10 10 · 80001 München
+
+
+
+Contoso Partner GmbH
+Hauptstraße 5
+10115 Berlin
+
+Beitragsrechnung                                    Datum: 02.01.2024
+Versicherungsschein-Nr. 55-123456
+
+Versicherungszeitraum 01.01.2024 - 31.12.2024
+Jahresbeitrag                                       1.200,00 EUR
+Versicherungsteuer 19 %                               228,00 EUR
+zu zahlender Beitrag                                1.428,00 EUR
+Zahlweise vierteljährlich: je Quartal                 357,00 EUR
+""")
+    assert document.fields["vendor"].value == "Allgemeine Versicherungs-AG"
+    assert str(document.fields["total"].value) == "1428.00"
+
+
+def test_a_credit_note_is_dated_by_its_letter_not_by_the_invoice_it_corrects() -> None:
+    """ "zur Rechnung RE-2024-0417 vom 15.04.2024" refers to another document (a lower-case word
+    before the kind word): its "vom" date is not the credit note's, which stands on the title
+    line after the place. The amount credited is the total."""
+    document = extract_text("""Kreativwerk Hamburg GmbH · Elbchaussee 12 · 22763 Hamburg
+
+
+
+Contoso Partner GmbH
+Hauptstraße 5
+10115 Berlin
+
+Gutschrift Nr. GS-2024-003                                    Hamburg, 12.04.2024
+zur Rechnung RE-2024-0417 vom 15.04.2024
+
+Pos  Bezeichnung                              Betrag
+1    Rabatt Messestand                      -500,00 €
+     Nettobetrag                            -500,00 €
+     USt 19 %                                -95,00 €
+     Gutschriftsbetrag                      -595,00 €
+
+Kreativwerk Hamburg GmbH · USt-IdNr. DE298765431 · Amtsgericht Hamburg HRB 12345
+""")
+    assert str(document.fields["issue_date"].value) == "2024-04-12"
+    assert document.fields["invoice_number"].value == "GS-2024-003"
+    assert str(document.fields["total"].value) == "-595.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "firm"),
+    [
+        ("Kastanienallee 9", False),
+        ("Hauptstraße 5", False),
+        ("Keizersgracht 12", False),
+        ("Allgemeine Versicherungs-AG", True),
+        ("1&1 Internet SE", True),
+    ],
+)
+def test_a_compound_street_name_with_its_number_is_no_firm(text: str, firm: bool) -> None:
+    """German and Dutch street names end in their street word ("…allee", "…straße", "…gracht"):
+    with a number after it the line is an address, so a sender line that opens with the
+    street gives no vendor."""
+    assert (not_an_organisation(text) is None) is firm
