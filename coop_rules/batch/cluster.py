@@ -2,8 +2,10 @@
 
 ``coop-rules check DIR... --out OUT --cluster tcp://HOST:8786`` (or ``COOP_RULES_CLUSTER``)
 sends the claims to a running Dask scheduler; ``--cluster local[:N]`` starts a ``LocalCluster``
-of N single-threaded worker processes for a try on one machine. Dask is imported only here, and
-this module only when a cluster is asked for (``pip install 'coop-rules[cluster]'``).
+of N single-threaded worker processes for a try on one machine, forked from a forkserver that
+loaded and warmed their code while the client read the claims (:mod:`.local_cluster`). Dask is
+imported only here, and this module only when a cluster is asked for
+(``pip install 'coop-rules[cluster]'``).
 
 What the client does, and what a worker does:
 
@@ -42,7 +44,6 @@ import itertools
 import logging
 import multiprocessing
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -53,6 +54,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from coop_rules import api
+from coop_rules.batch.local_cluster import (
+    START_METHOD,
+    parse_local,
+    start_early,
+    start_forkserver,
+)
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
 from coop_rules.batch.processes import signum_of
 from coop_rules.batch.run import (
@@ -75,7 +82,6 @@ from coop_rules.report import rule_set
 log = logging.getLogger(__name__)
 
 ENV_CLUSTER = "COOP_RULES_CLUSTER"
-LOCAL = "local"
 # A claim whose check killed this many workers (+1) is given up on (``local`` clusters; a
 # scheduler of its own keeps its own setting).
 LOCAL_ALLOWED_FAILURES = 2
@@ -86,11 +92,15 @@ WINDOW_REFRESH_S = 5.0
 # A worker of a batch does without what only a dashboard reads: Dask's statistical profiler
 # (it walks the checking thread's stack every 10 ms, some 5 % of a worker's CPU here), and its
 # event-loop health ticks (every 20 ms) and system samples (every 0.5 s) at their usual pace.
+# Its memory is looked at every 0.5 s, not 0.1 s (by the worker and by its nanny: half their
+# CPU when idle); a claim's check does not grow by gigabytes in a tenth of a second, and its
+# documents are read in reader processes with limits of their own.
 # Set for a LocalCluster; the README gives the same settings for `dask worker`.
 LEAN_WORKER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "500ms",
 }
 
 
@@ -128,8 +138,11 @@ class DaskCluster:
                 a SQLite file the workers cannot share.
         """
         _import_dask()
-        _parse_local(self.address)  # a malformed local:N fails here
         _worker_ledger(self.address, options)
+        # A malformed local:N fails here; the forkserver the local workers are forked from
+        # loads their code while this process reads the claims' manifests (if the CLI did
+        # not start it already).
+        start_early(self.address)
 
     def __call__(
         self,
@@ -343,6 +356,7 @@ def _unpack(files: tuple[tuple[str, bytes], ...], folder: Path) -> None:
 
 # -- the worker's side ------------------------------------------------------------------------
 
+MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 _worker_lock = threading.Lock()
 _worker_ready = False
 _rules_cache: dict[str, tuple[Path, ...]] = {}
@@ -397,6 +411,12 @@ def _prepare_worker(threads: int | None = None) -> None:
             # start children; the readers must run in children of their own (isolation). The
             # flag only matters to this process's own start() calls; the nanny still stops it.
             process._config["daemon"] = False  # type: ignore[attr-defined]
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ for its workers (so that freed memory goes
+        # back to the system at once); the reader processes, started later from this
+        # environment, would inherit it. They are replaced every 100 documents anyway, and the
+        # trimming doubles their page faults (2,800 a claim of the fixtures against 1,400),
+        # some 4 ms of system time a claim.
+        os.environ.pop(MALLOC_TRIM, None)
         set_shared_pool_size(threads or _worker_threads())
         _worker_ready = True
 
@@ -422,11 +442,17 @@ def dask_setup(worker: Any) -> None:
     """
     try:
         _prepare_worker(int(worker.state.nthreads))
-        code_digest()
-        api.warm()
+        warm_up()  # at once in a worker forked from a warm process (a local cluster's)
         shared_pool().warm(DEFAULT_LIMITS)
     except Exception:  # a worker that cannot warm up still starts; its claims say why
         log.warning("coop-rules could not warm up this Dask worker", exc_info=True)
+
+
+def warm_up() -> None:
+    """What a worker's first claim needs beyond its readers: the code digest, the built-in
+    rules and their compiled engine (each computed once per process)."""
+    code_digest()
+    api.warm()
 
 
 def _rules_dirs(task: ClaimTask) -> tuple[Path, ...]:
@@ -462,18 +488,6 @@ def _import_dask() -> Any:
     return distributed
 
 
-def _parse_local(address: str) -> int | None:
-    """N of ``local[:N]`` (None: one worker per core); 0 when ``address`` is no local one."""
-    if address != LOCAL and not address.startswith(LOCAL + ":"):
-        return 0
-    count = address[len(LOCAL) + 1 :]
-    if not count:
-        return None
-    if not count.isdigit() or int(count) < 1:
-        raise CoopRulesError(f"--cluster {address}: give local or local:N with N at least 1")
-    return int(count)
-
-
 def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal[False], bool]:
     """The ledger the workers use, and whether they must find it empty.
 
@@ -491,7 +505,7 @@ def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal
             f"postgresql://… (the SQLite file {where} is on this machine only)"
         )
     path = Path(where).absolute()
-    if _parse_local(address) != 0:
+    if parse_local(address) != 0:
         return path, False  # the local cluster's workers share this disk
     with Ledger.open(path) as ledger:
         empty = ledger.revision().startswith("0:")
@@ -513,36 +527,16 @@ class _connect:
         self.distributed = distributed
         self.cluster: Any = None
         self.client: Any = None
+        self.settings = contextlib.ExitStack()
 
     def __enter__(self) -> Any:
-        import dask
-
-        local = _parse_local(self.address)
+        local = parse_local(self.address)
         # The scheduler of a LocalCluster runs in this process: its INFO lines are no news.
         if not log.isEnabledFor(logging.DEBUG):
             logging.getLogger("distributed").setLevel(logging.WARNING)
         try:
             if local != 0:
-                with (
-                    dask.config.set(
-                        {
-                            **LEAN_WORKER,
-                            "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
-                            # One claim per worker thread at a time: a worker a claim kills takes
-                            # no other claim with it (Dask suspects every task the worker held).
-                            "distributed.scheduler.worker-saturation": 1.0,
-                        }
-                    ),
-                    _sigint_ignored(),
-                ):
-                    self.cluster = self.distributed.LocalCluster(
-                        n_workers=local or os.cpu_count() or 1,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.ERROR,
-                        preload=[__name__],  # dask_setup: each worker starts warm
-                    )
+                self.cluster = self._local_cluster(local or os.cpu_count() or 1)
                 self.client = self.distributed.Client(self.cluster)
             else:
                 self.client = self.distributed.Client(self.address, timeout="20s")
@@ -557,26 +551,39 @@ class _connect:
             ) from None
         return self.client
 
+    def _local_cluster(self, workers: int) -> Any:
+        """A LocalCluster of ``workers`` single-threaded processes, forked from the forkserver
+        of :mod:`.local_cluster`. Its settings hold until it is closed: the nanny reads them
+        again when it starts a worker anew."""
+        import dask
+
+        self.settings.enter_context(
+            dask.config.set(
+                {
+                    **LEAN_WORKER,
+                    "distributed.worker.multiprocessing-method": START_METHOD,
+                    "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                    # One claim per worker thread at a time: a worker a claim kills takes no
+                    # other claim with it (Dask suspects every task the worker held).
+                    "distributed.scheduler.worker-saturation": 1.0,
+                }
+            )
+        )
+        start_forkserver()  # if prepare() did not
+        return self.distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            preload=[__name__],  # dask_setup: each worker starts its readers before joining
+        )
+
     def __exit__(self, *exc_info: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while the LocalCluster's processes start, so they inherit that.
-
-    Ctrl-C reaches the terminal's whole process group; as with a local batch's workers, only
-    this process acts on it (it cancels the claims in flight and writes the index), and the
-    workers, stopped by the client as it closes, print no tracebacks of their own.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        try:
+            if self.client is not None:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self.settings.close()
