@@ -17,10 +17,12 @@ Makes N claims (the fixture claims copied under new claim ids), then checks them
 The modes run interleaved, ``--rounds`` times (jobs, local, scheduler, jobs, local, …), so a
 change in the machine's load hits them alike. For each run: wall time, claims per second, the
 CPU seconds per claim of every process involved (client, scheduler, workers and their reader
-processes: robust when other work shares the cores), the peak resident memory of the client
-process (sampled every 0.1 s; for ``local`` it includes the scheduler, which runs in the
-client) and the load average. At the end, per mode: the throughput against the ``jobs`` run
-of the same round, each round's ratio and their median (the figure the target speaks of).
+processes: robust when other work shares the cores), also by role (client, scheduler, nanny,
+Dask worker or local batch worker, reader, the forkservers they come from), the peak resident
+memory of the client process (sampled every 0.1 s; for ``local`` it includes the scheduler,
+which runs in the client) and the load average. At the end, per mode: the throughput against
+the ``jobs`` run of the same round, each round's ratio and their median (the figure the target
+speaks of).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Run:
     seconds: float
     cpu: float  # CPU seconds of every process of the run
     peak_mb: float
+    roles: dict[str, tuple[float, int]]  # CPU seconds and processes by role (client, reader…)
     code: int
     verdicts: str
 
@@ -119,12 +122,13 @@ def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess
 
 
 class Sampler:
-    """Peak resident memory of the client, and CPU seconds of every process of the run.
+    """Peak resident memory of the client, and CPU seconds of every process of the run, by role.
 
     Each process's own CPU time is sampled every 0.1 s, an ended one counted at its last
     sample: a reader process started by a forkserver is nobody's waited-for child, so the
     kernel's count of reaped children would miss it. Processes already running (the
-    scheduler's and workers') count from their first sample.
+    scheduler's and workers') count from their first sample. Each process gets a role when
+    first seen (:meth:`_role`), so that the overhead shows where it is spent.
     """
 
     def __init__(
@@ -132,6 +136,10 @@ class Sampler:
     ) -> None:
         self.client = client.pid
         self.roots = [client.pid] + [p.pid for p in cluster]
+        self.roles: dict[int, str] = {client.pid: "client"}
+        if cluster:
+            self.roles[cluster[0].pid] = "scheduler"
+            self.roles.update((p.pid, "nanny") for p in cluster[1:])
         self.start: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.peak = 0
@@ -156,18 +164,43 @@ class Sampler:
                     times = member.cpu_times()
                     if member.pid == self.client:
                         self.peak = max(self.peak, member.memory_info().rss)
+                    if member.pid not in self.roles:
+                        self.roles[member.pid] = self._role(member)
                 except psutil.Error:
                     continue
                 self.last[member.pid] = times.user + times.system
                 if first:
                     self.start[member.pid] = self.last[member.pid]
 
-    def stop(self) -> tuple[float, float]:
-        """CPU seconds since the start, and the client's peak RSS in MB."""
+    def _role(self, process: psutil.Process) -> str:
+        """What a process is, from its command line and its parent's role: a Dask worker, the
+        forkserver the workers or the readers are forked from, a reader, a local batch worker…"""
+        command = " ".join(process.cmdline())
+        parent = self.roles.get(process.ppid(), "")
+        if "resource_tracker" in command:
+            return "resource tracker"
+        if parent == "worker forkserver" or "spawn_main" in command:
+            return "dask worker"  # forked from the local cluster's forkserver, or spawned
+        if "forkserver" in command:
+            if parent == "client":
+                return "worker forkserver"  # --cluster local: its workers come from it
+            return "reader" if parent == "reader forkserver" else "reader forkserver"
+        if parent == "client":
+            return "batch worker"  # --jobs: forked by the client
+        return "reader" if parent in ("batch worker", "dask worker") else "other"
+
+    def stop(self) -> tuple[float, float, dict[str, tuple[float, int]]]:
+        """CPU seconds since the start, the client's peak RSS in MB, and by role the CPU
+        seconds and the number of processes."""
         self._stop.set()
         self._thread.join()
-        cpu = sum(last - self.start.get(pid, 0.0) for pid, last in self.last.items())
-        return cpu, self.peak / 2**20
+        cpu: dict[str, float] = collections.Counter()
+        count: dict[str, int] = collections.Counter()
+        for pid, last in self.last.items():
+            role = self.roles.get(pid, "other")
+            cpu[role] += last - self.start.get(pid, 0.0)
+            count[role] += 1
+        return sum(cpu.values()), self.peak / 2**20, {r: (cpu[r], count[r]) for r in cpu}
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -205,13 +238,14 @@ def run(
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = Sampler(process, cluster)
+    # The scheduler's and workers' processes count in the runs that use them only.
+    sampler = Sampler(process, cluster if mode == "scheduler" else [])
     _, errors = process.communicate()
     elapsed = time.perf_counter() - started
-    cpu, peak = sampler.stop()
+    cpu, peak, roles = sampler.stop()
     if process.returncode not in (0, 1):
         print(errors.decode(errors="replace")[-2000:], file=sys.stderr)
-    return Run(mode, elapsed, cpu, peak, process.returncode, verdicts(out))
+    return Run(mode, elapsed, cpu, peak, roles, process.returncode, verdicts(out))
 
 
 def verdicts(out: Path) -> str:
@@ -229,6 +263,18 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def by_role(runs: list[Run], claims: int) -> str:
+    """The median CPU milliseconds per claim of each role over ``runs``, and how many
+    processes had that role (the median too)."""
+    roles = sorted({role for run in runs for role in run.roles})
+    parts = []
+    for role in roles:
+        cpu = statistics.median(run.roles.get(role, (0.0, 0))[0] for run in runs)
+        count = statistics.median(run.roles.get(role, (0.0, 0))[1] for run in runs)
+        parts.append(f"{role} {cpu / claims * 1000:.0f} (x{count:g})")
+    return ", ".join(parts)
+
+
 def summary(rounds: list[dict[str, Run]], claims: int) -> None:
     """Each cluster mode against the ``jobs`` run of its round, and the median ratio."""
     print("\nper mode (median of the rounds):")
@@ -242,6 +288,7 @@ def summary(rounds: list[dict[str, Run]], claims: int) -> None:
                 f"{mode:>9}: {seconds:7.1f} s  {claims / seconds:5.2f} claims/s  "
                 f"CPU {cpu_ms:4.0f} ms per claim  client peak RSS {peak:4.0f} MB (max)"
             )
+            print(f"{'':>11}CPU ms per claim by role: {by_role(runs, claims)}")
     for mode in ("local", "scheduler"):
         pairs = [(r["jobs"], r[mode]) for r in rounds if "jobs" in r and mode in r]
         if not pairs:
@@ -302,7 +349,8 @@ def main() -> None:
                     f"{args.claims / result.seconds:5.2f} claims/s  "
                     f"CPU {result.cpu / args.claims * 1000:4.0f} ms/claim  "
                     f"client peak RSS {result.peak_mb:4.0f} MB  exit {result.code}  "
-                    f"{result.verdicts}  (load {load()})",
+                    f"{result.verdicts}  (load {load()})\n"
+                    f"{'':>17}CPU ms per claim by role: {by_role([result], args.claims)}",
                     flush=True,
                 )
                 shutil.rmtree(out, ignore_errors=True)

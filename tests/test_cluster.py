@@ -7,7 +7,9 @@ The cluster here is a ``LocalCluster`` of two single-threaded worker processes (
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -20,6 +22,7 @@ import pytest
 
 from coop_rules.batch import Options, run_batch
 from coop_rules.batch import cluster as on_cluster
+from coop_rules.batch.cluster_task import run_each
 from coop_rules.cli import main
 from coop_rules.errors import CoopRulesError
 
@@ -47,11 +50,27 @@ def test_a_cluster_batch_writes_exactly_what_a_local_batch_writes(tmp_path: Path
     options = Options(today=TODAY, ledger=str(tmp_path / "ledger.sqlite3"))
     claims = sorted(p for p in FIXTURES.iterdir() if (p / "claim.yaml").is_file())
     local = run_batch(claims, tmp_path / "local", options, jobs=2)
-    cluster = run_batch(
-        claims, tmp_path / "cluster", options, runner=on_cluster.DaskCluster("local:2")
-    )
+    per_task: list[int] = []  # claims in each task submitted
+    submit = on_cluster._submit
+
+    def counted(client: object, task_claims: list[on_cluster._Claim]) -> object:
+        per_task.append(len(task_claims))
+        return submit(client, task_claims)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(on_cluster, "_submit", counted)
+        cluster = run_batch(
+            claims, tmp_path / "cluster", options, runner=on_cluster.DaskCluster("local:2")
+        )
     assert not local.interrupted and not cluster.interrupted
     assert len(cluster.results) == len(claims) > 20
+    # A few claims to a task while many are left, then one each: with a window of 4 tasks (2
+    # workers), a task stops taking claims once fewer than 4 x 3 come after, so at least the
+    # last 3 x 3 go alone.
+    chunk = on_cluster.CHUNK_CLAIMS
+    assert sum(per_task) == len(claims)
+    assert per_task[0] == chunk > 1 and max(per_task) == chunk
+    assert per_task[-3 * chunk :] == [1] * (3 * chunk), per_task
     assert sorted(cluster.results, key=lambda r: r.folder) == sorted(
         local.results, key=lambda r: r.folder
     )
@@ -74,8 +93,9 @@ def kill_some(task: on_cluster.ClaimTask) -> on_cluster.TaskOutcome:
 
 
 @pytest.mark.slow  # a LocalCluster and a batch: CI runs it (make test)
+@pytest.mark.parametrize("claims_per_task", [1, 3], ids=["alone", "in-one-task"])
 def test_a_claim_that_kills_workers_becomes_could_not_check_and_the_rest_go_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, claims_per_task: int
 ) -> None:
     names = ["compliant", "dt01-late-submission", "am03-document-in-other-currency"]
     for name in names:
@@ -85,6 +105,9 @@ def test_a_claim_that_kills_workers_becomes_could_not_check_and_the_rest_go_on(
     run_batch(claims[1:], tmp_path / "local", options, jobs=1)  # the reports to match
 
     monkeypatch.setattr(on_cluster, "TASK", kill_some)
+    # Alone, or in one task with the claims beside it (which die with it each time, and are
+    # then checked again alone).
+    monkeypatch.setattr(on_cluster, "_chunk_size", lambda left, window: claims_per_task)
     result = run_batch(
         claims, tmp_path / "cluster", options, runner=on_cluster.DaskCluster("local:2")
     )
@@ -133,6 +156,32 @@ def test_a_sqlite_ledger_with_claims_is_refused_for_a_remote_cluster(tmp_path: P
     with pytest.raises(CoopRulesError, match="cluster's workers cannot read"):
         on_cluster.DaskCluster("tcp://192.0.2.1:8786").prepare(dry)  # no connection is tried
     on_cluster.DaskCluster("local:2").prepare(dry)  # a local cluster shares this disk
+
+
+def test_the_scheduler_loads_no_checking_code_to_pass_a_task_on() -> None:
+    """The scheduler unpickles each task, and so imports the module of its function: that of
+    :func:`.cluster_task.run_each`, whose claims travel as bytes it does not open."""
+    probe = (
+        "import json, pickle, sys\n"
+        "from coop_rules.batch.cluster_task import run_each\n"
+        "pickle.loads(pickle.dumps(run_each))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    ours = {m for m in json.loads(done.stdout) if m.startswith("coop_rules")}
+    task_module = {"coop_rules", "coop_rules.version", "coop_rules.batch", run_each.__module__}
+    assert ours <= task_module, ours
+
+
+def test_a_task_checks_its_claims_one_after_the_other_and_answers_for_each() -> None:
+    payload = pickle.dumps((len, ["ab", "", "abc"]))
+    assert run_each(payload) == [2, 0, 3]
 
 
 def test_a_malformed_local_cluster_is_refused() -> None:

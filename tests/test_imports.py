@@ -44,6 +44,9 @@ FUNCTION_LEVEL = {
     # preload imports every reader to warm a process before it forks workers.
     ("coop_rules.batch.run", "coop_rules.isolation.preload"): "warms the readers before forking",
     ("coop_rules.isolation.pool", "coop_rules.isolation.preload"): "warms before forking",
+    # The index's renderers only when it is written: a Dask worker imports the batch package.
+    ("coop_rules.batch.index", "coop_rules.renderers.html"): "heavy, only to write the index",
+    ("coop_rules.batch.index", "coop_rules.renderers.xlsx"): "heavy, only to write the index",
     # Start-up (issue 16): a command imports what it needs when it runs, so that
     # `coop-rules --version` imports none of these and `extract` of a PDF only the readers
     # (tests/test_startup.py checks it in a fresh process).
@@ -73,6 +76,7 @@ FUNCTION_LEVEL = {
     ("coop_rules.isolation.worker", "coop_rules.evidence_images"): "start-up: pictures only",
     # Dask is the optional cluster extra, imported only for `check --cluster`.
     ("coop_rules.cli.main", "coop_rules.batch.cluster"): "optional cluster extra, --cluster",
+    ("coop_rules.cli.main", "coop_rules.batch.local_cluster"): "start-up: only for --cluster",
     ("coop_rules.batch.cluster", "distributed"): "optional cluster extra",
     ("coop_rules.batch.cluster", "dask"): "optional cluster extra",
 }

@@ -1,17 +1,21 @@
-"""A batch on a Dask cluster: each claim one task, its files carried with it.
+"""A batch on a Dask cluster: claims sent as tasks of a few, their files carried with them.
 
 ``coop-rules check DIR... --out OUT --cluster tcp://HOST:8786`` (or ``COOP_RULES_CLUSTER``)
 sends the claims to a running Dask scheduler; ``--cluster local[:N]`` starts a ``LocalCluster``
-of N single-threaded worker processes for a try on one machine. Dask is imported only here, and
-this module only when a cluster is asked for (``pip install 'coop-rules[cluster]'``).
+of N single-threaded worker processes for a try on one machine, forked from a forkserver that
+loaded and warmed their code while the client read the claims (:mod:`.local_cluster`). Dask is
+imported only here, and this module only when a cluster is asked for
+(``pip install 'coop-rules[cluster]'``).
 
 What the client does, and what a worker does:
 
 - The client decides everything a local batch decides (:func:`.run.run_batch`): the claims,
   their report names, the keys, which reports are reused (their stamps are read here, without
-  a task). It then reads one claim's files at a time into a :class:`ClaimTask` and submits it;
-  at most a small window of claims (twice the cluster's threads) is in flight, so the client
-  holds a few claims' bytes, never the batch's. Workers need not see the client's disk.
+  a task). It then reads the claims' files into :class:`ClaimTask` values and submits them,
+  up to :data:`CHUNK_CLAIMS` to a task while many are left (the worker checks them one after
+  the other), one to a task at the end; at most a small window of tasks (twice the cluster's
+  threads) is in flight, so the client holds a few claims' bytes, never the batch's. Workers
+  need not see the client's disk.
 - A worker writes the files into a private temporary folder, checks the claim there with the
   same options (its readers isolated in worker processes with the same time and memory limits,
   so a hostile document is the same finding as at home and never takes the Dask worker down),
@@ -42,7 +46,7 @@ import itertools
 import logging
 import multiprocessing
 import os
-import signal
+import pickle
 import tempfile
 import threading
 import time
@@ -53,6 +57,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from coop_rules import api
+from coop_rules.batch.cluster_task import run_each
+from coop_rules.batch.local_cluster import (
+    START_METHOD,
+    parse_local,
+    start_early,
+    start_forkserver,
+)
 from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options, Progress
 from coop_rules.batch.processes import signum_of
 from coop_rules.batch.run import (
@@ -75,22 +86,32 @@ from coop_rules.report import rule_set
 log = logging.getLogger(__name__)
 
 ENV_CLUSTER = "COOP_RULES_CLUSTER"
-LOCAL = "local"
 # A claim whose check killed this many workers (+1) is given up on (``local`` clusters; a
 # scheduler of its own keeps its own setting).
 LOCAL_ALLOWED_FAILURES = 2
 WAIT_FOR_WORKERS_S = 60.0
+# Claims per task while many are left: Dask's own work for a task (some 30 ms of CPU between
+# the client, the scheduler and the worker, measured on this project's 2-core machine: a tenth
+# of a fixture claim's check) is then shared by a few claims. A task checks its claims one
+# after the other, so that a worker still runs one claim at a time; it stops taking claims at
+# CHUNK_BYTES of files (a large claim goes alone). The last claims go one per task.
+CHUNK_CLAIMS = 3
+CHUNK_BYTES = 8 * 2**20
 # How often the client asks the scheduler how many worker threads there are (workers may join
 # or leave mid-batch): not for every claim, each answer costs the scheduler and the client.
 WINDOW_REFRESH_S = 5.0
 # A worker of a batch does without what only a dashboard reads: Dask's statistical profiler
 # (it walks the checking thread's stack every 10 ms, some 5 % of a worker's CPU here), and its
 # event-loop health ticks (every 20 ms) and system samples (every 0.5 s) at their usual pace.
+# Its memory is looked at every 0.5 s, not 0.1 s (by the worker and by its nanny: half their
+# CPU when idle); a claim's check does not grow by gigabytes in a tenth of a second, and its
+# documents are read in reader processes with limits of their own.
 # Set for a LocalCluster; the README gives the same settings for `dask worker`.
 LEAN_WORKER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "500ms",
 }
 
 
@@ -128,8 +149,11 @@ class DaskCluster:
                 a SQLite file the workers cannot share.
         """
         _import_dask()
-        _parse_local(self.address)  # a malformed local:N fails here
+        parse_local(self.address)  # a malformed local:N fails here
         _worker_ledger(self.address, options)
+        # The forkserver a local cluster's workers are forked from loads their code while
+        # this process reads the claims' manifests (if the CLI did not start it already).
+        start_early(self.address)
 
     def __call__(
         self,
@@ -169,60 +193,68 @@ def run(
         return
     queue = itertools.chain([first], todo)
     with _connect(address, distributed) as client:
-        in_flight: dict[Any, tuple[ClaimJob, str]] = {}
+        in_flight: dict[Any, list[_Claim]] = {}
         completed = distributed.as_completed()
         window = _Window(client)
 
-        def make_task(job: ClaimJob, files: tuple[tuple[str, bytes], ...]) -> ClaimTask:
+        def claim(job: ClaimJob, key: str) -> _Claim | None:
+            """The claim with its files read, or None (its error recorded)."""
+            try:
+                files = _pack_folder(job.folder)
+            except OSError as exc:
+                _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+                return None
             task_options = replace(job.options, ledger=ledger, rules_dirs=())
             task_job = replace(job, options=task_options)
-            return ClaimTask(task_job, files, rules, code, rules_digest, ledger_empty)
+            task = ClaimTask(task_job, files, rules, code, rules_digest, ledger_empty)
+            return _Claim(job, key, task, sum(len(data) for _, data in files))
+
+        def submit(claims: list[_Claim]) -> Any:
+            future = _submit(client, claims)
+            in_flight[future] = claims
+            return future
 
         def submit_next() -> bool:
-            """Read the next claim to check and submit it; False when there is none."""
-            for job, key in queue:
-                try:
-                    files = _pack_folder(job.folder)
-                except OSError as exc:
-                    _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+            """Read the next claims to check and submit them; False when there are none."""
+            claims: list[_Claim] = []
+            for job, key, left in queue:
+                read = claim(job, key)
+                if read is None:
                     continue
-                task = make_task(job, files)
-                with warnings.catch_warnings():
-                    # A claim of a few MB is meant to travel in its task (so a retry on another
-                    # worker has it); Dask's hint to scatter large data does not apply.
-                    warnings.filterwarnings("ignore", message=".*[Ll]arge (graph|object).*")
-                    future = client.submit(TASK, task, pure=False, key=_task_key(job))
-                in_flight[future] = (job, key)
-                completed.add(future)
-                return True
-            return False
+                claims.append(read)
+                if len(claims) >= _chunk_size(left, window()) or (
+                    sum(c.size for c in claims) >= CHUNK_BYTES
+                ):
+                    break
+            if claims:
+                completed.add(submit(claims))
+            return bool(claims)
 
         try:
             while len(in_flight) < window() and submit_next():
                 pass
-            suspects: list[tuple[ClaimJob, str]] = []
+            suspects: list[_Claim] = []
             for future in completed:
-                job, key = in_flight.pop(future)
+                claims = in_flight.pop(future)
                 if future.status == "error" and isinstance(
                     future.exception(), distributed.KilledWorker
                 ):
-                    # Dask suspects every claim a dying worker held: this one may only have
-                    # been beside the claim that killed it. Checked again alone, at the end.
-                    suspects.append((job, key))
+                    # Dask suspects every claim a dying worker held (and a task's claims die
+                    # together): these may only have been beside the claim that killed it.
+                    # Checked again alone, at the end.
+                    suspects.extend(claims)
                 else:
-                    _record(batch, progress, total, _collect(future, job, key, distributed))
+                    for result in _collect(future, claims, distributed):
+                        _record(batch, progress, total, result)
                 future.release()
                 while len(in_flight) < window() and submit_next():
                     pass
-            for job, key in suspects:  # one at a time: none can take another down with it
-                try:
-                    task = make_task(job, _pack_folder(job.folder))
-                except OSError as exc:
-                    _record(batch, progress, total, _error(job, f"cannot read the claim: {exc}"))
+            for suspect in suspects:  # one at a time: none can take another down with it
+                again = claim(suspect.job, suspect.key)  # read again: not held meanwhile
+                if again is None:
                     continue
-                future = client.submit(TASK, task, pure=False, key=_task_key(job))
-                in_flight[future] = (job, key)
-                result = _collect(future, job, key, distributed)
+                future = submit([again])
+                (result,) = _collect(future, [again], distributed)
                 del in_flight[future]
                 future.release()
                 _record(batch, progress, total, result)
@@ -231,11 +263,39 @@ def run(
             client.cancel(list(in_flight))
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A claim on its way: its job and key, what travels for it, and the bytes of its files."""
+
+    job: ClaimJob
+    key: str
+    task: ClaimTask
+    size: int
+
+
+def _chunk_size(left: int, window: int) -> int:
+    """Claims per task, with ``left`` claims after these and ``window`` tasks in flight: a few
+    while many are left; one each for the last ones, so that the workers end together."""
+    return CHUNK_CLAIMS if left >= window * CHUNK_CLAIMS else 1
+
+
+def _submit(client: Any, claims: list[_Claim]) -> Any:
+    """One task for ``claims``: :data:`TASK` and their :class:`ClaimTask` travel pickled in
+    bytes, which the scheduler passes on without opening them (:mod:`.cluster_task`)."""
+    payload = pickle.dumps((TASK, [c.task for c in claims]), protocol=pickle.HIGHEST_PROTOCOL)
+    with warnings.catch_warnings():
+        # Claims of a few MB are meant to travel in their task (so a retry on another worker
+        # has them); Dask's hint to scatter large data does not apply.
+        warnings.filterwarnings("ignore", message=".*[Ll]arge (graph|object).*")
+        return client.submit(run_each, payload, pure=False, key=_task_key(claims))
+
+
 def _to_check(
     pending: Sequence[ClaimJob], batch: BatchResult, total: int, progress: Progress | None
-) -> Iterator[tuple[ClaimJob, str]]:
-    """The claims to check, with their keys; the reused and unreadable ones recorded here."""
-    for job in pending:
+) -> Iterator[tuple[ClaimJob, str, int]]:
+    """The claims to check, with their keys and how many claims come after each; the reused
+    and unreadable ones recorded here."""
+    for position, job in enumerate(pending):
         try:
             key = _claim_key(job)
         except OSError as exc:
@@ -247,28 +307,33 @@ def _to_check(
         if reused is not None:
             _record(batch, progress, total, reused)
             continue
-        yield job, key
+        yield job, key, len(pending) - position - 1
 
 
-def _collect(future: Any, job: ClaimJob, key: str, distributed: Any) -> ClaimResult:
-    """Write the report and stamp a worker sent back; the index's line for the claim."""
+def _collect(future: Any, claims: list[_Claim], distributed: Any) -> list[ClaimResult]:
+    """Write the reports and stamps a worker sent back; the index's lines for the claims."""
     try:
-        outcome: TaskOutcome = future.result()
+        outcomes: list[TaskOutcome] = future.result()
     except distributed.KilledWorker as exc:
         count = _failures(exc)
-        return _error(
-            job,
-            f"could not check: the check of this claim stopped {count} Dask workers (killed, "
-            "out of memory or lost), also when checked alone; it was not tried again",
-        )
+        return [
+            _error(
+                c.job,
+                f"could not check: the check of this claim stopped {count} Dask workers "
+                "(killed, out of memory or lost), also when checked alone; it was not tried "
+                "again",
+            )
+            for c in claims
+        ]
     except Exception as exc:  # the task's own errors are outcomes; this is the cluster's
-        return _error(job, f"internal error: {type(exc).__name__}: {_one_line(exc)}")
-    if outcome.report is None:
-        return outcome.result
-    report_path, stamp_path = _paths(job)
-    write_atomic(report_path, outcome.report)
-    write_atomic(stamp_path, stamp_text(key, outcome.result))
-    return outcome.result
+        message = f"internal error: {type(exc).__name__}: {_one_line(exc)}"
+        return [_error(c.job, message) for c in claims]
+    for c, outcome in zip(claims, outcomes, strict=True):
+        if outcome.report is not None:
+            report_path, stamp_path = _paths(c.job)
+            write_atomic(report_path, outcome.report)
+            write_atomic(stamp_path, stamp_text(c.key, outcome.result))
+    return [outcome.result for outcome in outcomes]
 
 
 def _failures(exc: Exception) -> str:
@@ -293,13 +358,14 @@ def _error(job: ClaimJob, message: str) -> ClaimResult:
     return ClaimResult(str(job.folder), job.claim_id, "error", error=message)
 
 
-def _task_key(job: ClaimJob) -> str:
+def _task_key(claims: list[_Claim]) -> str:
     # Unique per submission (pure=False semantics) and readable on the dashboard.
-    return f"coop-rules-claim-{job.stem}-{os.urandom(6).hex()}"
+    more = f"+{len(claims) - 1}" if len(claims) > 1 else ""
+    return f"coop-rules-claim-{claims[0].job.stem}{more}-{os.urandom(6).hex()}"
 
 
 class _Window:
-    """Claims in flight: two per worker thread (one running, one arriving), at least 4; the
+    """Tasks in flight: two per worker thread (one running, one arriving), at least 4; the
     threads counted again every :data:`WINDOW_REFRESH_S` seconds."""
 
     def __init__(self, client: Any) -> None:
@@ -343,6 +409,7 @@ def _unpack(files: tuple[tuple[str, bytes], ...], folder: Path) -> None:
 
 # -- the worker's side ------------------------------------------------------------------------
 
+MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 _worker_lock = threading.Lock()
 _worker_ready = False
 _rules_cache: dict[str, tuple[Path, ...]] = {}
@@ -397,6 +464,12 @@ def _prepare_worker(threads: int | None = None) -> None:
             # start children; the readers must run in children of their own (isolation). The
             # flag only matters to this process's own start() calls; the nanny still stops it.
             process._config["daemon"] = False  # type: ignore[attr-defined]
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ for its workers (so that freed memory goes
+        # back to the system at once); the reader processes, started later from this
+        # environment, would inherit it. They are replaced every 100 documents anyway, and the
+        # trimming doubles their page faults (2,800 a claim of the fixtures against 1,400),
+        # some 4 ms of system time a claim.
+        os.environ.pop(MALLOC_TRIM, None)
         set_shared_pool_size(threads or _worker_threads())
         _worker_ready = True
 
@@ -417,16 +490,23 @@ def dask_setup(worker: Any) -> None:
     for it): coop-rules' code digest, the built-in rules and their compiled engine, and the
     reader processes (their forkserver, with the extraction modules loaded, and one reader per
     Dask thread). Dask runs this before the worker registers with the scheduler; a
-    ``local`` cluster's workers run it too. Without the preload a worker does the same on its
-    first claim: nothing else differs.
+    ``local`` cluster's workers run it too (forked from a process that warmed up already, they
+    only start their readers). Without the preload a worker does the same on its first claim:
+    nothing else differs.
     """
     try:
         _prepare_worker(int(worker.state.nthreads))
-        code_digest()
-        api.warm()
+        warm_up()  # at once in a worker forked from a warm process (a local cluster's)
         shared_pool().warm(DEFAULT_LIMITS)
     except Exception:  # a worker that cannot warm up still starts; its claims say why
         log.warning("coop-rules could not warm up this Dask worker", exc_info=True)
+
+
+def warm_up() -> None:
+    """What a worker's first claim needs beyond its readers: the code digest, the built-in
+    rules and their compiled engine (each computed once per process)."""
+    code_digest()
+    api.warm()
 
 
 def _rules_dirs(task: ClaimTask) -> tuple[Path, ...]:
@@ -462,18 +542,6 @@ def _import_dask() -> Any:
     return distributed
 
 
-def _parse_local(address: str) -> int | None:
-    """N of ``local[:N]`` (None: one worker per core); 0 when ``address`` is no local one."""
-    if address != LOCAL and not address.startswith(LOCAL + ":"):
-        return 0
-    count = address[len(LOCAL) + 1 :]
-    if not count:
-        return None
-    if not count.isdigit() or int(count) < 1:
-        raise CoopRulesError(f"--cluster {address}: give local or local:N with N at least 1")
-    return int(count)
-
-
 def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal[False], bool]:
     """The ledger the workers use, and whether they must find it empty.
 
@@ -491,7 +559,7 @@ def _worker_ledger(address: str, options: Options) -> tuple[str | Path | Literal
             f"postgresql://… (the SQLite file {where} is on this machine only)"
         )
     path = Path(where).absolute()
-    if _parse_local(address) != 0:
+    if parse_local(address) != 0:
         return path, False  # the local cluster's workers share this disk
     with Ledger.open(path) as ledger:
         empty = ledger.revision().startswith("0:")
@@ -513,36 +581,16 @@ class _connect:
         self.distributed = distributed
         self.cluster: Any = None
         self.client: Any = None
+        self.settings = contextlib.ExitStack()
 
     def __enter__(self) -> Any:
-        import dask
-
-        local = _parse_local(self.address)
+        local = parse_local(self.address)
         # The scheduler of a LocalCluster runs in this process: its INFO lines are no news.
         if not log.isEnabledFor(logging.DEBUG):
             logging.getLogger("distributed").setLevel(logging.WARNING)
         try:
             if local != 0:
-                with (
-                    dask.config.set(
-                        {
-                            **LEAN_WORKER,
-                            "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
-                            # One claim per worker thread at a time: a worker a claim kills takes
-                            # no other claim with it (Dask suspects every task the worker held).
-                            "distributed.scheduler.worker-saturation": 1.0,
-                        }
-                    ),
-                    _sigint_ignored(),
-                ):
-                    self.cluster = self.distributed.LocalCluster(
-                        n_workers=local or os.cpu_count() or 1,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.ERROR,
-                        preload=[__name__],  # dask_setup: each worker starts warm
-                    )
+                self.cluster = self._local_cluster(local or os.cpu_count() or 1)
                 self.client = self.distributed.Client(self.cluster)
             else:
                 self.client = self.distributed.Client(self.address, timeout="20s")
@@ -557,26 +605,39 @@ class _connect:
             ) from None
         return self.client
 
+    def _local_cluster(self, workers: int) -> Any:
+        """A LocalCluster of ``workers`` single-threaded processes, forked from the forkserver
+        of :mod:`.local_cluster`. Its settings hold until it is closed: the nanny reads them
+        again when it starts a worker anew."""
+        import dask
+
+        self.settings.enter_context(
+            dask.config.set(
+                {
+                    **LEAN_WORKER,
+                    "distributed.worker.multiprocessing-method": START_METHOD,
+                    "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                    # One claim per worker thread at a time: a worker a claim kills takes no
+                    # other claim with it (Dask suspects every task the worker held).
+                    "distributed.scheduler.worker-saturation": 1.0,
+                }
+            )
+        )
+        start_forkserver()  # if prepare() did not
+        return self.distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            preload=[__name__],  # dask_setup: each worker starts its readers before joining
+        )
+
     def __exit__(self, *exc_info: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while the LocalCluster's processes start, so they inherit that.
-
-    Ctrl-C reaches the terminal's whole process group; as with a local batch's workers, only
-    this process acts on it (it cancels the claims in flight and writes the index), and the
-    workers, stopped by the client as it closes, print no tracebacks of their own.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        try:
+            if self.client is not None:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self.settings.close()

@@ -13,8 +13,6 @@ from collections import Counter
 
 from coop_rules.batch.model import BatchResult
 from coop_rules.i18n import DEFAULT_LANG
-from coop_rules.renderers.html import environment
-from coop_rules.renderers.xlsx import spreadsheet_text
 
 CSV_COLUMNS = (
     "rank",
@@ -86,8 +84,14 @@ def index_csv(batch: BatchResult) -> str:
         )
     for folder in batch.skipped:
         rows.append({"verdict": "skipped", "folder": folder, "reused": "no", "error": _SKIPPED})
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+    # The XLSX renderer (openpyxl) and the HTML one (Jinja2, the evidence pictures) only when
+    # the index is written: a Dask worker imports the batch package, and needs neither.
+    from coop_rules.renderers.xlsx import spreadsheet_text
+
+    for row in rows:  # text cells neutralised: a CSV opens in a spreadsheet
+        writer.writerow(
+            {k: spreadsheet_text(v) if isinstance(v, str) else v for k, v in row.items()}
+        )
     return buffer.getvalue()
 
 
@@ -95,12 +99,10 @@ _NOT_CHECKED = "not checked: the batch was interrupted"
 _SKIPPED = "no claim manifest (claim.yaml, claim.yml or claim.json)"
 
 
-def _cell(value: object) -> object:
-    return spreadsheet_text(value) if isinstance(value, str) else value
-
-
 def index_html(batch: BatchResult, report_format: str, lang: str = DEFAULT_LANG) -> str:
     """The queue as a page in ``lang`` (the language the batch's reports are in)."""
+    from coop_rules.renderers.html import environment  # see index_csv
+
     queue = batch.queue()
     verdicts = Counter(r.verdict for r in queue)
     template = environment().get_template("index.html.j2")

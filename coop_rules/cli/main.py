@@ -352,6 +352,11 @@ def _check(args: argparse.Namespace) -> int:
     paths = [_claim_path(path) for path in args.paths]
     if args.out is None and len(paths) == 1 and _is_claim(paths[0]):
         return _check_one(args, paths[0])
+    if args.cluster and args.out is not None:
+        # A local cluster's workers load their code while this process loads its own.
+        from coop_rules.batch.local_cluster import start_early
+
+        start_early(args.cluster)
     # The batch runner (and the index's HTML and XLSX) only for several claims.
     from coop_rules.batch import scan_claims
 
