@@ -591,3 +591,26 @@ def test_a_compound_street_name_with_its_number_is_no_firm(text: str, firm: bool
     with a number after it the line is an address, so a sender line that opens with the
     street gives no vendor."""
     assert (not_an_organisation(text) is None) is firm
+
+
+@pytest.mark.parametrize(
+    ("label", "seller"),
+    [("Verkauft von", "Tech Handel GmbH"), ("Vendu par", "Boutique Lumière SARL")],
+)
+def test_a_marketplace_invoice_names_its_seller_after_sold_by(label: str, seller: str) -> None:
+    """A marketplace prints its brand at the top and the seller after "sold by": the label is
+    no part of the seller's name."""
+    document = extract_text(f"""amazon.de
+                                                      Rechnung
+{label} {seller}                          Rechnungsdatum   05.03.2024
+Musterweg 3, 12345 Musterstadt                         Rechnungsnummer  DE4A1B2C3D
+
+Rechnungsadresse
+Contoso Partner GmbH
+Hauptstraße 5
+10115 Berlin
+
+Roll-up Display 85x200      2                                    200,00 €
+                                                 Rechnungsbetrag 200,00 €
+""")
+    assert document.fields["vendor"].value == seller
