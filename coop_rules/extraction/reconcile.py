@@ -120,10 +120,11 @@ def reconcile_total(
     pool += _sums_printed(ctx, pool, pay, parts)
     if not pool:
         return Decision(None, "-")
-    sums = _Sums.of(ctx, pool, pay, parts, before_rounding)
+    due_ids = {id(d) for d in due}
+    sums = _Sums.of(ctx, pool, pay, parts, before_rounding, due_ids)
     scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
-    return _decision(scored, {id(d) for d in due})
+    return _decision(scored, due_ids)
 
 
 def _pool(
@@ -171,6 +172,7 @@ class _Sums:
         pay: dict[str, list[AmountFound]],
         parts: dict[str, list[AmountFound]],
         before_rounding: set[Decimal],
+        due_ids: set[int],
     ) -> _Sums:
         # Change is money going out: some tills print it negative ("CHANGE 6.00-").
         change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
@@ -187,7 +189,7 @@ class _Sums:
             taxes=[_money(a.value.value) for a in parts["tax"]],
             values=values,
             printed=printed,
-            running=_running_totals(ctx, pool, subtotals, pay),
+            running=_running_totals(ctx, pool, subtotals, pay, due_ids),
             before_rounding=before_rounding,
             largest=max(abs(v) for v in (money_values or values)),
             money_format=bool(money_values),
@@ -278,14 +280,20 @@ def _running_totals(
     pool: Pool,
     subtotals: list[AmountFound],
     pay: dict[str, list[AmountFound]],
+    due_ids: set[int],
 ) -> dict[int, Decimal]:
     """The candidates that a total printed above them plus the amounts on the lines between
     gives (``SUBTOTAL 79.60 / DISCOUNT -30.00 / SERV CHARGE 10% 4.96 / GST 3.27 / ROUNDING
-    -0.03 / TOTAL 57.80``), by ``id``, each with the total above it (see :func:`_sum_down`)."""
+    -0.03 / TOTAL 57.80``), by ``id``, each with the total above it (see :func:`_sum_down`).
+    Not an amount under an amount-due label (``due_ids``): a total less a payment or
+    deposit printed under it (``Total 2,250.00 / Payments -1,000.00 / Balance Due 1,250.00``)
+    is what is left to pay, not the invoice's total."""
     bases = [c for c, _, _ in pool] + subtotals
     payment_lines = {a.line.index for a in pay["tendered"] + pay["change"]}
     found: dict[int, Decimal] = {}
     for cand, _, _ in pool:
+        if id(cand) in due_ids:
+            continue
         value, line = _money(cand.value.value), cand.line
         for base in bases:
             start = base.line.index

@@ -620,3 +620,54 @@ USt. %     Zwischensumme (ohne USt.)     USt.
 Gesamt     168,07 €                      31,93 €
 """)
     assert document.fields["vendor"].value == "Tech Handel GmbH"
+
+
+# --- a balance after payments is no total; Indian GST labels -----------------------------------
+
+
+@pytest.mark.parametrize("paid", ["Payments/Credits", "Payment received", "Less deposit paid"])
+def test_the_balance_left_after_a_payment_is_not_the_invoices_total(paid: str) -> None:
+    """ "Total 2,250.00 / Payments -1,000.00 / Balance Due 1,250.00": the total plus the lines
+    under it gives the balance, but what is left to pay is no total (the running sum of a
+    receipt's charges, taxes and rounding applies to totals, not to amounts due)."""
+    document = extract_text(f"""Summit Events LLC
+400 Pine St, Seattle, WA 98101
+
+INVOICE
+Invoice Date      Invoice #      Due Date       Terms
+03/05/2024        SE-2291        04/04/2024     Net 30
+
+Bill To
+Contoso Partner Inc.
+
+Description                                   Amount
+Booth rental                                2,500.00
+Discount                                     -250.00
+Total                                       2,250.00
+{paid:<20}                        -1,000.00
+Balance Due                                $1,250.00
+""")
+    assert str(document.fields["total"].value) == "2250.00"
+
+
+def test_an_indian_gst_invoice_total_after_tax() -> None:
+    """ "Taxable Value" is the net amount the CGST and SGST rates apply to; "Total Amount After
+    Tax" the invoice's total."""
+    document = extract_text("""TAX INVOICE
+Sharma Creative Pvt. Ltd.
+12 MG Road, Bengaluru 560001, Karnataka
+GSTIN: 29ABCDE1234F1Z5
+
+Invoice No: SCP/2023-24/118                      Date: 05-03-2024
+Buyer: Contoso Partner India Pvt Ltd, Mumbai
+
+Description          HSN     Qty    Rate       Amount
+Event standees       4911    10     1,500.00   15,000.00
+                               Taxable Value   15,000.00
+                               CGST @ 9%        1,350.00
+                               SGST @ 9%        1,350.00
+                               Total Amount After Tax  ₹ 17,700.00
+""")
+    assert str(document.fields["total"].value) == "17700.00"
+    assert str(document.fields["subtotal"].value) == "15000.00"
+    assert document.fields["currency"].value == "INR"
