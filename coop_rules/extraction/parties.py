@@ -459,44 +459,73 @@ def _in_domain(name: str, domains: set[str]) -> bool:
     return bool(words) and (words[0] in domains or joined in domains)
 
 
-def _legal_lines(ctx: Context) -> set[int]:
+Legal = dict[int, list[tuple[float, float]]]  # line index -> the x-spans of its legal data
+
+
+def _legal_lines(ctx: Context) -> Legal:
     """Lines with a firm's own legal data: a VAT or tax number, a register entry, bank
-    details, managing directors (not the buyer's VAT number)."""
+    details, managing directors (not the buyer's VAT number); on each, the spans of the
+    column segments that hold it."""
     footer = section_matcher("lines", ctx.lang)
-    out: set[int] = set()
+    out: Legal = {}
     for line in ctx.layout.lines:
-        fields = {h.field for h in ctx.hits[line.index]}
-        if "buyer_tax_id" in fields:
+        hits = ctx.hits[line.index]
+        if any(h.field == "buyer_tax_id" for h in hits):
             continue
-        if (
-            "tax_id" in fields
-            or _REGISTER.search(line.text)
-            or any(h.field == "footer" for h in footer.find(line.text))
-        ):
-            out.add(line.index)
+        starts = [h.start for h in hits if h.field == "tax_id"]
+        starts += [m.start() for m in _REGISTER.finditer(line.text)]
+        starts += [h.start for h in footer.find(line.text) if h.field == "footer"]
+        for start in starts:
+            tokens = line.tokens_in(*segment_bounds(line, start))
+            if tokens:
+                out.setdefault(line.index, []).append((tokens[0].x0, tokens[-1].x1))
     return out
 
 
-def _near(lines: set[int], line: Line) -> bool:
-    """Whether ``line`` is within two lines of one of ``lines``."""
-    return any(i in lines for i in range(line.index - 2, line.index + 3))
+def _near(legal: Legal, line: Line, tokens: list[Token] | None = None) -> bool:
+    """Whether legal data stands within two lines of ``line`` and in the column of ``tokens``
+    (by default: the line's first column segment). A VAT number in the seller's column beside
+    the window does not sign the name in the window."""
+    if tokens is None:
+        tokens = line.tokens_in(0, segment_bounds(line, 0)[1])
+    if not tokens:
+        return False
+    x0, x1 = tokens[0].x0, tokens[-1].x1
+    for i in range(line.index - 2, line.index + 3):
+        for a, b in legal.get(i, ()):
+            if i == line.index or (a < x1 + COLUMN_SLACK and b > x0 - COLUMN_SLACK):
+                return True
+    return False
+
+
+FOOT_SHARE = 0.85  # below this share of the page's height: its foot
+COLUMN_SLACK = 20.0  # points: a column's lines start and end a little apart
 
 
 def _recipients(
-    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: set[int]
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: Legal
 ) -> list[tuple[str, Line, list[Token]]]:
     """The names over an address block in an envelope window (:func:`_window_address`)
     while another firm signs the page (its VAT number, register entry or bank details beside
     it): the recipient's, never the issuer's."""
-    signing = {name_key(n) for n, line, _t in suffixed if _near(legal, line)}
+    signing = {name_key(n) for n, line, tokens in suffixed if _near(legal, line, tokens)}
     return [
         (name, line, tokens)
         for name, line, tokens in suffixed
-        if not _near(legal, line)
+        if not _near(legal, line, tokens)
         and signing - {name_key(name)}
         and not _party_labelled(ctx, line)
+        and _opens_line(line, tokens)
         and _window_address(ctx, line)
     ]
+
+
+def _opens_line(line: Line, tokens: list[Token]) -> bool:
+    """Whether ``tokens`` stand in ``line``'s first column segment, as a window's block does
+    (the columns beside it hold the invoice's data; a name in the third column, over the
+    seller's own address, is no window's)."""
+    first = {id(t) for t in line.tokens_in(0, segment_bounds(line, 0)[1])}
+    return bool(tokens) and id(tokens[0]) in first
 
 
 def _party_labelled(ctx: Context, line: Line) -> bool:
@@ -549,7 +578,7 @@ WINDOW_TOP = (0.09, 0.32)  # share of the page's height
 WINDOW_LEFT = 0.35  # share of the page's width
 
 
-def _din_window(ctx: Context, line: Line, legal: set[int]) -> bool:
+def _din_window(ctx: Context, line: Line, legal: Legal) -> bool:
     """Whether ``line`` heads an address block in a letter's address window under a letterhead
     of its own: a letter-sized page, the block where the window is (left, in the upper third),
     an address under it, no legal data of its own beside it, no party label over it, and a
@@ -756,7 +785,7 @@ def _vendor(
     sender: tuple[str, Line] | None,
     seller: PartyBox | None,
     suffixed: list[tuple[str, Line, list[Token]]],
-    legal: set[int],
+    legal: Legal,
 ) -> Extracted | None:
     buyer_keys = {name_key(str(buyer.value))} if buyer else set()
     for name, _line, tokens in suffixed:
@@ -813,8 +842,11 @@ def _vendor(
         own = _REG_NUMBER_AFTER.sub("", line.text[start:end]).strip(" .,")
         if own == name.strip(" .,"):
             score += 0.3  # a name on a line of its own, as in a letterhead or signature
-        if _near(legal, line):
+        rest = own[len(name.strip(" .,")) :].strip(" ,·|•-–")
+        if _near(legal, line, tokens):
             score += 1.0  # its VAT number, register entry or bank details beside it
+        elif ctx.layout.relative_top(line) > FOOT_SHARE and rest and _address_like(rest):
+            score += 1.0  # the page's foot: the firm with its address, as it signs its pages
         elif id(line) in recipients:
             score -= 1.0  # a name over an address block, while another firm signs the page
         add(name, score, tokens, line.index, LEGAL_FORM_NOTE)
@@ -914,7 +946,7 @@ def _boxed(ctx: Context, box: PartyBox) -> Extracted | None:
 
 
 def _window_buyer(
-    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: set[int]
+    ctx: Context, suffixed: list[tuple[str, Line, list[Token]]], legal: Legal
 ) -> tuple[Extracted | None, set[int]]:
     """The recipient in the envelope window of page 1's upper half (:func:`_recipients`), and
     the tokens of its block (the buyer's area)."""

@@ -671,3 +671,23 @@ Event standees       4911    10     1,500.00   15,000.00
     assert str(document.fields["total"].value) == "17700.00"
     assert str(document.fields["subtotal"].value) == "15000.00"
     assert document.fields["currency"].value == "INR"
+
+
+def test_a_seller_in_the_right_column_with_its_tax_number_under_it_is_the_vendor() -> None:
+    """Xero's layout: the buyer's block at the left, the invoice's data in the middle, the seller
+    with its address and GST number in the right column. The GST number signs the name in its
+    own column; the buyer's name at the left, two lines above it, is not "beside" it."""
+    document = extract_text("""\
+TAX INVOICE                         Invoice Date          Bright Media Limited
+                                    5 Mar 2024            Level 2, 10 Queen St
+Contoso Partner Ltd                                       Auckland 1010
+PO Box 123                          Invoice Number        NEW ZEALAND
+Wellington 6011                     INV-0042              GST Number 123-456-789
+
+Description                     Quantity     Unit Price     GST      Amount NZD
+Social media ads                    1.00       2,000.00     15%        2,000.00
+                                                         Subtotal      2,000.00
+                                                     TOTAL GST 15%       300.00
+                                                        TOTAL NZD      2,300.00
+""")
+    assert document.fields["vendor"].value == "Bright Media Limited"
