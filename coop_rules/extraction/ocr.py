@@ -3,9 +3,10 @@
 A value whose evidence lies on a page read by OCR (``Page.ocr_confidence`` is set) gets the
 confidence of the OCR words inside its evidence box — the lowest of them: a total is as sure as
 its least sure digit group; a name, the mean of its words unless one was a guess — multiplied
-into its own, and a note on its evidence, ``OCR, confidence 0.87``, which the reports show. A value whose OCR words are less sure than
-MIN_WORD_CONFIDENCE (STRICT for dates and amounts), or an amount read without its cents in a
-currency that has them, is dropped (the extraction abstains) rather than reported as read.
+into its own, and a note on its evidence, ``OCR, confidence 0.87``, which the reports show. A
+value whose OCR words are less sure than MIN_WORD_CONFIDENCE (STRICT for dates and amounts), or
+an amount read without its cents in a currency that has them, is dropped (the extraction
+abstains) rather than reported as read.
 """
 
 from __future__ import annotations

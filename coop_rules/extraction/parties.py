@@ -64,8 +64,12 @@ _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
 # A company registration number printed after or under its name: "(139386 X)", "(867388-U)";
-# OCR reads its hyphen as a dot now and then ("(001451657.M)").
-_REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*[-.]?\s*[A-Z]?\s*\)?"
+# a sole proprietor's carries its state's letters ("(JM0292487-D)"). OCR reads its hyphen as a
+# dot now and then ("(001451657.M)"), and a bracket as a brace ("(JM0292437-D}").
+_REG_NUMBER = (
+    r"[({]?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?"
+    r"(?:[A-Z]{1,3}(?=\d))?\d{4,}\s*[-.]?\s*[A-Z]?\s*[)}]?"
+)
 _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"

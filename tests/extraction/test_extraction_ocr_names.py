@@ -97,3 +97,11 @@ def test_a_line_without_letters_between_the_name_and_the_address_keeps_them_toge
     # The registration number under the name, garbled by OCR into no number at all.
     head = ["FY EAGLE ENTERPRISE", "7:77 77", *RECEIPT[1:]]
     assert vendor(ocr_page(*head)) == "FY EAGLE ENTERPRISE"
+
+
+def test_a_sole_proprietors_registration_number_with_its_state_letters_heads_the_address() -> None:
+    # "JM" (Johor) before the digits; OCR read its closing bracket as a brace.
+    for number in ("(JM0292487-D)", "(JM0292437-D}", "JM0325965-V"):
+        head = ["YONG TAT HARDWARE TRADING", number, *RECEIPT[1:]]
+        assert vendor(ocr_page(*head)) == "YONG TAT HARDWARE TRADING", number
+        assert vendor(ocr_page(*head, confidence=None)) == "YONG TAT HARDWARE TRADING", number
