@@ -33,8 +33,10 @@ Tesseract's words are then repaired where OCR is known to break them: each numbe
 sure of is read a second time from a crop of its own box, and the two readings are voted (see
 :func:`reread_numbers`: agreement marks the word ``confirmed``, disagreement makes it doubtful);
 the words of one text line share its band (a bent receipt's amounts stay beside their labels),
-an amount split at its decimal mark ("49. 39") is joined, and a line of nothing but unsure one-
-or two-letter specks is dropped.
+an amount split at its decimal mark ("49. 39") is joined, a line of nothing but unsure one-
+or two-letter specks (or of words all read as guesses) is dropped, vertical bars at a line's
+ends (the paper's edge or a fold) are dropped, and a section sign between words is read as the
+ampersand it was printed as.
 
 Modes (``Limits.ocr``, ``--ocr``, ``COOP_RULES_OCR``): ``auto`` reads with OCR where the engine
 is installed and a page has no usable text; ``on`` is the same but a missing engine is an error
@@ -114,6 +116,10 @@ TIME_SHARE = 0.6
 # currency sign or a per cent sign is kept: amounts need them).
 SPECK_CONFIDENCE = 0.6
 NOISE_CONFIDENCE = 0.8  # a line of only one- or two-letter words read below this is dropped
+# ...and a line of words all read below this, whatever their length: a stamp, a smudge or a
+# torn edge read as letters ("ina N,Q, CO Ee" above a receipt's name); no value is ever taken
+# from words this unsure (coop_rules.extraction.ocr.MIN_WORD_CONFIDENCE is 0.6).
+GARBLE_CONFIDENCE = 0.35
 MAX_BAND = 1.8  # words take their text line's band when it is at most this much taller
 KEPT_SIGNS = frozenset("€$£¥₩%")
 # Numbers are read a second time from a crop of their own box (see reread_numbers): scaled so
@@ -340,7 +346,7 @@ def recognise(
     words = [
         replace(w, x0=w.x0 * sx, top=w.top * sy, x1=w.x1 * sx, bottom=w.bottom * sy) for w in words
     ]
-    lines = [_joined_amounts(line) for line in visual_lines(words) if not _noise_line(line)]
+    lines = [_joined_amounts(_read_marks(line)) for line in _lines_of(words)]
     ordered = tuple(word for line in lines for word in line)
     mean = sum(w.confidence for w in ordered) / len(ordered) if ordered else 0.0
     return Page(
@@ -531,10 +537,47 @@ def _voted(group: list[Word], reread: tuple[str, float]) -> list[Word]:
     return group
 
 
+def _lines_of(words: list[Word]) -> list[list[Word]]:
+    """The visual lines of ``words`` that hold more than specks and the paper's edges."""
+    lines = (_without_edges(line) for line in visual_lines(words) if not _noise_line(line))
+    return [line for line in lines if line]
+
+
+# Marks OCR reads from the paper rather than the print: the edge of a receipt, a fold or a
+# scanner's shadow beside the text comes out as a vertical bar, often at high confidence
+# (0.9 and more on half the lines of a creased receipt: "| Sdn Bhd |").
+EDGE_MARKS = frozenset({"|", "||", "|||", "¦", "‖"})
+
+
+def _without_edges(line: list[Word]) -> list[Word]:
+    """``line`` without the vertical bars at its ends (see EDGE_MARKS): printed text never
+    begins or ends a line with a bar alone, and left there it joins the shop's name line
+    ("THAI DELICIOUS RESTAURANT |") and breaks a name from its legal form on the next line."""
+    start, end = 0, len(line)
+    while start < end and line[start].text in EDGE_MARKS:
+        start += 1
+    while end > start and line[end - 1].text in EDGE_MARKS:
+        end -= 1
+    return line[start:end]
+
+
+def _read_marks(line: list[Word]) -> list[Word]:
+    """``line`` with the section sign OCR reads for an ampersand read as one: a "§" standing
+    alone between words ("STATIONERY § BOOKS"); printed, a section sign is followed by its
+    number ("§ 14")."""
+    out = list(line)
+    for i in range(1, len(out) - 1):
+        after = out[i + 1].text
+        if out[i].text == "§" and not after[:1].isdigit() and out[i - 1].text[-1:].isalpha():
+            out[i] = replace(out[i], text="&")
+    return out
+
+
 def _noise_line(line: list[Word]) -> bool:
     """Whether a line is specks read as letters: nothing but words of one or two characters,
     all unsure ("we", "En" from a torn edge or a stamp above a receipt's shop name)."""
-    return all(len(w.text) <= 2 and w.confidence < NOISE_CONFIDENCE for w in line)
+    short = all(len(w.text) <= 2 and w.confidence < NOISE_CONFIDENCE for w in line)
+    return short or all(w.confidence < GARBLE_CONFIDENCE for w in line)
 
 
 def _in_band(line: list[Word], band: tuple[int, int, int, int] | None) -> list[Word]:

@@ -35,6 +35,7 @@ from coop_rules.extraction.model import (
     LineItem,
 )
 from coop_rules.extraction.ocr import apply_ocr_confidence, mark_ocr_items
+from coop_rules.extraction.ocr_words import read_legal_forms
 from coop_rules.extraction.poe import extract_poe
 
 __all__ = ["DocumentKind", "ExtractedDocument", "extract_document", "extract_file"]
@@ -140,6 +141,7 @@ def extract_document(
     forget_lines()  # label caches hold one document's lines
     # Scanned and garbled pages are reported and left out: values read from them are guesses.
     document, unread = readable_pages(document)
+    document = read_legal_forms(document)  # "SDN 3HD" on a scan is SDN BHD
     unread = (*document.notes, *unread)  # what the reader itself read only in part (OCR)
     if unread and not document.pages:
         return ExtractedDocument(

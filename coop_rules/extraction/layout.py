@@ -26,6 +26,9 @@ from coop_rules.extraction.tilt import level
 # A horizontal gap wider than this many line heights separates two columns (word spaces are
 # about a quarter of the font size, table columns one or more).
 COLUMN_GAP = 1.1
+# OCR's word boxes hug the ink: a line of capitals is its cap height high, about 0.7 of the
+# font's size that a text layer's boxes span, so the same gap measures more of a box height.
+OCR_COLUMN_GAP = 1.6
 # A word of three or more characters whose box is this many times taller than wide is printed
 # sideways; when at most this share of a page's words is, they are kept apart (see _bands).
 TURNED_RATIO, MAX_TURNED_SHARE = 2.0, 0.2
@@ -179,7 +182,9 @@ def _level_lines(words: list[Word]) -> list[list[Word]]:
     return [[page_word[id(lw)] for lw in band] for band in visual_lines(levelled)]
 
 
-def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]:
+def _pdf_lines(
+    words: Sequence[Word], page: int, first_index: int, column_gap: float = COLUMN_GAP
+) -> list[Line]:
     """Group a page's words into lines and split them into column segments."""
     lines: list[Line] = []
     for band in _bands(words):
@@ -204,7 +209,7 @@ def _pdf_lines(words: Sequence[Word], page: int, first_index: int) -> list[Line]
                         page,
                     )
                     continue
-                if gap > COLUMN_GAP * height:
+                if gap > column_gap * height:
                     breaks.add(len(tokens))
             # A glyph without a Unicode mapping comes out as NUL ("42A5DE55\x000071", a
             # hyphen): keep it visible as the replacement character rather than guess it.
@@ -233,7 +238,8 @@ def build_layout(document: Document) -> Layout:
     if document.pages:
         for page in document.pages:
             heights[page.number] = page.height
-            lines.extend(_pdf_lines(page.words, page.number, len(lines)))
+            gap = COLUMN_GAP if page.ocr_confidence is None else OCR_COLUMN_GAP
+            lines.extend(_pdf_lines(page.words, page.number, len(lines), gap))
     elif document.cells:
         sheets: dict[str, int] = {}
         rows: dict[tuple[int, int], list[Token]] = {}

@@ -2,10 +2,11 @@
 
 A value whose evidence lies on a page read by OCR (``Page.ocr_confidence`` is set) gets the
 confidence of the OCR words inside its evidence box — the lowest of them: a total is as sure as
-its least sure digit group — multiplied into its own, and a note on its evidence,
-``OCR, confidence 0.87``, which the reports show. A value whose OCR words are less sure than
-MIN_WORD_CONFIDENCE (STRICT for dates and amounts), or an amount read without its cents in a
-currency that has them, is dropped (the extraction abstains) rather than reported as read.
+its least sure digit group; a name, the mean of its words unless one was a guess — multiplied
+into its own, and a note on its evidence, ``OCR, confidence 0.87``, which the reports show. A
+value whose OCR words are less sure than MIN_WORD_CONFIDENCE (STRICT for dates and amounts), or
+an amount read without its cents in a currency that has them, is dropped (the extraction
+abstains) rather than reported as read.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ NOTE = "OCR, confidence {:.2f}"
 # rounding), which only the page's sums or a second print tell (of 46 receipt totals chosen by
 # their label alone from text PDFs, 4 were the wrong amount).
 CORROBORATED = MIN_WORD_CONFIDENCE
+# Names count their words' mean confidence (see name_confidence), unless a word is below this.
+NAME_FIELDS = frozenset({"vendor", "bill_to"})
+GUESSED = 0.4
 
 
 # Amounts OCR gives without their cents: a lost decimal point ("30 30"), or a count next to a
@@ -102,9 +106,24 @@ def _ocr_pages(document: Document) -> dict[int, Page]:
     return {p.number: p for p in document.pages if p.ocr_confidence is not None}
 
 
-def _marked(page: Page, found: Extracted) -> tuple[float, Extracted]:
+def name_confidence(page: Page, box: Box) -> float:
+    """How sure OCR was of a name in ``box``: its words' mean confidence, or the lowest where
+    one word is below GUESSED (read from specks, not letters).
+
+    A name is not a number: one word OCR was unsure of ("URBAN IDEA[0.59] SDN BHD", "MR
+    D.I.Y.[0.43] (M) SDN BHD", dots and brackets are what OCR is least sure of) still leaves the
+    name readable, where one unsure digit makes another amount."""
+    found = [word.confidence for word in _words_in(page, box)]
+    if not found or min(found) < GUESSED:
+        return word_confidence(page, box)
+    return sum(found) / len(found)
+
+
+def _marked(page: Page, found: Extracted, name: str = "") -> tuple[float, Extracted]:
     """How sure OCR was of ``found``'s words, and ``found`` with that counted and noted."""
-    if found.evidence.box is not None:
+    if found.evidence.box is not None and name in NAME_FIELDS:
+        sure = name_confidence(page, found.evidence.box)
+    elif found.evidence.box is not None:
         sure = word_confidence(page, found.evidence.box)
     else:
         sure = page.ocr_confidence or 0.0
@@ -137,7 +156,7 @@ def apply_ocr_confidence(
         if page is None:
             out[name] = found
             continue
-        sure, marked = _marked(page, found)
+        sure, marked = _marked(page, found, name)
         backed = name == "total" and _backed(found, fields, decided_by)
         if name == "total":
             twice = _printed_twice(page, found.value) and not _net_of_printed_tax(

@@ -63,8 +63,13 @@ _CONNECTORS = {
 _LEAD_PUNCT = " \t:;,.-–#"
 PARTY_LABELS = frozenset({"vendor", "bill_to", "ship_to"})
 PARTY_GAP = 8.0  # line heights: an address block may sit well under its heading
-# A company registration number printed after or under its name: "(139386 X)", "(867388-U)".
-_REG_NUMBER = r"\(?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}\s*-?\s*[A-Z]?\s*\)?"
+# A company registration number printed after or under its name: "(139386 X)", "(867388-U)";
+# a sole proprietor's carries its state's letters ("(JM0292487-D)"). OCR reads its hyphen as a
+# dot now and then ("(001451657.M)"), and a bracket as a brace ("(JM0292437-D}").
+_REG_NUMBER = (
+    r"[({]?\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?"
+    r"(?:[A-Z]{1,3}(?=\d))?\d{4,}\s*[-.]?\s*[A-Z]?\s*[)}]?"
+)
 _REG_NUMBER_AFTER = re.compile(rf"\s+{_REG_NUMBER}\s*$", re.IGNORECASE)
 _REG_NUMBER_LINE = re.compile(rf"^\s*{_REG_NUMBER}\s*$", re.IGNORECASE)
 _ORGANISATIONS = Path(__file__).with_name("data") / "world" / "organisations.yaml"
@@ -731,14 +736,21 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     stop = all_stopwords()
     names: list[tuple[str, list[Token], Line]] = []
     address_at: int | None = None
+    unread: set[int] = set()  # lines without a letter: no name, and no gap in the name block
     for line in lines[:HEAD_LINES]:
         if line.page != first_page or not in_head(ctx, line):
             break
         segment = line.text[: segment_bounds(line, 0)[1]]
-        text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT)
+        # Stars around a receipt's title are decoration ("* THAI DELICIOUS RESTAURANT *").
+        text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT + "*")
         if _address_like(text):
             address_at = line.index
             break  # the header's address block: the name stands above it
+        if not any(ch.isalpha() for ch in line.text):
+            # A registration number OCR garbled ("7:77 77" for "002065464-X") between the
+            # shop's name and its address: it keeps them apart no more than the number did.
+            unread.add(line.index)
+            continue
         words = text.split()
         if (
             not words
@@ -762,6 +774,8 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     block: list[tuple[str, list[Token], Line]] = []
     for name in reversed(names):  # the run of name lines right above the address block
         upper = block[0][2].index - 1 if block else (address_at or 0) - 1
+        while upper in unread:
+            upper -= 1
         if address_at is None or name[2].index != upper:
             break
         block.insert(0, name)

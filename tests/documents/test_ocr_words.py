@@ -3,8 +3,11 @@ needed (the words are made here, as Tesseract gives them)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+
+import pytest
 
 from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, Word
@@ -144,3 +147,51 @@ def test_two_readings_of_a_number_are_voted() -> None:
     assert ocr._voted(day, ("18/03/2018", 0.86)) == day
     assert ocr._voted(day, ("15/03/2018", 0.7))[0].confirmed
     assert ocr._voted(page, ("50.00", 0.3)) == page  # an unsure second reading has no vote
+
+
+def test_the_papers_edge_read_as_bars_is_no_word() -> None:
+    # A creased receipt: the fold beside the text is read as "|" at high confidence.
+    line = [Word("|", 0, 0, 4, 12, 0.95), Word("Sdn", 10, 0, 40, 12), Word("Bhd", 46, 0, 76, 12)]
+    assert [w.text for w in ocr._without_edges([*line, Word("|", 90, 0, 94, 12, 0.95)])] == [
+        "Sdn",
+        "Bhd",
+    ]
+    # Inside a line a bar is print (a separator between two columns), and stays.
+    inner = [Word("A", 0, 0, 8, 12), Word("|", 12, 0, 14, 12), Word("B", 20, 0, 28, 12)]
+    assert ocr._without_edges(inner) == inner
+    assert ocr._lines_of([Word("|", 0, 0, 4, 12, 0.95)]) == []  # a line of nothing but the edge
+
+
+def test_a_section_sign_between_words_is_an_ampersand() -> None:
+    def marks(*texts: str) -> list[str]:
+        line = [Word(t, 40 * i, 0, 40 * i + 30, 12) for i, t in enumerate(texts)]
+        return [w.text for w in ocr._read_marks(line)]
+
+    assert marks("STATIONERY", "§", "BOOKS") == ["STATIONERY", "&", "BOOKS"]
+    assert marks("nach", "§", "14", "UStG") == ["nach", "§", "14", "UStG"]  # a section's number
+
+
+def test_a_line_of_words_all_read_as_guesses_is_noise() -> None:
+    specks = [("ina", 0.26), ("N,Q,", 0.12), ("CO", 0.22), ("Ee", 0.28)]
+    assert ocr._noise_line(
+        [Word(t, 40 * i, 0, 40 * i + 30, 12, c) for i, (t, c) in enumerate(specks)]
+    )
+    # One unsure word is a word, not a smudge: a shop name read at 0.46 stays.
+    assert not ocr._noise_line([Word("SUNFISH", 0, 0, 80, 12, 0.46)])
+    assert not ocr._noise_line([Word("ina", 0, 0, 30, 12, 0.3), Word("CAFE", 40, 0, 80, 12, 0.9)])
+
+
+def test_a_name_counts_its_words_mean_confidence_unless_one_is_a_guess() -> None:
+    doc = page_of("URBAN IDEA SDN BHD", "TOTAL 9.90", confidence=0.9)
+    words = list(doc.pages[0].words)
+    words[1] = replace(words[1], confidence=0.59)  # "IDEA", one unsure word of four
+    page = replace(doc.pages[0], words=tuple(words))
+    doc = replace(doc, pages=(page,))
+    box = (words[0].x0, words[0].top, words[3].x1, words[3].bottom)
+    vendor = Extracted("URBAN IDEA SDN BHD", Evidence("r.jpg", "", page=1, box=box), 0.8)
+    kept, _ = apply_ocr_confidence(doc, {"vendor": vendor})
+    assert kept["vendor"].confidence == pytest.approx(0.8 * (0.9 * 3 + 0.59) / 4)
+    words[1] = replace(words[1], confidence=0.3)  # a word OCR guessed: the name is as unsure
+    doc = replace(doc, pages=(replace(page, words=tuple(words)),))
+    kept, doubts = apply_ocr_confidence(doc, {"vendor": vendor})
+    assert kept == {} and doubts["vendor"].reason.endswith("confidence 0.30")

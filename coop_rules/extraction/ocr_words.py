@@ -1,0 +1,148 @@
+"""Legal forms OCR garbled, read as the legal forms they are, on pages read by OCR.
+
+A company's legal form is what marks its name on a receipt or an invoice ("SUPER SEVEN CASH &
+CARRY SDN BHD"), and the name finding (:mod:`.parties`) looks for it. OCR misreads its letters
+the way it misreads any print, by their shapes: D as O ("SON BHD"), B as 8 or 3 ("SDN 3HD"),
+S as 5 or $ ("$/B"), I as 1 or l, O as 0. Such a name is then no name with a legal form at all,
+and the receipt's vendor is lost (or only a fragment of the name is read, "CM) SON BHD").
+
+So on a page read by OCR (``Page.ocr_confidence`` set), a run of words that, letter by letter,
+is one of the lexicon's Latin legal forms up to those confusions, after a word of a name on
+the same line, is read as that legal form: its words' text is replaced (the page's text with
+them), their boxes and confidences stay. Short forms (fewer than three characters: "AG",
+"SA", "CO") are left alone: too many words and codes are one confusion away from them; at
+least half of a form's characters must be read as printed, and a form of one word needs a digit
+or a sign read for one of its letters ("8HD"; "IDA" is a name as often as a garbled "LDA").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+from coop_rules.documents.model import Document, Page, Word
+from coop_rules.extraction.lexicon import languages
+
+# Characters OCR confuses by their shapes, each mapped to one representative.
+_CONFUSED = {
+    "0": "O",
+    "D": "O",
+    "Q": "O",
+    "8": "B",
+    "3": "B",
+    "5": "S",
+    "$": "S",
+    "1": "I",
+    "L": "I",
+    "|": "I",
+    "!": "I",
+    "2": "Z",
+    "6": "G",
+}
+MIN_FORM = 3  # characters of a legal form (dots and spaces aside) for it to be repaired
+
+
+def _folded(text: str) -> str:
+    return "".join(_CONFUSED.get(ch, ch) for ch in text.upper())
+
+
+@cache
+def _forms() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The Latin legal forms of the lexicon by their words folded (without dots): the form's
+    words as printed, upper case, without dots."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for language in languages().values():
+        for suffix in language.legal_suffixes:
+            words = tuple(w.replace(".", "").upper() for w in suffix.split())
+            chars = sum(len(w) for w in words)
+            if not all(w.isascii() and w for w in words) or chars < MIN_FORM:
+                continue
+            out.setdefault(tuple(_folded(w) for w in words), words)
+    return out
+
+
+def _core(text: str) -> tuple[str, str]:
+    """A word's characters without dots, and what trails it (",", ")")."""
+    stripped = text.rstrip(",;:)")
+    return stripped.replace(".", ""), text[len(stripped) :]
+
+
+def _spelled(word: Word, form: str) -> Word:
+    """``word`` spelled as ``form``: each letter in the case OCR read it in, a digit or sign
+    read for a letter in the case of the letter before it (the first letter after it at the
+    start: "Bh0" → "Bhd", "8HD" → "BHD"); its dots and trailing punctuation kept ("SDN.")."""
+    core, trail = _core(word.text)
+    cases = [c.islower() for c in core if c.isalpha()] or [False]
+    lower, letters = cases[0], []
+    for c, f in zip(core, form, strict=True):
+        lower = c.islower() if c.isalpha() else lower
+        letters.append(f.lower() if lower else f)
+    dotted = word.text.rstrip(",;:)").endswith(".")
+    return replace(word, text="".join(letters) + ("." if dotted else "") + trail)
+
+
+def _repaired_line(line: list[Word]) -> list[Word]:
+    """``line`` with a garbled legal form after a name's word read as the legal form."""
+    forms = _forms()
+    out = list(line)
+    i = 1
+    while i < len(out):
+        done = False
+        for size in (3, 2, 1):
+            run = out[i : i + size]
+            if len(run) < size or not any(ch.isalpha() for ch in out[i - 1].text):
+                continue
+            cores = [_core(w.text)[0] for w in run]
+            printed = forms.get(tuple(_folded(c) for c in cores))
+            if printed is None or all(c.upper() == p for c, p in zip(cores, printed, strict=True)):
+                continue
+            pairs = [
+                (a, b)
+                for c, p in zip(cores, printed, strict=True)
+                for a, b in zip(c.upper(), p, strict=True)
+            ]
+            if 2 * sum(a == b for a, b in pairs) < len(pairs):
+                continue
+            if size == 1 and all(a.isalpha() for a, b in pairs if a != b):
+                continue  # one word one letter off ("IDA", "ITO"): as likely a word as a form
+            out[i : i + size] = [_spelled(w, p) for w, p in zip(run, printed, strict=True)]
+            i += size
+            done = True
+            break
+        if not done:
+            i += 1
+    return out
+
+
+def read_legal_forms(document: Document) -> Document:
+    """``document`` with the legal forms OCR garbled on its OCR pages read as printed (see the
+    module docstring); the same object when there was none."""
+    pages = []
+    changed = False
+    for page in document.pages:
+        fixed = _page(page) if page.ocr_confidence is not None else page
+        changed |= fixed is not page
+        pages.append(fixed)
+    return replace(document, pages=tuple(pages)) if changed else document
+
+
+def _page(page: Page) -> Page:
+    """``page`` with its legal forms read (the same object when none was garbled). Its text is
+    its words, a line of them to a text line, as the OCR reader writes it."""
+    rows = [row.split(" ") for row in page.text.split("\n")]
+    if sum(len(row) for row in rows) != len(page.words):
+        return page  # not laid out as the reader writes it: left as it is
+    words: list[Word] = []
+    lines: list[str] = []
+    at = 0
+    for row in rows:
+        line = list(page.words[at : at + len(row)])
+        at += len(row)
+        if [w.text for w in line] != row:
+            return page
+        fixed = _repaired_line(line)
+        words.extend(fixed)
+        lines.append(" ".join(w.text for w in fixed))
+    if words == list(page.words):
+        return page
+    return replace(page, words=tuple(words), text="\n".join(lines))

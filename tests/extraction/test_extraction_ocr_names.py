@@ -1,0 +1,107 @@
+"""A receipt's name as OCR reads it: legal forms garbled by letter shapes, a registration
+number whose hyphen became a dot, a title between stars, a title in wide letter spacing.
+
+The pages are made here as OCR gives them (words with boxes and confidences), no engine needed.
+"""
+
+from __future__ import annotations
+
+from coop_rules.documents.model import Document, Page, Word
+from coop_rules.extraction import extract_document
+from coop_rules.extraction.layout import build_layout
+from coop_rules.extraction.ocr_words import read_legal_forms
+
+
+def ocr_page(*lines: str, confidence: float | None = 0.93, space: float = 6) -> Document:
+    """A page of OCR words, one line per string (``None`` confidence: a text layer)."""
+    words = []
+    for row, text in enumerate(lines):
+        x = 10.0
+        for token in text.split():
+            words.append(Word(token, x, 14.0 * row, x + 6 * len(token), 14.0 * row + 9, 0.93))
+            x += 6 * len(token) + space
+    page = Page(1, 320, 14 * len(lines), tuple(words), "\n".join(lines), ocr_confidence=confidence)
+    return Document(path="r.jpg", media_type="image/jpeg", pages=(page,))
+
+
+def legal(line: str, confidence: float | None = 0.93) -> str:
+    return read_legal_forms(ocr_page(line, confidence=confidence)).pages[0].text
+
+
+def test_a_legal_form_garbled_by_letter_shapes_is_read_as_printed() -> None:
+    assert legal("SUPER SEVEN CASH & CARRY SDN 3HD") == "SUPER SEVEN CASH & CARRY SDN BHD"
+    assert legal("MR D.I.Y. (M) SON BHD (860671-D)") == "MR D.I.Y. (M) SDN BHD (860671-D)"
+    assert legal("KING'S CONFECTIONERY $/B 273500-U") == "KING'S CONFECTIONERY S/B 273500-U"
+    assert legal("Nando's Chickenland Sdn Bh0") == "Nando's Chickenland Sdn Bhd"
+    assert legal("ACME C0RP.") == "ACME CORP."
+
+
+def test_words_a_letter_from_a_legal_form_are_left_alone() -> None:
+    for line in (
+        "URBAN IDEA SDN BHD",  # read right
+        "MR ITO",  # a name one letter from LTD
+        "ANNA IDA",  # ... and one from LDA
+        "FATHER & SON",  # SON alone is no legal form
+        "3HD",  # no name before it
+    ):
+        assert legal(line) == line, line
+    # A text layer is what was printed.
+    assert legal("SUPER SEVEN SDN 3HD", confidence=None) == "SUPER SEVEN SDN 3HD"
+    page = read_legal_forms(ocr_page("CASH & CARRY SDN 3HD")).pages[0]
+    assert [w.text for w in page.words][-1] == "BHD"  # the words say what the text says
+
+
+RECEIPT = [
+    "(001451637.M)",
+    "NO. 53, JALAN BESAR, 45600 BATANG BERJUNTAI",
+    "TEL: 03-3271 9872",
+    "CASH RECEIPT",
+    "Date: 18/01/2018",
+    "PENCIL 2B 1 3.50",
+    "RULER 30CM 1 2.00",
+    "TOTAL 5.50",
+    "CASH 10.00",
+    "CHANGE 4.50",
+]
+
+
+def vendor(document: Document) -> object:
+    result = extract_document(document, einvoice=False)
+    found = result.fields.get("vendor")
+    return None if found is None else found.value
+
+
+def test_a_registration_number_whose_hyphen_ocr_read_as_a_dot_still_heads_the_address() -> None:
+    # The shop's name stands right above its address block, the number being part of it.
+    assert (
+        vendor(ocr_page("TEO HENG STATIONERY & BOOKS", *RECEIPT)) == "TEO HENG STATIONERY & BOOKS"
+    )
+
+
+def test_stars_around_a_receipts_title_are_decoration() -> None:
+    assert (
+        vendor(ocr_page("* THAI DELICIOUS RESTAURANT *", *RECEIPT)) == "THAI DELICIOUS RESTAURANT"
+    )
+
+
+def test_a_title_in_wide_letter_spacing_is_one_phrase_on_a_scan() -> None:
+    # Gaps of 1.4 box heights: on a scan (boxes hug the capitals' ink) word spaces of a title
+    # printed wide; in a text layer (boxes are the font's height) a column gap.
+    scan = build_layout(ocr_page("FY EAGLE ENTERPRISE", space=12.6))
+    text = build_layout(ocr_page("FY EAGLE ENTERPRISE", confidence=None, space=12.6))
+    assert scan.lines[0].text == "FY EAGLE ENTERPRISE"
+    assert "\t" in text.lines[0].text
+
+
+def test_a_line_without_letters_between_the_name_and_the_address_keeps_them_together() -> None:
+    # The registration number under the name, garbled by OCR into no number at all.
+    head = ["FY EAGLE ENTERPRISE", "7:77 77", *RECEIPT[1:]]
+    assert vendor(ocr_page(*head)) == "FY EAGLE ENTERPRISE"
+
+
+def test_a_sole_proprietors_registration_number_with_its_state_letters_heads_the_address() -> None:
+    # "JM" (Johor) before the digits; OCR read its closing bracket as a brace.
+    for number in ("(JM0292487-D)", "(JM0292437-D}", "JM0325965-V"):
+        head = ["YONG TAT HARDWARE TRADING", number, *RECEIPT[1:]]
+        assert vendor(ocr_page(*head)) == "YONG TAT HARDWARE TRADING", number
+        assert vendor(ocr_page(*head, confidence=None)) == "YONG TAT HARDWARE TRADING", number
