@@ -465,6 +465,8 @@ def _in_domain(name: str, domains: set[str]) -> bool:
 
 
 Legal = dict[int, list[tuple[float, float]]]  # line index -> the x-spans of its legal data
+COLUMN_SLACK = 20.0  # points: a column's lines start and end a little apart
+FOOT_SHARE = 0.85  # below this share of the page's height: its foot
 
 
 def _legal_lines(ctx: Context) -> Legal:
@@ -501,10 +503,6 @@ def _near(legal: Legal, line: Line, tokens: list[Token] | None = None) -> bool:
             if i == line.index or (a < x1 + COLUMN_SLACK and b > x0 - COLUMN_SLACK):
                 return True
     return False
-
-
-FOOT_SHARE = 0.85  # below this share of the page's height: its foot
-COLUMN_SLACK = 20.0  # points: a column's lines start and end a little apart
 
 
 def _recipients(
