@@ -13,9 +13,9 @@ The names below are loaded on first use (PEP 562): ``import coop_rules.cli`` for
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from coop_rules.lazy import exports
 from coop_rules.version import __version__
 
 if TYPE_CHECKING:
@@ -55,4 +55,13 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = exports(__name__, _LAZY, __all__)
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'coop_rules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # once: later look-ups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -8,9 +8,8 @@ does not load the batch runner, and the rule book and readers with it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from coop_rules.lazy import exports
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from coop_rules.batch.model import BatchResult, ClaimJob, ClaimResult, Options
@@ -39,4 +38,13 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = exports(__name__, _LAZY, __all__)
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'coop_rules.batch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # once: later look-ups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
