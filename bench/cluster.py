@@ -20,9 +20,10 @@ CPU seconds per claim of every process involved (client, scheduler, workers and 
 processes: robust when other work shares the cores), also by role (client, scheduler, nanny,
 Dask worker or local batch worker, reader, the forkservers they come from), the peak resident
 memory of the client process (sampled every 0.1 s; for ``local`` it includes the scheduler,
-which runs in the client) and the load average. At the end, per mode: the throughput against
-the ``jobs`` run of the same round, each round's ratio and their median (the figure the target
-speaks of).
+which runs in the client), that of the ``dask scheduler`` process in ``scheduler`` runs (one
+process for every round: its peak so far) and the load average. At the end, per mode: the
+throughput against the ``jobs`` run of the same round, each round's ratio and their median (the
+figure the target speaks of).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from pathlib import Path
 
 import psutil
 
-from coop_rules.batch.cluster import LEAN_WORKER
+from coop_rules.batch.cluster import LEAN_WORKER, NO_MESSAGE_LOG
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "claims"
@@ -59,6 +60,7 @@ class Run:
     seconds: float
     cpu: float  # CPU seconds of every process of the run
     peak_mb: float
+    scheduler_mb: float  # the scheduler process's peak RSS (scheduler runs only)
     roles: dict[str, tuple[float, int]]  # CPU seconds and processes by role (client, reader…)
     code: int
     verdicts: str
@@ -97,7 +99,11 @@ def start_cluster(base: Path, env: dict[str, str]) -> tuple[str, list[subprocess
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     dask = [sys.executable, "-m", "dask"]
-    settings = {**LEAN_WORKER, "distributed.scheduler.worker-saturation": 1.0}
+    settings = {
+        **LEAN_WORKER,
+        **NO_MESSAGE_LOG,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
     env = {**env, **dask_environment(settings)}
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     processes = [
@@ -143,6 +149,7 @@ class Sampler:
         self.start: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.peak = 0
+        self.scheduler_peak = 0
         self._sample(first=True)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -164,6 +171,9 @@ class Sampler:
                     times = member.cpu_times()
                     if member.pid == self.client:
                         self.peak = max(self.peak, member.memory_info().rss)
+                    elif self.roles.get(member.pid) == "scheduler":
+                        rss = member.memory_info().rss
+                        self.scheduler_peak = max(self.scheduler_peak, rss)
                     if member.pid not in self.roles:
                         self.roles[member.pid] = self._role(member)
                 except psutil.Error:
@@ -189,9 +199,9 @@ class Sampler:
             return "batch worker"  # --jobs: forked by the client
         return "reader" if parent in ("batch worker", "dask worker") else "other"
 
-    def stop(self) -> tuple[float, float, dict[str, tuple[float, int]]]:
-        """CPU seconds since the start, the client's peak RSS in MB, and by role the CPU
-        seconds and the number of processes."""
+    def stop(self) -> tuple[float, float, float, dict[str, tuple[float, int]]]:
+        """CPU seconds since the start, the client's and the scheduler's peak RSS in MB, and
+        by role the CPU seconds and the number of processes."""
         self._stop.set()
         self._thread.join()
         cpu: dict[str, float] = collections.Counter()
@@ -200,7 +210,8 @@ class Sampler:
             role = self.roles.get(pid, "other")
             cpu[role] += last - self.start.get(pid, 0.0)
             count[role] += 1
-        return sum(cpu.values()), self.peak / 2**20, {r: (cpu[r], count[r]) for r in cpu}
+        roles = {r: (cpu[r], count[r]) for r in cpu}
+        return sum(cpu.values()), self.peak / 2**20, self.scheduler_peak / 2**20, roles
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -242,10 +253,15 @@ def run(
     sampler = Sampler(process, cluster if mode == "scheduler" else [])
     _, errors = process.communicate()
     elapsed = time.perf_counter() - started
-    cpu, peak, roles = sampler.stop()
+    cpu, peak, scheduler_peak, roles = sampler.stop()
     if process.returncode not in (0, 1):
         print(errors.decode(errors="replace")[-2000:], file=sys.stderr)
-    return Run(mode, elapsed, cpu, peak, roles, process.returncode, verdicts(out))
+    return Run(mode, elapsed, cpu, peak, scheduler_peak, roles, process.returncode, verdicts(out))
+
+
+def scheduler_rss(result: Run) -> str:
+    """The scheduler process's peak so far (it serves every scheduler run of the bench)."""
+    return f" (scheduler {result.scheduler_mb:.0f} MB)" if result.scheduler_mb else ""
 
 
 def verdicts(out: Path) -> str:
@@ -284,9 +300,11 @@ def summary(rounds: list[dict[str, Run]], claims: int) -> None:
             seconds = statistics.median(r.seconds for r in runs)
             cpu_ms = statistics.median(r.cpu for r in runs) / claims * 1000
             peak = max(r.peak_mb for r in runs)
+            scheduler = max(runs, key=lambda r: r.scheduler_mb)
             print(
                 f"{mode:>9}: {seconds:7.1f} s  {claims / seconds:5.2f} claims/s  "
                 f"CPU {cpu_ms:4.0f} ms per claim  client peak RSS {peak:4.0f} MB (max)"
+                f"{scheduler_rss(scheduler)}"
             )
             print(f"{'':>11}CPU ms per claim by role: {by_role(runs, claims)}")
     for mode in ("local", "scheduler"):
@@ -348,7 +366,8 @@ def main() -> None:
                     f"round {number} {mode:>9}: {result.seconds:6.1f} s  "
                     f"{args.claims / result.seconds:5.2f} claims/s  "
                     f"CPU {result.cpu / args.claims * 1000:4.0f} ms/claim  "
-                    f"client peak RSS {result.peak_mb:4.0f} MB  exit {result.code}  "
+                    f"client peak RSS {result.peak_mb:4.0f} MB{scheduler_rss(result)}  "
+                    f"exit {result.code}  "
                     f"{result.verdicts}  (load {load()})\n"
                     f"{'':>17}CPU ms per claim by role: {by_role([result], args.claims)}",
                     flush=True,

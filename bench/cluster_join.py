@@ -32,6 +32,8 @@ from pathlib import Path
 import distributed
 from cluster import dask_environment, free_port, make_claims, stop
 
+from coop_rules.batch.cluster import NO_MESSAGE_LOG
+
 REPO = Path(__file__).resolve().parents[1]
 CHECK = ["-m", "coop_rules", "check", "--format", "json", "--today", "2024-07-20"]
 
@@ -69,7 +71,7 @@ def main() -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "COOP_RULES_LEDGER": str(base / "empty-ledger.sqlite3"),
-        **dask_environment({"distributed.scheduler.worker-saturation": 1.0}),
+        **dask_environment({"distributed.scheduler.worker-saturation": 1.0, **NO_MESSAGE_LOG}),
     }
     claims, out, local = make_claims(base / "claims", args.claims), base / "out", base / "local"
     out.mkdir()

@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,10 +52,13 @@ def test_a_cluster_batch_writes_exactly_what_a_local_batch_writes(tmp_path: Path
     claims = sorted(p for p in FIXTURES.iterdir() if (p / "claim.yaml").is_file())
     local = run_batch(claims, tmp_path / "local", options, jobs=2)
     per_task: list[int] = []  # claims in each task submitted
+    kept: list[int] = []  # messages the client's and the scheduler's streams keep, at each task
     submit = on_cluster._submit
 
-    def counted(client: object, task_claims: list[on_cluster._Claim]) -> object:
+    def counted(client: Any, task_claims: list[on_cluster._Claim]) -> object:
         per_task.append(len(task_claims))
+        streams = [client.scheduler_comm, *client.cluster.scheduler.stream_comms.values()]
+        kept.append(sum(len(stream.recent_message_log) for stream in streams))
         return submit(client, task_claims)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -71,6 +75,9 @@ def test_a_cluster_batch_writes_exactly_what_a_local_batch_writes(tmp_path: Path
     assert sum(per_task) == len(claims)
     assert per_task[0] == chunk > 1 and max(per_task) == chunk
     assert per_task[-3 * chunk :] == [1] * (3 * chunk), per_task
+    # Dask keeps a stream's last 1,000 messages for debugging, and a task's message carries
+    # its claims' files: the client and the scheduler would hold them all.
+    assert len(kept) > 10 and max(kept) == 0, kept
     assert sorted(cluster.results, key=lambda r: r.folder) == sorted(
         local.results, key=lambda r: r.folder
     )

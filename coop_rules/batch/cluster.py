@@ -107,6 +107,13 @@ WINDOW_REFRESH_S = 5.0
 # CPU when idle); a claim's check does not grow by gigabytes in a tenth of a second, and its
 # documents are read in reader processes with limits of their own.
 # Set for a LocalCluster; the README gives the same settings for `dask worker`.
+# What Dask keeps "for developers" of its recent messages, transitions and events: by default
+# the last 1,000 of each, and among them every message under 1 MB a process sent on its
+# streams. A task's message carries its claims' files (client → scheduler → worker), so the
+# client (and a scheduler, which keeps those it sent each worker) would hold the files of the
+# last 1,000 tasks: some 130 MB for the fixture claims, up to 1 GB for larger ones, growing
+# with the batch. The client, a local cluster and the README's scheduler keep none.
+NO_MESSAGE_LOG = {"distributed.admin.low-level-log-length": 0}
 LEAN_WORKER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
@@ -588,6 +595,9 @@ class _connect:
         # The scheduler of a LocalCluster runs in this process: its INFO lines are no news.
         if not log.isEnabledFor(logging.DEBUG):
             logging.getLogger("distributed").setLevel(logging.WARNING)
+        import dask
+
+        self.settings.enter_context(dask.config.set(NO_MESSAGE_LOG))
         try:
             if local != 0:
                 self.cluster = self._local_cluster(local or os.cpu_count() or 1)
