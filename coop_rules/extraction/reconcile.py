@@ -59,6 +59,7 @@ PAYMENT_FIELDS = {"tendered": 1.0, "change": 1.0, "rounding": 1.0}
 PART_FIELDS = {"subtotal": 1.0, "subtotal_items": 1.0, "tax": 1.0}
 ABOVE_LINES = 12  # how far above the payment lines the amount paid is looked for
 RUN_LINES = 8  # how many lines a running total may add up (charges, taxes, rounding)
+PAID_LINES = 3  # how far above an amount due a payment already made is looked for
 # A total label qualified as before tax: "Total sales (excluding GST)", "Summe ohne MwSt".
 _NET = re.compile(
     r"\b(?:excl|excluding|exclusive|exclusing|before|w/o|without|ohne|exkl|hors|net of|"
@@ -112,7 +113,7 @@ def reconcile_total(
 
     ``due`` are amounts under an amount-due label: candidates too, but one that differs from a
     total is no rival of it (a prepayment or a partial payment makes them differ)."""
-    due = due or []
+    due = [d for d in due or [] if not _after_a_payment(ctx, d)]
     pay = _amounts_of(ctx, PAYMENT_FIELDS)
     parts = _amounts_of(ctx, PART_FIELDS)
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
@@ -125,6 +126,21 @@ def reconcile_total(
     scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
     return _decision(scored, due_ids)
+
+
+def _after_a_payment(ctx: Context, due: AmountFound) -> bool:
+    """Whether a payment already made is printed with its amount on the lines right above the
+    amount due (``Payments/Credits -1,000.00`` / ``Balance Due 1,250.00``, ``Anzahlung``,
+    ``acompte``): what is left to pay then, not the invoice's total, also where no total label
+    is printed above it."""
+    paid = section_matcher("adjustments", ctx.lang)
+    lines = ctx.layout.lines
+    for line in lines[max(0, due.line.index - PAID_LINES) : due.line.index]:
+        if line.page != due.line.page or not ctx.amounts(line.text):
+            continue
+        if any(h.field == "paid" and not ctx.prose(line, h.start) for h in paid.find(line.text)):
+            return True
+    return False
 
 
 def _pool(

@@ -650,6 +650,42 @@ Balance Due                                $1,250.00
     assert str(document.fields["total"].value) == "2250.00"
 
 
+@pytest.mark.parametrize(
+    ("subtotal", "paid", "due", "expected"),
+    [
+        ("Subtotal", "Payments/Credits", "Balance Due", None),
+        ("Sub Total", "Less deposit paid", "Amount Due", None),
+        ("Zwischensumme", "Anzahlung", "Restbetrag", None),
+        ("Subtotal", "Discount", "Amount Due", "2250.00"),  # a discount: the amount due is all
+    ],
+)
+def test_an_amount_due_under_a_payment_already_made_is_no_total(
+    subtotal: str, paid: str, due: str, expected: str | None
+) -> None:
+    """With no total label at all, the amount due is the invoice's total, unless a payment
+    already made (a deposit, a prepayment, payments received) stands right above it: what is
+    left to pay is then less than the invoice's total, which is not printed: no total."""
+    document = extract_text(f"""Summit Events LLC
+400 Pine St, Seattle, WA 98101
+
+INVOICE
+Invoice Date      Invoice #      Due Date       Terms
+03/05/2024        SE-2291        04/04/2024     Net 30
+
+Bill To
+Contoso Partner Inc.
+
+Description                                   Amount
+Booth rental                                2,500.00
+{subtotal:<20}                        2,500.00
+{paid:<20}                          -250.00
+{due:<20}                        $2,250.00
+""")
+    total = document.fields.get("total")
+    assert (str(total.value) if total else None) == expected
+    assert str(document.fields["amount_due"].value) == "2250.00"
+
+
 def test_an_indian_gst_invoice_total_after_tax() -> None:
     """ "Taxable Value" is the net amount the CGST and SGST rates apply to; "Total Amount After
     Tax" the invoice's total."""
