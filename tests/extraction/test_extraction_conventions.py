@@ -519,6 +519,30 @@ Northwind Media LLC, PO Box 8812, Chicago IL 60680
     assert document.fields["vendor"].value == "Northwind Media LLC"
 
 
+@pytest.mark.parametrize("label", ["Payment to:", "Cheques payable to:", "Pay to:"])
+def test_the_party_payment_goes_to_is_the_seller_not_an_addressee(label: str) -> None:
+    """ "Payment to: Pixel & Co Photography Ltd, Sort code …" names the seller (it is paid); its
+    "to" is no addressee label, which made the seller the buyer and left no vendor at all."""
+    document = extract_text(f"""INVOICE
+
+To: Contoso UK Ltd
+    10 Fleet Street
+    London EC4Y 1AA
+
+Invoice number: INV-0099
+Date: 5th March 2024
+
+Services                                     £
+Event photography                       1,200.00
+VAT @ 20%                                 240.00
+TOTAL                                   1,440.00
+
+{label} Pixel & Co Photography Ltd, Sort code 12-34-56, Account 12345678
+Pixel & Co Photography Ltd · 4 Mill Lane · Leeds LS1 4AP · Company No. 09876543
+""")
+    assert document.fields["vendor"].value == "Pixel & Co Photography Ltd"
+
+
 # --- German letters: the sender line, a credit note's reference, premium invoices -------------
 
 
