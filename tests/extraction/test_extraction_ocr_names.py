@@ -7,6 +7,8 @@ The pages are made here as OCR gives them (words with boxes and confidences), no
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from coop_rules.documents.model import Document, Page, Word
 from coop_rules.extraction import extract_document
 from coop_rules.extraction.layout import build_layout
@@ -71,6 +73,16 @@ def test_words_near_total_are_left_alone() -> None:
     ):
         assert legal(line) == line, line
     assert legal("iotal 12.50", confidence=None) == "iotal 12.50"  # a text layer
+
+
+def test_a_rounded_total_under_its_own_label_is_backed_by_the_rounding_above() -> None:
+    # "TOTAL ROUNDED" wins by its label, and the total above plus the rounding gives the same
+    # amount on the same line: the sum backs it, so OCR's reading needs no second print.
+    lines = ["MR DIY SDN BHD", "INVOICE", "ITEM A 1X 4.50 4.50", "Tota RM 30.91"]
+    doc = ocr_page(*lines, "ROUNDING ADJUSTMENT RM 0.01", "TOTAL ROUNDED RM 30.90")
+    found = extract_document(doc, einvoice=False)
+    assert found.value("total") == Decimal("30.90")
+    assert found.decided_by["total"] == "total + rounding"
 
 
 RECEIPT = [
