@@ -129,6 +129,9 @@ KEPT_SIGNS = frozenset("€$£¥₩%")
 # amount, is capped at DOUBTFUL: below what a date or amount read once needs
 # (coop_rules.extraction.ocr.STRICT), above what one the page's sums back needs.
 REREAD_HEIGHT = 40
+# The margin around a number's box for its second reading (in units of 15 % of its height,
+# across and up/down), and the narrow one for a reading that lost characters (see _reread).
+WIDE_MARGIN, TIGHT_MARGIN = (3.0, 1.0), (1.0, 0.5)
 NUMBER_CHARS = "0123456789.,-/:"
 DOUBTFUL = 0.7
 MIN_REREAD = 0.6  # a second reading less sure than this has no vote
@@ -467,23 +470,39 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
 
 def _reread(pic: Image.Image, group: list[Word]) -> tuple[str, float]:
     """The text and confidence (0–1) of a second reading of ``group``'s box in ``pic``: the
-    box with a margin, scaled to REREAD_HEIGHT, read as one line of digits and separators."""
+    box with a margin, scaled to REREAD_HEIGHT, read as one line of digits and separators.
+
+    A reading that lost characters the page read (nothing, ``.00`` for ``15.00``, ``30.9``
+    for ``30.91``) is mostly the margin's doing: it took in the ink of a neighbouring word or
+    line, and Tesseract's line finding made that the line. The box is then read once more
+    with a narrow margin (TIGHT_MARGIN), and that reading counts instead."""
+    text, sure = _read_crop(pic, group, WIDE_MARGIN)
+    if len(_number_key(text)) < len(_number_key("".join(w.text for w in group))):
+        return _read_crop(pic, group, TIGHT_MARGIN)
+    return text, sure
+
+
+def _read_crop(
+    pic: Image.Image, group: list[Word], margin: tuple[float, float]
+) -> tuple[str, float]:
+    """One reading of ``group``'s box with ``margin`` (across, up and down, in PAD units)."""
     from PIL import Image, ImageOps
 
     x0, top = min(w.x0 for w in group), min(w.top for w in group)
     x1, bottom = max(w.x1 for w in group), max(w.bottom for w in group)
     height = max(bottom - top, 1.0)
     pad = max(2.0, 0.15 * height)
-    left = x0 - 3 * pad
+    across, down = margin
+    left = x0 - across * pad
     prefixed = _PREFIXED_AMOUNT.match(group[0].text) if len(group) == 1 else None
     if prefixed:  # the digits only: the letters' share of the word, and no margin before
         left = x0 + (x1 - x0) * len(prefixed.group(1)) / len(group[0].text)
     crop = pic.crop(
         (
             round(max(0.0, left)),
-            round(max(0.0, top - pad)),
-            round(min(pic.width, x1 + 3 * pad)),
-            round(min(pic.height, bottom + pad)),
+            round(max(0.0, top - down * pad)),
+            round(min(pic.width, x1 + across * pad)),
+            round(min(pic.height, bottom + down * pad)),
         )
     )
     factor = REREAD_HEIGHT / height

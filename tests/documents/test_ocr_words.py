@@ -158,6 +158,26 @@ def test_two_readings_alike_confirm_a_number_however_unsure_the_second() -> None
     assert ocr._voted(glued, ("367.10", 0.9))[0].confirmed
 
 
+def test_a_second_reading_that_lost_characters_is_read_again_closer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    margins: list[tuple[float, float]] = []
+
+    def read_crop(pic: object, group: list[Word], margin: tuple[float, float]) -> tuple:
+        margins.append(margin)
+        wide = {"15/06/2017": ("", 0.0), "30.91": ("30.91", 0.8)}[group[0].text]
+        return wide if margin == ocr.WIDE_MARGIN else (group[0].text, 0.5)
+
+    monkeypatch.setattr(ocr, "_read_crop", read_crop)
+    day = [Word("15/06/2017", 100, 10, 180, 22, 0.72)]
+    assert ocr._reread(None, day) == ("15/06/2017", 0.5)  # type: ignore[arg-type]
+    assert margins == [ocr.WIDE_MARGIN, ocr.TIGHT_MARGIN]
+    margins.clear()
+    amount = [Word("30.91", 100, 10, 150, 22, 0.8)]
+    assert ocr._reread(None, amount) == ("30.91", 0.8)  # type: ignore[arg-type]
+    assert margins == [ocr.WIDE_MARGIN]  # read whole the first time: once
+
+
 def test_a_year_no_document_can_have_is_read_again_never_guessed() -> None:
     misread = [Word("12-02-2618", 100, 10, 180, 22, 0.91)]
     (taken,) = ocr._voted(misread, ("12-02-2018", 0.88))
