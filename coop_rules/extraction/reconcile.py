@@ -263,7 +263,8 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
         for s in sigs
         if s in ARITHMETIC
     }
-    arithmetic = [s for s in ARITHMETIC if s in signals or s in backing]
+    arithmetic = [s for s in ARITHMETIC if s in signals]  # its own first: they name it
+    arithmetic += [s for s in ARITHMETIC if s in backing and s not in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
     if rival is not None and margin < 0.5:
