@@ -16,9 +16,9 @@ or a sign read for one of its letters ("8HD"; "IDA" is a name as often as a garb
 
 A receipt's total label suffers the same: "iotal", "fotal" (a T whose crossbar faded), "T0TAL",
 "Tota1", "Tota" (its last letter lost), or "otal" at a line's start (its first letter lost at
-the paper's edge). Such a word
-before a number on its line is read as "Total" (see :func:`_garbled_total`); the value it
-labels still needs what any OCR total needs (the page's sums or a second print) to be used.
+the paper's edge). Such a word before a number on its line is read as "Total" (see
+:func:`_garbled_total`); the value it labels still needs what any OCR total needs (the page's
+sums or a second print) to be used.
 """
 
 from __future__ import annotations
