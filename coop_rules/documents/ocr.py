@@ -56,6 +56,7 @@ import re
 import threading
 import time
 from dataclasses import replace
+from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -128,6 +129,9 @@ KEPT_SIGNS = frozenset("€$£¥₩%")
 # amount, is capped at DOUBTFUL: below what a date or amount read once needs
 # (coop_rules.extraction.ocr.STRICT), above what one the page's sums back needs.
 REREAD_HEIGHT = 40
+# The margin around a number's box for its second reading (in units of 15 % of its height,
+# across and up/down), and the narrow one for a reading that lost characters (see _reread).
+WIDE_MARGIN, TIGHT_MARGIN = (3.0, 1.0), (1.0, 0.5)
 NUMBER_CHARS = "0123456789.,-/:"
 DOUBTFUL = 0.7
 MIN_REREAD = 0.6  # a second reading less sure than this has no vote
@@ -407,11 +411,16 @@ def _words(pic: Image.Image, langs: str) -> tuple[Image.Image, float, list[Word]
 _AMOUNT_WORD = re.compile(r"^[-(]?\d{1,7}[.,:]\d{1,3}[)]?[.,:]?$")
 _DATE_WORD = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}[.,]?$")
 _WHOLE_WORD = re.compile(r"^\d{2,5}[.,]?$")
+# An amount with its currency glued to it ("RM367.10", "$12.50", OCR's "RH11.90"): only the
+# digits are cropped for the second reading (the letters' share of the word's width).
+_PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
 _SPLIT_HEAD, _CENTS = re.compile(r"^-?\d{1,7}[.,]$"), re.compile(r"^\d{2}$")  # "68," "87"
 _TIME_OF_DAY = re.compile(r"^(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$")
 # A whole amount (with its cents), as the two readings are compared, and a date.
 _AMOUNT = re.compile(r"^-?\d{1,7}\.\d{2}$")
 _DATE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$")
+_DATE_PARTS = re.compile(r"^(\d{1,2}[/.-])(\d{1,2}[/.-])(\d{4})$")  # day or month first
+FIRST_YEAR = 2000  # a date on a claim's document before this is a misread year
 
 
 def reread_numbers(pic: Image.Image, line: list[Word]) -> list[Word]:
@@ -453,6 +462,7 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
     wanted = (
         _DATE_WORD.match(text)
         or (_AMOUNT_WORD.match(text) and not _TIME_OF_DAY.match(text))
+        or _PREFIXED_AMOUNT.match(text)
         or (_WHOLE_WORD.match(text) and word.x0 > middle)
     )
     return [word] if wanted else []
@@ -460,19 +470,39 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
 
 def _reread(pic: Image.Image, group: list[Word]) -> tuple[str, float]:
     """The text and confidence (0–1) of a second reading of ``group``'s box in ``pic``: the
-    box with a margin, scaled to REREAD_HEIGHT, read as one line of digits and separators."""
+    box with a margin, scaled to REREAD_HEIGHT, read as one line of digits and separators.
+
+    A reading that lost characters the page read (nothing, ``.00`` for ``15.00``, ``30.9``
+    for ``30.91``) is mostly the margin's doing: it took in the ink of a neighbouring word or
+    line, and Tesseract's line finding made that the line. The box is then read once more
+    with a narrow margin (TIGHT_MARGIN), and that reading counts instead."""
+    text, sure = _read_crop(pic, group, WIDE_MARGIN)
+    if len(_number_key(text)) < len(_number_key("".join(w.text for w in group))):
+        return _read_crop(pic, group, TIGHT_MARGIN)
+    return text, sure
+
+
+def _read_crop(
+    pic: Image.Image, group: list[Word], margin: tuple[float, float]
+) -> tuple[str, float]:
+    """One reading of ``group``'s box with ``margin`` (across, up and down, in PAD units)."""
     from PIL import Image, ImageOps
 
     x0, top = min(w.x0 for w in group), min(w.top for w in group)
     x1, bottom = max(w.x1 for w in group), max(w.bottom for w in group)
     height = max(bottom - top, 1.0)
     pad = max(2.0, 0.15 * height)
+    across, down = margin
+    left = x0 - across * pad
+    prefixed = _PREFIXED_AMOUNT.match(group[0].text) if len(group) == 1 else None
+    if prefixed:  # the digits only: the letters' share of the word, and no margin before
+        left = x0 + (x1 - x0) * len(prefixed.group(1)) / len(group[0].text)
     crop = pic.crop(
         (
-            round(max(0.0, x0 - 3 * pad)),
-            round(max(0.0, top - pad)),
-            round(min(pic.width, x1 + 3 * pad)),
-            round(min(pic.height, bottom + pad)),
+            round(max(0.0, left)),
+            round(max(0.0, top - down * pad)),
+            round(min(pic.width, x1 + across * pad)),
+            round(min(pic.height, bottom + down * pad)),
         )
     )
     factor = REREAD_HEIGHT / height
@@ -512,18 +542,26 @@ def _voted(group: list[Word], reread: tuple[str, float]) -> list[Word]:
     cents that the second reading does not repeat: the page's words stay, capped at DOUBTFUL
     (a misread digit is likely; a value read from them needs the page's sums to back it).
     A whole amount only the second reading gives (``1700`` read again as ``17.00``) replaces
-    the page's words, capped at DOUBTFUL too. A second reading below MIN_REREAD has no vote. A date
-    the second reading does not repeat keeps its page confidence: read alone, with nothing but
-    digits allowed, a date is misread more often than on the page (3 of 7 receipts' dates
-    read again differed, every one right on the page).
+    the page's words, capped at DOUBTFUL too. A second reading below MIN_REREAD has no vote, but
+    one that repeats the page's number still confirms it. A date the second reading does not
+    repeat keeps its page confidence: read alone, with nothing but digits allowed, a date is
+    misread more often than on the page (3 of 7 receipts' dates read again differed, every one
+    right on the page); only a year that cannot be a document's is taken from the second
+    reading (see :func:`_year_reread`).
     """
     text, sure = reread
-    if sure < MIN_REREAD:
-        return group  # a second reading this unsure has no vote
     page_key = _number_key("".join(w.text for w in group))
     key = _number_key(text)
     if key == page_key and key:
+        # Two readings alike confirm the number however unsure the second was of its
+        # glyphs: the same misread digits in both are what is unlikely.
         return [replace(w, confidence=max(w.confidence, sure), confirmed=True) for w in group]
+    if sure < MIN_REREAD:
+        return group  # a second reading this unsure has no vote
+    year = _year_reread(page_key, key)
+    if year is not None:
+        box = (group[0].x0, group[0].top, group[-1].x1, max(w.bottom for w in group))
+        return [Word(year, *box, min(sure, *(w.confidence for w in group)))]
     if _AMOUNT.match(page_key):
         return [replace(w, confidence=min(w.confidence, DOUBTFUL)) for w in group]
     if _AMOUNT.match(key) and not _DATE.match(page_key):
@@ -535,6 +573,22 @@ def _voted(group: list[Word], reread: tuple[str, float]) -> list[Word]:
         )
         return [Word(re.sub(r"\s+", "", text).strip(".:"), *box, min(sure, DOUBTFUL))]
     return group
+
+
+def _year_reread(page_key: str, key: str) -> str | None:
+    """The second reading of a date whose year as the page read it cannot be a document's
+    (``12-02-2618``: before FIRST_YEAR or after next year) when the second reading is the same
+    day and month in a possible year (``12-02-2018``); else None. The year is read again,
+    never guessed: a date the second reading does not give stays as the page read it."""
+    page, again = _DATE_PARTS.match(page_key), _DATE_PARTS.match(key)
+    if page is None or again is None or len(page.group(3)) != 4 or len(again.group(3)) != 4:
+        return None
+    if page.group(1, 2) != again.group(1, 2):
+        return None
+    last = date.today().year + 1
+    if FIRST_YEAR <= int(page.group(3)) <= last or not FIRST_YEAR <= int(again.group(3)) <= last:
+        return None
+    return key
 
 
 def _lines_of(words: list[Word]) -> list[list[Word]]:

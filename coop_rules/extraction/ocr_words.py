@@ -1,4 +1,4 @@
-"""Legal forms OCR garbled, read as the legal forms they are, on pages read by OCR.
+"""Legal forms and the word "total" OCR garbled, read as printed, on pages read by OCR.
 
 A company's legal form is what marks its name on a receipt or an invoice ("SUPER SEVEN CASH &
 CARRY SDN BHD"), and the name finding (:mod:`.parties`) looks for it. OCR misreads its letters
@@ -13,6 +13,12 @@ them), their boxes and confidences stay. Short forms (fewer than three character
 "SA", "CO") are left alone: too many words and codes are one confusion away from them; at
 least half of a form's characters must be read as printed, and a form of one word needs a digit
 or a sign read for one of its letters ("8HD"; "IDA" is a name as often as a garbled "LDA").
+
+A receipt's total label suffers the same: "iotal", "fotal" (a T whose crossbar faded), "T0TAL",
+"Tota1", "Tota" (its last letter lost), or "otal" at a line's start (its first letter lost at
+the paper's edge). Such a word before a number on its line is read as "Total" (see
+:func:`_garbled_total`); the value it labels still needs what any OCR total needs (the page's
+sums or a second print) to be used.
 """
 
 from __future__ import annotations
@@ -40,6 +46,20 @@ _CONFUSED = {
     "6": "G",
 }
 MIN_FORM = 3  # characters of a legal form (dots and spaces aside) for it to be repaired
+
+# The word "total" as OCR garbles it by letter shapes: a T whose crossbar is lost or faint is
+# read as i, l, f, j, 1 or 7, an O as 0, Q or D, an L as 1, I or |. The few letters of a word
+# give little to go on, so at most one letter may be read for another (two of "iota1" is no
+# total); a word that lost its first letter ("otal") counts only at a line's start, one that
+# lost its last ("Tota") anywhere.
+TOTAL = "TOTAL"
+_TOTAL_SHAPES = (
+    frozenset("TtIil1fj7[|"),
+    frozenset("Oo0QDöóò"),
+    frozenset("TtIl1f+"),
+    frozenset("Aa@4"),
+    frozenset("Ll1Ii|!"),
+)
 
 
 def _folded(text: str) -> str:
@@ -81,10 +101,46 @@ def _spelled(word: Word, form: str) -> Word:
     return replace(word, text="".join(letters) + ("." if dotted else "") + trail)
 
 
+def _garbled_total(text: str, first: bool) -> bool:
+    """Whether ``text`` (a word, trailing colon or dot aside) is the word "total" with one
+    letter read for another of its shape, without its L, or without its T at a line's start
+    (``first``)."""
+    core = text.rstrip(":.;,")
+    if core.upper() == TOTAL:
+        return False
+    if (first and core.upper() == TOTAL[1:]) or core.upper() == TOTAL[:-1]:
+        return True  # its first letter lost at the paper's edge, or its last in a gap
+    if len(core) != len(TOTAL):
+        return False
+    wrong = 0
+    for c, printed, shapes in zip(core, TOTAL, _TOTAL_SHAPES, strict=True):
+        if c.upper() == printed:
+            continue
+        if c not in shapes:
+            return False
+        wrong += 1
+    return wrong == 1
+
+
+def _total_read(word: Word) -> Word:
+    """``word`` (a garbled "total") spelled as printed, in the case of its letters."""
+    core = word.text.rstrip(":.;,")
+    letters = [c for c in core if c.isalpha()]
+    upper = sum(c.isupper() for c in letters) * 2 > len(letters)
+    title = "TOTAL" if upper else "Total"
+    return replace(word, text=title + word.text[len(core) :])
+
+
 def _repaired_line(line: list[Word]) -> list[Word]:
-    """``line`` with a garbled legal form after a name's word read as the legal form."""
+    """``line`` with a garbled legal form after a name's word read as the legal form, and a
+    garbled word "total" (see _garbled_total) before an amount on the line read as printed."""
     forms = _forms()
     out = list(line)
+    for i, word in enumerate(out):
+        if _garbled_total(word.text, i == 0) and any(
+            any(ch.isdigit() for ch in later.text) for later in out[i + 1 :]
+        ):
+            out[i] = _total_read(word)
     i = 1
     while i < len(out):
         done = False

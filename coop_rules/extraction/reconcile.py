@@ -20,7 +20,8 @@ independent signals, all of them statements about invoices and receipts in gener
   being a total before the charges under it;
 * **total + rounding**: a printed rounding adjustment turns the total into the payable amount
   (``TOTAL 60.31`` / ``ROUNDING -0.01`` → 60.30, printed under it): the rounded amount wins and
-  the amount before rounding loses;
+  the amount before rounding loses; where the rounded amount has a total label of its own
+  (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line;
 * it is the largest of the labelled totals (a tax summary's ``TOTAL 87.80 5.27`` is not);
 * the same value under several labels.
 
@@ -269,12 +270,22 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
         None,
     )
     margin = top_score - rival[0] if rival else 2.0
-    arithmetic = [s for s in ARITHMETIC if s in signals]
+    # The same amount may be in the pool twice: by its own label ("TOTAL ROUNDED 30.90") and
+    # as what a sum gives (the total above plus its rounding); the sum backs the label's.
+    backing = {
+        s
+        for _, found, sigs in scored[1:]
+        if _money(found.value.value) == top_value and found.line.index == top.line.index
+        for s in sigs
+        if s in ARITHMETIC
+    }
+    arithmetic = [s for s in ARITHMETIC if s in signals]  # its own first: they name it
+    arithmetic += [s for s in ARITHMETIC if s in backing and s not in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
     if rival is not None and margin < 0.5:
         confidence = min(confidence, 0.5)
-    note = "; ".join(s for s in signals if s in _NOTED)
+    note = "; ".join(s for s in [*signals, *backing] if s in _NOTED)
     evidence = top.value.evidence
     if note:
         evidence = replace(evidence, note=f"{evidence.note}; {note}" if evidence.note else note)

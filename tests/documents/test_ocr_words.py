@@ -124,7 +124,8 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("19/03/2018") == ["19/03/2018"]
     assert group("280", x=400) == ["280"]  # a whole number where the amounts stand
     assert group("280") == []  # ... not a quantity or code at the left
-    for text in ("17:34:00", "07-386", "9555916500133", "RM30.91", "CASH", "7"):
+    assert group("RM30.91") == ["RM30.91"]  # an amount with its currency glued to it
+    for text in ("17:34:00", "07-386", "9555916500133", "RM30", "CASH", "7"):
         assert group(text, x=400) == [], text
     sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
     assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
@@ -147,6 +148,48 @@ def test_two_readings_of_a_number_are_voted() -> None:
     assert ocr._voted(day, ("18/03/2018", 0.86)) == day
     assert ocr._voted(day, ("15/03/2018", 0.7))[0].confirmed
     assert ocr._voted(page, ("50.00", 0.3)) == page  # an unsure second reading has no vote
+
+
+def test_two_readings_alike_confirm_a_number_however_unsure_the_second() -> None:
+    day = [Word("27/09/2017", 100, 10, 180, 22, 0.7)]
+    (again,) = ocr._voted(day, ("27/09/2017", 0.22))
+    assert again.confirmed and again.confidence == 0.7
+    glued = [Word("RM367.10", 100, 10, 180, 22, 0.46)]  # the digits were read again
+    assert ocr._voted(glued, ("367.10", 0.9))[0].confirmed
+
+
+def test_a_second_reading_that_lost_characters_is_read_again_closer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    margins: list[tuple[float, float]] = []
+
+    def read_crop(pic: object, group: list[Word], margin: tuple[float, float]) -> tuple:
+        margins.append(margin)
+        wide = {"15/06/2017": ("", 0.0), "30.91": ("30.91", 0.8)}[group[0].text]
+        return wide if margin == ocr.WIDE_MARGIN else (group[0].text, 0.5)
+
+    monkeypatch.setattr(ocr, "_read_crop", read_crop)
+    day = [Word("15/06/2017", 100, 10, 180, 22, 0.72)]
+    assert ocr._reread(None, day) == ("15/06/2017", 0.5)  # type: ignore[arg-type]
+    assert margins == [ocr.WIDE_MARGIN, ocr.TIGHT_MARGIN]
+    margins.clear()
+    amount = [Word("30.91", 100, 10, 150, 22, 0.8)]
+    assert ocr._reread(None, amount) == ("30.91", 0.8)  # type: ignore[arg-type]
+    assert margins == [ocr.WIDE_MARGIN]  # read whole the first time: once
+
+
+def test_a_year_no_document_can_have_is_read_again_never_guessed() -> None:
+    misread = [Word("12-02-2618", 100, 10, 180, 22, 0.91)]
+    (taken,) = ocr._voted(misread, ("12-02-2018", 0.88))
+    assert (taken.text, taken.confidence, taken.confirmed) == ("12-02-2018", 0.88, False)
+    assert ocr._voted([replace(misread[0], text="12-02-1918")], ("12-02-2018", 0.88))[0].text == (
+        "12-02-2018"
+    )
+    # Another day or month, an unsure second reading, or a possible year: the page's stays.
+    assert ocr._voted(misread, ("12-03-2018", 0.88)) == misread
+    assert ocr._voted(misread, ("12-02-2018", 0.4)) == misread
+    possible = [Word("12-02-2016", 100, 10, 180, 22, 0.91)]
+    assert ocr._voted(possible, ("12-02-2018", 0.9)) == possible
 
 
 def test_the_papers_edge_read_as_bars_is_no_word() -> None:

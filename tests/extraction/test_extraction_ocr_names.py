@@ -1,10 +1,13 @@
 """A receipt's name as OCR reads it: legal forms garbled by letter shapes, a registration
-number whose hyphen became a dot, a title between stars, a title in wide letter spacing.
+number whose hyphen became a dot, a title between stars, a title in wide letter spacing; and its
+total label garbled the same way.
 
 The pages are made here as OCR gives them (words with boxes and confidences), no engine needed.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from coop_rules.documents.model import Document, Page, Word
 from coop_rules.extraction import extract_document
@@ -49,6 +52,37 @@ def test_words_a_letter_from_a_legal_form_are_left_alone() -> None:
     assert legal("SUPER SEVEN SDN 3HD", confidence=None) == "SUPER SEVEN SDN 3HD"
     page = read_legal_forms(ocr_page("CASH & CARRY SDN 3HD")).pages[0]
     assert [w.text for w in page.words][-1] == "BHD"  # the words say what the text says
+
+
+def test_a_total_label_garbled_by_letter_shapes_is_read_as_printed() -> None:
+    assert legal("iotal Sales (Incl. GST 6%) RM367.10") == "Total Sales (Incl. GST 6%) RM367.10"
+    assert legal("fotal: 12.50") == "Total: 12.50"
+    assert legal("T0TAL 12.50") == "TOTAL 12.50"
+    assert legal("Tota1 12.50") == "Total 12.50"
+    assert legal("otal Sales 12.50") == "Total Sales 12.50"  # its T lost at the paper's edge
+    assert legal("Tota RM 30.91") == "Total RM 30.91"  # its L lost
+
+
+def test_words_near_total_are_left_alone() -> None:
+    for line in (
+        "TOTAL 12.50",  # read right
+        "iota1 12.50",  # two letters off
+        "Tidal Wave 2 12.50",  # another word
+        "Net otal 12.50",  # a lost first letter only counts at a line's start
+        "fotal",  # no number after it
+    ):
+        assert legal(line) == line, line
+    assert legal("iotal 12.50", confidence=None) == "iotal 12.50"  # a text layer
+
+
+def test_a_rounded_total_under_its_own_label_is_backed_by_the_rounding_above() -> None:
+    # "TOTAL ROUNDED" wins by its label, and the total above plus the rounding gives the same
+    # amount on the same line: the sum backs it, so OCR's reading needs no second print.
+    lines = ["MR DIY SDN BHD", "INVOICE", "ITEM A 1X 4.50 4.50", "Tota RM 30.91"]
+    doc = ocr_page(*lines, "ROUNDING ADJUSTMENT RM 0.01", "TOTAL ROUNDED RM 30.90")
+    found = extract_document(doc, einvoice=False)
+    assert found.value("total") == Decimal("30.90")
+    assert found.decided_by["total"] == "total + rounding"
 
 
 RECEIPT = [
