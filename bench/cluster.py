@@ -21,7 +21,9 @@ processes: robust when other work shares the cores), also by role (client, sched
 Dask worker or local batch worker, reader, the forkservers they come from), the peak resident
 memory of the client process (sampled every 0.1 s; for ``local`` it includes the scheduler,
 which runs in the client), that of the ``dask scheduler`` process in ``scheduler`` runs (one
-process for every round: its peak so far) and the load average. At the end, per mode: the
+process for every round: its peak so far), the load average and the share of the machine's CPU
+time a busy hypervisor stole during the run (a run with much more steal than its round's others
+is no fair comparison). At the end, per mode: the
 throughput against the ``jobs`` run of the same round, each round's ratio and their median (the
 figure the target speaks of).
 """
@@ -61,6 +63,7 @@ class Run:
     cpu: float  # CPU seconds of every process of the run
     peak_mb: float
     scheduler_mb: float  # the scheduler process's peak RSS (scheduler runs only)
+    steal: float  # share of the machine's CPU time the hypervisor gave elsewhere
     roles: dict[str, tuple[float, int]]  # CPU seconds and processes by role (client, reader…)
     code: int
     verdicts: str
@@ -247,7 +250,7 @@ def run(
         "2024-07-20",
         *mode_args,
     ]
-    started = time.perf_counter()
+    started, ticks = time.perf_counter(), cpu_ticks()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # The scheduler's and workers' processes count in the runs that use them only.
     sampler = Sampler(process, cluster if mode == "scheduler" else [])
@@ -256,7 +259,28 @@ def run(
     cpu, peak, scheduler_peak, roles = sampler.stop()
     if process.returncode not in (0, 1):
         print(errors.decode(errors="replace")[-2000:], file=sys.stderr)
-    return Run(mode, elapsed, cpu, peak, scheduler_peak, roles, process.returncode, verdicts(out))
+    steal = stolen(ticks, cpu_ticks())
+    code, seen = process.returncode, verdicts(out)
+    return Run(mode, elapsed, cpu, peak, scheduler_peak, steal, roles, code, seen)
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """The machine's steal and total CPU ticks so far (Linux ``/proc/stat``), None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(f) for f in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    steal = fields[7] if len(fields) > 7 else 0
+    return steal, sum(fields[:8])
+
+
+def stolen(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float:
+    """The share of CPU time stolen by the hypervisor between two :func:`cpu_ticks`: on a
+    virtual machine whose host is busy, a run's wall time grows with it (its CPU time less)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return 0.0
+    return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def scheduler_rss(result: Run) -> str:
@@ -368,7 +392,7 @@ def main() -> None:
                     f"CPU {result.cpu / args.claims * 1000:4.0f} ms/claim  "
                     f"client peak RSS {result.peak_mb:4.0f} MB{scheduler_rss(result)}  "
                     f"exit {result.code}  "
-                    f"{result.verdicts}  (load {load()})\n"
+                    f"{result.verdicts}  (load {load()}, steal {result.steal:.0%})\n"
                     f"{'':>17}CPU ms per claim by role: {by_role([result], args.claims)}",
                     flush=True,
                 )
