@@ -237,12 +237,14 @@ def run(
                 completed.add(submit(claims))
             return bool(claims)
 
+        collecting: list[_Claim] = []  # the claims whose reports are being written
         try:
             while len(in_flight) < window() and submit_next():
                 pass
             suspects: list[_Claim] = []
             for future in completed:
                 claims = in_flight.pop(future)
+                collecting = claims
                 if future.status == "error" and isinstance(
                     future.exception(), distributed.KilledWorker
                 ):
@@ -253,6 +255,7 @@ def run(
                 else:
                     for result in _collect(future, claims, distributed):
                         _record(batch, progress, total, result)
+                collecting = []
                 future.release()
                 while len(in_flight) < window() and submit_next():
                     pass
@@ -267,6 +270,7 @@ def run(
                 _record(batch, progress, total, result)
         except KeyboardInterrupt as exc:  # the shell reports it from batch.interrupted_by
             batch.interrupted_by = signum_of(exc)
+            _record_written(batch, progress, total, collecting)
             client.cancel(list(in_flight))
 
 
@@ -354,6 +358,21 @@ def _failures(exc: Exception) -> str:
 def _paths(job: ClaimJob) -> tuple[Path, Path]:
     report_name = job.stem + get_renderer(job.options.format).suffix
     return job.out_dir / report_name, job.out_dir / (report_name + ".stamp")
+
+
+def _record_written(
+    batch: BatchResult, progress: Progress | None, total: int, claims: list[_Claim]
+) -> None:
+    """Ctrl-C while a task's reports were written: each of its claims whose report and stamp
+    are on disk was checked, and the index says so (as a rerun would reuse it)."""
+    recorded = {r.folder for r in batch.results}
+    for c in claims:
+        if str(c.job.folder) in recorded:
+            continue
+        report_path, stamp_path = _paths(c.job)
+        result = _reuse(stamp_path, report_path, c.key)
+        if result is not None:
+            _record(batch, progress, total, replace(result, reused=False))
 
 
 def _record(batch: BatchResult, progress: Progress | None, total: int, result: ClaimResult) -> None:
