@@ -100,13 +100,6 @@ CHUNK_BYTES = 8 * 2**20
 # How often the client asks the scheduler how many worker threads there are (workers may join
 # or leave mid-batch): not for every claim, each answer costs the scheduler and the client.
 WINDOW_REFRESH_S = 5.0
-# A worker of a batch does without what only a dashboard reads: Dask's statistical profiler
-# (it walks the checking thread's stack every 10 ms, some 5 % of a worker's CPU here), and its
-# event-loop health ticks (every 20 ms) and system samples (every 0.5 s) at their usual pace.
-# Its memory is looked at every 0.5 s, not 0.1 s (by the worker and by its nanny: half their
-# CPU when idle); a claim's check does not grow by gigabytes in a tenth of a second, and its
-# documents are read in reader processes with limits of their own.
-# Set for a LocalCluster; the README gives the same settings for `dask worker`.
 # What Dask keeps "for developers" of its recent messages, transitions and events: by default
 # the last 1,000 of each, and among them every message under 1 MB a process sent on its
 # streams. A task's message carries its claims' files (client → scheduler → worker), so the
@@ -114,6 +107,13 @@ WINDOW_REFRESH_S = 5.0
 # last 1,000 tasks: some 130 MB for the fixture claims, up to 1 GB for larger ones, growing
 # with the batch. The client, a local cluster and the README's scheduler keep none.
 NO_MESSAGE_LOG = {"distributed.admin.low-level-log-length": 0}
+# A worker of a batch does without what only a dashboard reads: Dask's statistical profiler
+# (it walks the checking thread's stack every 10 ms, some 5 % of a worker's CPU here), and its
+# event-loop health ticks (every 20 ms) and system samples (every 0.5 s) at their usual pace.
+# Its memory is looked at every 0.5 s, not 0.1 s (by the worker and by its nanny: half their
+# CPU when idle); a claim's check does not grow by gigabytes in a tenth of a second, and its
+# documents are read in reader processes with limits of their own.
+# Set for a LocalCluster; the README gives the same settings for `dask worker`.
 LEAN_WORKER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
