@@ -22,7 +22,7 @@ from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
 from coop_rules.extraction.parsing import find_amounts
 from coop_rules.extraction.reconcile import ARITHMETIC
-from coop_rules.extraction.totals import taxed_base
+from coop_rules.extraction.totals import printed_tax, taxed_base
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
 # date or total, and a wrong value is worse than none (a reviewer reads the scan). On 30
@@ -172,6 +172,9 @@ def apply_ocr_confidence(
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif _lost_cents(name, found, fields):
             reason = "uncertain: OCR read an amount without its cents"
+            doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
+        elif name == "total" and printed_tax(page.text.splitlines(), found.value):
+            reason = "uncertain: the page prints it as the tax a rate gives of another amount"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif name == "total" and not (backed or twice):
             reason = "uncertain: OCR read it by its label once, and no sum on the page backs it"

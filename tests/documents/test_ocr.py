@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 import time
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, ImageStat
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -37,6 +38,7 @@ COMPLIANT = ROOT / "fixtures" / "claims" / "compliant"
 INVOICE = "rechnung-kreativwerk-RE-2024-0417.pdf"
 SCAN = OCR / "rechnung-kreativwerk-RE-2024-0417-scan.pdf"
 HERE = Limits(isolate=False, ocr="on", timeout=120.0)
+DEJAVU_22 = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 22)
 
 if ocr_module.unavailable() and not os.environ.get("CI"):
     pytestmark = pytest.mark.skip(reason=str(ocr_module.unavailable()))
@@ -224,17 +226,48 @@ def test_a_receipts_amounts_and_date_are_confirmed_by_a_second_reading(monkeypat
     assert not words["12,"].confirmed  # a street number is no amount to read again
 
 
-def test_a_second_reading_of_a_numbers_box_reads_only_digits() -> None:
-    from PIL import ImageDraw, ImageFont
+@pytest.mark.parametrize("recogniser", [True, False], ids=["pp-ocr", "tesseract"])
+def test_a_second_reading_of_a_numbers_box_reads_only_digits(
+    recogniser: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coop_rules.documents import number_reader
+
+    if recogniser:
+        if sys.version_info >= (3, 13):
+            pytest.skip("rapidocr-onnxruntime (the ocr extra's recogniser) supports Python < 3.13")
+        assert number_reader.available()  # the ocr extra brings it
+    else:
+        monkeypatch.setattr(number_reader, "available", lambda: False)
 
     image = Image.new("L", (420, 60), 255)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 22)
-    ImageDraw.Draw(image).text((20, 16), "CASH     59.08", font=font, fill=0)
-    box = image.crop((150, 0, 420, 60)).getbbox()  # the amount's ink
+    ImageDraw.Draw(image).text((20, 16), "CASH", font=DEJAVU_22, fill=0)
+    ImageDraw.Draw(image).text((250, 16), "59.08", font=DEJAVU_22, fill=0)
+    box = ImageOps.invert(image.crop((200, 0, 420, 60))).getbbox()  # the amount's ink
     assert box is not None
-    word = Word("59.O8", box[0] + 150, box[1], box[2] + 150, box[3], 0.5)
-    text, sure = ocr_module._reread(image, [word])
-    assert (text, sure >= ocr_module.MIN_REREAD) == ("59.08", True)
+    word = Word("59.O8", box[0] + 200, box[1], box[2] + 200, box[3], 0.5)
+    text, sure, recognised = ocr_module._reread(image, [word])
+    assert (text, sure >= ocr_module.MIN_REREAD, recognised) == ("59.08", True, recogniser)
+
+
+def test_a_recogniser_that_cannot_load_leaves_the_numbers_to_tesseract(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coop_rules.documents import number_reader
+
+    def fail(*args: object) -> None:
+        raise MemoryError("std::bad_alloc")  # as under a worker's address-space limit
+
+    monkeypatch.setattr(number_reader, "_readers", {})
+    monkeypatch.setattr(number_reader, "_broken", None)
+    monkeypatch.setattr(number_reader, "_Recogniser", fail)
+    monkeypatch.setattr(number_reader, "_installed", lambda: True)
+    image = Image.new("L", (200, 60), 255)
+    ImageDraw.Draw(image).text((40, 16), "59.08", font=DEJAVU_22, fill=0)
+    box = ImageOps.invert(image).getbbox()
+    assert box is not None
+    text, _, recognised = ocr_module._reread(image, [Word("59.O8", *box, 0.5)])
+    assert (text, recognised) == ("59.08", False)
+    assert not number_reader.available() and "MemoryError" in (number_reader._broken or "")
 
 
 def test_a_very_wide_image_is_a_finding_not_a_stall(tmp_path: Path) -> None:
