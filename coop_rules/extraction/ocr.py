@@ -173,7 +173,11 @@ def apply_ocr_confidence(
         elif _lost_cents(name, found, fields):
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
-        elif name == "total" and printed_tax(page.text.splitlines(), found.value):
+        elif (
+            name == "total"
+            and isinstance(found.value, Decimal)
+            and printed_tax(page.text.splitlines(), found.value)
+        ):
             reason = "uncertain: the page prints it as the tax a rate gives of another amount"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif name == "total" and not (backed or twice):
