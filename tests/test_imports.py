@@ -32,6 +32,10 @@ FUNCTION_LEVEL = {
     # The OCR extra (tesserocr, pillow-heif) is optional; PDFium draws a scanned page only for
     # OCR.
     ("coop_rules.documents.ocr", "tesserocr"): "optional ocr extra",
+    # ... and its second reader of numbers (ONNX Runtime, numpy), loaded with the first number.
+    ("coop_rules.documents.number_reader", "onnxruntime"): "optional ocr extra",
+    ("coop_rules.documents.number_reader", "numpy"): "optional ocr extra",
+    ("coop_rules.documents.number_reader", "PIL"): "start-up: Pillow with the first picture",
     ("coop_rules.yamlfile", "yaml"): "start-up: PyYAML only when YAML is parsed (cache miss)",
     ("coop_rules.documents.ocr", "PIL"): "start-up: Pillow with the first picture, not a PDF",
     ("coop_rules.documents.ocr", "pillow_heif"): "optional, for HEIC photos",
