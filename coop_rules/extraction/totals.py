@@ -64,17 +64,24 @@ def taxed_base(lines: Iterable[str], value: Decimal) -> bool:
 def printed_tax(lines: Iterable[str], value: Decimal) -> bool:
     """Whether ``value`` is a tax the page computes: a line prints a rate, an amount, and that
     rate of the amount as ``value``, as a tax summary's rows do ("SR 6.00  144.68  8.68": 6 %
-    of 144.68; its rate column often without the sign). Three numbers on one line in that
-    relation to the cent are a rate, a base and its tax, not an item's quantity and price."""
+    of 144.68; its rate column often without the sign). Three numbers in that relation to the
+    cent are a rate, a base and its tax, not an item's quantity and price. OCR may read a
+    row's rate apart from its amounts, on a line of its own ("SR 6.00" / "144.68 8.68"), so
+    the line above may give the rate."""
     wanted = abs(value)
+    above: list[Decimal] = []
     for line in lines:
         found = [a for a in find_amounts(line) if a.value > 0]
-        if not any(a.value == wanted and not a.percent for a in found):
-            continue
         rates = [a.value for a in found if a.value <= MAX_RATE and a.value != wanted]
-        bases = [a.value for a in found if not a.percent and a.value > wanted]
-        if any((b * r / 100).quantize(CENT, ROUND_HALF_UP) == wanted for b in bases for r in rates):
-            return True
+        if any(a.value == wanted and not a.percent for a in found):
+            bases = [a.value for a in found if not a.percent and a.value > wanted]
+            if any(
+                (b * r / 100).quantize(CENT, ROUND_HALF_UP) == wanted
+                for b in bases
+                for r in [*rates, *above]
+            ):
+                return True
+        above = rates
     return False
 
 

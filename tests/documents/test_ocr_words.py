@@ -96,6 +96,10 @@ def test_the_tax_a_printed_rate_gives_is_no_total() -> None:
     total = read(doc, Decimal("8.68"), 2, "8.68")
     kept, doubts = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
     assert kept == {} and "tax a rate gives" in doubts["total"].reason
+    # ... also when OCR read the row's rate on a line of its own.
+    doc = page_of("SUB-TOTAL 144.68", "SR 6.00", "144.68 8.68", "TOTAL: 8.68", "TAX 8.68")
+    total = read(doc, Decimal("8.68"), 3, "8.68")
+    assert "total" not in apply_ocr_confidence(doc, {"total": total}, {"total": "label"})[0]
     # A total that is no rate of anything printed beside it stays.
     doc = page_of("SR 6.00 144.68 8.68", "TOTAL 153.36", "CASH 160.00", "CHANGE 6.64")
     total = read(doc, Decimal("153.36"), 1, "153.36")
