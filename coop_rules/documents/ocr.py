@@ -30,7 +30,9 @@ till receipt is read as one block of text (PSM 6), anything else with Tesseract'
 page segmentation.
 
 Tesseract's words are then repaired where OCR is known to break them: each number it was not
-sure of is read a second time from a crop of its own box, and the two readings are voted (see
+sure of is read a second time from a crop of its own box — by PP-OCRv4's text recogniser
+(:mod:`.number_reader`, a neural engine whose mistakes are not Tesseract's) where the ``ocr``
+extra brought it, else by Tesseract itself — and the two readings are voted (see
 :func:`reread_numbers`: agreement marks the word ``confirmed``, disagreement makes it doubtful);
 the words of one text line share its band (a bent receipt's amounts stay beside their labels),
 an amount split at its decimal mark ("49. 39") is joined, a line of nothing but unsure one-
