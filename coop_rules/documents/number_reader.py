@@ -12,7 +12,7 @@ recogniser's reading is the likelier one (:func:`coop_rules.documents.ocr._voted
 Only the recognition half of RapidOCR is used, on the crop of one number at a time (the page's
 words and boxes stay Tesseract's): the text-detection model is what made RapidOCR slow and
 large on whole pages (7 s and 1.1 GB a receipt, see the README), while recognising a crop takes
-~15 ms and the session ~50 MB. The model is the one the ``rapidocr-onnxruntime`` wheel carries
+~16 ms and the session ~45 MB. The model is the one the ``rapidocr-onnxruntime`` wheel carries
 (``ch_PP-OCRv4_rec_infer.onnx``, Apache-2.0, read from the installed package's folder without
 importing the package, which would load OpenCV); nothing is downloaded. Without the wheel or
 ONNX Runtime (``available()`` is False) numbers are read a second time by Tesseract, as before.
