@@ -7,6 +7,7 @@ a machine without it they are skipped with the reason; in CI (``CI`` set) they f
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, ImageSequence, ImageStat
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -193,6 +194,102 @@ def test_evidence_on_a_deskewed_scan_is_cut_from_the_straightened_page() -> None
         assert highlighted_text(evidence_cut(SCAN, scan, name)) == printed, name
         # Cut from the page as stored, the box misses the printed value.
         assert highlighted_text(evidence_cut(SCAN, scan, name, turns=False)) != printed, name
+
+
+def receipt_on_a_sheet(path: Path, tilt: float = 0.0) -> Path:
+    """The two receipts of ``receipt-pages.tiff`` (150 dpi), one under the other, on a dusty A4
+    sheet scanned at 300 dpi (tilted by ``tilt`` degrees): small print on a large sheet, the
+    first receipt at RECEIPT_AT pixels from the sheet's top-left corner."""
+    sheet = Image.new("L", (2480, 3508), 250)
+    with Image.open(OCR / "receipt-pages.tiff") as pages:
+        for n, page in enumerate(ImageSequence.Iterator(pages)):
+            sheet.paste(page.convert("L"), (RECEIPT_AT[0], RECEIPT_AT[1] + n * page.height))
+    draw = ImageDraw.Draw(sheet)
+    for n in range(120):  # the dust of a scanner's glass (on the blank paper)
+        x, y = (n * 397) % 2470, (n * 631) % 3498
+        if not (RECEIPT_AT[0] - 18 < x < RECEIPT_AT[0] + 540 and RECEIPT_AT[1] - 18 < y):
+            draw.ellipse((x, y, x + 4, y + 4), fill=90)
+    if tilt:
+        sheet = sheet.rotate(tilt, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    sheet.save(path, dpi=(300, 300))
+    return path
+
+
+RECEIPT_AT = (720, 1040)
+
+
+def test_a_receipt_on_a_scanned_sheet_is_read_from_its_print(tmp_path: Path) -> None:
+    path = receipt_on_a_sheet(tmp_path / "sheet.png")
+    with Image.open(path) as sheet:
+        cut = ocr_module.prepare(sheet).cut
+    assert cut is not None and cut[:2] > (600, 900)  # the blank paper around it is cut off
+    alone = read_document(OCR / "receipt-pages.tiff", "r.tiff", replace(HERE, max_ocr_pages=1))
+    on_sheet = read_document(path, "sheet.png", HERE)
+    assert isinstance(alone, Document) and isinstance(on_sheet, Document)
+    assert (on_sheet.pages[0].width, on_sheet.pages[0].height) == pytest.approx(
+        (595.2, 841.9), 0.01
+    )
+    texts = [w.text for w in on_sheet.pages[0].words]
+    mine = {w.text: w for w in on_sheet.pages[0].words if texts.count(w.text) == 1}
+    theirs = {w.text: w for w in alone.pages[0].words}
+    numbers = {"14.03.2024", "7,80", "2,90", "10,70"}
+    assert numbers | {"KAFFEEHAUS", "SUMME"} <= mine.keys() & theirs.keys()
+    assert {"PAPETERIE", "22/03/2024", "10,50"} <= mine.keys()  # the receipt under it too
+    # Each word's box is where the word is on the sheet: the receipt's box (150 dpi) halved
+    # (300 dpi) and moved by its place.
+    dx, dy = (v * 72 / 300 for v in RECEIPT_AT)
+    for text in mine.keys() & theirs.keys():
+        a, b = mine[text], theirs[text]
+        assert abs(a.x0 - b.x0 / 2 - dx) < 1 and abs(a.top - b.top / 2 - dy) < 1, text
+        assert abs(a.x1 - b.x1 / 2 - dx) < 1 and abs(a.bottom - b.bottom / 2 - dy) < 1, text
+
+
+def test_a_tilted_sheet_cut_to_its_receipt_keeps_each_word_where_it_is_drawn(
+    tmp_path: Path,
+) -> None:
+    level = receipt_on_a_sheet(tmp_path / "level.png")
+    tilted = receipt_on_a_sheet(tmp_path / "tilted.png", tilt=2.0)
+    upright = extract_file(level, level.name, role="invoice", limits=HERE)
+    doc = extract_file(tilted, tilted.name, role="invoice", limits=HERE)
+    quarter, skew = doc.page_turns[1]
+    assert quarter == 0 and 1.5 <= abs(skew) <= 2.5 and not upright.page_turns
+    # Where a value's box must be: its place on the level sheet, tilted with the sheet, then
+    # straightened as OCR straightened the page (and as its evidence picture is drawn:
+    # turned by ``skew`` on a grown canvas, shrunk back to the page's size).
+    width, height = 2480 * 72 / 300, 3508 * 72 / 300
+    grown = (
+        width * math.cos(math.radians(skew)) + height * abs(math.sin(math.radians(skew))),
+        width * abs(math.sin(math.radians(skew))) + height * math.cos(math.radians(skew)),
+    )
+
+    def turned(x: float, y: float, angle: float) -> tuple[float, float]:
+        a = math.radians(angle)
+        return x * math.cos(a) + y * math.sin(a), -x * math.sin(a) + y * math.cos(a)
+
+    for name in ("issue_date", "vendor"):
+        assert doc.value(name) == upright.value(name)
+        box, found = upright.fields[name].evidence.box, doc.fields[name].evidence.box
+        assert box is not None and found is not None
+        x, y = turned((box[0] + box[2]) / 2 - width / 2, (box[1] + box[3]) / 2 - height / 2, 2.0)
+        x, y = turned(x, y, skew)
+        x, y = (x + grown[0] / 2) * width / grown[0], (y + grown[1] / 2) * height / grown[1]
+        assert abs((found[0] + found[2]) / 2 - x) < 1.5, name
+        assert abs((found[1] + found[3]) / 2 - y) < 1.5, name
+
+
+def test_a_page_in_another_script_is_read_with_its_language_data(tmp_path: Path) -> None:
+    # Read first as Latin, the page is illegible; OSD names its script (Han), whose language
+    # data then reads it, and that reading stands (its words do not compare with Latin ones).
+    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 26)
+    receipt = Image.new("L", (520, 420), 255)
+    draw = ImageDraw.Draw(receipt)
+    for i, line in enumerate(["株式会社さくら商事", "東京都千代田区丸の内1-1", "合計   1,650円"]):
+        draw.text((24, 24 + 62 * i), line, font=font, fill=0)
+    receipt.save(tmp_path / "jp.png", dpi=(150, 150))
+    doc = read_document(tmp_path / "jp.png", "jp.png", HERE)
+    assert isinstance(doc, Document)
+    text = doc.full_text.replace(" ", "")  # Tesseract spaces some CJK characters apart
+    assert "株式会社" in text and "東京都" in text and "合計" in text and "650円" in text
 
 
 def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:
