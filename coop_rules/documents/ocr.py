@@ -21,13 +21,16 @@ and ``osd`` on Debian) or ``TESSDATA_PREFIX``. Nothing is downloaded at run time
 
 Preparation (each step measured on the receipts with ``bench/ocr.py``): the EXIF orientation
 is applied; the image is made greyscale and scaled so that small print is about Tesseract's
-favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side,
-then scaled up until its text lines are about LINE_HEIGHT pixels high: a small receipt on a
-whole scanned sheet); Tesseract's orientation and script detection (OSD, on a reduced copy)
-turns a sideways or upside-down page upright when it is sure, and picks the language data by
-script (Latin, Japanese, Korean, Chinese). A tilted page is straightened. A page shaped like a
-till receipt is read as one block of text (PSM 6), anything else with Tesseract's automatic
-page segmentation.
+favourite size (narrow scans up to 1,200 px wide, huge ones down to 4,000 px on the long side);
+a large scanned sheet is cut to its print (a till receipt on an A4 sheet: the blank paper costs
+time and memory, see :func:`_print_box`); then it is scaled up until its text lines are about
+LINE_HEIGHT pixels high. A tilted page is straightened. The page is read as it is first; only
+when that reading is poor (see :func:`_legible`) does Tesseract's orientation and script
+detection (OSD, on a reduced copy) turn a sideways or upside-down page upright and pick the
+language data by script (Latin, Japanese, Korean, Chinese). A page shaped like a till receipt
+is read as one block of text (PSM 6), anything else with Tesseract's automatic page
+segmentation. Word boxes are mapped back to the whole page, turned and straightened as its
+evidence pictures are drawn.
 
 Tesseract's words are then repaired where OCR is known to break them: each number it was not
 sure of is read a second time from a crop of its own box — by PP-OCRv4's text recogniser
@@ -105,7 +108,7 @@ ASSUMED_DPI = 150.0  # an image without a plausible resolution is laid out as if
 PDF_DPI = 300.0  # scanned PDF pages are drawn at this resolution for OCR
 MAX_RENDER_PIXELS = 12_000_000  # ...but never to more pixels than this
 MIN_OSD_CONFIDENCE = 0.5  # OSD's orientation confidence below which a page is left as it is
-SURE_OSD = 6.0  # ...and from which its turn is taken without trying the page as it is
+SURE_OSD = 6.0  # ...and from which only its turn is tried (beside the page as it is)
 # OSD looks at a copy at most this large: it needs letters, not detail, and its time grows
 # with the pixels (0.8 s of a receipt's 2.5 s at 1,200 × 3,500).
 OSD_LONG_SIDE = 1600
@@ -407,9 +410,9 @@ def _orientation(gray: Image.Image) -> tuple[list[int], str]:
     OSD is sure of a page of print (confidence 10–20), much less of a narrow receipt, where it
     proposes a wrong half turn at confidences up to 3.5 (measured on 40 upright receipts) but
     never a quarter turn. So a turn it is sure of is taken; a doubtful quarter turn is tried
-    both ways and the reading with the more confident words wins (see :func:`recognise`); a
-    doubtful half turn is not taken (reading a page twice costs more than the rare receipt
-    photographed upside down is worth).
+    both ways, a doubtful half turn beside the page as it is, and the reading with the more
+    confident words wins (see :func:`recognise`: OSD is asked only about a page that read
+    poorly as it is, so a second reading is worth its time).
     """
     if not OSD or "osd" not in languages_available():
         return [0], LATIN
@@ -432,7 +435,7 @@ def _orientation(gray: Image.Image) -> tuple[list[int], str]:
         return [0], langs
     if turn in (90, 270):  # sideways for sure, less sure which way
         return [turn, (turn + 180) % 360], langs
-    return [0], langs
+    return [0, turn], langs
 
 
 def recognise(
@@ -459,12 +462,12 @@ def recognise(
     best = _reading(sheet, 0, LATIN, sheet.skew)
     if not _legible(best.words):
         turns, langs = _orientation(sheet.gray)
-        if langs != LATIN:  # another script's words score differently: OSD's script decides
-            best = _reading(sheet, turns[0], langs, None)
+        # Readings with another script's data score differently: OSD's script decides.
+        readings = [best] if langs == LATIN else []
         for turn in turns:
-            if turn != best.turn:
-                other = _reading(sheet, turn, langs, None)
-                best = other if other.score > best.score else best
+            if not (turn == 0 and readings):
+                readings.append(_reading(sheet, turn, langs, None if turn else sheet.skew))
+        best = max(readings, key=lambda reading: reading.score)
     turn, skew = best.turn, best.skew
     if turn in (90, 270):
         width, height = height, width
@@ -566,9 +569,10 @@ def _legible(words: list[Word]) -> bool:
     LEGIBLE_CONFIDENCE, and nearly all wider than high (Tesseract reads some sideways pages'
     lines turned, with confidence, but in boxes taller than wide).
 
-    Measured on 56 receipt scans, each read as it is and turned by a quarter, a half and three
-    quarters: upright pages read at 0.72–0.94 with 91–100 % of their words wide; upside down at
-    0.27–0.51; sideways either at 0.31–0.53 or with 0–4 % of their words wide."""
+    Measured on the 60 development receipt scans of ``bench/ocr.py``, each read as it is and
+    turned by a quarter, a half and three quarters (none misjudged): upright pages read at
+    0.72–0.94 with 91–100 % of their words wide; upside down at 0.27–0.55; sideways at
+    0.31–0.54 with 0–8 % wide, or, turned the other way, at 0.71–0.93 but 0–6 % wide."""
     long = [w for w in words if sum(c.isalnum() for c in w.text) >= 3]
     if len(long) < MIN_LEGIBLE:
         return False

@@ -126,6 +126,14 @@ def test_a_picture_stored_sideways_is_read_upright(name: str) -> None:
     assert page.width > page.height  # the upright picture is landscape
 
 
+def test_a_picture_stored_upside_down_is_read_upright(tmp_path: Path) -> None:
+    Image.open(OCR / "landing-page.png").rotate(180).save(tmp_path / "upside-down.png")
+    doc = read_document(tmp_path / "upside-down.png", "upside-down.png", HERE)
+    assert isinstance(doc, Document) and doc.pages[0].turn[0] == 180
+    assert "NORTHWIND CLOUD WEEKS" in doc.full_text
+    assert "northwind-cloud.example" in doc.full_text
+
+
 def evidence_cut(path: Path, doc: ExtractedDocument, name: str, turns: bool = True) -> Image.Image:
     """The evidence picture a report shows for ``doc``'s field ``name`` (drawn by a reader
     worker), cut with the page turns OCR recorded (``turns``) or from the page as stored."""
