@@ -252,6 +252,25 @@ def test_a_receipt_on_a_scanned_sheet_is_read_from_its_print(tmp_path: Path) -> 
         assert abs(a.x1 - b.x1 / 2 - dx) < 1 and abs(a.bottom - b.bottom / 2 - dy) < 1, text
 
 
+def test_a_sheet_fed_in_sideways_is_cut_and_its_words_placed_on_the_upright_page(
+    tmp_path: Path,
+) -> None:
+    level = receipt_on_a_sheet(tmp_path / "level.png")
+    with Image.open(level) as picture:
+        sideways = picture.rotate(-90, expand=True)
+    sideways.save(tmp_path / "sideways.png", dpi=(300, 300))
+    assert ocr_module.prepare(sideways).cut is not None
+    upright = read_document(level, "level.png", HERE)
+    turned = read_document(tmp_path / "sideways.png", "sideways.png", HERE)
+    assert isinstance(upright, Document) and isinstance(turned, Document)
+    assert turned.pages[0].turn[0] == 90
+    words = {w.text: w for w in turned.pages[0].words}
+    for word in upright.pages[0].words:
+        if word.text in ("14.03.2024", "10,70", "22/03/2024", "10,50"):
+            other = words[word.text]
+            assert abs(other.x0 - word.x0) < 1 and abs(other.top - word.top) < 1, word.text
+
+
 def test_a_tilted_sheet_cut_to_its_receipt_keeps_each_word_where_it_is_drawn(
     tmp_path: Path,
 ) -> None:
