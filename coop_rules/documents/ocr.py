@@ -308,8 +308,9 @@ def _print_cells(ink: Image.Image) -> tuple[int, int, int, int] | None:
     """The box (in cells) of the print cells of ``ink`` (255) in its richest band of columns,
     bands being parted by CUT_GAP_CELLS empty columns or more: a fold's line, the sheet's edge
     or a cluster of dust beside a receipt does not widen its box. None when the other bands
-    hold more than MAX_LEFT_OUT of the print cells (not counting bands of one or two columns,
-    which are lines, nor bands at the picture's edge: a scanner's shadow)."""
+    hold more than MAX_LEFT_OUT of the print cells, not counting lines (bands at most
+    CUT_GAP_CELLS wide with a column of print over half the picture's height: a fold, a
+    ruler's edge) nor bands at the picture's edge (a scanner's shadow)."""
     width = ink.width
     counts = [0] * width
     for at, value in enumerate(ink.tobytes()):
@@ -330,10 +331,13 @@ def _print_cells(ink: Image.Image) -> tuple[int, int, int, int] | None:
         return None
     richest = max(bands)
     _, left, right = richest
+
+    def printed(first: int, last: int) -> bool:
+        line = last - first <= CUT_GAP_CELLS and max(counts[first:last]) > ink.height / 2
+        return not line and first > 0 and last < width
+
     left_out = sum(
-        cells
-        for cells, first, last in (band for band in bands if band != richest)
-        if last - first > 2 and first > 0 and last < width
+        c for c, first, last in bands if (c, first, last) != richest and printed(first, last)
     )
     if left_out > MAX_LEFT_OUT * sum(counts):
         return None

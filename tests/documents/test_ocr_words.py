@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from PIL import Image, ImageDraw
 
 from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, Word
@@ -282,3 +283,42 @@ def test_a_name_counts_its_words_mean_confidence_unless_one_is_a_guess() -> None
     doc = replace(doc, pages=(replace(page, words=tuple(words)),))
     kept, doubts = apply_ocr_confidence(doc, {"vendor": vendor})
     assert kept == {} and doubts["vendor"].reason.endswith("confidence 0.30")
+
+
+def text_block(sheet: Image.Image, left: int, top: int, lines: int, width: int) -> None:
+    """Lines of print (runs of dark letter-sized marks) at ``left``, ``top`` on ``sheet``."""
+    draw = ImageDraw.Draw(sheet)
+    for line in range(lines):
+        y = top + line * 60
+        for x in range(left, left + width, 36):
+            draw.rectangle((x, y, x + 24, y + 30), fill=30)
+
+
+def test_a_receipt_on_a_scanned_sheet_is_cut_from_its_shadow_fold_and_dust() -> None:
+    sheet = Image.new("L", (2480, 3508), 245)
+    text_block(sheet, 800, 600, 30, 700)
+    draw = ImageDraw.Draw(sheet)
+    draw.rectangle((0, 0, 90, 3507), fill=150)  # the scanner's shadow along the sheet's edge
+    draw.line((2000, 0, 2000, 3507), fill=60, width=3)  # a fold
+    for n in range(200):  # dust
+        x, y = (n * 397) % 2470, (n * 631) % 3498
+        draw.ellipse((x, y, x + 4, y + 4), fill=60)
+    box = ocr._print_box(sheet)
+    assert box is not None
+    left, top, right, bottom = box
+    # The print (800–1508 across, 600–2370 down) and a margin of some 100 px, no more.
+    assert 700 < left <= 800 and 500 < top <= 600
+    assert 1508 <= right < 1650 and 2370 <= bottom < 2500
+
+
+def test_a_sheet_whose_print_is_in_two_places_is_not_cut() -> None:
+    # Two blocks of print far apart (an address on the left, amounts on the right): the cut
+    # would lose one of them, so the sheet is read whole.
+    sheet = Image.new("L", (2480, 3508), 245)
+    text_block(sheet, 300, 600, 30, 500)
+    text_block(sheet, 1600, 600, 20, 500)
+    assert ocr._print_box(sheet) is None
+    # ... and so is a sheet that is print all over (a page of an invoice).
+    full = Image.new("L", (2480, 3508), 245)
+    text_block(full, 150, 150, 52, 2100)
+    assert ocr._print_box(full) is None
