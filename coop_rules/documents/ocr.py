@@ -247,6 +247,11 @@ class Sheet:
     skew: float | None
     cut: tuple[int, int, int, int] | None = None
 
+    @property
+    def whole(self) -> tuple[int, int]:
+        """The size of the whole picture, before it was cut to its print."""
+        return (self.cut[2], self.cut[3]) if self.cut else self.gray.size
+
 
 def prepare(image: Image.Image) -> Sheet:
     """``image`` greyscale, sized for Tesseract and measured (see :class:`Sheet`)."""
@@ -261,11 +266,12 @@ def prepare(image: Image.Image) -> Sheet:
     elif gray.width < MIN_WIDTH:
         factor = min(MIN_WIDTH / gray.width, MAX_LONG_SIDE / long_side)
         gray = gray.resize(_scaled(gray.size, factor), Image.Resampling.LANCZOS)
-    box, cut = _print_box(gray) if gray.width * gray.height >= MIN_CUT_PIXELS else None, None
+    whole, cut = gray.size, None
+    box = _print_box(gray) if gray.width * gray.height >= MIN_CUT_PIXELS else None
     if box is not None:
-        cut = (box[0], box[1], gray.width, gray.height)
+        cut = (box[0], box[1], *whole)
         gray = gray.crop(box)
-    height, skew = _layout(gray, _segmentation(cut[2:] if cut else gray.size))
+    height, skew = _layout(gray, _segmentation(whole))
     pic = _scaled_to_lines(gray, height)
     # A picture scaled up is measured again when it is read: on the smaller one the tilt of
     # short lines is a guess (two of 14 scaled receipts: 1.95° against -0.28°, -0.73 against -1.33).
@@ -560,7 +566,7 @@ def _reading(sheet: Sheet, turn: int, langs: str, skew: float | None) -> _Readin
     ``langs``; ``skew`` is its tilt when known (measured when None). It is segmented as the
     whole picture is shaped, turned: a sheet cut to its receipt is still read as a sheet."""
     pic = sheet.pic.rotate(turn, expand=True, fillcolor=255) if turn else sheet.pic
-    width, height = sheet.cut[2:] if sheet.cut else sheet.gray.size
+    width, height = sheet.whole
     psm = _segmentation((height, width) if turn in (90, 270) else (width, height))
     pic, skew, words = _words(pic, langs, skew, psm)
     score = sum(w.confidence for w in words if sum(c.isalnum() for c in w.text) >= 3)
