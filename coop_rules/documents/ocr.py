@@ -642,6 +642,9 @@ _WHOLE_WORD = re.compile(r"^\d{2,5}[.,]?$")
 # An amount with its currency glued to it ("RM367.10", "$12.50", OCR's "RH11.90"): only the
 # digits are cropped for the second reading (the letters' share of the word's width).
 _PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
+# ...and a date with its label glued on ("Dater11/03/18", "Date:05/01/2018").
+_PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
+_WHOLE_HEAD = re.compile(r"^-?\d{1,7}$")  # an amount's head whose decimal mark was lost
 _SPLIT_HEAD, _CENTS = re.compile(r"^-?\d{1,7}[.,]$"), re.compile(r"^\d{2}$")  # "68," "87"
 # ...and cents OCR read as letters ("4. Ot" for 4.96), in the amounts' half of the page: read
 # again, the number may come out whole (a reading that is no amount changes nothing).
@@ -693,13 +696,28 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
         cents = line[start + 1].text
         if _CENTS.match(cents) or (_GARBLED_CENTS.match(cents) and word.x0 > middle):
             return line[start : start + 2]
+    if start + 1 < len(line) and _lost_mark(word, line[start + 1], middle):
+        return line[start : start + 2]
     wanted = (
         _DATE_WORD.match(text)
+        or _PREFIXED_DATE.match(text)
         or (_AMOUNT_WORD.match(text) and not _TIME_OF_DAY.match(text))
         or _PREFIXED_AMOUNT.match(text)
         or (_WHOLE_WORD.match(text) and word.x0 > middle)
     )
     return [word] if wanted else []
+
+
+def _lost_mark(word: Word, cents: Word, middle: float) -> bool:
+    """Whether ``word`` and ``cents`` are one amount whose decimal mark OCR did not see
+    (``3 08`` for 3.08): a whole number and two digits a narrow gap apart, in the amounts'
+    half of the page."""
+    gap = cents.x0 - word.x1
+    return (
+        word.x0 > middle
+        and bool(_WHOLE_HEAD.match(word.text) and _CENTS.match(cents.text))
+        and 0 <= gap < 0.5 * (word.bottom - word.top)
+    )
 
 
 def _reread(pic: Image.Image, group: list[Word]) -> tuple[str, float, bool]:
@@ -731,7 +749,7 @@ def _crop(pic: Image.Image, group: list[Word], margin: tuple[float, float]) -> I
     pad = max(2.0, 0.15 * max(bottom - top, 1.0))
     across, down = margin
     left = x0 - across * pad
-    prefixed = _PREFIXED_AMOUNT.match(group[0].text) if len(group) == 1 else None
+    prefixed = _prefixed(group[0].text) if len(group) == 1 else None
     if prefixed:  # the digits only: the letters' share of the word, and no margin before
         left = x0 + (x1 - x0) * len(prefixed.group(1)) / len(group[0].text)
     return pic.crop(
@@ -1103,3 +1121,8 @@ def register_heif() -> bool:
         return False
     register_heif_opener()
     return True
+
+
+def _prefixed(text: str) -> re.Match[str] | None:
+    """An amount or a date with letters glued before it (see _PREFIXED_AMOUNT), or None."""
+    return _PREFIXED_AMOUNT.match(text) or _PREFIXED_DATE.match(text)

@@ -56,6 +56,11 @@ GUESSED = 0.4
 AMOUNT_FIELDS = frozenset({"total", "subtotal", "tax", "amount_due"})
 WHOLE_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "TWD", "HUF", "IDR"})
 _CENTS = re.compile(r"[.,]\s?\d{2}(?!\d)")
+# How OCR may print an amount apart from the page's other readings of it: a gap after the
+# decimal mark where the print has a narrow one ("RM367. 10"), and its currency glued on and
+# misread ("RH367.10" for RM).
+_SPACED_CENTS = re.compile(r"(\d[.,]) (\d{2})(?![\d.,])")
+_GLUED_CURRENCY = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
 
 def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bool:
@@ -196,6 +201,7 @@ def _printed_twice(page: Page, value: object) -> bool:
     printed twice no more likely to be the total."""
     lines = 0
     for line in page.text.splitlines():
+        line = _GLUED_CURRENCY.sub(" ", _SPACED_CENTS.sub(r"\1\2", line))
         if isinstance(value, date):
             found = any(value in (r.value, *r.alternatives) for r in find_dates(line))
         elif isinstance(value, Decimal):

@@ -29,9 +29,11 @@ The confidence grows with the support and drops when another value is nearly as 
 heuristic that decided is named (``ExtractedDocument.decided_by``).
 
 Dates without a label (receipts, DIN 5008 letters) are read from general conventions: a date
-printed with a time of day (a bracketed day name may stand between: ``16/04/2018 (MON) 8:21``)
-is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma, date) is a letter's date line; a
-date on the document's title line is its date.
+printed with a time of day (a day's name or a short word may stand between: ``16/04/2018 (MON)
+8:21``, ``le 30/03/2018 à 12:36``) is a till's timestamp; ``Zürich, 28.03.2024`` (place, comma,
+date) is a letter's date line; a date on the document's title line is its date; so, less
+surely, is a date in its head: near the page's top, or above the first line that prints money
+(a receipt scanned on its own is a tall page whose head reaches far down).
 """
 
 from __future__ import annotations
@@ -71,8 +73,10 @@ _NET = re.compile(
 _TIME = re.compile(
     r"(?<![\d:])(?:[01]?\d|2[0-3]) ?: ?[0-5]\d(?: ?: ?[0-5]\d)?\s*(?:[AaPp][Mm])?(?![\d:])"
 )
-# A day's name set in brackets between a date and its time: "16/04/2018 (MON) 8:21".
-_DAY_NAME = re.compile(r"^[ \t,]*\([^\W\d_]{2,4}\.?\)")
+# What may stand between a date and its time: a day's name in brackets ("16/04/2018 (MON)
+# 8:21") or a short word, a day's name or the language's "at" ("le 30/03/2018 à 12:36", "am
+# 12.03.2024 um 9:15", "Tue", "at").
+_DAY_NAME = re.compile(r"^[ \t,]*(?:\([^\W\d_]{2,4}\.?\)|[^\W\d_]{1,4}\.?(?=[ \t]))")
 _PLACE_DATE = re.compile(r"^\s*[^\W\d][^\d\t:;]{1,40},\s*(?:den\s+|le\s+|am\s+|el\s+|il\s+)?$")
 # Date labels of other dates: a date next to one of these is not the issue date.
 OTHER_DATE_FIELDS = (
@@ -495,6 +499,7 @@ def _printed_after(ctx: Context, rounding: AmountFound, value: Decimal) -> Amoun
 def unlabelled_date(ctx: Context) -> Decision:
     """The issue date when no label names it (see the module docstring)."""
     first_page = ctx.layout.lines[0].page if ctx.layout.lines else None
+    items = _first_money_line(ctx, first_page)
     found: list[tuple[float, str, Candidate]] = []
     all_dates: set[object] = set()
     for line in ctx.layout.lines:
@@ -515,6 +520,8 @@ def unlabelled_date(ctx: Context) -> Decision:
                 score, how = 1.8, "date on the title line"
             elif line.page == first_page and ctx.layout.relative_top(line) < 0.35:
                 score, how = 1.0, "date near the top"
+            elif line.page == first_page and line.index < items:
+                score, how = 1.0, "date above the items"
             else:
                 continue
             window = Window(line, 0, len(line.text))
@@ -545,3 +552,16 @@ def unlabelled_date(ctx: Context) -> Decision:
     chosen = best.extracted(confidence)
     others = tuple(c.extracted(0.3) for _, _, c in found[1:] if c.value != best.value)
     return Decision(chosen, how, (chosen, *others))
+
+
+def _first_money_line(ctx: Context, page: int | None) -> int:
+    """The index of the first line of ``page`` that prints money (an amount with cents): where
+    an invoice's or a receipt's items begin. A date above it is in the document's head, where
+    its date stands; one under the items (a footer's printing date, an offer's validity) is
+    not. A long receipt's head reaches further down its page than an A4 invoice's."""
+    for line in ctx.layout.lines:
+        if line.page != page:
+            continue
+        if any(a.decimals == 2 and not a.percent for a in ctx.amounts(line.text)):
+            return line.index
+    return 0

@@ -74,7 +74,11 @@ def printed_tax(lines: Iterable[str], value: Decimal) -> bool:
         found = [a for a in find_amounts(line) if a.value > 0]
         rates = [a.value for a in found if a.value <= MAX_RATE and a.value != wanted]
         if any(a.value == wanted and not a.percent for a in found):
-            bases = [a.value for a in found if not a.percent and a.value > wanted]
+            # A base is money, printed with its cents: "10.00 x 070 7.00" is a quantity and
+            # a price that lost its decimal point, not 10 % of 70.
+            bases = [
+                a.value for a in found if not a.percent and a.decimals == 2 and a.value > wanted
+            ]
             if any(
                 (b * r / 100).quantize(CENT, ROUND_HALF_UP) == wanted
                 for b in bases

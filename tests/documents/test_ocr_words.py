@@ -76,6 +76,22 @@ def test_a_total_read_twice_needs_less_word_confidence() -> None:
     assert kept == {} and doubts["total"].reason.endswith("confidence 0.80")
 
 
+def test_a_total_printed_again_is_read_twice_as_ocr_writes_it_the_second_time() -> None:
+    # The second print with its currency glued on and misread, and a gap after the decimal
+    # mark: the same amount. Another amount so written is no second print.
+    lines = ("RICE 10KG 53.50", "Total Sales (Incl. GST 6%) RM73.00")
+    for again in ("Nett Total RH73. 00", "Nett Total RM73.00", "RH 73,00"):
+        doc = page_of(*lines, again, "VISA CARD")
+        total = read(doc, Decimal("73.00"), 1, "RM73.00")
+        kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+        assert kept["total"].value == Decimal("73.00"), again
+    for other in ("Nett Total RH78. 00", "Nett Total RH73. 0", "Nett Total 73 00"):
+        doc = page_of(*lines, other, "VISA CARD")
+        total = read(doc, Decimal("73.00"), 1, "RM73.00")
+        kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+        assert kept == {}, other
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
@@ -106,6 +122,12 @@ def test_the_tax_a_printed_rate_gives_is_no_total() -> None:
     total = read(doc, Decimal("153.36"), 1, "153.36")
     kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "tendered − change"})
     assert kept["total"].value == Decimal("153.36")
+    # A tax's base is money, printed with its cents: an item's quantity and a price that lost
+    # its decimal mark (10 × 0.70) are not a base and a rate (70 at 10 %).
+    doc = page_of("BEG GUNI", "10.00 NOS x 070 7.00 SR", "Total 7.00", "Cash 7.00", "Change 0.00")
+    total = read(doc, Decimal("7.00"), 2, "7.00")
+    kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "tendered − change"})
+    assert kept["total"].value == Decimal("7.00")
 
 
 def test_a_date_read_twice_needs_less_word_confidence() -> None:
@@ -145,11 +167,20 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("280", x=400) == ["280"]  # a whole number where the amounts stand
     assert group("280") == []  # ... not a quantity or code at the left
     assert group("RM30.91") == ["RM30.91"]  # an amount with its currency glued to it
+    assert group("Dater11/03/18") == ["Dater11/03/18"]  # a date with its label glued to it
+    assert group("Invoice12/2018") == []
     for text in ("17:34:00", "07-386", "9555916500133", "RM30", "CASH", "7"):
         assert group(text, x=400) == [], text
     # Cents OCR read as letters, where the amounts stand: read again as one number.
     assert group("4.", "Ot", x=400) == ["4.", "Ot"]
     assert group("4.", "Ot") == []
+    # An amount whose decimal mark OCR did not see: a whole number and two digits a narrow
+    # gap apart, where the amounts stand; not two numbers a space apart, nor at the left.
+    lost = [Word("3", 400, 0, 408, 12, 0.8), Word("08", 412, 0, 428, 12, 0.8)]
+    assert ocr._number_group(lost, 0, middle=300) == lost
+    assert ocr._number_group(lost, 0, middle=450) == []
+    apart = [lost[0], Word("08", 424, 0, 440, 12, 0.8)]
+    assert ocr._number_group(apart, 0, middle=300) == []
     sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
     assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
 
@@ -166,6 +197,9 @@ def test_two_readings_of_a_number_are_voted() -> None:
     (taken,) = ocr._voted(split, ("68.87", 0.9), False)
     assert (taken.text, taken.box, taken.confidence) == ("68.87", (100, 10, 140, 22), ocr.DOUBTFUL)
     assert ocr._voted(split, ("68.87", 0.3), False) == split  # ... unless it was unsure of it
+    lost = [Word("3", 100, 10, 108, 22, 0.8), Word("08", 112, 10, 128, 22, 0.8)]
+    (taken,) = ocr._voted(lost, ("3.08", 0.9), False)  # ... and one whose decimal mark was lost
+    assert (taken.text, taken.box, taken.confidence) == ("3.08", (100, 10, 128, 22), ocr.DOUBTFUL)
     # A date the second reading does not repeat keeps its page reading and confidence.
     day = [Word("15/03/2018", 100, 10, 180, 22, 0.96)]
     assert ocr._voted(day, ("18/03/2018", 0.86), False) == day

@@ -24,20 +24,22 @@ SPACING = 14.0  # between printed lines
 SIZE = 9
 
 
-def tilted_receipt(path: Path, rows: list[str], slope: float = 0.0) -> Path:
+def tilted_receipt(
+    path: Path, rows: list[str], slope: float = 0.0, pagesize: tuple[float, float] = A4
+) -> Path:
     """A till receipt, one printed line per row (``label|amount``, the amount right-aligned),
     scanned at ``slope`` (down per point right): a box's middle stands ``slope × x`` lower, x
     being the middle's distance from the page's left edge, as OCR boxes a tilted line."""
-    page = canvas.Canvas(str(path), pagesize=A4)
+    page = canvas.Canvas(str(path), pagesize=pagesize)
     page.setFont("Helvetica", SIZE)
     for i, row in enumerate(rows):
         label, _, amount = row.partition("|")
         y = 60 + SPACING * i
         width = page.stringWidth(label, "Helvetica", SIZE)
-        page.drawString(LEFT, A4[1] - (y + slope * (LEFT + width / 2)), label)
+        page.drawString(LEFT, pagesize[1] - (y + slope * (LEFT + width / 2)), label)
         if amount:
             width = page.stringWidth(amount, "Helvetica", SIZE)
-            page.drawRightString(RIGHT, A4[1] - (y + slope * (RIGHT - width / 2)), amount)
+            page.drawRightString(RIGHT, pagesize[1] - (y + slope * (RIGHT - width / 2)), amount)
     page.save()
     return path
 
@@ -254,3 +256,40 @@ def test_a_days_name_between_the_date_and_the_time_keeps_the_till_timestamp(
     doc = read_receipt(tmp_path, [*rows, "PARKING FEE|3.00", "CASH|5.00", "CHANGE|2.00"])
     assert doc.value("issue_date") == date(2018, 4, 16)
     assert doc.decided_by["issue_date"] == "date with a time"
+
+
+def test_a_word_between_the_date_and_the_time_keeps_the_till_timestamp(tmp_path: Path) -> None:
+    rows = ["RELAIS DU PORT", "12 RUE DE LA PAIX", "75002 PARIS", "TICKET 0042"]
+    rows += ["Le 30/03/2018 à 12:36 CAISSE 1", "CAFE CREME 2 X 12.00|24.00", "TOTAL|24.00"]
+    doc = read_receipt(tmp_path, [*rows, "ESPECES|30.00", "RENDU|6.00"])
+    assert doc.value("issue_date") == date(2018, 3, 30)
+    assert doc.decided_by["issue_date"] == "date with a time"
+
+
+LONG_HEAD = [
+    "KEDAI MAJU TRADING SDN BHD",
+    "(123456-X)",
+    "NO 12, JALAN MERDEKA 3,",
+    "TAMAN SRI BINTANG,",
+    "43300 SERI KEMBANGAN, SELANGOR",
+    "TEL 03-1234 5678 FAX 03-1234 5679",
+    "GST REG NO 001234567890",
+    "TAX INVOICE",
+    "INVOICE NO CS 24399 CASHIER 02",
+]
+LONG_ITEMS = [f"ITEM {n}|{n}.50" for n in range(1, 9)]
+LONG_FOOT = ["TOTAL|40.00", "CASH|50.00", "CHANGE|10.00", "GOODS SOLD ARE NOT RETURNABLE"]
+
+
+def test_a_date_without_label_in_a_long_receipts_head_is_its_date(tmp_path: Path) -> None:
+    # A receipt scanned on its own is a tall page whose head reaches halfway down: its one
+    # date, above the items, is the receipt's, though not near the page's top.
+    rows = [*LONG_HEAD, "24-01-18", *LONG_ITEMS, *LONG_FOOT]
+    size = (340.0, 60 + SPACING * len(rows) + 40)
+    doc = extract_file(tilted_receipt(tmp_path / "r.pdf", rows, pagesize=size), einvoice=False)
+    assert doc.value("issue_date") == date(2018, 1, 24)
+    assert doc.decided_by["issue_date"] == "date above the items"
+    # A date under the items is no receipt's date (a footer's offer, a printing date).
+    rows = [*LONG_HEAD, *LONG_ITEMS, *LONG_FOOT, "OFFER ENDS 30/04/2018"]
+    doc = extract_file(tilted_receipt(tmp_path / "f.pdf", rows, pagesize=size), einvoice=False)
+    assert doc.value("issue_date") is None
