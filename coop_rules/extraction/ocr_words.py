@@ -1,4 +1,4 @@
-"""Legal forms and the word "total" OCR garbled, read as printed, on pages read by OCR.
+"""Legal forms, the word "total" and zeros OCR garbled, read as printed, on pages read by OCR.
 
 A company's legal form is what marks its name on a receipt or an invoice ("SUPER SEVEN CASH &
 CARRY SDN BHD"), and the name finding (:mod:`.parties`) looks for it. OCR misreads its letters
@@ -19,10 +19,15 @@ A receipt's total label suffers the same: "iotal", "fotal" (a T whose crossbar f
 the paper's edge). Such a word before a number on its line is read as "Total" (see
 :func:`_garbled_total`); the value it labels still needs what any OCR total needs (the page's
 sums or a second print) to be used.
+
+An amount's zero read as the letter O ("RMO.25", "1O.00": no font tells them apart at a
+receipt's size) is read as the zero: a word that is an amount but for an O where a digit
+stands, with at most a currency glued before it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import cache
 
@@ -60,6 +65,10 @@ _TOTAL_SHAPES = (
     frozenset("Aa@4"),
     frozenset("Ll1Ii|!"),
 )
+
+
+# An amount with an O for a zero, its currency glued on or not (see the module docstring).
+_O_AMOUNT = re.compile(r"^((?:[A-Z]{2,3}|[$€£])?)([\dOo]{1,7}[.,][\dOo]{2})([.,:)]?)$")
 
 
 def _folded(text: str) -> str:
@@ -131,11 +140,20 @@ def _total_read(word: Word) -> Word:
     return replace(word, text=title + word.text[len(core) :])
 
 
+def _zeros_read(word: Word) -> Word:
+    """``word`` with the O read for a zero in an amount read as the zero (see _O_AMOUNT)."""
+    found = _O_AMOUNT.match(word.text)
+    if found is None or not any(c in "Oo" for c in found.group(2)):
+        return word
+    number = found.group(2).replace("O", "0").replace("o", "0")
+    return replace(word, text=found.group(1) + number + found.group(3))
+
+
 def _repaired_line(line: list[Word]) -> list[Word]:
     """``line`` with a garbled legal form after a name's word read as the legal form, and a
     garbled word "total" (see _garbled_total) before an amount on the line read as printed."""
     forms = _forms()
-    out = list(line)
+    out = [_zeros_read(word) for word in line]
     for i, word in enumerate(out):
         if _garbled_total(word.text, i == 0) and any(
             any(ch.isdigit() for ch in later.text) for later in out[i + 1 :]

@@ -23,7 +23,10 @@ independent signals, all of them statements about invoices and receipts in gener
   the amount before rounding loses; where the rounded amount has a total label of its own
   (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line;
 * it is the largest of the labelled totals (a tax summary's ``TOTAL 87.80 5.27`` is not);
-* the same value under several labels.
+* the same value under several labels;
+* **the payment disagrees**: the one payment printed, less its change, differs from the total
+  by a coin or more (``TOTAL 19.75`` / ``CASH 10.00`` / ``CHANGE 0.25``): some amount was
+  misread and no sum tells which, so the total is left unsure, whatever backs it.
 
 The confidence grows with the support and drops when another value is nearly as good; the
 heuristic that decided is named (``ExtractedDocument.decided_by``).
@@ -63,6 +66,7 @@ PART_FIELDS = {"subtotal": 1.0, "subtotal_items": 1.0, "tax": 1.0}
 ABOVE_LINES = 12  # how far above the payment lines the amount paid is looked for
 RUN_LINES = 8  # how many lines a running total may add up (charges, taxes, rounding)
 PAID_LINES = 3  # how far above an amount due a payment already made is looked for
+COIN = Decimal(1)  # a cash rounding is less than this (Sweden rounds to the krona)
 # A total label qualified as before tax: "Total sales (excluding GST)", "Summe ohne MwSt".
 _NET = re.compile(
     r"\b(?:excl|excluding|exclusive|exclusing|before|w/o|without|ohne|exkl|hors|net of|"
@@ -252,11 +256,25 @@ def _scored(
     if abs(value) == sums.largest:
         score += 0.2
         signals.append("largest")
+    if _paid_otherwise(value, sums):
+        signals.append("payment disagrees")
     same = sum(1 for v in values if v == value) - 1
     if same:
         score += 0.2 * min(same, 2)
         signals.append("repeated")
     return score, found, signals
+
+
+def _paid_otherwise(value: Decimal, sums: _Sums) -> bool:
+    """Whether the one payment printed says the sale cost something else: the money handed
+    over less the change given differs from ``value`` by a coin or more (a cash rounding is
+    less). Then an amount on the page was misread (``19.75`` for 9.75 when ``CASH 10.00`` /
+    ``CHANGE 0.25`` — or the payment was) and no sum can tell which; with two payments (a
+    voucher and cash) each is only part of the price."""
+    if len(sums.tendered) != 1 or len(sums.change) != 1:
+        return False
+    paid = sums.tendered[0] - sums.change[0]
+    return paid > 0 and abs(paid - value) >= COIN  # (more change than money: a misread)
 
 
 def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[int]) -> Decision:
@@ -287,7 +305,7 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
     arithmetic += [s for s in ARITHMETIC if s in backing and s not in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
-    if rival is not None and margin < 0.5:
+    if (rival is not None and margin < 0.5) or "payment disagrees" in signals:
         confidence = min(confidence, 0.5)
     note = "; ".join(s for s in [*signals, *backing] if s in _NOTED)
     evidence = top.value.evidence

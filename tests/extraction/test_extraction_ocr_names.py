@@ -1,6 +1,6 @@
 """A receipt's name as OCR reads it: legal forms garbled by letter shapes, a registration
 number whose hyphen became a dot, a title between stars, a title in wide letter spacing; and its
-total label garbled the same way.
+total label and its amounts' zeros garbled the same way.
 
 The pages are made here as OCR gives them (words with boxes and confidences), no engine needed.
 """
@@ -61,6 +61,15 @@ def test_a_total_label_garbled_by_letter_shapes_is_read_as_printed() -> None:
     assert legal("Tota1 12.50") == "Total 12.50"
     assert legal("otal Sales 12.50") == "Total Sales 12.50"  # its T lost at the paper's edge
     assert legal("Tota RM 30.91") == "Total RM 30.91"  # its L lost
+
+
+def test_an_amounts_zero_read_as_the_letter_o_is_read_as_printed() -> None:
+    assert legal("Change : RMO.25") == "Change : RM0.25"
+    assert legal("Discount: O.00 1O.50") == "Discount: 0.00 10.50"
+    # Words that are no amount keep their O: a number's label, a name, a code.
+    for line in ("NO.10 PO.12", "SOLO CO.25", "MO.12", "ROOM 1O"):
+        assert legal(line) == line, line
+    assert legal("Change RMO.25", confidence=None) == "Change RMO.25"  # a text layer as printed
 
 
 def test_words_near_total_are_left_alone() -> None:
