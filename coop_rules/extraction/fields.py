@@ -40,11 +40,15 @@ _REFERENCED = re.compile(r"(?:^|[\t ])[a-zß-öø-ÿ]+[ ]+$")
 _TITLE_ID = re.compile(r"^[\s:#.]*[^\s]*\d")  # the next word holds a digit: an identifier
 # A word that makes the label after it a qualifier of the label before it: "Total incl. GST",
 # "Total (inclusive of GST)", "Summe inkl. MwSt": the tax word does not start a new label.
-_QUALIFIER = re.compile(
-    r"(?:\b(?:incl|inc|inclusive|including|excl|exclusive|excluding|ex|of|with|w/|inkl|"
-    r"inklusive|exkl|zzgl|avec|hors|compris|con|sin|iva incl)\.?\s*|[(/]\s*)$",
-    re.IGNORECASE,
+_QUALIFYING = (
+    r"incl|inc|inclusive|including|excl|exclusive|excluding|ex|of|with|w/|inkl|inklusive|exkl|"
+    r"zzgl|avec|hors|compris|con|sin|iva incl"
 )
+_QUALIFIER = re.compile(rf"(?:\b(?:{_QUALIFYING})\.?\s*|[(/]\s*)$", re.IGNORECASE)
+# ...or a qualifier word with a few characters between it and the label it names: a rate
+# ("Total incl. 19% MwSt") or a word OCR misread ("Total Incl.Qf GST").
+_QUALIFIER_AHEAD = re.compile(rf"^\s*(?:{_QUALIFYING})\b\.?[^\t]{{0,10}}$", re.IGNORECASE)
+_MONEY = re.compile(r"\d[.,]\d{2}(?!\d|\s*%)")  # an amount, not a rate ("7,75 %")
 
 
 # Currencies without a minor unit (ISO 4217 exponent 0): their amounts are printed in whole
@@ -230,7 +234,9 @@ class Context:
                 continue
             between = line.text[hit.end : other.start]
             if "\t" not in between and (
-                between.count("(") > between.count(")") or _QUALIFIER.search(between)
+                between.count("(") > between.count(")")
+                or _QUALIFIER.search(between)
+                or (_QUALIFIER_AHEAD.match(between) and not _MONEY.search(between))
             ):
                 continue
             end = other.start

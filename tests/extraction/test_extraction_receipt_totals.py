@@ -314,3 +314,15 @@ def test_a_payment_that_says_the_sale_cost_otherwise_leaves_the_total_unsure(
     rows = [*head, "TOTAL EXCL GST|9.20", "GST 6%|0.55", "TOTAL SALES|9.75"]
     doc = read_receipt(tmp_path, [*rows, "CASH|10.00", "CHANGE|3430200"])
     assert doc.value("total") == Decimal("9.75")
+
+
+@pytest.mark.parametrize("label", ["TOTAL INCL. 6% GST", "TOTAL INCL.QF GST", "TOTAL INC OF GST"])
+def test_a_rate_or_a_misread_word_after_incl_keeps_the_tax_word_a_qualifier(
+    tmp_path: Path, label: str
+) -> None:
+    rows = [*SALE[:5], "CANON CART PG-47BK 2 X 30.00|60.00", f"{label}|60.00"]
+    doc = read_receipt(tmp_path, [*rows, "GST SUMMARY 6%|56.60   3.40", "THANK YOU"])
+    total = doc.fields["total"]
+    assert total.value == Decimal("60.00")
+    assert (total.evidence.note or "").startswith("label: TOTAL")
+    assert doc.value("tax") != Decimal("60.00")
