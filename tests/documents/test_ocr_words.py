@@ -218,11 +218,17 @@ def test_the_recognisers_reading_of_an_amount_replaces_the_pages() -> None:
         False,
     )
     assert ocr._voted(page, ("60.30", 0.97), False)[0].text == "66.30"  # Tesseract's: not so
-    # ... but only as an amount, read sure enough, and never over a date.
+    # ... but only as an amount, read sure enough.
     assert [w.text for w in ocr._voted(page, ("6.6.30", 0.97), True)] == ["66.30"]
     assert ocr._voted(page, ("60.30", 0.4), True) == page
-    day = [Word("15/03/2018", 100, 10, 180, 22, 0.9)]
-    assert ocr._voted(day, ("18/03/2018", 0.99), True) == day
+    # A date too, as doubtful: a value read from it needs a second print to be used.
+    day = [Word("28/02/2014", 100, 10, 180, 22, 0.9)]
+    (taken,) = ocr._voted(day, ("28/02/2016", 0.99), True)
+    assert (taken.text, taken.box, taken.confidence) == ("28/02/2016", day[0].box, ocr.DOUBTFUL)
+    glued = [Word("Dater21/06/18", 100, 10, 200, 22, 0.8)]  # its label stays
+    assert ocr._voted(glued, ("27/06/18", 0.99), True)[0].text == "Dater27/06/18"
+    assert ocr._voted(day, ("28/02/2016", 0.5), True) == day  # unsure: no vote
+    assert ocr._voted(day, ("2802.20", 0.99), True) == day  # no date: no vote
     split = [Word("4.", 100, 10, 110, 22, 0.9), Word("Ot", 112, 10, 124, 22, 0.5)]
     assert [(w.text, w.confidence) for w in ocr._voted(split, ("4.96", 0.9), True)] == [
         ("4.96", ocr.DOUBTFUL)
