@@ -26,7 +26,12 @@ independent signals, all of them statements about invoices and receipts in gener
 * the same value under several labels;
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
   by a coin or more (``TOTAL 19.75`` / ``CASH 10.00`` / ``CHANGE 0.25``): some amount was
-  misread and no sum tells which, so the total is left unsure, whatever backs it.
+  misread and no sum tells which, so the total is left unsure, whatever backs it;
+* **a rounding under it**: a rounding adjustment printed under the total, before the payment
+  lines, that is not read as nothing, with the total's amount not printed again under it
+  (``Total Sales 42.48`` / ``Rounding Adj 0.02`` / ``Total After Adj 42 60``): the rounded
+  amount was paid and was not read, so the total is left unsure too (unless the money handed
+  over less the change is the total as printed).
 
 The confidence grows with the support and drops when another value is nearly as good; the
 heuristic that decided is named (``ExtractedDocument.decided_by``).
@@ -67,6 +72,9 @@ ABOVE_LINES = 12  # how far above the payment lines the amount paid is looked fo
 RUN_LINES = 8  # how many lines a running total may add up (charges, taxes, rounding)
 PAID_LINES = 3  # how far above an amount due a payment already made is looked for
 COIN = Decimal(1)  # a cash rounding is less than this (Sweden rounds to the krona)
+ROUNDING_LINES = 3  # how far under a total a rounding adjustment makes it the amount before it
+# Signals that leave the chosen total unsure, whatever backs it (see the module docstring).
+_UNSURE = frozenset({"payment disagrees", "rounding under it"})
 # A total label qualified as before tax: "Total sales (excluding GST)", "Summe ohne MwSt".
 _NET = re.compile(
     r"\b(?:excl|excluding|exclusive|exclusing|before|w/o|without|ohne|exkl|hors|net of|"
@@ -188,6 +196,7 @@ class _Sums:
     before_rounding: set[Decimal]
     largest: Decimal
     money_format: bool  # some candidate is written with cents
+    unrounded: set[int]  # candidates (by id) a rounding under them leaves unpaid as printed
 
     @classmethod
     def of(
@@ -218,6 +227,7 @@ class _Sums:
             before_rounding=before_rounding,
             largest=max(abs(v) for v in (money_values or values)),
             money_format=bool(money_values),
+            unrounded=_unrounded(ctx, pool, pay),
         )
 
 
@@ -258,11 +268,45 @@ def _scored(
         signals.append("largest")
     if _paid_otherwise(value, sums):
         signals.append("payment disagrees")
+    if id(found) in sums.unrounded and "tendered − change" not in signals:
+        signals.append("rounding under it")  # (unless what was paid is this amount)
     same = sum(1 for v in values if v == value) - 1
     if same:
         score += 0.2 * min(same, 2)
         signals.append("repeated")
     return score, found, signals
+
+
+def _unrounded(ctx: Context, pool: Pool, pay: dict[str, list[AmountFound]]) -> set[int]:
+    """The candidates (by ``id``) with a rounding adjustment under them that is not read as
+    nothing ("ROUNDING ADJ 0.02", OCR's "Rounding Adjustment RM U2"), and under that a total
+    label whose amount is not theirs: the rounded total is printed but was not read ("Total
+    After Adj 42 60"). Without a total under the rounding (``TOTAL 12.37`` / ``ROUNDING
+    -0.02`` / ``CASH 50.00``) the printed total stands, and the rounding is the payment's; so
+    it is among the payment lines (``CASH 40.35`` / ``ROUNDING 0.02`` / ``CHANGE 2.00``). A
+    rounding label that prints a whole amount (``TOTAL ROUNDED 30.90``) is a total itself."""
+    adjusted = []
+    for line, hit in ctx.labelled({"rounding"}):
+        amounts = [abs(a.value) for a in ctx.amounts(ctx.right(line, hit).text)]
+        if not amounts or 0 < amounts[-1] < 1:
+            adjusted.append(line)
+    if not adjusted:
+        return set()
+    paying = {a.line.index for a in pay["tendered"] + pay["change"]}
+    found = set()
+    for cand, _, _ in pool:
+        at, value = cand.line.index, _money(cand.value.value)
+        for rounding in adjusted:
+            if rounding.page != cand.line.page or not 0 < rounding.index - at <= ROUNDING_LINES:
+                continue
+            if paying & set(range(at + 1, rounding.index)):
+                continue
+            end = rounding.index + ROUNDING_LINES
+            totals = [c for c, _, _ in pool if rounding.index <= c.line.index <= end]
+            under = ctx.layout.lines[rounding.index : end + 1]
+            if totals and not any(a.value == value for u in under for a in ctx.amounts(u.text)):
+                found.add(id(cand))
+    return found
 
 
 def _paid_otherwise(value: Decimal, sums: _Sums) -> bool:
@@ -305,7 +349,7 @@ def _decision(scored: list[tuple[float, AmountFound, list[str]]], due_ids: set[i
     arithmetic += [s for s in ARITHMETIC if s in backing and s not in signals]
     confidence = 0.35 + 0.12 * top.candidate.score + 0.1 * min(margin, 2.0)
     confidence += 0.15 * len(arithmetic)
-    if (rival is not None and margin < 0.5) or "payment disagrees" in signals:
+    if (rival is not None and margin < 0.5) or _UNSURE & set(signals):
         confidence = min(confidence, 0.5)
     note = "; ".join(s for s in [*signals, *backing] if s in _NOTED)
     evidence = top.value.evidence

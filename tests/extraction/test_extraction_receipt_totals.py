@@ -326,3 +326,26 @@ def test_a_rate_or_a_misread_word_after_incl_keeps_the_tax_word_a_qualifier(
     assert total.value == Decimal("60.00")
     assert (total.evidence.note or "").startswith("label: TOTAL")
     assert doc.value("tax") != Decimal("60.00")
+
+
+def test_a_total_with_a_rounding_under_it_whose_rounded_amount_was_not_read_is_unsure(
+    tmp_path: Path,
+) -> None:
+    head = [*SALE[:5], "MILO 1KG|30.48", "SUGAR 2KG|12.00", "SUB-TOTAL|42.48"]
+    rows = [*head, "TOTAL SALES INCL GST|42.48", "ROUNDING ADJ|0.02", "TOTAL AFTER ADJ|42 60"]
+    doc = read_receipt(tmp_path, [*rows, "CASH|50.00", "CHANGE|7.50 x"])
+    assert doc.value("total") is None
+    assert doc.abstained["total"].candidates[0].value == Decimal("42.48")
+    # A rounding of nothing, or one that rounds the payment (among the payment lines), leaves
+    # the total as printed; so does the total printed again under the rounding.
+    for rounding, after in (("0.00", "42.48"), ("RM .", "42.48")):
+        rows = [*head, "TOTAL SALES INCL GST|42.48", f"ROUNDING ADJ|{rounding}"]
+        doc = read_receipt(tmp_path, [*rows, f"TOTAL PAYABLE|{after}", "CARD|42.48"])
+        assert doc.value("total") == Decimal("42.48"), rounding
+    rows = [*head, "TOTAL (GST INCL)|42.48", "CASH|50.50", "ROUNDING ADJUSTMENTS|0.02-"]
+    doc = read_receipt(tmp_path, [*rows, "CHANGE DUE|8.00"])
+    assert doc.value("total") == Decimal("42.48")
+    # No total printed under the rounding: the printed total stands (the payment was rounded).
+    rows = [*head, "TOTAL|RM 42.48", "ROUNDING ADJUSTMENTS|RM 0.02", "TENDERED-CASH|RM 50.00"]
+    doc = read_receipt(tmp_path, [*rows, "CHANGE|RM 7.50"])
+    assert doc.value("total") == Decimal("42.48")
