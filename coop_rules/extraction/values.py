@@ -226,7 +226,10 @@ def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound
     for line, hit in ctx.labelled(tiers):
         right = ctx.right(line, hit)
         has_right = bool(ctx.amounts(right.text)) or bool(_typed_cells(right))
-        windows = [right] if has_right else list(ctx.below(line, hit, 3))
+        if has_right:
+            windows = [right]
+        else:
+            windows = [] if _unread_amount(ctx, right) else list(ctx.below(line, hit, 3))
         for window in windows:
             read = amount_in(ctx, window)
             if read is None:
@@ -241,6 +244,17 @@ def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound
             found.append(AmountFound(cand.extracted(0.0), symbol, window.line, cand))
             break
     return found
+
+
+def _unread_amount(ctx: Context, right: Window) -> bool:
+    """Whether, on a page read by OCR, the label's amount stands right of it but was not read:
+    a currency there with characters after it ("CHANGE RM ‚on"). The amount is on the label's
+    line, and one under it (a tax summary's base) is not the label's."""
+    page = next((p for p in ctx.document.pages if p.number == right.line.page), None)
+    if page is None or page.ocr_confidence is None:
+        return False
+    found = find_currencies(right.text, ctx.lang)
+    return bool(found) and any(ch.isalnum() for ch in right.text[found[-1][3] :])
 
 
 def chosen_amount(candidates: list[AmountFound], pick: AmountFound | None = None) -> AmountFound:

@@ -72,6 +72,29 @@ def test_an_amounts_zero_read_as_the_letter_o_is_read_as_printed() -> None:
     assert legal("Change RMO.25", confidence=None) == "Change RMO.25"  # a text layer as printed
 
 
+def test_a_payment_whose_amount_ocr_could_not_read_takes_none_from_the_lines_under_it() -> None:
+    # "CHANGE RM ‚on": the amount stands right of the label, unread. The tax summary's base
+    # under it is no change given (it made 213.00 - 200.94 = 12.06, the tax, the total).
+    rows = [
+        [(30, "99"), (50, "SPEED"), (90, "MART"), (126, "S/B")],
+        [(30, "CARLSBERG"), (100, "CAN"), (130, "4X6"), (270, "RM"), (290, "213.00")],
+        [(30, "Total"), (66, "Sales"), (104, "incl."), (140, "GST"), (270, "RM"), (290, "213.00")],
+        [(210, "CASH"), (270, "RM"), (290, "213,00")],
+        [(210, "CHANGE"), (270, "RM"), (330, "‚on")],
+        [(30, "6ST"), (60, "Summary"), (120, "Amount"), (170, "(RM)"), (300, "Tax"), (330, "(RM)")],
+        [(30, "5"), (45, "="), (60, "Of"), (202, "200,94"), (320, "12,06")],
+    ]
+    words = [
+        Word(text, x, 24.0 * row, x + 6 * len(text), 24.0 * row + 15, 0.93)
+        for row, line in enumerate(rows)
+        for x, text in line
+    ]
+    text = "\n".join(" ".join(t for _, t in line) for line in rows)
+    page = Page(1, 380, 24 * len(rows), tuple(words), text, ocr_confidence=0.93)
+    doc = Document(path="r.jpg", media_type="image/jpeg", pages=(page,))
+    assert extract_document(doc, einvoice=False).value("total") == Decimal("213.00")
+
+
 def test_words_near_total_are_left_alone() -> None:
     for line in (
         "TOTAL 12.50",  # read right
