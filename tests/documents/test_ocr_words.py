@@ -221,10 +221,13 @@ def test_the_recognisers_reading_of_an_amount_replaces_the_pages() -> None:
     # ... but only as an amount, read sure enough.
     assert [w.text for w in ocr._voted(page, ("6.6.30", 0.97), True)] == ["66.30"]
     assert ocr._voted(page, ("60.30", 0.4), True) == page
-    # A date too, as doubtful: a value read from it needs a second print to be used.
+    # A date too: as sure as the recogniser where it is sure (SURE_READ), else doubtful (a
+    # value read from it then needs a second print to be used).
     day = [Word("28/02/2014", 100, 10, 180, 22, 0.9)]
     (taken,) = ocr._voted(day, ("28/02/2016", 0.99), True)
-    assert (taken.text, taken.box, taken.confidence) == ("28/02/2016", day[0].box, ocr.DOUBTFUL)
+    assert (taken.text, taken.box, taken.confidence) == ("28/02/2016", day[0].box, 0.99)
+    (taken,) = ocr._voted(day, ("28/02/2016", 0.9), True)
+    assert (taken.text, taken.confidence) == ("28/02/2016", ocr.DOUBTFUL)
     glued = [Word("Dater21/06/18", 100, 10, 200, 22, 0.8)]  # its label stays
     assert ocr._voted(glued, ("27/06/18", 0.99), True)[0].text == "Dater27/06/18"
     assert ocr._voted(day, ("28/02/2016", 0.5), True) == day  # unsure: no vote
