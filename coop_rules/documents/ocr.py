@@ -645,6 +645,8 @@ _PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
 # ...and a date with its label glued on ("Dater11/03/18", "Date:05/01/2018").
 _PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
 _WHOLE_HEAD = re.compile(r"^-?\d{1,7}$")  # an amount's head whose decimal mark was lost
+# ...and the year of a date written with its month's name ("29 Mar 2013"), after its day.
+_YEAR, _DAY = re.compile(r"^(?:19|20)\d{2}[.,]?$"), re.compile(r"^\d{1,2}[.,]?$")
 _SPLIT_HEAD, _CENTS = re.compile(r"^-?\d{1,7}[.,]$"), re.compile(r"^\d{2}$")  # "68," "87"
 # ...and cents OCR read as letters ("4. Ot" for 4.96), in the amounts' half of the page: read
 # again, the number may come out whole (a reading that is no amount changes nothing).
@@ -704,8 +706,21 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
         or (_AMOUNT_WORD.match(text) and not _TIME_OF_DAY.match(text))
         or _PREFIXED_AMOUNT.match(text)
         or (_WHOLE_WORD.match(text) and word.x0 > middle)
+        or _year_of_a_date(line, start)
     )
     return [word] if wanted else []
+
+
+def _year_of_a_date(line: list[Word], start: int) -> bool:
+    """Whether ``line[start]`` is the year of a date written with its month's name (``29 Mar
+    2013``: a day, a word of letters, a year)."""
+    return (
+        start >= 2
+        and bool(_YEAR.match(line[start].text))
+        and line[start - 1].text.rstrip(".,").isalpha()
+        and 3 <= len(line[start - 1].text.rstrip(".,")) <= 9
+        and bool(_DAY.match(line[start - 2].text))
+    )
 
 
 def _lost_mark(word: Word, cents: Word, middle: float) -> bool:
@@ -820,7 +835,8 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
     17 times, each read at 0.97 or more (``28/02/2014`` for 2016, ``24-01-14`` for 2016,
     ``35-06-16`` for 30), and wrong twice, read at 0.88 and 0.90; the page was right twice (once
     with the recogniser, the day and month read the other way round). A label glued before
-    the date stays.
+    the date stays. So does the year of a date written with its month's name (``29 Mar 2013``),
+    where the recogniser is sure of it.
     """
     text, sure = reread
     page_key = _number_key("".join(w.text for w in group))
@@ -834,7 +850,8 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
     year = _year_reread(page_key, key)
     if year is not None:
         return [Word(year, *_box(group), min(sure, *(w.confidence for w in group)))]
-    if recognised and _DATE.match(page_key) and _DATE.match(key):
+    dated = bool(_DATE.match(page_key) and _DATE.match(key))
+    if recognised and (dated or bool(_YEAR.match(page_key) and _YEAR.match(key))):
         glued = _PREFIXED_DATE.match(group[0].text) if len(group) == 1 else None
         label = glued.group(1) if glued else ""
         return [Word(label + key, *_box(group), sure if sure >= SURE_READ else min(sure, DOUBTFUL))]

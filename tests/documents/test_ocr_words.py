@@ -181,6 +181,11 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert ocr._number_group(lost, 0, middle=450) == []
     apart = [lost[0], Word("08", 424, 0, 440, 12, 0.8)]
     assert ocr._number_group(apart, 0, middle=300) == []
+    # The year of a date written with its month's name, wherever it stands.
+    dated = [Word(t, 10 + 40 * i, 0, 40 + 40 * i, 12, 0.9) for i, t in enumerate(["29", "Mar"])]
+    year = Word("2013", 90, 0, 130, 12, 0.9)
+    assert ocr._number_group([*dated, year], 2, middle=300) == [year]
+    assert ocr._number_group([Word("Invoice", 10, 0, 60, 12), year], 1, middle=300) == []
     sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
     assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
 
@@ -232,6 +237,12 @@ def test_the_recognisers_reading_of_an_amount_replaces_the_pages() -> None:
     assert ocr._voted(glued, ("27/06/18", 0.99), True)[0].text == "Dater27/06/18"
     assert ocr._voted(day, ("28/02/2016", 0.5), True) == day  # unsure: no vote
     assert ocr._voted(day, ("2802.20", 0.99), True) == day  # no date: no vote
+    year = [Word("2013", 100, 10, 140, 22, 0.9)]  # a year of "29 Mar 2013"
+    assert [(w.text, w.confidence) for w in ocr._voted(year, ("2018", 0.99), True)] == [
+        ("2018", 0.99)
+    ]
+    assert ocr._voted(year, ("2018", 0.9), True)[0].confidence == ocr.DOUBTFUL
+    assert ocr._voted(year, ("2018", 0.99), False) == year  # Tesseract's second reading: no
     split = [Word("4.", 100, 10, 110, 22, 0.9), Word("Ot", 112, 10, 124, 22, 0.5)]
     assert [(w.text, w.confidence) for w in ocr._voted(split, ("4.96", 0.9), True)] == [
         ("4.96", ocr.DOUBTFUL)
