@@ -756,6 +756,11 @@ def _reread(pic: Image.Image, group: list[Word]) -> tuple[str, float, bool]:
     return text, sure, False
 
 
+def _prefixed(text: str) -> re.Match[str] | None:
+    """An amount or a date with letters glued before it (see _PREFIXED_AMOUNT), or None."""
+    return _PREFIXED_AMOUNT.match(text) or _PREFIXED_DATE.match(text)
+
+
 def _crop(pic: Image.Image, group: list[Word], margin: tuple[float, float]) -> Image.Image:
     """``group``'s box in ``pic`` with ``margin`` (across, up and down, in units of 15 % of its
     height); for an amount with its currency glued on, its digits only."""
@@ -1151,8 +1156,3 @@ def register_heif() -> bool:
         return False
     register_heif_opener()
     return True
-
-
-def _prefixed(text: str) -> re.Match[str] | None:
-    """An amount or a date with letters glued before it (see _PREFIXED_AMOUNT), or None."""
-    return _PREFIXED_AMOUNT.match(text) or _PREFIXED_DATE.match(text)
