@@ -165,20 +165,30 @@ def till_receipt(layout: Layout, lang: str | None) -> bool:
     till receipt that names itself nowhere), each on a line of its own, at least one of them
     with money next to it. The other may show its amount garbled (OCR of a faded receipt reads
     "Change 0 00" or "Total 9280"), but then it must be a short line, label and amount only,
-    not a sentence that mentions a card or a change."""
+    not a sentence that mentions a card or a change. Money handed over and change given back,
+    each with its amount on a short line of its own, settle a sale too, whatever became of
+    the total's line ("Total RM Incl. of GST IR)" / "Cash 50.00" / "Change 44.25")."""
     matcher = section_matcher("invoice", lang)
     with_money: set[str] = set()
     short: set[str] = set()
+    paid: set[str] = set()
     for line in layout.lines[:300]:
-        fields = {h.field for h in matcher.find(line.text)} & (_TILL_FIELDS | _TOTAL_FIELDS)
+        hits = {h.field for h in matcher.find(line.text)}
+        fields = hits & (_TILL_FIELDS | _TOTAL_FIELDS)
         if not fields:
             continue
         kind = "total" if fields & _TOTAL_FIELDS else "till"
-        if any(a.decimals == 2 for a in find_amounts(line.text)):
+        money = any(a.decimals == 2 for a in find_amounts(line.text))
+        brief = len(line.text.split()) <= MAX_TILL_WORDS
+        if money:
             with_money.add(kind)
-        elif len(line.text.split()) <= MAX_TILL_WORDS:
+            if brief and kind == "till":
+                paid |= hits & {"tendered", "change"}
+        elif brief:
             short.add(kind)
         if len(with_money) == 2 or (with_money and len(with_money | short) == 2):
+            return True
+        if len(paid) == 2:
             return True
     return False
 

@@ -397,6 +397,20 @@ def test_a_till_receipt_whose_ocr_garbled_one_amount_is_still_a_receipt(tmp_path
     assert doc.kind is not DocumentKind.RECEIPT
 
 
+def test_cash_handed_over_and_change_given_settle_a_sale_whatever_became_of_the_total(
+    tmp_path: Path,
+) -> None:
+    rows = ["POPULAR BOOK CO. (M) SDN BHD", "56000 KUALA LUMPUR", "11/03/18 18:30 Slip No.: 90602"]
+    rows += ["DOCUMENT HOLDER A4|5.75", "Total RM Incl. of GST IR)", "Cash|-50.00", "CHANGE|44.25"]
+    doc = extract_file(receipt(tmp_path, rows), einvoice=False)
+    assert doc.kind is DocumentKind.RECEIPT
+    assert doc.value("issue_date") == date(2018, 3, 11)
+    # Prose that mentions cash and change is no till.
+    prose = [*rows[:4], "We accept cash of 50.00 or more and give change of 44.25 at the desk"]
+    doc = extract_file(receipt(tmp_path, [*prose, "Thank you"], "prose.pdf"), einvoice=False)
+    assert doc.kind is not DocumentKind.RECEIPT
+
+
 HEAD = ["KEDAI MAJU TRADING", "NO 12, JALAN MERDEKA 3,", "TAX INVOICE", "12/03/2018 18:19"]
 
 
