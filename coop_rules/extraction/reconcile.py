@@ -31,7 +31,8 @@ independent signals, all of them statements about invoices and receipts in gener
   lines, that is not read as nothing, with the total's amount not printed again under it
   (``Total Sales 42.48`` / ``Rounding Adj 0.02`` / ``Total After Adj 42 60``): the rounded
   amount was paid and was not read, so the total is left unsure too (unless the money handed
-  over less the change is the total as printed).
+  over less the change is the total as printed); so it is under an adjustment OCR could not
+  read (``Rounding Adjustment RM U2``).
 
 The confidence grows with the support and drops when another value is nearly as good; the
 heuristic that decided is named (``ExtractedDocument.decided_by``).
@@ -54,7 +55,7 @@ from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
 from coop_rules.extraction.lexicon import section_matcher
 from coop_rules.extraction.totals import taxed_base
-from coop_rules.extraction.values import AmountFound, amount_candidates
+from coop_rules.extraction.values import AmountFound, amount_candidates, unread_amount
 
 # Signals said in the evidence note (a reviewer can check the arithmetic).
 _NOTED = (
@@ -284,12 +285,17 @@ def _unrounded(ctx: Context, pool: Pool, pay: dict[str, list[AmountFound]]) -> s
     After Adj 42 60"). Without a total under the rounding (``TOTAL 12.37`` / ``ROUNDING
     -0.02`` / ``CASH 50.00``) the printed total stands, and the rounding is the payment's; so
     it is among the payment lines (``CASH 40.35`` / ``ROUNDING 0.02`` / ``CHANGE 2.00``). A
-    rounding label that prints a whole amount (``TOTAL ROUNDED 30.90``) is a total itself."""
-    adjusted = []
+    rounding label that prints a whole amount (``TOTAL ROUNDED 30.90``) is a total itself.
+    Where OCR could not read the adjustment ("Rounding Adjustment RM U2") it may be anything:
+    no total under it is needed then."""
+    adjusted, unread = [], set()
     for line, hit in ctx.labelled({"rounding"}):
-        amounts = [abs(a.value) for a in ctx.amounts(ctx.right(line, hit).text)]
+        right = ctx.right(line, hit)
+        amounts = [abs(a.value) for a in ctx.amounts(right.text)]
         if not amounts or 0 < amounts[-1] < 1:
             adjusted.append(line)
+        if not amounts and unread_amount(ctx, right):
+            unread.add(line.index)
     if not adjusted:
         return set()
     paying = {a.line.index for a in pay["tendered"] + pay["change"]}
@@ -304,7 +310,9 @@ def _unrounded(ctx: Context, pool: Pool, pay: dict[str, list[AmountFound]]) -> s
             end = rounding.index + ROUNDING_LINES
             totals = [c for c, _, _ in pool if rounding.index <= c.line.index <= end]
             under = ctx.layout.lines[rounding.index : end + 1]
-            if totals and not any(a.value == value for u in under for a in ctx.amounts(u.text)):
+            if (totals or rounding.index in unread) and not any(
+                a.value == value for u in under for a in ctx.amounts(u.text)
+            ):
                 found.add(id(cand))
     return found
 

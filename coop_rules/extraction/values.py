@@ -229,7 +229,7 @@ def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound
         if has_right:
             windows = [right]
         else:
-            windows = [] if _unread_amount(ctx, right) else list(ctx.below(line, hit, 3))
+            windows = [] if unread_amount(ctx, right) else list(ctx.below(line, hit, 3))
         for window in windows:
             read = amount_in(ctx, window)
             if read is None:
@@ -246,7 +246,7 @@ def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound
     return found
 
 
-def _unread_amount(ctx: Context, right: Window) -> bool:
+def unread_amount(ctx: Context, right: Window) -> bool:
     """Whether, on a page read by OCR, the label's amount stands right of it but was not read:
     a currency there with characters after it ("CHANGE RM ‚on"). The amount is on the label's
     line, and one under it (a tax summary's base) is not the label's."""

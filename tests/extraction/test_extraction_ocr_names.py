@@ -95,6 +95,17 @@ def test_a_payment_whose_amount_ocr_could_not_read_takes_none_from_the_lines_und
     assert extract_document(doc, einvoice=False).value("total") == Decimal("213.00")
 
 
+def test_a_total_over_a_rounding_ocr_could_not_read_is_unsure() -> None:
+    # The adjustment may be anything: the amount paid may not be the total above it.
+    lines = ["99 SPEED MART S/B", "MARIGOLD HL MILK 1L RM13.58", "Total Sales RM 13.58"]
+    doc = ocr_page(*lines, "Rounding Adjustment RM U2", "Kounding RM 13.6", "CASH RM 14.00")
+    found = extract_document(doc, einvoice=False)
+    assert found.value("total") is None
+    assert found.abstained["total"].candidates[0].value == Decimal("13.58")
+    read = ocr_page(*lines, "Rounding Adjustment RM 0.00", "Kounding RM 13.6", "CASH RM 14.00")
+    assert extract_document(read, einvoice=False).value("total") == Decimal("13.58")
+
+
 def test_words_near_total_are_left_alone() -> None:
     for line in (
         "TOTAL 12.50",  # read right
