@@ -21,7 +21,9 @@ independent signals, all of them statements about invoices and receipts in gener
 * **total + rounding**: a printed rounding adjustment turns the total into the payable amount
   (``TOTAL 60.31`` / ``ROUNDING -0.01`` → 60.30, printed under it): the rounded amount wins and
   the amount before rounding loses; where the rounded amount has a total label of its own
-  (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line;
+  (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line; a whole amount
+  under a rounding label less than a coin from a total above it (``Rounding RM 45.35`` under
+  ``Total 45.34``, the adjustment unread) makes that total one before rounding too;
 * it is the largest of the labelled totals (a tax summary's ``TOTAL 87.80 5.27`` is not);
 * the same value under several labels;
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
@@ -174,6 +176,12 @@ def _pool(
     ]
     pool += [(r, 2.0, ["total after rounding"]) for r in rounded_totals]
     before_rounding: set[Decimal] = set()
+    for r in rounded_totals:  # "Total 45.34" / "Rounding Adjustment" unread / "Rounding 45.35"
+        for c in candidates:
+            gap = abs(_money(r.value.value) - _money(c.value.value))
+            under = r.line.page == c.line.page and r.line.index > c.line.index
+            if under and r.line.index - c.line.index <= ROUNDING_LINES and 0 < gap < COIN:
+                before_rounding.add(_money(c.value.value))
     for r in roundings:
         for c in candidates:
             after = _rounded_after(ctx, r, _money(c.value.value))
