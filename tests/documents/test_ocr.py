@@ -337,6 +337,40 @@ def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:
     assert note in extracted.problems
 
 
+class CountedPictures:
+    """A Tesseract instance that counts the pictures it is given."""
+
+    def __init__(self, api: object) -> None:
+        self.api, self.given = api, 0
+
+    def SetImage(self, picture: Image.Image) -> None:  # Tesseract's name
+        self.given += 1
+        self.api.SetImage(picture)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.api, name)
+
+
+def test_a_pages_layout_measured_to_scale_it_is_the_one_it_is_read_with(monkeypatch) -> None:
+    counted: dict[int, CountedPictures] = {}
+    api = ocr_module._api
+
+    def counting(lang: str, psm: int) -> CountedPictures:
+        real = api(lang, psm)
+        return counted.setdefault(id(real), CountedPictures(real))
+
+    monkeypatch.setattr(ocr_module, "_api", counting)
+    receipt = Image.open(OCR / "receipt-pages.tiff")  # its first page: upright, not rescaled
+    once = ocr_module.recognise(receipt, 1)
+    (page_api,) = counted.values()  # no orientation detection: the page read legibly
+    assert page_api.given == 1  # laid out to measure its lines, then read: one picture
+
+    monkeypatch.setattr(ocr_module, "_show", lambda api, pic, psm: api.SetImage(pic))
+    again = ocr_module.recognise(receipt, 1)
+    assert page_api.given == 3  # laid out twice
+    assert once.words == again.words and "KAFFEEHAUS" in once.text
+
+
 def test_a_receipts_amounts_and_date_are_confirmed_by_a_second_reading(monkeypatch) -> None:
     # Tesseract reads this clean print at 0.95 or more, where nothing is read again: every
     # number is read again here, to see the second reading agree.
