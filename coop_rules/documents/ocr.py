@@ -161,6 +161,9 @@ MIN_REREAD = 0.6  # a second reading less sure than this has no vote
 # A number read at least this sure is not read again: on 30 receipt scans, where the second
 # reading of such an amount differed or read none, the page was right 9 times of 11.
 SURE_READ = 0.95
+# A line's last words in the amounts' half read this unsure are read again as a number (see
+# _garbled_tail): at most GARBLED_WORDS words of at most GARBLED_LENGTH characters.
+GARBLED, GARBLED_WORDS, GARBLED_LENGTH = 0.8, 2, 4
 # The preparation steps, each switchable for bench/ocr.py's measurements.
 DESKEW = True
 OSD = True
@@ -672,6 +675,8 @@ _PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
 # ...and a date with its label glued on ("Dater11/03/18", "Date:05/01/2018").
 _PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
 _WHOLE_HEAD = re.compile(r"^-?\d{1,7}$")  # an amount's head whose decimal mark was lost
+_DIGITS = re.compile(r"^(?:\d{1,7}|[.,]\d{2})$")  # a whole number, or cents alone (".02")
+_MARKED = re.compile(r"^[-(]?\d+[.,:/]\d")  # a number with a mark in it: an amount, a date
 # ...and the year of a date written with its month's name ("29 Mar 2013"), after its day.
 _YEAR, _DAY = re.compile(r"^(?:19|20)\d{2}[.,]?$"), re.compile(r"^\d{1,2}[.,]?$")
 _SPLIT_HEAD, _CENTS = re.compile(r"^-?\d{1,7}[.,]$"), re.compile(r"^\d{2}$")  # "68," "87"
@@ -735,7 +740,38 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
         or (_WHOLE_WORD.match(text) and word.x0 > middle)
         or _year_of_a_date(line, start)
     )
-    return [word] if wanted else []
+    if wanted:
+        return [word]
+    return line[start:] if _garbled_tail(line, start, middle) else []
+
+
+def _garbled_tail(line: list[Word], start: int, middle: float) -> bool:
+    """Whether the words of ``line`` from ``start`` to its end are an amount OCR garbled
+    ("TOTAL 7 on" for 7.00, "CHANGE aloe"): after a label, in the amounts' half of the page, at
+    most GARBLED_WORDS short words (GARBLED_LENGTH characters at most, or holding a digit), none
+    read sure and one read below GARBLED; none of them an amount or a date, which are read
+    again alone, nor a currency standing alone ("RM U2": read as digits, its letters make
+    digits too). Read again as a number, a reading that is a number replaces them, doubtful (see
+    :func:`_voted`); any other reading changes nothing."""
+    from coop_rules.extraction.parsing import find_currencies
+
+    tail = line[start:]
+    return (
+        start > 0
+        and any(c.isalpha() for c in line[start - 1].text)
+        and len(tail) <= GARBLED_WORDS
+        and all(w.x0 > middle and w.confidence < SURE_READ for w in tail)
+        and all(len(w.text) <= GARBLED_LENGTH or any(c.isdigit() for c in w.text) for w in tail)
+        and all(any(c.isalnum() for c in w.text) for w in tail)  # not a colon before an amount
+        and not any(_AMOUNT_WORD.match(w.text) or _DATE_WORD.match(w.text) for w in tail)
+        and min(w.confidence for w in tail) < GARBLED
+        and not any(_currency(w.text, find_currencies(w.text)) for w in tail)
+    )
+
+
+def _currency(text: str, found: list[tuple[str, str, int, int]]) -> bool:
+    """Whether ``text`` is nothing but a currency (``found`` in it: code, sign, start, end)."""
+    return any(start == 0 and end == len(text.rstrip(".:")) for _, _, start, end in found)
 
 
 def _year_of_a_date(line: list[Word], start: int) -> bool:
@@ -849,26 +885,28 @@ def _number_key(text: str) -> str:
 def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> list[Word]:
     """The words of one number after its second reading (see :func:`reread_numbers`).
 
-    Both readings the same: the number is as sure as the surer reading. An amount with its
-    cents that the second reading does not repeat: the page's words stay, capped at DOUBTFUL
-    (a misread digit is likely; a value read from them needs the page's sums to back it) —
-    unless the second reading is the recogniser's (``recognised``, see :mod:`.number_reader`)
-    and an amount too: then it replaces the page's, capped the same (where the two engines
-    differed on a receipt's total, the recogniser was right 19 times of 22, the page once).
-    A whole amount only the second reading gives (``1700`` read again as ``17.00``) replaces
-    the page's words, capped at DOUBTFUL too. A second reading below MIN_REREAD has no vote, but
-    one that repeats the page's number still confirms it. A date Tesseract's second reading
-    does not repeat keeps its page confidence: read alone, with nothing but digits allowed, it
-    misread dates more often than the page did (3 of 7 receipts' dates read again differed,
-    every one right on the page); only a year that cannot be a document's is taken from it (see
-    :func:`_year_reread`). The recogniser's date replaces the page's: with its own confidence
-    where it read it at SURE_READ or more, else capped at DOUBTFUL like an amount. On 239
-    receipt scans the two engines read a date differently 19 times: the recogniser was right
-    17 times, each read at 0.97 or more (``28/02/2014`` for 2016, ``24-01-14`` for 2016,
-    ``35-06-16`` for 30), and wrong twice, read at 0.88 and 0.90; the page was right twice (once
-    with the recogniser, the day and month read the other way round). A label glued before
-    the date stays. So does the year of a date written with its month's name (``29 Mar 2013``),
-    where the recogniser is sure of it.
+    Both readings the same: the number is as sure as the surer reading. An amount with its cents
+    that the second reading does not repeat: the page's words stay, capped at DOUBTFUL (a
+    misread digit is likely; a value read from them needs the page's sums to back it) — unless
+    the second reading is the recogniser's (``recognised``, see :mod:`.number_reader`) and an
+    amount too: then it replaces the page's, capped the same (where the two engines differed on
+    a receipt's total, the recogniser was right 19 times of 22, the page once). A whole amount
+    only the second reading gives (``1700`` read again as ``17.00``) replaces the page's words,
+    capped at DOUBTFUL too; so do the recogniser's digits where the page read a whole number or
+    garble (``7 on`` read again as ``700``: a decimal mark neither engine saw, which the page's
+    sums may put back, see :mod:`coop_rules.extraction.reconcile`). A second reading below
+    MIN_REREAD has no vote, but one that repeats the page's number still confirms it. A date
+    Tesseract's second reading does not repeat keeps its page confidence: read alone, with
+    nothing but digits allowed, it misread dates more often than the page did (3 of 7 receipts'
+    dates read again differed, every one right on the page); only a year that cannot be a
+    document's is taken from it (see :func:`_year_reread`). The recogniser's date replaces the
+    page's: with its own confidence where it read it at SURE_READ or more, else capped at
+    DOUBTFUL like an amount. On 239 receipt scans the two engines read a date differently 19
+    times: the recogniser was right 17 times, each read at 0.97 or more (``28/02/2014`` for
+    2016, ``24-01-14`` for 2016, ``35-06-16`` for 30), and wrong twice, read at 0.88 and 0.90;
+    the page was right twice (once with the recogniser, the day and month read the other way
+    round). A label glued before the date stays. So does the year of a date written with its
+    month's name (``29 Mar 2013``), where the recogniser is sure of it.
     """
     text, sure = reread
     page_key = _number_key("".join(w.text for w in group))
@@ -891,6 +929,11 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
         return [replace(w, confidence=min(w.confidence, DOUBTFUL)) for w in group]
     if _AMOUNT.match(key) and not _DATE.match(page_key):
         return [Word(re.sub(r"\s+", "", text).strip(".:"), *_box(group), min(sure, DOUBTFUL))]
+    digits = re.sub(r"\s+", "", text).strip(":").rstrip(".")
+    if recognised and _DIGITS.match(digits) and not _MARKED.match("".join(w.text for w in group)):
+        # A number the page read garbled ("7 on", "RM U2") or as other digits ("280" under a
+        # dashed rule): the recogniser's digits ("700", ".02", "9280"), doubtful like an amount.
+        return [Word(digits, *_box(group), min(sure, DOUBTFUL))]
     return group
 
 

@@ -69,7 +69,13 @@ def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bo
     currency = fields.get("currency")
     if currency is not None and str(currency.value) in WHOLE_CURRENCIES:
         return False
-    return not _CENTS.search(found.evidence.text)
+    text = found.evidence.text
+    if _CENTS.search(text):
+        return False
+    # Its cents read and its decimal mark not, put back by the page's sums ("9280": 92.80).
+    value = found.value
+    with_cents = f"{value:.2f}" if isinstance(value, Decimal) else ""
+    return re.sub(r"\D", "", text) != with_cents.replace(".", "")
 
 
 def ocr_note(confidence: float) -> str:

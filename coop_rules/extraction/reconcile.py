@@ -35,6 +35,9 @@ independent signals, all of them statements about invoices and receipts in gener
   amount was paid and was not read, so the total is left unsure too (unless the money handed
   over less the change is the total as printed); so it is under an adjustment OCR could not
   read (``Rounding Adjustment RM U2``).
+* **a decimal mark OCR lost**: on a page read by OCR, a total label's whole amount whose digits
+  are those of a sum the page gives (``TOTAL 700`` under ``SUB-TOTAL 6.60`` / ``GST 0.40``) is
+  that sum, its point not read (the evidence says so).
 
 The confidence grows with the support and drops when another value is nearly as good; the
 heuristic that decided is named (``ExtractedDocument.decided_by``).
@@ -57,7 +60,12 @@ from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
 from coop_rules.extraction.lexicon import section_matcher
 from coop_rules.extraction.totals import taxed_base
-from coop_rules.extraction.values import AmountFound, amount_candidates, unread_amount
+from coop_rules.extraction.values import (
+    AmountFound,
+    amount_candidates,
+    on_ocr_page,
+    unread_amount,
+)
 
 # Signals said in the evidence note (a reviewer can check the arithmetic).
 _NOTED = (
@@ -136,6 +144,7 @@ def reconcile_total(
     due = [d for d in due or [] if not _after_a_payment(ctx, d)]
     pay = _amounts_of(ctx, PAYMENT_FIELDS)
     parts = _amounts_of(ctx, PART_FIELDS)
+    candidates = _marks_restored(ctx, candidates, _page_sums(pay, parts))
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
     pool += _paid_amounts(ctx, pool, pay, parts)
     pool += _sums_printed(ctx, pool, pay, parts)
@@ -485,21 +494,57 @@ def _sums_printed(
     label read names it (a total's label smudged or misread, "TL:RM 28.60"; a receipt whose
     total line says only "RM 73.00"); not one that a printed rate taxes (a tax summary's
     base). The arithmetic signals are added by the scoring."""
-    change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
-    subtotals = [_money(a.value.value) for a in parts["subtotal"] + parts["subtotal_items"]]
-    taxes = [_money(a.value.value) for a in parts["tax"]]
-    sums = {t - c for t in _tendered(pay) for c in change if t - c > 0}
-    sums |= {s + x for s in subtotals for x in taxes if s > 0 and x > 0}
     known = {_money(c.value.value) for c, _, _ in pool}
     found: Pool = []
     texts = [line.text for line in ctx.layout.lines]
-    for value in sorted(sums - known):
+    for value in sorted(set(_page_sums(pay, parts)) - known):
         if taxed_base(texts, value):
             continue  # a subtotal and a service charge give the base of the tax, not the total
         printed = _printed_at(ctx, value, "total by the page's sums")
         if printed is not None:
             found.append((printed, 1.5, ["sum printed"]))
     return found
+
+
+def _page_sums(
+    pay: dict[str, list[AmountFound]], parts: dict[str, list[AmountFound]]
+) -> dict[Decimal, str]:
+    """The totals the page's sums give: what was handed over less the change given back, a
+    subtotal plus its tax; each with how it was found."""
+    change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
+    subtotals = [_money(a.value.value) for a in parts["subtotal"] + parts["subtotal_items"]]
+    taxes = [_money(a.value.value) for a in parts["tax"]]
+    sums = {s + x: "subtotal + tax" for s in subtotals for x in taxes if s > 0 and x > 0}
+    sums |= {t - c: "tendered − change" for t in _tendered(pay) for c in change if t - c > 0}
+    return sums
+
+
+def _marks_restored(
+    ctx: Context, candidates: list[AmountFound], sums: dict[Decimal, str]
+) -> list[AmountFound]:
+    """``candidates`` with the decimal mark OCR did not read put back where one of the page's
+    ``sums`` has the same digits with it: "TOTAL 700" under "SUB-TOTAL 6.60" / "GST 0.40" is
+    7.00; "Grand Total 9280" over "Cash 100.00" / "Change 7.20" is 92.80. The point is the
+    smallest mark on a receipt and the one OCR loses most; the digits and a sum agreeing place
+    it. On a page read by OCR only (a text layer does not lose marks)."""
+    by_digits = {f"{value:.2f}".replace(".", ""): value for value in sums if value >= 1}
+    out = []
+    for found in candidates:
+        value = _money(found.value.value)
+        whole = value == value.to_integral_value()
+        restored = by_digits.get(str(value)) if whole else None
+        if restored is None or not on_ocr_page(ctx, found.line.page):
+            out.append(found)
+            continue
+        why = f"decimal mark not read: {sums[restored]} give {restored}"
+        note = f"{found.candidate.evidence.note}; {why}"
+        cand = replace(
+            found.candidate,
+            value=restored,
+            evidence=replace(found.candidate.evidence, note=note),
+        )
+        out.append(replace(found, value=cand.extracted(0.0), candidate=cand))
+    return out
 
 
 def _printed_at(ctx: Context, value: Decimal, note: str) -> AmountFound | None:

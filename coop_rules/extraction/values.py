@@ -246,12 +246,17 @@ def amount_candidates(ctx: Context, tiers: dict[str, float]) -> list[AmountFound
     return found
 
 
+def on_ocr_page(ctx: Context, number: int | None) -> bool:
+    """Whether the document's page ``number`` was read by OCR."""
+    page = next((p for p in ctx.document.pages if p.number == number), None)
+    return page is not None and page.ocr_confidence is not None
+
+
 def unread_amount(ctx: Context, right: Window) -> bool:
     """Whether, on a page read by OCR, the label's amount stands right of it but was not read:
     a currency there with characters after it ("CHANGE RM ‚on"). The amount is on the label's
     line, and one under it (a tax summary's base) is not the label's."""
-    page = next((p for p in ctx.document.pages if p.number == right.line.page), None)
-    if page is None or page.ocr_confidence is None:
+    if not on_ocr_page(ctx, right.line.page):
         return False
     found = find_currencies(right.text, ctx.lang)
     return bool(found) and any(ch.isalnum() for ch in right.text[found[-1][3] :])

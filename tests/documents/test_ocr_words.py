@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, Word
 from coop_rules.evidence import Evidence, Extracted
+from coop_rules.extraction import extract_document
 from coop_rules.extraction.ocr import apply_ocr_confidence
 
 
@@ -188,6 +189,26 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert ocr._number_group([Word("Invoice", 10, 0, 60, 12), year], 1, middle=300) == []
     sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
     assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
+    # An amount garbled after its label ("TOTAL 7 on"): the line's last words, where the
+    # amounts stand, short, one of them read unsure.
+    label = Word("TOTAL", 10, 0, 60, 12, 0.96)
+    garbled = [Word("7", 400, 0, 408, 12, 0.51), Word("on", 414, 0, 430, 12, 0.68)]
+    assert ocr._number_group([label, *garbled], 1, middle=300) == garbled
+    assert ocr._number_group(garbled, 0, middle=300) == []  # no label before it
+    assert ocr._number_group([label, *garbled], 1, middle=405) == []  # not where amounts stand
+    words = [Word(t, 300 + 60 * i, 0, 350 + 60 * i, 12, 0.7) for i, t in enumerate("abc")]
+    assert ocr._number_group([label, *words], 1, middle=200) == []  # three words: a phrase
+    again = [Word("Again", 400, 0, 440, 12, 0.7)]
+    assert ocr._number_group([label, *again], 1, middle=300) == []  # a word, not garble
+    sure_ = [replace(w, confidence=0.9) for w in garbled]
+    assert ocr._number_group([label, *sure_], 1, middle=300) == []  # nothing read unsure
+    colon, amount = Word(":", 380, 0, 384, 12, 0.9), Word("719.008", 390, 0, 440, 12, 0.48)
+    assert ocr._number_group([label, colon, amount], 1, middle=300) == []  # read alone
+    currency = [Word("RM", 400, 0, 416, 12, 0.77), Word("U2", 420, 0, 436, 12, 0.74)]
+    assert ocr._number_group([label, *currency], 1, middle=300) == []  # "RM" makes digits too
+    assert ocr._number_group([label, *currency], 2, middle=300) == currency[1:]  # after it
+    glued = [Word("RM7.", 400, 0, 430, 12, 0.77), Word("00", 434, 0, 450, 12, 0.57)]
+    assert ocr._number_group([label, *glued], 1, middle=300) == glued  # a currency glued on
 
 
 def test_two_readings_of_a_number_are_voted() -> None:
@@ -247,6 +268,42 @@ def test_the_recognisers_reading_of_an_amount_replaces_the_pages() -> None:
     assert [(w.text, w.confidence) for w in ocr._voted(split, ("4.96", 0.9), True)] == [
         ("4.96", ocr.DOUBTFUL)
     ]
+
+
+def test_the_recognisers_digits_replace_a_number_the_page_garbled() -> None:
+    garbled = [Word("7", 400, 0, 408, 12, 0.51), Word("on", 414, 0, 430, 12, 0.68)]
+    (taken,) = ocr._voted(garbled, ("700", 0.99), True)
+    assert (taken.text, taken.box, taken.confidence) == ("700", (400, 0, 430, 12), ocr.DOUBTFUL)
+    assert ocr._voted(garbled, ("700", 0.99), False) == garbled  # Tesseract's again: no
+    assert ocr._voted(garbled, ("700", 0.4), True) == garbled  # unsure: no vote
+    cents = [Word("U2", 400, 0, 416, 12, 0.74)]  # "Rounding Adjustment RM U2"
+    assert [w.text for w in ocr._voted(cents, (".02", 0.95), True)] == [".02"]
+    whole = [Word("280", 300, 0, 400, 12, 0.43)]  # read under a dashed rule
+    assert ocr._voted(whole, ("9280", 0.88), True)[0].text == "9280"
+    amount = [Word("7.00", 400, 0, 430, 12, 0.8)]  # an amount with its mark stays one
+    assert [w.text for w in ocr._voted(amount, ("700", 0.99), True)] == ["7.00"]
+
+
+def receipt_read_by_ocr(*lines: str, ocr_read: bool = True) -> Document:
+    doc = page_of("KEDAI MAJU TRADING SDN BHD", "TAX INVOICE", "12/03/2018 18:19", *lines)
+    return doc if ocr_read else replace(doc, pages=(replace(doc.pages[0], ocr_confidence=None),))
+
+
+def test_a_totals_decimal_mark_ocr_lost_is_put_back_where_the_sums_print_its_digits() -> None:
+    taxed = ("TAPE 2 3.30 6.60", "SUB-TOTAL 6.60", "GST 0.40", "TOTAL 700", "THANK YOU")
+    found = extract_document(receipt_read_by_ocr(*taxed), einvoice=False).fields["total"]
+    assert found.value == Decimal("7.00") and found.evidence.text == "700"
+    assert "decimal mark not read: subtotal + tax give 7.00" in (found.evidence.note or "")
+    paid = ("RICE 4 1.80 7.20", "Grand Total 9280", "Cash 100.00", "Change 7.20")
+    found = extract_document(receipt_read_by_ocr(*paid), einvoice=False).fields["total"]
+    assert found.value == Decimal("92.80")
+    assert "tendered − change give 92.80" in (found.evidence.note or "")
+    # Digits no sum gives are not placed (an amount read without its cents is not used); on a
+    # text layer a decimal mark is never lost.
+    other = ("TAPE 2 3.30 6.60", "SUB-TOTAL 6.60", "GST 0.40", "TOTAL 710", "THANK YOU")
+    assert extract_document(receipt_read_by_ocr(*other), einvoice=False).value("total") is None
+    text = extract_document(receipt_read_by_ocr(*taxed, ocr_read=False), einvoice=False)
+    assert text.value("total") != Decimal("7.00")
 
 
 def test_two_readings_alike_confirm_a_number_however_unsure_the_second() -> None:
