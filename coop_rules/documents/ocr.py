@@ -675,6 +675,7 @@ _PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
 # ...and a date with its label glued on ("Dater11/03/18", "Date:05/01/2018").
 _PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
 _WHOLE_HEAD = re.compile(r"^-?\d{1,7}$")  # an amount's head whose decimal mark was lost
+_RULE_READ = re.compile(r"\.{3,}|-{3,}")  # a dashed rule read with a number
 _DIGITS = re.compile(r"^(?:\d{1,7}|[.,]\d{2})$")  # a whole number, or cents alone (".02")
 _MARKED = re.compile(r"^[-(]?\d+[.,:/]\d")  # a number with a mark in it: an amount, a date
 # ...and the year of a date written with its month's name ("29 Mar 2013"), after its day.
@@ -713,9 +714,37 @@ def reread_numbers(pic: Image.Image, line: list[Word]) -> list[Word]:
             i += 1
             continue
         text, sure, recognised = _reread(pic, group)
+        if _RULE_READ.search(text) and (cut := _cut_to_line(group, line)) != group:
+            text, sure, recognised = _reread(pic, cut)
         out.extend(_voted(group, (text, sure), recognised))
         i += len(group)
     return out
+
+
+def _cut_to_line(group: list[Word], line: list[Word]) -> list[Word]:
+    """``group`` cut to the height of its line's other words, keeping the end of its box that
+    lines up with theirs: Tesseract's box of a number sometimes takes in a dashed rule above or
+    below it, which a second reading then reads as a run of dots ("..........2.80" for 92.80).
+    Only then: a total is often printed larger than its label, and cut to the label's height
+    it loses its digits' tops."""
+    others = [w for w in line if w not in group and sum(c.isalnum() for c in w.text) >= 2]
+    if not others:
+        return group
+    top, bottom = min(w.top for w in group), max(w.bottom for w in group)
+    height = _median([w.bottom - w.top for w in others])
+    if bottom - top <= height:
+        return group
+    if abs(bottom - _median([w.bottom for w in others])) <= abs(
+        top - _median([w.top for w in others])
+    ):
+        top = bottom - height
+    else:
+        bottom = top + height
+    return [replace(w, top=max(w.top, top), bottom=min(w.bottom, bottom)) for w in group]
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:

@@ -335,6 +335,31 @@ def test_a_second_reading_that_lost_characters_is_read_again_closer(
     assert margins == [ocr.WIDE_MARGIN]  # read whole the first time: once
 
 
+def test_a_dashed_rule_read_with_a_number_is_cut_off_and_the_number_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "Grand Total 92.80" under a dashed rule that Tesseract's box of the amount took in.
+    label = [Word("Grand", 170, 719, 209, 729, 0.97), Word("Total", 214, 719, 244, 729, 0.97)]
+    amount = Word("280", 278, 713, 404, 730, 0.43)
+    crops: list[tuple[float, float]] = []
+
+    def reread(pic: object, group: list[Word]) -> tuple[str, float, bool]:
+        crops.append((group[0].top, group[0].bottom))
+        return ("..........2.80", 0.49, True) if group[0].top < 715 else ("9280", 0.88, True)
+
+    monkeypatch.setattr(ocr, "_reread", reread)
+    monkeypatch.setattr(ocr, "REREAD_NUMBERS", True)
+    pic = Image.new("L", (450, 800), 255)
+    read = ocr.reread_numbers(pic, [*label, amount])
+    assert crops == [(713, 730), (720, 730)]  # cut to the label's height, at the bottom
+    assert [w.text for w in read] == ["Grand", "Total", "9280"]
+    # A reading without a run of dots (a larger total, no rule read) is read once.
+    crops.clear()
+    amount = replace(amount, top=716)
+    assert [w.text for w in ocr.reread_numbers(pic, [*label, amount])][-1] == "9280"
+    assert crops == [(716, 730)]
+
+
 def test_a_year_no_document_can_have_is_read_again_never_guessed() -> None:
     misread = [Word("12-02-2618", 100, 10, 180, 22, 0.91)]
     (taken,) = ocr._voted(misread, ("12-02-2018", 0.88), False)
