@@ -782,8 +782,6 @@ def _garbled_tail(line: list[Word], start: int, middle: float) -> bool:
     again alone, nor a currency standing alone ("RM U2": read as digits, its letters make
     digits too). Read again as a number, a reading that is a number replaces them, doubtful (see
     :func:`_voted`); any other reading changes nothing."""
-    from coop_rules.extraction.parsing import find_currencies
-
     tail = line[start:]
     return (
         start > 0
@@ -794,12 +792,15 @@ def _garbled_tail(line: list[Word], start: int, middle: float) -> bool:
         and all(any(c.isalnum() for c in w.text) for w in tail)  # not a colon before an amount
         and not any(_AMOUNT_WORD.match(w.text) or _DATE_WORD.match(w.text) for w in tail)
         and min(w.confidence for w in tail) < GARBLED
-        and not any(_currency(w.text, find_currencies(w.text)) for w in tail)
+        and not any(_currency(w.text) for w in tail)
     )
 
 
-def _currency(text: str, found: list[tuple[str, str, int, int]]) -> bool:
-    """Whether ``text`` is nothing but a currency (``found`` in it: code, sign, start, end)."""
+def _currency(text: str) -> bool:
+    """Whether ``text`` is nothing but a currency ("RM", "EUR", "$"), as extraction reads one."""
+    from coop_rules.extraction.parsing import find_currencies
+
+    found = find_currencies(text)
     return any(start == 0 and end == len(text.rstrip(".:")) for _, _, start, end in found)
 
 
