@@ -668,6 +668,8 @@ def _words(
 # receipt prints its amounts ("280" for "92.80"); not phone numbers, codes or times of day.
 _AMOUNT_WORD = re.compile(r"^[-(]?\d{1,7}[.,:]\d{1,3}[)]?[.,:]?$")
 _DATE_WORD = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}[.,]?$")
+# ...also with a digit read as the letter it looks like ("21-i1-16", "25-Q1-16"; four digits).
+_LETTERED_DATE = re.compile(r"^(?=(?:\D*\d){4})[^\W_]{1,2}[/.-][^\W_]{1,2}[/.-]\d{2,4}[.,]?$")
 _WHOLE_WORD = re.compile(r"^\d{2,5}[.,]?$")
 # An amount with its currency glued to it ("RM367.10", "$12.50", OCR's "RH11.90"): only the
 # digits are cropped for the second reading (the letters' share of the word's width).
@@ -763,6 +765,7 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
         return line[start : start + 2]
     wanted = (
         _DATE_WORD.match(text)
+        or _LETTERED_DATE.match(text)
         or _PREFIXED_DATE.match(text)
         or (_AMOUNT_WORD.match(text) and not _TIME_OF_DAY.match(text))
         or _PREFIXED_AMOUNT.match(text)

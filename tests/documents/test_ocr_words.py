@@ -165,6 +165,9 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("68,", "87") == ["68,", "87"]  # split at its decimal mark: one number
     assert group("17:75") == ["17:75"]  # a decimal mark read as a colon
     assert group("19/03/2018") == ["19/03/2018"]
+    assert group("21-i1-16") == ["21-i1-16"]  # a digit read as a letter
+    assert group("25-Q1-16") == ["25-Q1-16"]
+    assert group("AB-CD-16") == []
     assert group("280", x=400) == ["280"]  # a whole number where the amounts stand
     assert group("280") == []  # ... not a quantity or code at the left
     assert group("RM30.91") == ["RM30.91"]  # an amount with its currency glued to it
