@@ -71,6 +71,7 @@ from coop_rules.documents import number_reader
 from coop_rules.documents.limits import Limits
 from coop_rules.documents.model import Page, ProblemKind, ReadProblem, Word, visual_lines
 from coop_rules.errors import CoopRulesError
+from coop_rules.money import is_currency
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -795,16 +796,8 @@ def _garbled_tail(line: list[Word], start: int, middle: float) -> bool:
         and all(any(c.isalnum() for c in w.text) for w in tail)  # not a colon before an amount
         and not any(_AMOUNT_WORD.match(w.text) or _DATE_WORD.match(w.text) for w in tail)
         and min(w.confidence for w in tail) < GARBLED
-        and not any(_currency(w.text) for w in tail)
+        and not any(is_currency(w.text) for w in tail)
     )
-
-
-def _currency(text: str) -> bool:
-    """Whether ``text`` is nothing but a currency ("RM", "EUR", "$"), as extraction reads one."""
-    from coop_rules.extraction.parsing import find_currencies
-
-    found = find_currencies(text)
-    return any(start == 0 and end == len(text.rstrip(".:")) for _, _, start, end in found)
 
 
 def _year_of_a_date(line: list[Word], start: int) -> bool:

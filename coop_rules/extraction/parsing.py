@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from coop_rules.extraction.dates import DateReading, find_dates, normalize_text, parse_date
 from coop_rules.extraction.lexicon import forget_with_lines
+from coop_rules.money import CURRENCY_MENTION, ISO_CODES, SYMBOLS
 
 __all__ = [
     "AmountMatch",
@@ -29,91 +30,7 @@ __all__ = [
 
 # --- currencies -------------------------------------------------------------------------------
 
-# Unambiguous symbols and words. Longer keys first in the regex, so "US$" wins over "$".
-_SYMBOLS: dict[str, str] = {
-    "€": "EUR",
-    "£": "GBP",
-    "₩": "KRW",
-    "₹": "INR",
-    "₺": "TRY",
-    "₽": "RUB",
-    "zł": "PLN",
-    "US$": "USD",
-    "U$S": "USD",
-    "NT$": "TWD",
-    "HK$": "HKD",
-    "S$": "SGD",
-    "A$": "AUD",
-    "AU$": "AUD",
-    "C$": "CAD",
-    "CA$": "CAD",
-    "NZ$": "NZD",
-    "R$": "BRL",
-    "MX$": "MXN",
-    "円": "JPY",
-    "원": "KRW",
-    "人民币": "CNY",
-    "人民幣": "CNY",
-    "新台幣": "TWD",
-    "新台币": "TWD",
-    "Rs.": "INR",
-    "Rs": "INR",
-    "CHF": "CHF",
-    "Fr.": "CHF",
-    "RMB": "CNY",
-    "RM": "MYR",  # ringgit: "RM 60.30", "AMT(RM)"
-    "euro": "EUR",
-    "euros": "EUR",
-    "Euro": "EUR",
-    "EURO": "EUR",
-}
-# ISO codes we accept as currency mentions (a bare three-letter word is often something else).
-_ISO = (
-    "EUR",
-    "USD",
-    "GBP",
-    "JPY",
-    "KRW",
-    "CNY",
-    "TWD",
-    "HKD",
-    "SGD",
-    "AUD",
-    "CAD",
-    "NZD",
-    "CHF",
-    "SEK",
-    "NOK",
-    "DKK",
-    "PLN",
-    "CZK",
-    "HUF",
-    "INR",
-    "BRL",
-    "MXN",
-    "ZAR",
-    "TRY",
-    "RUB",
-    "AED",
-    "SAR",
-    "ILS",
-    "THB",
-    "MYR",
-    "IDR",
-    "PHP",
-    "VND",
-    "RON",
-    "BGN",
-)
-
-# Symbols whose meaning depends on the document's language (decided in ``_resolve``).
-_AMBIGUOUS = ("$", "¥", "元", "kr")
-
-_CUR_ALTS = sorted(
-    [*map(re.escape, _SYMBOLS), *_ISO, *map(re.escape, _AMBIGUOUS)], key=len, reverse=True
-)
-# ISO codes and letter symbols must stand alone ("EURO" is not "EUR" + "O", "DEUR" is nothing).
-_CUR_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_CUR_ALTS) + r")(?![A-Za-z])")
+# How currencies are written: coop_rules.money (the OCR reader needs them too).
 
 
 def _resolve(symbol: str, lang: str | None) -> str:
@@ -133,7 +50,7 @@ def _resolve(symbol: str, lang: str | None) -> str:
         return "TWD" if lang == "zh-Hant" else "CNY"
     if symbol == "kr":
         return "SEK"
-    return _SYMBOLS.get(symbol, symbol.upper())
+    return SYMBOLS.get(symbol, symbol.upper())
 
 
 def find_currencies(text: str, lang: str | None = None) -> list[tuple[str, str, int, int]]:
@@ -141,7 +58,7 @@ def find_currencies(text: str, lang: str | None = None) -> list[tuple[str, str, 
     # Match on the normalised text (same length) but report the text as printed ("￦").
     return [
         (_resolve(m.group(), lang), text[m.start() : m.end()], m.start(), m.end())
-        for m in _CUR_RE.finditer(normalize_text(text))
+        for m in CURRENCY_MENTION.finditer(normalize_text(text))
         if not _in_address(text, m)
     ]
 
@@ -326,7 +243,9 @@ def _code_piece(text: str, m: re.Match[str]) -> bool:
 
 
 def _is_currency(symbol: str) -> bool:
-    return not (symbol.isalpha() and symbol.isupper() and len(symbol) == 3 and symbol not in _ISO)
+    return not (
+        symbol.isalpha() and symbol.isupper() and len(symbol) == 3 and symbol not in ISO_CODES
+    )
 
 
 def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | None:
@@ -345,6 +264,6 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | N
     if len(found) != 1 or found[0].percent:
         return None
     rest = (stripped[: found[0].start] + stripped[found[0].end :]).strip()
-    if rest and _CUR_RE.fullmatch(rest) is None:
+    if rest and CURRENCY_MENTION.fullmatch(rest) is None:
         return None
     return found[0].value
