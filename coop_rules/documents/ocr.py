@@ -943,7 +943,7 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
         return [replace(w, confidence=max(w.confidence, sure), confirmed=True) for w in group]
     if sure < MIN_REREAD:
         return group  # a second reading this unsure has no vote
-    year = _year_reread(page_key, key)
+    year = None if recognised else _year_reread(page_key, key)  # (the recogniser's: below)
     if year is not None:
         return [Word(year, *_box(group), min(sure, *(w.confidence for w in group)))]
     dated = bool(_DATE.match(page_key) and _DATE.match(key))

@@ -374,6 +374,10 @@ def test_a_year_no_document_can_have_is_read_again_never_guessed() -> None:
     assert ocr._voted(misread, ("12-02-2018", 0.4), False) == misread
     possible = [Word("12-02-2016", 100, 10, 180, 22, 0.91)]
     assert ocr._voted(possible, ("12-02-2018", 0.9), False) == possible
+    # The recogniser's date stands as any of its dates does: as sure as it read it.
+    unsure = [Word("09/03/2918", 100, 10, 180, 22, 0.67)]
+    (taken,) = ocr._voted(unsure, ("09/03/2018", 0.9995), True)
+    assert (taken.text, taken.confidence) == ("09/03/2018", 0.9995)
 
 
 def test_the_papers_edge_read_as_bars_is_no_word() -> None:
