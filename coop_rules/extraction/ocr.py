@@ -21,7 +21,7 @@ from coop_rules.evidence import Box, Extracted
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
 from coop_rules.extraction.parsing import find_amounts
-from coop_rules.extraction.reconcile import ARITHMETIC
+from coop_rules.extraction.reconcile import ARITHMETIC, digits_with_cents
 from coop_rules.extraction.totals import printed_tax, taxed_base
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
@@ -74,8 +74,7 @@ def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bo
         return False
     # Its cents read and its decimal mark not, put back by the page's sums ("9280": 92.80).
     value = found.value
-    with_cents = f"{value:.2f}" if isinstance(value, Decimal) else ""
-    return re.sub(r"\D", "", text) != with_cents.replace(".", "")
+    return not isinstance(value, Decimal) or re.sub(r"\D", "", text) != digits_with_cents(value)
 
 
 def ocr_note(confidence: float) -> str:

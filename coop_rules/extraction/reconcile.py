@@ -527,7 +527,7 @@ def _marks_restored(
     7.00; "Grand Total 9280" over "Cash 100.00" / "Change 7.20" is 92.80. The point is the
     smallest mark on a receipt and the one OCR loses most; the digits and a sum agreeing place
     it. On a page read by OCR only (a text layer does not lose marks)."""
-    by_digits = {f"{value:.2f}".replace(".", ""): value for value in sums if value >= 1}
+    by_digits = {digits_with_cents(value): value for value in sums if value >= 1}
     out = []
     for found in candidates:
         value = _money(found.value.value)
@@ -545,6 +545,11 @@ def _marks_restored(
         )
         out.append(replace(found, value=cand.extracted(0.0), candidate=cand))
     return out
+
+
+def digits_with_cents(value: Decimal) -> str:
+    """The digits of ``value`` written with its cents, without the mark ("9280" for 92.80)."""
+    return f"{value:.2f}".replace(".", "")
 
 
 def _printed_at(ctx: Context, value: Decimal, note: str) -> AmountFound | None:

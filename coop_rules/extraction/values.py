@@ -21,10 +21,10 @@ from coop_rules.extraction.fields import Candidate, Context, Window, best
 from coop_rules.extraction.layout import Line
 from coop_rules.extraction.lexicon import LabelHit
 from coop_rules.extraction.parsing import AmountMatch, find_currencies
+from coop_rules.money import AMBIGUOUS_SYMBOLS
 
 BELOW_PENALTY = 0.3  # a value under its label is a little less sure than one beside it
 PROSE_PENALTY = 1.0  # "… bitte Ihre Belegnummer 2018092011804 angeben": a label in a sentence
-_AMBIGUOUS_SYMBOLS = ("$", "¥", "元", "kr")
 # "Ort, Datum: Berlin, den 02.05.2024": a place may precede a signature's date.
 _PLACE = re.compile(r"^[\s:.#-]*[^\W\d][^\d\t:]{0,30},\s*(?:den\s+|le\s+|am\s+)?$")
 _NUMERIC = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}")
@@ -287,7 +287,7 @@ def _dollar(ctx: Context, iso: str, text: str) -> tuple[str, float, str | None]:
     """A "$" is the dollar of the issuer's country when cues on the page place it in a dollar
     country; else the language's default (USD) with less confidence."""
     if text != "$":
-        return iso, (0.75 if text in _AMBIGUOUS_SYMBOLS else 0.95), None
+        return iso, (0.75 if text in AMBIGUOUS_SYMBOLS else 0.95), None
     country = ctx.country
     if country is not None and country.currency == iso:
         return iso, 0.85, f"$ of {country.note()}"
@@ -312,7 +312,7 @@ def currency(
         codes = [m for m in mentions if m[1].isalpha() and m[1].isupper() and len(m[1]) == 3]
         if amount.symbol is not None:
             mentions = [m for m in mentions if m[1] == amount.symbol] or mentions
-        if codes and (not mentions or mentions[0][1] in _AMBIGUOUS_SYMBOLS):
+        if codes and (not mentions or mentions[0][1] in AMBIGUOUS_SYMBOLS):
             mentions = codes
         if mentions:
             iso, text, start, end = mentions[0]

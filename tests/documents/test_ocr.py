@@ -365,7 +365,7 @@ def test_a_pages_layout_measured_to_scale_it_is_the_one_it_is_read_with(monkeypa
     (page_api,) = counted.values()  # no orientation detection: the page read legibly
     assert page_api.given == 1  # laid out to measure its lines, then read: one picture
 
-    monkeypatch.setattr(ocr_module, "_show", lambda api, pic, psm: api.SetImage(pic))
+    monkeypatch.setattr(ocr_module, "_show", lambda api, pic: api.SetImage(pic))
     again = ocr_module.recognise(receipt, 1)
     assert page_api.given == 3  # laid out twice
     assert once.words == again.words and "KAFFEEHAUS" in once.text
