@@ -857,8 +857,8 @@ def _crop(pic: Image.Image, group: list[Word], margin: tuple[float, float]) -> I
     across, down = margin
     left = x0 - across * pad
     prefixed = _prefixed(group[0].text) if len(group) == 1 else None
-    if prefixed:  # the digits only: the letters' share of the word, and no margin before
-        left = x0 + (x1 - x0) * len(prefixed.group(1)) / len(group[0].text)
+    if prefixed:  # the digits only, and no margin before them
+        left = _digits_start(pic, group[0], len(prefixed.group(1)))
     return pic.crop(
         (
             round(max(0.0, left)),
@@ -867,6 +867,27 @@ def _crop(pic: Image.Image, group: list[Word], margin: tuple[float, float]) -> I
             round(min(pic.height, bottom + down * pad)),
         )
     )
+
+
+def _digits_start(pic: Image.Image, word: Word, letters: int) -> float:
+    """Where the digits of ``word`` begin, its first ``letters`` characters being letters glued
+    before them ("RM7.70"): the blank column of its box nearest the letters' share of its
+    width, from half a character before it to a character after. Glyphs are not all as wide
+    (digits are, and most capitals are wider: an "M" by a third), so a cut at the share alone
+    can take in a letter's last stroke, which a reading of digits reads as a "1" ("17.70");
+    print leaves a blank column between two glyphs (where none is, the palest column)."""
+    share = (word.x1 - word.x0) / len(word.text)
+    guess = word.x0 + share * letters
+    lo, hi = round(max(word.x0, guess - share / 2)), round(min(word.x1, guess + share))
+    if hi - lo < 2 or word.bottom - word.top < 2:
+        return guess
+    strip = pic.crop((lo, round(word.top), hi, round(word.bottom))).convert("L")
+    darkest, palest = strip.getextrema()
+    middle = (int(darkest) + int(palest)) / 2
+    values = strip.tobytes()
+    ink = [sum(v < middle for v in values[x :: strip.width]) for x in range(strip.width)]
+    blank = [x for x, dark in enumerate(ink) if dark <= min(ink)]
+    return lo + min(blank, key=lambda x: abs(lo + x - guess))
 
 
 def _read_crop(

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from coop_rules.documents import ocr
 from coop_rules.documents.model import Document, Page, Word
@@ -285,6 +285,28 @@ def test_the_recognisers_digits_replace_a_number_the_page_garbled() -> None:
     assert ocr._voted(whole, ("9280", 0.88), True)[0].text == "9280"
     amount = [Word("7.00", 400, 0, 430, 12, 0.8)]  # an amount with its mark stays one
     assert [w.text for w in ocr._voted(amount, ("700", 0.99), True)] == ["7.00"]
+
+
+def test_an_amount_with_its_currency_glued_on_is_read_again_from_its_first_digit() -> None:
+    # "RM7.70" in proportional type: an "M" is wider than a digit, so the letters' share of
+    # the word's width (2 of 6 characters) ends inside the "M", whose last stroke a reading of
+    # digits takes for a "1" ("17.70").
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40)
+    pic = Image.new("L", (400, 80), 255)
+    ImageDraw.Draw(pic).text((50, 10), "RM7.70", font=font, fill=0)
+    x0, top, x1, bottom = pic.point(lambda v: 255 - v).getbbox() or (0, 0, 0, 0)
+    letters = Image.new("L", (400, 80), 255)
+    ImageDraw.Draw(letters).text((50, 10), "RM", font=font, fill=0)
+    m_ends = (letters.point(lambda v: 255 - v).getbbox() or (0, 0, 0, 0))[2]
+    digits = Image.new("L", (400, 80), 255)
+    ImageDraw.Draw(digits).text((50 + font.getlength("RM"), 10), "7", font=font, fill=0)
+    seven_starts = (digits.point(lambda v: 255 - v).getbbox() or (0, 0, 0, 0))[0]
+    assert x0 + (x1 - x0) * 2 / 6 < m_ends  # the letters' share alone cuts into the "M"
+    word = Word("RM7.70", x0, top, x1, bottom, 0.88)
+    assert m_ends <= ocr._digits_start(pic, word, 2) <= seven_starts
+    crop = ocr._crop(pic, [word], ocr.TIGHT_MARGIN)
+    right = round(x1 + ocr.TIGHT_MARGIN[0] * 0.15 * (bottom - top))
+    assert letters.crop((right - crop.width, 0, right, 80)).getextrema() == (255, 255)
 
 
 def receipt_read_by_ocr(*lines: str, ocr_read: bool = True) -> Document:
