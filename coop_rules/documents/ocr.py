@@ -882,9 +882,8 @@ def _digits_start(pic: Image.Image, word: Word, letters: int) -> float:
     if hi - lo < 2 or word.bottom - word.top < 2:
         return guess
     strip = pic.crop((lo, round(word.top), hi, round(word.bottom))).convert("L")
-    darkest, palest = strip.getextrema()
-    middle = (int(darkest) + int(palest)) / 2
     values = strip.tobytes()
+    middle = (min(values) + max(values)) / 2
     ink = [sum(v < middle for v in values[x :: strip.width]) for x in range(strip.width)]
     blank = [x for x, dark in enumerate(ink) if dark <= min(ink)]
     return lo + min(blank, key=lambda x: abs(lo + x - guess))
