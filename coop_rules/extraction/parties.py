@@ -397,10 +397,58 @@ def _suffix_names(ctx: Context, stop: frozenset[str]) -> list[tuple[str, Line, l
             if line.text[end : end + 1] == "." and len(m.group().replace(".", "")) <= 4:
                 end += 1  # "Inc.", "Ltd.", "Corp.": the abbreviation's dot is the name's
             name = line.text[start:end].strip(" \t:;,-–")
-            if name.count("(") > name.count(")"):
+            if _open_brackets(name) > 0:
                 continue  # "SUPPLIES (INC. GST)": a qualifier in brackets, not a legal form
-            out.append((name, line, line.tokens_in(start, end)))
+            tokens = line.tokens_in(start, end)
+            if _inside_brackets(name):
+                if line.text[seg_start:start].strip():
+                    continue
+                opened = _opened_above(ctx, line, name, tokens)
+                if opened is None:
+                    continue  # "ALAM) SDN BHD" whose bracket opens nowhere: a name's tail
+                name, tokens = opened
+            out.append((name, line, tokens))
     return out
+
+
+_OPENING, _CLOSING = "([{", ")]}"  # OCR reads a bracket as a brace now and then
+BRACKET_LINES = 2  # lines above a name's closing bracket where its opening one may stand
+
+
+def _open_brackets(text: str) -> int:
+    """How many brackets ``text`` opens that it does not close (negative: closes more)."""
+    return sum(ch in _OPENING for ch in text) - sum(ch in _CLOSING for ch in text)
+
+
+def _inside_brackets(name: str) -> bool:
+    """Whether ``name`` starts inside brackets: its first word closes one it does not open
+    ("ALAM) SDN BHD"). A bracket closed further on may be one OCR misread the opening of
+    ("GARDENIA BAKERIES KL) SDN BHD"): the name is still whole."""
+    words = name.split()
+    return bool(words) and _open_brackets(words[0]) < 0
+
+
+def _opened_above(
+    ctx: Context, line: Line, name: str, tokens: list[Token]
+) -> tuple[str, list[Token]] | None:
+    """A name that starts its line with a bracket it closes but does not open ("ENTERPRISE
+    (SETIA" / "ALAM) SDN BHD") begins on a line above it, the one that opens the bracket: the
+    name from there, with its tokens, or None when no line of name words just above opens it
+    (the name is then a name's tail). A line above that one may hold the name's first words
+    ("AIK HUAT HARDWARE") or a branch's or a slogan: nothing tells, and it is left out."""
+    parts: list[str] = [name]
+    for above in ctx.layout.lines[max(0, line.index - BRACKET_LINES) : line.index][::-1]:
+        if above.page != line.page or ctx.hits[above.index]:
+            return None
+        text = above.text[: segment_bounds(above, 0)[1]].strip(_LEAD_PUNCT)
+        if not text or _address_like(text) or any(ch.isdigit() for ch in text):
+            return None
+        start = above.text.find(text)
+        parts.insert(0, text)
+        tokens = above.tokens_in(start, start + len(text)) + tokens
+        if _open_brackets(" ".join(parts)) == 0:
+            return " ".join(parts), tokens
+    return None
 
 
 def _cjk_name(
@@ -707,6 +755,19 @@ def _address_like(text: str) -> bool:
     )
 
 
+def _opens_address(ctx: Context, line: Line, segment: str) -> bool:
+    """Whether ``segment``, a line's first, is an address's first part: it ends in a comma and
+    the next line is an address line ("Subang Perdana," / "40150 Shah Alam, Selangor"). A
+    shop's or firm's name does not end in a comma; a part of an address that goes on does."""
+    following = ctx.layout.lines[line.index + 1 : line.index + 2]
+    return (
+        segment.rstrip().endswith(",")
+        and bool(following)
+        and following[0].page == line.page
+        and _address_like(following[0].text)
+    )
+
+
 LEGAL_FORM_NOTE = "name with a legal form"
 # The head of a page, where a letterhead or a receipt's shop name stands: its first lines, in
 # the top of the page.
@@ -725,7 +786,9 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     The lines of that name block score higher when the block names a kind of business
     ("HARDWARE TRADING") and when the address block follows it at once; the first line of the
     block a little higher still (a second line is often a descriptor: "BISTRO & CAFE"). A name
-    broken over two lines ("HOME MASTER HARDWARE &" / "ELECTRICAL") is joined.
+    broken over two lines ("HOME MASTER HARDWARE &" / "ELECTRICAL", "ENTERPRISE (SETIA" /
+    "ALAM) SDN BHD") is joined; a line whose brackets no line next to it balances is a part
+    of a name, not one.
     """
     lines = ctx.layout.lines
     if not lines:
@@ -738,10 +801,13 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
     for line in lines[:HEAD_LINES]:
         if line.page != first_page or not in_head(ctx, line):
             break
-        segment = line.text[: segment_bounds(line, 0)[1]]
+        begin, end = segment_bounds(line, 0)
+        while end < len(line.text) and not any(ch.isalnum() for ch in line.text[begin:end]):
+            begin, end = segment_bounds(line, end + 1)  # a speck read before the line: no column
+        segment = line.text[begin:end]
         # Stars around a receipt's title are decoration ("* THAI DELICIOUS RESTAURANT *").
         text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT + "*")
-        if _address_like(text):
+        if _address_like(text) or _opens_address(ctx, line, segment):
             address_at = line.index
             break  # the header's address block: the name stands above it
         if not any(ch.isalpha() for ch in line.text):
@@ -759,10 +825,13 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
             or sum(w.casefold() in stop for w in words) >= 2
         ):
             continue
-        start = segment.find(text)
+        start = begin + segment.find(text)
         tokens = line.tokens_in(start, start + len(text))
         legal_form_only = bool(legal_suffix_regex().fullmatch(text.rstrip(".")))
-        joined = bool(names) and (bool(_CONTINUED.search(names[-1][0])) or legal_form_only)
+        closes = _open_brackets(text) < 0 and bool(names) and _open_brackets(names[-1][0]) > 0
+        joined = bool(names) and (
+            bool(_CONTINUED.search(names[-1][0])) or legal_form_only or closes
+        )
         if names and names[-1][2].index == line.index - 1 and joined:
             text = f"{names[-1][0]} {text}"  # "HOME MASTER HARDWARE &" + "ELECTRICAL"
             tokens = names[-1][1] + tokens
@@ -782,6 +851,8 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
         bonus = 1.1 + (1.1 if any(_business_words().search(t) for t, _, _ in block) else 0.0)
     found = []
     for text, tokens, line in names:
+        if _inside_brackets(text) or _open_brackets(text) > 0:
+            continue  # "ALAM) SDN BHD" without the line that opens its bracket: a name's part
         inside = any(line is b[2] for b in block)
         score = 0.9 + (bonus if inside else 0.0)
         if inside and line is block[0][2]:

@@ -7,6 +7,7 @@ The pages are made here as OCR gives them (words with boxes and confidences), no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from coop_rules.documents.model import Document, Page, Word
@@ -196,3 +197,50 @@ def test_a_sole_proprietors_registration_number_with_its_state_letters_heads_the
         head = ["YONG TAT HARDWARE TRADING", number, *RECEIPT[1:]]
         assert vendor(ocr_page(*head)) == "YONG TAT HARDWARE TRADING", number
         assert vendor(ocr_page(*head, confidence=None)) == "YONG TAT HARDWARE TRADING", number
+
+
+def test_a_name_that_starts_inside_brackets_begins_on_the_line_that_opens_them() -> None:
+    # "AIK HUAT HARDWARE / ENTERPRISE (SETIA / ALAM) SDN BHD": the legal form's line alone is
+    # a name's tail; the line above, which opens its bracket, is where it begins.
+    head = ["AIK HUAT HARDWARE", "ENTERPRISE (SETIA", "ALAM) SDN BHD", *RECEIPT]
+    for confidence in (0.93, None):
+        assert vendor(ocr_page(*head, confidence=confidence)) == "ENTERPRISE (SETIA ALAM) SDN BHD"
+    # OCR read the opening bracket as a brace: still the bracket the tail closes.
+    braced = ["AIK HUAT HARDWARE", "ENTERPRISE {SETIA", "ALAM) SDN BHD", *RECEIPT]
+    assert vendor(ocr_page(*braced)) == "ENTERPRISE {SETIA ALAM) SDN BHD"
+    # No line above opens it (OCR lost that line): no name, rather than its tail.
+    assert vendor(ocr_page("ALAM) SDN BHD", *RECEIPT)) is None
+    assert vendor(ocr_page("ALAM) SUN BHO", *RECEIPT)) is None  # ...as a shop's name too
+    # A bracket closed further on whose opening OCR misread leaves the name whole.
+    head = ["GARDENIA BAKERIES KL) SDN BHD", *RECEIPT]
+    assert vendor(ocr_page(*head)) == "GARDENIA BAKERIES KL) SDN BHD"
+
+
+def test_a_line_ending_in_a_comma_above_an_address_line_is_the_address_not_a_name() -> None:
+    # The shop's name unreadable above; "Subang Perdana," goes on in the next line.
+    head = ["BEMED", "Subang Perdana,", "40150 Shah Alam, Selangor", *RECEIPT[2:]]
+    assert vendor(ocr_page(*head)) != "Subang Perdana"
+    head = ["BEMED PHARMACY", "Subang Perdana,", "40150 Shah Alam, Selangor", *RECEIPT[2:]]
+    assert vendor(ocr_page(*head)) == "BEMED PHARMACY"
+
+
+def test_a_speck_read_before_an_address_line_does_not_hide_it() -> None:
+    # "=  No.49, Jalan Dinar G U3/G,": a speck a column's gap before the address line.
+    head = ["BEMED PHARMACY", "= No.49, Jalan Dinar G U3/G,", "Subang Perdana,", *RECEIPT[2:]]
+    page = ocr_page(*head).pages[0]
+    words = [
+        Word(
+            w.text,
+            w.x0 + (40 if 14 <= w.top < 28 and w.text != "=" else 0),
+            w.top,
+            w.x1 + (40 if 14 <= w.top < 28 and w.text != "=" else 0),
+            w.bottom,
+            w.confidence,
+        )
+        for w in page.words
+    ]
+    document = Document(
+        path="r.jpg", media_type="image/jpeg", pages=(replace(page, words=tuple(words)),)
+    )
+    assert "\t" in build_layout(document).lines[1].text
+    assert vendor(document) == "BEMED PHARMACY"
