@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-reread", action="store_true", help="do not read unsure numbers a second time"
     )
+    parser.add_argument(
+        "--no-adaptive", action="store_true", help="do not read illegible pages again by tiles"
+    )
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ocr.DESKEW, ocr.OSD = not args.no_deskew, not args.no_osd
     ocr.SCALE_TO_LINES, ocr.BLOCK_RECEIPTS = not args.no_line_scale, not args.no_block
     ocr.REREAD_NUMBERS = not args.no_reread
+    ocr.ADAPTIVE_RETRY = not args.no_adaptive
     if args.min_width:
         ocr.MIN_WIDTH = args.min_width
     limits = Limits(isolate=False, ocr="on", timeout=60.0)

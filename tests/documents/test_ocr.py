@@ -319,6 +319,32 @@ def test_a_page_in_another_script_is_read_with_its_language_data(tmp_path: Path)
     assert "株式会社" in text and "東京都" in text and "合計" in text and "650円" in text
 
 
+def test_faint_print_on_paper_photographed_against_a_dark_ground_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One threshold for the whole picture falls between the dark table and the paper, and the
+    # light print on the paper turns white with it; a threshold per tile keeps it.
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 22)
+    photo = Image.new("L", (900, 1300), 25)
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((150, 60, 750, 1240), fill=246)
+    lines = ["KEDAI MAJU TRADING SDN BHD", "NO 12, JALAN MERDEKA 3,", "TAX INVOICE",
+             "Date: 12/03/2018 18:19", "PENCIL 2B      3.50", "TOTAL          5.50",
+             "CASH          10.00", "CHANGE         4.50", "THANK YOU"]  # fmt: skip
+    for i, line in enumerate(lines):
+        draw.text((190, 120 + 60 * i), line, font=font, fill=185)
+    page = ocr_module.recognise(photo, 1)
+    assert "TAX INVOICE" in page.text and "12/03/2018" in page.text and "CHANGE 4.50" in page.text
+    monkeypatch.setattr(ocr_module, "ADAPTIVE_RETRY", False)
+    assert "TOTAL" not in ocr_module.recognise(photo, 1).text
+    # The instances are back to one threshold for what they read next.
+    monkeypatch.setattr(ocr_module, "ADAPTIVE_RETRY", True)
+    assert all(
+        api.GetVariableAsString("thresholding_method") == ocr_module.GLOBAL_OTSU
+        for api in ocr_module._apis.values()
+    )
+
+
 def test_every_page_of_a_tiff_is_read_within_the_page_cap() -> None:
     doc = read_document(OCR / "receipt-pages.tiff", "r.tiff", HERE)
     assert isinstance(doc, Document) and [p.number for p in doc.pages] == [1, 2]
