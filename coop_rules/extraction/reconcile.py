@@ -23,7 +23,10 @@ independent signals, all of them statements about invoices and receipts in gener
   the amount before rounding loses; where the rounded amount has a total label of its own
   (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line; a whole amount
   under a rounding label less than a coin from a total above it (``Rounding RM 45.35`` under
-  ``Total 45.34``, the adjustment unread) makes that total one before rounding too;
+  ``Total 45.34``, the adjustment unread) makes that total one before rounding too; and where
+  the adjustment was not read, a total under it that is a total the sums back rounded to a
+  cash step (``Total 23.26`` / ``Rounding Adj -0.0]`` / ``TOTAL 23.25``: 0.05) is the
+  total plus the rounding;
 * it is the largest of the labelled totals (a tax summary's ``TOTAL 87.80 5.27`` is not);
 * the same value under several labels;
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
@@ -54,7 +57,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
@@ -67,12 +70,14 @@ from coop_rules.extraction.values import (
     unread_amount,
 )
 
+CASH_ROUNDED = "the total above rounded to a cash step"  # its adjustment not read
 # Signals said in the evidence note (a reviewer can check the arithmetic).
 _NOTED = (
     "tendered − change",
     "subtotal + tax",
     "lines above add up",
     "total + rounding",
+    CASH_ROUNDED,
     "paid amount",
 )
 # Signals that check a total by arithmetic, in the order they name the deciding heuristic.
@@ -132,6 +137,7 @@ def _amounts_of(ctx: Context, fields: dict[str, float]) -> dict[str, list[Amount
 
 
 Pool = list[tuple[AmountFound, float, list[str]]]  # candidate, score, signals so far
+Scored = tuple[float, AmountFound, list[str]]
 
 
 def reconcile_total(
@@ -153,8 +159,57 @@ def reconcile_total(
     due_ids = {id(d) for d in due}
     sums = _Sums.of(ctx, pool, pay, parts, before_rounding, due_ids)
     scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
+    scored = _cash_rounded(ctx, scored)
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
     return _decision(scored, due_ids)
+
+
+# The steps to which cash payments are rounded (Malaysia, Switzerland, Canada, Australia, the
+# Netherlands, Finland, Ireland, Belgium: 0.05; New Zealand: 0.10).
+CASH_STEPS = (Decimal("0.05"), Decimal("0.10"))
+
+
+def _cash_rounded(ctx: Context, scored: list[Scored]) -> list[Scored]:
+    """``scored`` with a rounding whose adjustment was not read worked out: a total that the
+    page's sums back, a rounding label under it, and under that a total label whose amount is
+    the backed total rounded to a cash step (``Total (Inclusive of GST) 23.26`` backed by the
+    lines above / ``Rounding Adj -0.0]`` / ``TOTAL 23.25``): the rounded amount is the total
+    plus the rounding (its adjustment is the difference, less than a step), and the backed one
+    the total before rounding. Two readings misread so that one is the other rounded is far
+    less likely than both being right."""
+    rounding_lines = [line for line, _ in ctx.labelled({"rounding"})]
+    if not rounding_lines:
+        return scored
+    out = list(scored)
+    for base_score, base, base_signals in scored:
+        if not set(ARITHMETIC) & set(base_signals):
+            continue
+        value = _money(base.value.value)
+        steps = {_nearest(value, step) for step in CASH_STEPS} - {value}
+        for i, (score, found, signals) in enumerate(out):
+            line, top = found.line, base.line
+            if (
+                _money(found.value.value) not in steps
+                or "total + rounding" in signals
+                or line.page != top.page
+                or not 1 < line.index - top.index <= ROUNDING_LINES + 1
+                or not any(
+                    r.page == line.page and top.index < r.index < line.index for r in rounding_lines
+                )
+            ):
+                continue
+            signals = [*signals, "total + rounding", CASH_ROUNDED]
+            out[i] = (max(score, base_score) + 0.5, found, signals)
+            out = [
+                (s - 1.5, f, [*sig, "before rounding"]) if f is base else (s, f, sig)
+                for s, f, sig in out
+            ]
+    return out
+
+
+def _nearest(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` rounded to the nearest multiple of ``step`` (halves up)."""
+    return (value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
 
 
 def _after_a_payment(ctx: Context, due: AmountFound) -> bool:

@@ -189,10 +189,24 @@ def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | No
         if not found:
             return None
         own_end = window.text.find("\t")
-        own = [a for a in found if own_end < 0 or a.end <= own_end]
+        own = [
+            a
+            for a in found
+            if (own_end < 0 or a.end <= own_end) and not _in_qualifier(window.text, a.start, a.end)
+        ]
         money = [a for a in (own or found) if a.decimals in (0, 2)]
         pick = (money or own or found)[-1]
     return pick.start, pick.end, pick.value, pick.currency
+
+
+def _in_qualifier(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands in brackets with words, a qualifier of the label
+    ("Total (Excluding 681):" where OCR read GST as 681, "(6%)" aside): not its amount. An
+    amount alone in brackets ("(12.50)") is a negative one."""
+    opened, closed = text.rfind("(", 0, start), text.find(")", end)
+    if opened < 0 or closed < 0 or ")" in text[opened:start] or "(" in text[end:closed]:
+        return False
+    return any(ch.isalpha() for ch in text[opened + 1 : start] + text[end:closed])
 
 
 def _column_continues(ctx: Context, window: Window) -> bool:

@@ -244,3 +244,61 @@ def test_a_speck_read_before_an_address_line_does_not_hide_it() -> None:
     )
     assert "\t" in build_layout(document).lines[1].text
     assert vendor(document) == "BEMED PHARMACY"
+
+
+def ocr_receipt(*rows: str, confidence: float = 0.96) -> Document:
+    """A receipt read by OCR, one line per row: a label left, its amount (after "|") right."""
+    words = []
+    for row, text in enumerate(rows):
+        label, _, amount = text.partition("|")
+        x = 10.0
+        for token in label.split():
+            words.append(Word(token, x, 14.0 * row, x + 6 * len(token), 14.0 * row + 9, confidence))
+            x += 6 * len(token) + 6
+        if amount:
+            x0 = 300.0 - 6 * len(amount)
+            words.append(Word(amount, x0, 14.0 * row, 300.0, 14.0 * row + 9, confidence))
+    lines = [row.replace("|", " ") for row in rows]
+    page = Page(1, 320, 14 * len(rows), tuple(words), "\n".join(lines), ocr_confidence=0.9)
+    return Document(path="r.jpg", media_type="image/jpeg", pages=(page,))
+
+
+BANH_MI = [
+    "BANH MI CAFE SDN BHD",
+    "(1082331-U)",
+    "NO. 5, JALAN MERDEKA 3, 43300 SERI KEMBANGAN",
+    "TAX INVOICE",
+    "Date: 29-10-2017 18:19",
+    "1 SUONG NON RAM CHUA|9.90",
+    "1 TAU HU GOM THIT|9.90",
+    "1 TRA DA|1.50",
+    "Total (Excluding 681):|21.30",  # OCR read GST as 681
+    "Serv. Charge (3%):|0.65",
+    "GST payable (6%):|1.31",
+    "Total (Inclusive of GST):|23.26",
+]
+
+
+def test_a_number_in_brackets_with_words_after_a_label_is_no_amount() -> None:
+    doc = extract_document(ocr_receipt(*BANH_MI, "THANK YOU"), einvoice=False)
+    # 21.30 under "Total (Excluding 681)" plus the charge and the tax give 23.26.
+    assert doc.value("total") == Decimal("23.26")
+    assert doc.decided_by["total"] == "lines above add up"
+
+
+def test_a_total_the_sums_back_rounded_to_a_cash_step_under_an_unread_rounding() -> None:
+    # "Rounding Adj: -0.0]": the adjustment unread; 23.26 to the nearest 0.05 is 23.25.
+    doc = extract_document(
+        ocr_receipt(*BANH_MI, "Rounding Adj:|-0.0]", "TOTAL:|23.25"), einvoice=False
+    )
+    assert doc.value("total") == Decimal("23.25")
+    assert doc.decided_by["total"] == "total + rounding"
+    assert "the total above rounded to a cash step" in doc.fields["total"].evidence.note
+    # An amount that is not the backed total rounded (a misread 23.20) is not backed by it.
+    doc = extract_document(
+        ocr_receipt(*BANH_MI, "Rounding Adj:|-0.0]", "TOTAL:|23.20"), einvoice=False
+    )
+    assert doc.value("total") != Decimal("23.20")
+    # Without a rounding printed between them, two totals a cent apart are not explained.
+    doc = extract_document(ocr_receipt(*BANH_MI, "TOTAL:|23.25"), einvoice=False)
+    assert doc.decided_by.get("total") != "total + rounding"
