@@ -705,8 +705,12 @@ def _words(
 # receipt prints its amounts ("280" for "92.80"); not phone numbers, codes or times of day.
 _AMOUNT_WORD = re.compile(r"^[-(]?\d{1,7}[.,:]\d{1,3}[)]?[.,:]?$")
 _DATE_WORD = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}[.,]?$")
-# ...also with a digit read as the letter it looks like ("21-i1-16", "25-Q1-16"; four digits).
-_LETTERED_DATE = re.compile(r"^(?=(?:\D*\d){4})[^\W_]{1,2}[/.-][^\W_]{1,2}[/.-]\d{2,4}[.,]?$")
+# ...also with a digit read as the letter it looks like ("21-i1-16", "25-Q1-16"; four digits;
+# "E/2/2OLT" for 6/2/2017: two digits, one separator twice, a year of this century).
+_LETTERED_DATE = re.compile(
+    r"^(?:(?=(?:\D*\d){4})[^\W_]{1,2}[/.-][^\W_]{1,2}[/.-]\d{2,4}"
+    r"|(?=(?:\D*\d){2})[^\W_]{1,2}(?P<mark>[/.-])[^\W_]{1,2}(?P=mark)2[^\W_]{3})[.,]?$"
+)
 _WHOLE_WORD = re.compile(r"^\d{2,5}[.,]?$")
 # An amount with its currency glued to it ("RM367.10", "$12.50", OCR's "RH11.90"): only the
 # digits are cropped for the second reading (the letters' share of the word's width).
@@ -804,6 +808,7 @@ def _number_group(line: list[Word], start: int, middle: float) -> list[Word]:
         or _PREFIXED_AMOUNT.match(text)
         or (_WHOLE_WORD.match(text) and word.x0 > middle)
         or _year_of_a_date(line, start)
+        or _day_of_a_date(line, start)
     )
     if wanted:
         return [word]
@@ -842,6 +847,12 @@ def _year_of_a_date(line: list[Word], start: int) -> bool:
         and 3 <= len(line[start - 1].text.rstrip(".,")) <= 9
         and bool(_DAY.match(line[start - 2].text))
     )
+
+
+def _day_of_a_date(line: list[Word], start: int) -> bool:
+    """Whether ``line[start]`` is the day of a date written with its month's name (``05 Jan
+    2017``: a day, a word of letters, a year)."""
+    return start + 2 < len(line) and _year_of_a_date(line, start + 2)
 
 
 def _lost_mark(word: Word, cents: Word, middle: float) -> bool:
@@ -987,7 +998,8 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
     month's name (``29 Mar 2013``), where the recogniser is sure of it.
     """
     text, sure = reread
-    page_key = _number_key("".join(w.text for w in group))
+    page_text = "".join(w.text for w in group)
+    page_key = _number_key(page_text)
     key = _number_key(text)
     if key == page_key and key:
         # Two readings alike confirm the number however unsure the second was of its
@@ -998,7 +1010,7 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
     year = None if recognised else _year_reread(page_key, key)  # (the recogniser's: below)
     if year is not None:
         return [Word(year, *_box(group), min(sure, *(w.confidence for w in group)))]
-    dated = bool(_DATE.match(page_key) and _DATE.match(key))
+    dated = bool(_DATE.match(key) and (_DATE.match(page_key) or _LETTERED_DATE.match(page_text)))
     if recognised and (dated or bool(_YEAR.match(page_key) and _YEAR.match(key))):
         glued = _PREFIXED_DATE.match(group[0].text) if len(group) == 1 else None
         label = glued.group(1) if glued else ""
@@ -1008,7 +1020,7 @@ def _voted(group: list[Word], reread: tuple[str, float], recognised: bool) -> li
     if _AMOUNT.match(key) and not _DATE.match(page_key):
         return [Word(re.sub(r"\s+", "", text).strip(".:"), *_box(group), min(sure, DOUBTFUL))]
     digits = re.sub(r"\s+", "", text).strip(":").rstrip(".")
-    if recognised and _DIGITS.match(digits) and not _MARKED.match("".join(w.text for w in group)):
+    if recognised and _DIGITS.match(digits) and not _MARKED.match(page_text):
         # A number the page read garbled ("7 on", "RM U2") or as other digits ("280" under a
         # dashed rule): the recogniser's digits ("700", ".02", "9280"), doubtful like an amount.
         return [Word(digits, *_box(group), min(sure, DOUBTFUL))]

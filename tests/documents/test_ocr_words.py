@@ -168,6 +168,9 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("21-i1-16") == ["21-i1-16"]  # a digit read as a letter
     assert group("25-Q1-16") == ["25-Q1-16"]
     assert group("AB-CD-16") == []
+    assert group("E/2/2OLT") == ["E/2/2OLT"]  # 6/2/2017: one mark twice, a year of this century
+    for text in ("S/B", "A/C/NO", "1/2/ABCD", "1/2-2OLT", "AB/CD/2XYZ"):
+        assert group(text) == [], text
     assert group("280", x=400) == ["280"]  # a whole number where the amounts stand
     assert group("280") == []  # ... not a quantity or code at the left
     assert group("RM30.91") == ["RM30.91"]  # an amount with its currency glued to it
@@ -190,6 +193,8 @@ def test_which_words_are_read_again_as_numbers() -> None:
     year = Word("2013", 90, 0, 130, 12, 0.9)
     assert ocr._number_group([*dated, year], 2, middle=300) == [year]
     assert ocr._number_group([Word("Invoice", 10, 0, 60, 12), year], 1, middle=300) == []
+    assert ocr._number_group([*dated, year], 0, middle=300) == dated[:1]  # ...and its day
+    assert ocr._number_group([*dated, Word("Total", 90, 0, 130, 12)], 0, middle=300) == []
     sure = [Word("59.08", 400, 0, 450, 12, ocr.SURE_READ)]
     assert ocr._number_group(sure, 0, middle=300) == []  # read sure enough once
     # An amount garbled after its label ("TOTAL 7 on"): the line's last words, where the
@@ -261,6 +266,8 @@ def test_the_recognisers_reading_of_an_amount_replaces_the_pages() -> None:
     assert ocr._voted(glued, ("27/06/18", 0.99), True)[0].text == "Dater27/06/18"
     assert ocr._voted(day, ("28/02/2016", 0.5), True) == day  # unsure: no vote
     assert ocr._voted(day, ("2802.20", 0.99), True) == day  # no date: no vote
+    lettered = [Word("E/2/2OLT", 100, 10, 180, 22, 0.11)]  # OCR's letters for 6/2/2017
+    assert ocr._voted(lettered, ("6/2/2017", 0.99), True)[0].text == "6/2/2017"
     year = [Word("2013", 100, 10, 140, 22, 0.9)]  # a year of "29 Mar 2013"
     assert [(w.text, w.confidence) for w in ocr._voted(year, ("2018", 0.99), True)] == [
         ("2018", 0.99)
