@@ -310,7 +310,9 @@ def test_an_amount_with_its_currency_glued_on_is_read_again_from_its_first_digit
     seven_starts = (digits.point(lambda v: 255 - v).getbbox() or (0, 0, 0, 0))[0]
     assert x0 + (x1 - x0) * 2 / 6 < m_ends  # the letters' share alone cuts into the "M"
     word = Word("RM7.70", x0, top, x1, bottom, 0.88)
-    assert m_ends <= ocr._digits_start(pic, word, 2) <= seven_starts
+    cut = ocr._digits_start(pic, word, 2)
+    # In the middle of the gap between them: its edges hold the glyphs' faint outlines.
+    assert abs(cut - (m_ends + seven_starts - 1) / 2) <= 1
     crop = ocr._crop(pic, [word], ocr.TIGHT_MARGIN)
     right = round(x1 + ocr.TIGHT_MARGIN[0] * 0.15 * (bottom - top))
     assert letters.crop((right - crop.width, 0, right, 80)).getextrema() == (255, 255)
