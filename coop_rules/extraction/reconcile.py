@@ -164,37 +164,41 @@ def reconcile_total(
     return _decision(scored, due_ids)
 
 
-# The steps to which cash payments are rounded (Malaysia, Switzerland, Canada, Australia, the
-# Netherlands, Finland, Ireland, Belgium: 0.05; New Zealand: 0.10).
-CASH_STEPS = (Decimal("0.05"), Decimal("0.10"))
+# The step to which cash payments are rounded in most countries that round them (Malaysia,
+# Switzerland, Canada, Australia, the Netherlands, Finland, Ireland, Belgium). New Zealand's
+# 0.10 is left out: with two steps, an amount a misread digit away from the total (45.30
+# under 45.34) would pass for it rounded.
+CASH_STEPS = (Decimal("0.05"),)
 
 
 def _cash_rounded(ctx: Context, scored: list[Scored]) -> list[Scored]:
-    """``scored`` with a rounding whose adjustment was not read worked out: a total that the
-    page's sums back, a rounding label under it, and under that a total label whose amount is
-    the backed total rounded to a cash step (``Total (Inclusive of GST) 23.26`` backed by the
-    lines above / ``Rounding Adj -0.0]`` / ``TOTAL 23.25``): the rounded amount is the total
-    plus the rounding (its adjustment is the difference, less than a step), and the backed one
-    the total before rounding. Two readings misread so that one is the other rounded is far
-    less likely than both being right."""
+    """``scored`` with a rounding whose adjustment was not read worked out: a total, a rounding
+    label under it, and on that line or under it a total or rounding label whose amount is the
+    total rounded to a cash step (``Total (Inclusive of GST) 23.26`` / ``Rounding Adj -0.0]``
+    / ``TOTAL 23.25``; ``Total Sales 45.34`` / ``Rounding Adjustment RM U2`` / ``Rounding RM
+    45.35``): the rounded amount is the total plus the rounding (its adjustment is the
+    difference, less than a step), and the other the total before rounding. Two amounts
+    misread so that one is exactly the other rounded is far less likely than both being read
+    right, so the relation checks both as a sum does."""
     rounding_lines = [line for line, _ in ctx.labelled({"rounding"})]
     if not rounding_lines:
         return scored
     out = list(scored)
-    for base_score, base, base_signals in scored:
-        if not set(ARITHMETIC) & set(base_signals):
-            continue
+    summed = {_money(f.value.value) for _, f, signals in scored if "total + rounding" in signals}
+    for base_score, base, _ in scored:
         value = _money(base.value.value)
-        steps = {_nearest(value, step) for step in CASH_STEPS} - {value}
+        # (A rounding read gives the rounded total already: nothing to work out.)
+        steps = {_nearest(value, step) for step in CASH_STEPS} - {value} - summed
         for i, (score, found, signals) in enumerate(out):
             line, top = found.line, base.line
             if (
                 _money(found.value.value) not in steps
                 or "total + rounding" in signals
                 or line.page != top.page
-                or not 1 < line.index - top.index <= ROUNDING_LINES + 1
+                or not 0 < line.index - top.index <= ROUNDING_LINES + 1
                 or not any(
-                    r.page == line.page and top.index < r.index < line.index for r in rounding_lines
+                    r.page == line.page and top.index < r.index <= line.index
+                    for r in rounding_lines
                 )
             ):
                 continue

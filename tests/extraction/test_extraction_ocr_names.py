@@ -112,13 +112,18 @@ def test_a_total_over_a_rounding_ocr_could_not_read_is_unsure() -> None:
     assert extract_document(read, einvoice=False).value("total") == Decimal("13.58")
 
 
-def test_a_rounded_total_under_an_unread_adjustment_is_the_likelier_total() -> None:
-    # "Rounding RM 45.35" under "Total 45.34": a whole amount under a rounding label, less than
-    # a coin from the total above, is the total after rounding, even with its adjustment
-    # unread. Nothing backs it by a sum, so it is not used, but a reviewer sees it first.
+def test_a_rounded_total_under_an_unread_adjustment_is_the_total() -> None:
+    # "Rounding RM 45.35" under "Total 45.34", the adjustment unread: 45.34 to the nearest
+    # 0.05 is 45.35, the total after rounding; the two readings check each other.
     lines = ["99 SPEED MART S/B", "CAN DRINK 3 X RM 15.11 RM 45.34", "Total Sales RM 45.34"]
     doc = ocr_page(*lines, "Rounding Adjustment RM AU!", "Rounding RM 45.35 #", "THANK YOU")
-    assert unsure_total(doc)[:2] == [Decimal("45.35"), Decimal("45.34")]
+    found = extract_document(doc, einvoice=False)
+    assert found.value("total") == Decimal("45.35")
+    assert found.decided_by["total"] == "total + rounding"
+    # An amount a coin's fraction away that is not the total rounded is the likelier total,
+    # but nothing backs it: it is not used, and a reviewer sees it first.
+    doc = ocr_page(*lines, "Rounding Adjustment RM AU!", "Rounding RM 45.30 #", "THANK YOU")
+    assert unsure_total(doc)[:2] == [Decimal("45.30"), Decimal("45.34")]
 
 
 def test_words_near_total_are_left_alone() -> None:
