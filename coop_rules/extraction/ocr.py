@@ -81,10 +81,16 @@ def ocr_note(confidence: float) -> str:
     return NOTE.format(confidence)
 
 
-def word_confidence(page: Page, box: Box) -> float:
+def word_confidence(page: Page, box: Box, text: str | None = None) -> float:
     """The lowest confidence of the OCR words of ``page`` that lie mostly inside ``box``
-    (the page's mean when none does)."""
-    found = [word.confidence for word in _words_in(page, box)]
+    (the page's mean when none does). Given the value's ``text``, a mark without a letter or
+    digit that is not in it does not count: a speck OCR read inside the box ("|" over a
+    date) is not a word of the value."""
+    found = [
+        word.confidence
+        for word in _words_in(page, box)
+        if text is None or any(c.isalnum() for c in word.text) or word.text in text
+    ]
     if found:
         return min(found)
     return page.ocr_confidence or 0.0
@@ -134,7 +140,7 @@ def _marked(page: Page, found: Extracted, name: str = "") -> tuple[float, Extrac
     if found.evidence.box is not None and name in NAME_FIELDS:
         sure = name_confidence(page, found.evidence.box)
     elif found.evidence.box is not None:
-        sure = word_confidence(page, found.evidence.box)
+        sure = word_confidence(page, found.evidence.box, found.evidence.text)
     else:
         sure = page.ocr_confidence or 0.0
     note = ocr_note(sure)
