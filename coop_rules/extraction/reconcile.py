@@ -13,7 +13,9 @@ independent signals, all of them statements about invoices and receipts in gener
   lines (a total whose label was not read); and an amount printed that is tendered less
   change, or a subtotal plus its tax, is a candidate even with no label read on its line
   (``TL:RM 28.60`` smudged by the scan), unless a printed rate taxes it (a tax summary's base);
-* **subtotal + tax**: a printed net amount plus a printed tax gives it;
+* **subtotal + tax**: a printed net amount plus a printed tax gives it, or a tax summary's
+  rows (each a rate, a base and that rate of it) add up to it — unless a rounding is printed
+  under it: the summary adds up to the total before rounding;
 * **lines above add up**: a total printed above it plus the amounts on the lines between gives
   it (``SUBTOTAL 79.60`` / ``DISCOUNT -30.00`` / ``TOTAL 49.60`` / ``SERV CHARGE 4.96`` / ``GST
   3.27`` / ``ROUNDING -0.03`` / ``TOTAL 57.80``): the later total wins and the one above loses,
@@ -62,7 +64,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from coop_rules.evidence import Extracted
 from coop_rules.extraction.fields import Candidate, Context, Window
 from coop_rules.extraction.lexicon import section_matcher
-from coop_rules.extraction.totals import taxed_base
+from coop_rules.extraction.totals import tax_summary_total, taxed_base
 from coop_rules.extraction.values import (
     AmountFound,
     amount_candidates,
@@ -273,6 +275,8 @@ class _Sums:
     before_rounding: set[Decimal]
     largest: Decimal
     money_format: bool  # some candidate is written with cents
+    summarised: Decimal | None  # what the tax summary's rows add up to
+    roundings: frozenset[tuple[int | None, int]]  # (page, line index) of rounding labels
     unrounded: set[int]  # candidates (by id) a rounding under them leaves unpaid as printed
 
     @classmethod
@@ -305,6 +309,8 @@ class _Sums:
             largest=max(abs(v) for v in (money_values or values)),
             money_format=bool(money_values),
             unrounded=_unrounded(ctx, pool, pay),
+            summarised=tax_summary_total(line.text for line in ctx.layout.lines),
+            roundings=frozenset((line.page, line.index) for line, _ in ctx.labelled({"rounding"})),
         )
 
 
@@ -319,7 +325,9 @@ def _scored(
     ):
         score += 1.5
         signals.append("tendered − change")
-    if any(s + x == value for s in [*sums.subtotals, *values] for x in sums.taxes if x != 0):
+    if any(s + x == value for s in [*sums.subtotals, *values] for x in sums.taxes if x != 0) or (
+        value == sums.summarised and not _rounded_under(found, sums)
+    ):
         score += 1.0
         signals.append("subtotal + tax")
     if id(found) in sums.running and not {"subtotal + tax", "total + rounding"} & set(signals):
@@ -352,6 +360,14 @@ def _scored(
         score += 0.2 * min(same, 2)
         signals.append("repeated")
     return score, found, signals
+
+
+def _rounded_under(found: AmountFound, sums: _Sums) -> bool:
+    """Whether a rounding label is printed under ``found``: what the tax summary adds up to
+    is the total before rounding, which is then not what was paid, whatever the adjustment
+    (read or not: "rnunding Adjustment -0.02" / "Jotal After Rounding 100. 60")."""
+    line = found.line
+    return any(page == line.page and index > line.index for page, index in sums.roundings)
 
 
 def _unrounded(ctx: Context, pool: Pool, pay: dict[str, list[AmountFound]]) -> set[int]:

@@ -89,6 +89,32 @@ def printed_tax(lines: Iterable[str], value: Decimal) -> bool:
     return False
 
 
+def tax_summary_total(lines: Iterable[str]) -> Decimal | None:
+    """What a tax summary says the sale cost: the sum of its rows' bases and taxes, each row
+    printing a rate, a base and that rate of it ("SR 6%  165.00  9.90" → 174.90; "ZR 0%
+    50.00  0.00" adds 50.00), its rate also read on the line above as in
+    :func:`printed_tax`. A row printed again (its "Total" line) counts once; None without
+    a row whose tax is more than nothing."""
+    rows: set[tuple[Decimal, Decimal]] = set()
+    above: list[Decimal] = []
+    for line in lines:
+        found = [a for a in find_amounts(line) if a.value >= 0]
+        money = [a.value for a in found if not a.percent and a.decimals == 2]
+        rates = [a.value for a in found if a.value <= MAX_RATE]
+        if len(money) >= 2:
+            base, tax = money[-2], money[-1]
+            if any(
+                (base * r / 100).quantize(CENT, ROUND_HALF_UP) == tax
+                for r in [*rates, *above]
+                if r not in (base, tax)
+            ):
+                rows.add((base, tax))
+        above = rates
+    if not any(tax for _, tax in rows):
+        return None
+    return sum((base + tax for base, tax in rows), Decimal(0))
+
+
 RATE_COLUMN_LINES = 8  # how far down a column of rates is looked at for a second rate
 
 

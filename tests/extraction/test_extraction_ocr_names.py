@@ -307,3 +307,19 @@ def test_a_total_the_sums_back_rounded_to_a_cash_step_under_an_unread_rounding()
     # Without a rounding printed between them, two totals a cent apart are not explained.
     doc = extract_document(ocr_receipt(*BANH_MI, "TOTAL:|23.25"), einvoice=False)
     assert doc.decided_by.get("total") != "total + rounding"
+
+
+def test_a_tax_summarys_base_and_tax_back_the_total_they_add_up_to() -> None:
+    # The subtotal's decimal mark lost ("10 94"); the tax summary prints 6 % of 10.94.
+    head = ["RESTORAN DE COFFEE", "NO. 5, JALAN MERDEKA 3, 43300 SERI KEMBANGAN", "TAX INVOICE"]
+    sale = ["Date: 12/03/2018 18:19", "KOPI O 2|4.00", "NASI LEMAK|6.94", "Sub Total|10 94"]
+    rows = [*head, *sale, "Total GST|0.66", "TOTAL|11.60", "GST SUMMARY", "SR 6|10.94 0.66"]
+    doc = extract_document(ocr_receipt(*rows), einvoice=False)
+    assert doc.value("total") == Decimal("11.60")
+    assert doc.decided_by["total"] == "subtotal + tax"
+    # A rate its tax is not (7 % of 10.94 is 0.77): no summary row, nothing backs the total.
+    wrong_rate = [*rows[:-1], "SR 7|10.94 0.66"]
+    assert extract_document(ocr_receipt(*wrong_rate), einvoice=False).value("total") is None
+    # A rounding under the total: the summary adds up to the total before rounding.
+    rounded = [*rows[:-3], "TOTAL|11.60", "Rounding Adj|", "GST SUMMARY", "SR 6|10.94 0.66"]
+    assert extract_document(ocr_receipt(*rounded), einvoice=False).value("total") is None
