@@ -715,8 +715,9 @@ _WHOLE_WORD = re.compile(r"^\d{2,5}[.,]?$")
 # An amount with its currency glued to it ("RM367.10", "$12.50", OCR's "RH11.90"): only the
 # digits are cropped for the second reading (the letters' share of the word's width).
 _PREFIXED_AMOUNT = re.compile(r"^([A-Z]{1,3}|[$€£])(\d{1,7}[.,]\d{2})$")
-# ...and a date with its label glued on ("Dater11/03/18", "Date:05/01/2018").
-_PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
+# ...and a date with its label or the label's colon glued on ("Dater11/03/18",
+# "Date:05/01/2018", ":28/04/18").
+_PREFIXED_DATE = re.compile(r"^([^\W\d_]{1,8}[:.]?|:)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$")
 _WHOLE_HEAD = re.compile(r"^-?\d{1,7}$")  # an amount's head whose decimal mark was lost
 _RULE_READ = re.compile(r"\.{3,}|-{3,}")  # a dashed rule read with a number
 _DIGITS = re.compile(r"^(?:\d{1,7}|[.,]\d{2})$")  # a whole number, or cents alone (".02")

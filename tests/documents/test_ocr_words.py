@@ -140,6 +140,21 @@ def test_a_date_read_twice_needs_less_word_confidence() -> None:
     assert apply_ocr_confidence(once, {"issue_date": found})[0] == {}
 
 
+def test_a_speck_inside_a_values_box_is_not_one_of_its_words() -> None:
+    doc = page_of("INV 304, 25/05/2018 18:12:50", confidence=0.99)
+    found = read(doc, date(2018, 5, 25), 0, "25/05/2018")
+    x0, top, _, _ = found.evidence.box or (0, 0, 0, 0)
+    speck = Word("|", x0 + 40, top + 1, x0 + 41.5, top + 2.5, 0.84)  # a mark OCR read there
+    page = doc.pages[0]
+    specked = replace(doc, pages=(replace(page, words=(*page.words, speck)),))
+    kept, _ = apply_ocr_confidence(specked, {"issue_date": found})
+    assert "OCR, confidence 0.99" in (kept["issue_date"].evidence.note or "")
+    # A letter or digit in the box counts, in the value's text or not (it may be its own).
+    digit = replace(speck, text="3", confidence=0.56)
+    doubted = replace(doc, pages=(replace(page, words=(*page.words, digit)),))
+    assert apply_ocr_confidence(doubted, {"issue_date": found})[0] == {}
+
+
 def test_a_date_two_readings_agree_on_needs_no_second_line_and_a_total_does() -> None:
     # Read once on the page, but a second reading of the number's own box gave the same.
     doc = page_of("Date: 29-10-2017", "TOTAL 60.31", confidence=0.7, confirmed=True)
@@ -175,6 +190,7 @@ def test_which_words_are_read_again_as_numbers() -> None:
     assert group("280") == []  # ... not a quantity or code at the left
     assert group("RM30.91") == ["RM30.91"]  # an amount with its currency glued to it
     assert group("Dater11/03/18") == ["Dater11/03/18"]  # a date with its label glued to it
+    assert group(":28/04/18") == [":28/04/18"]  # ...or the label's colon
     assert group("Invoice12/2018") == []
     for text in ("17:34:00", "07-386", "9555916500133", "RM30", "CASH", "7"):
         assert group(text, x=400) == [], text
