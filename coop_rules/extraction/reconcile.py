@@ -26,9 +26,9 @@ independent signals, all of them statements about invoices and receipts in gener
   (``TOTAL ROUNDED 30.90``), the sum backs the labelled amount on that line; a whole amount
   under a rounding label less than a coin from a total above it (``Rounding RM 45.35`` under
   ``Total 45.34``, the adjustment unread) makes that total one before rounding too; and where
-  the adjustment was not read, a total under it that is a total the sums back rounded to a
-  cash step (``Total 23.26`` / ``Rounding Adj -0.0]`` / ``TOTAL 23.25``: 0.05) is the
-  total plus the rounding;
+  the adjustment was not read, an amount under a total or rounding label, a rounding label
+  above it, that is the total above rounded to the cash step (``Total 23.26`` / ``Rounding
+  Adj -0.0]`` / ``TOTAL 23.25``, 0.05) is the total plus the rounding;
 * it is the largest of the labelled totals (a tax summary's ``TOTAL 87.80 5.27`` is not);
 * the same value under several labels;
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
