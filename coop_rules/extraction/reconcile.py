@@ -33,7 +33,8 @@ independent signals, all of them statements about invoices and receipts in gener
 * the same value under several labels;
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
   by a coin or more (``TOTAL 19.75`` / ``CASH 10.00`` / ``CHANGE 0.25``): some amount was
-  misread and no sum tells which, so the total is left unsure, whatever backs it;
+  misread and no sum tells which, so the total is left unsure, whatever backs it (unless the
+  money handed over is the total itself: then the change was misread);
 * **a rounding under it**: a rounding adjustment printed under the total, before the payment
   lines, that is not read as nothing, with the total's amount not printed again under it
   (``Total Sales 42.48`` / ``Rounding Adj 0.02`` / ``Total After Adj 42 60``): the rounded
@@ -414,8 +415,10 @@ def _paid_otherwise(value: Decimal, sums: _Sums) -> bool:
     over less the change given differs from ``value`` by a coin or more (a cash rounding is
     less). Then an amount on the page was misread (``19.75`` for 9.75 when ``CASH 10.00`` /
     ``CHANGE 0.25`` — or the payment was) and no sum can tell which; with two payments (a
-    voucher and cash) each is only part of the price."""
-    if len(sums.tendered) != 1 or len(sums.change) != 1:
+    voucher and cash) each is only part of the price. Money handed over that is the total
+    itself (``TOTAL 52.00`` / ``CASH 52.00`` / ``CHANGE 5.00``) says the change was misread:
+    the total misread as exactly the money handed over would be a second coincidence."""
+    if len(sums.tendered) != 1 or len(sums.change) != 1 or sums.tendered[0] == value:
         return False
     paid = sums.tendered[0] - sums.change[0]
     return paid > 0 and abs(paid - value) >= COIN  # (more change than money: a misread)

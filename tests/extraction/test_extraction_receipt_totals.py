@@ -314,6 +314,9 @@ def test_a_payment_that_says_the_sale_cost_otherwise_leaves_the_total_unsure(
     rows = [*head, "TOTAL EXCL GST|9.20", "GST 6%|0.55", "TOTAL SALES|9.75"]
     doc = read_receipt(tmp_path, [*rows, "CASH|10.00", "CHANGE|3430200"])
     assert doc.value("total") == Decimal("9.75")
+    # ... nor money handed over that is the total itself: the change is the misread one.
+    doc = read_receipt(tmp_path, [*rows, "CASH|9.75", "CHANGE|5.00"])
+    assert doc.value("total") == Decimal("9.75")
 
 
 @pytest.mark.parametrize("label", ["TOTAL INCL. 6% GST", "TOTAL INCL.QF GST", "TOTAL INC OF GST"])
