@@ -181,7 +181,12 @@ def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | No
         return start, end, value, None
     found = ctx.amounts(window.text)
     if window.below:
-        found = [a for a in found if window.in_column(a.start, a.end) and own_cell(window.text, a)]
+        # Under a label, only money: "1.2012-0029" under "CASH SALES COUNTER" is an item's code.
+        found = [
+            a
+            for a in found
+            if window.in_column(a.start, a.end) and own_cell(window.text, a) and a.decimals <= 3
+        ]
         if not found:
             return None
         pick = found[0]

@@ -314,3 +314,22 @@ def test_a_tax_summarys_base_and_tax_back_the_total_they_add_up_to() -> None:
     # A rounding under the total: the summary adds up to the total before rounding.
     rounded = [*rows[:-3], "TOTAL|11.60", "Rounding Adj|", "GST SUMMARY", "SR 6|10.94 0.66"]
     assert extract_document(ocr_receipt(*rounded), einvoice=False).value("total") is None
+
+
+def test_a_number_that_is_no_money_under_a_payment_label_is_not_its_amount() -> None:
+    # "CASH SALES COUNTER" heads the items; under it "1.2012-0029" is an item's code, not the
+    # money handed over (which would say the sale cost something else than its total).
+    rows = [
+        "SANYU STATIONERY SHOP",
+        "NO. 31G, JALAN SETIA INDAH, 40170 SETIA ALAM",
+        "TAX INVOICE",
+        "CASH SALES COUNTER",
+        "1.2012-0029 RESTAURANT ORDER CHIT",
+        "2 X 2.9000|5.80",
+        "Total Sales Inclusive GST @6%|5.80",
+        "Total|5.80",
+        "CASH #|6.00",
+        "CHANGE|0.20",
+        "INV NO: CS-SA-0086778 Date: 24/05/2017",
+    ]
+    assert extract_document(ocr_receipt(*rows), einvoice=False).value("total") == Decimal("5.80")
