@@ -337,8 +337,12 @@ def test_faint_print_on_paper_photographed_against_a_dark_ground_is_read(
     assert "TAX INVOICE" in page.text and "12/03/2018" in page.text and "CHANGE 4.50" in page.text
     monkeypatch.setattr(ocr_module, "ADAPTIVE_RETRY", False)
     assert "TOTAL" not in ocr_module.recognise(photo, 1).text
-    # The instances are back to one threshold for what they read next.
+    # Only a page left nearly blank is read again (faint print one threshold reads poorly
+    # gives more noise by tiles, and takes seconds more).
     monkeypatch.setattr(ocr_module, "ADAPTIVE_RETRY", True)
+    monkeypatch.setattr(ocr_module, "BLANK_WORDS", 0)
+    assert "TOTAL" not in ocr_module.recognise(photo, 1).text
+    # The instances are back to one threshold for what they read next.
     assert all(
         api.GetVariableAsString("thresholding_method") == ocr_module.GLOBAL_OTSU
         for api in ocr_module._apis.values()
