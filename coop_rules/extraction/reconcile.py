@@ -162,7 +162,7 @@ def reconcile_total(
     due_ids = {id(d) for d in due}
     sums = _Sums.of(ctx, pool, pay, parts, before_rounding, due_ids)
     scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
-    scored = _cash_rounded(ctx, scored)
+    scored = _cash_rounded(scored, sums)
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
     return _decision(scored, due_ids)
 
@@ -174,7 +174,7 @@ def reconcile_total(
 CASH_STEPS = (Decimal("0.05"),)
 
 
-def _cash_rounded(ctx: Context, scored: list[Scored]) -> list[Scored]:
+def _cash_rounded(scored: list[Scored], sums: _Sums) -> list[Scored]:
     """``scored`` with a rounding whose adjustment was not read worked out: a total, a rounding
     label under it, and on that line or under it a total or rounding label whose amount is the
     total rounded to a cash step (``Total (Inclusive of GST) 23.26`` / ``Rounding Adj -0.0]``
@@ -183,8 +183,7 @@ def _cash_rounded(ctx: Context, scored: list[Scored]) -> list[Scored]:
     difference, less than a step), and the other the total before rounding. Two amounts
     misread so that one is exactly the other rounded is far less likely than both being read
     right, so the relation checks both as a sum does."""
-    rounding_lines = [line for line, _ in ctx.labelled({"rounding"})]
-    if not rounding_lines:
+    if not sums.roundings:
         return scored
     out = list(scored)
     summed = {_money(f.value.value) for _, f, signals in scored if "total + rounding" in signals}
@@ -200,8 +199,8 @@ def _cash_rounded(ctx: Context, scored: list[Scored]) -> list[Scored]:
                 or line.page != top.page
                 or not 0 < line.index - top.index <= ROUNDING_LINES + 1
                 or not any(
-                    r.page == line.page and top.index < r.index <= line.index
-                    for r in rounding_lines
+                    page == line.page and top.index < index <= line.index
+                    for page, index in sums.roundings
                 )
             ):
                 continue

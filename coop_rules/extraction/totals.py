@@ -49,6 +49,11 @@ MAX_RATE = Decimal(30)  # no VAT or sales tax rate in the world is higher
 CENT = Decimal("0.01")
 
 
+def tax_at(base: Decimal, rate: Decimal) -> Decimal:
+    """The tax ``rate`` per cent gives of ``base``, to the cent (halves up)."""
+    return (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
+
+
 def taxed_base(lines: Iterable[str], value: Decimal) -> bool:
     """Whether ``value`` is the base a printed tax is computed on: a line prints a rate and
     that rate of it ("GST 6%  165.00  9.90": 6 % of 165.00 is 9.90), as a tax summary does."""
@@ -56,7 +61,7 @@ def taxed_base(lines: Iterable[str], value: Decimal) -> bool:
         found = find_amounts(line)
         rates = [a.value for a in found if a.percent and 0 < a.value <= MAX_RATE]
         money = {abs(a.value) for a in found if not a.percent and a.decimals == 2}
-        if any((abs(value) * r / 100).quantize(CENT, ROUND_HALF_UP) in money for r in rates):
+        if any(tax_at(abs(value), r) in money for r in rates):
             return True
     return False
 
@@ -79,11 +84,7 @@ def printed_tax(lines: Iterable[str], value: Decimal) -> bool:
             bases = [
                 a.value for a in found if not a.percent and a.decimals == 2 and a.value > wanted
             ]
-            if any(
-                (b * r / 100).quantize(CENT, ROUND_HALF_UP) == wanted
-                for b in bases
-                for r in [*rates, *above]
-            ):
+            if any(tax_at(b, r) == wanted for b in bases for r in [*rates, *above]):
                 return True
         above = rates
     return False
@@ -103,11 +104,7 @@ def tax_summary_total(lines: Iterable[str]) -> Decimal | None:
         rates = [a.value for a in found if a.value <= MAX_RATE]
         if len(money) >= 2:
             base, tax = money[-2], money[-1]
-            if any(
-                (base * r / 100).quantize(CENT, ROUND_HALF_UP) == tax
-                for r in [*rates, *above]
-                if r not in (base, tax)
-            ):
+            if any(tax_at(base, r) == tax for r in [*rates, *above] if r not in (base, tax)):
                 rows.add((base, tax))
         above = rates
     if not any(tax for _, tax in rows):
