@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from coop_rules.documents.model import Document, Page, Word
+from coop_rules.documents.model import Document, Page, Word, visual_lines
 from coop_rules.evidence import Box, Extracted
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
@@ -175,11 +175,11 @@ def apply_ocr_confidence(
         sure, marked = _marked(page, found, name)
         backed = name == "total" and _backed(found, fields, decided_by)
         if name == "total":
-            twice = _printed_twice(page, found.value) and not _net_of_printed_tax(
+            twice = _printed_twice(page, found) and not _net_of_printed_tax(
                 page, found.value, fields
             )
         else:
-            twice = _printed_twice(page, found.value) or _confirmed(page, found)
+            twice = _printed_twice(page, found) or _confirmed(page, found)
         needed = STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE
         if backed or twice:
             needed = CORROBORATED
@@ -204,24 +204,32 @@ def apply_ocr_confidence(
     return out, doubts
 
 
-def _printed_twice(page: Page, value: object) -> bool:
-    """Whether ``value`` (a date, or an amount with cents) is read on two lines of ``page``.
+def _printed_twice(page: Page, found: Extracted) -> bool:
+    """Whether ``found``'s value (a date, or an amount with cents) is printed twice on ``page``.
 
-    An amount counts only on a line where it is the one amount with cents: a tax summary
-    ("SR 6%  31.03  1.86") repeats the net amount beside its tax, which makes a net amount
-    printed twice no more likely to be the total."""
-    lines = 0
-    for line in page.text.splitlines():
-        line = _GLUED_CURRENCY.sub(" ", _SPACED_CENTS.sub(r"\1\2", line))
-        if isinstance(value, date):
-            found = any(value in (r.value, *r.alternatives) for r in find_dates(line))
-        elif isinstance(value, Decimal):
-            money = [a.value for a in find_amounts(line) if a.decimals == 2]
-            found = money == [value]
-        else:
-            return False
-        lines += found
-        if lines >= 2:
+    A date counts on any two lines. An amount counts where a line other than its own prints
+    it as its one amount with cents ("HERBY PIPA GAO 47.70" over "TOTAL INCL. GST 6.00 RM
+    47.70"), or as a count's price and amount ("89.00  1  89.00"): a tax summary ("SR 6%
+    31.03  1.86") repeats the net amount beside its tax, which makes a net amount printed
+    twice no more likely to be the total."""
+    value = found.value
+    if isinstance(value, date):
+        lines = page.text.splitlines()
+        return (
+            sum(any(value in (r.value, *r.alternatives) for r in find_dates(x)) for x in lines) >= 2
+        )
+    if not isinstance(value, Decimal):
+        return False
+    box = found.evidence.box
+    own = {id(word) for word in _words_in(page, box)} if box else set()
+    needed = 1 if own else 2  # without its own line's words, two others
+    for line in visual_lines(page.words):
+        if any(id(word) in own for word in line):
+            continue
+        text = " ".join(word.text for word in line)
+        text = _GLUED_CURRENCY.sub(" ", _SPACED_CENTS.sub(r"\1\2", text))
+        needed -= {abs(a.value) for a in find_amounts(text) if a.decimals == 2} == {value}
+        if not needed:
             return True
     return False
 

@@ -93,6 +93,22 @@ def test_a_total_printed_again_is_read_twice_as_ocr_writes_it_the_second_time() 
         assert kept == {}, other
 
 
+def test_a_total_is_printed_again_on_a_line_that_prints_only_it() -> None:
+    # Its own line prints a rate beside it ("GST 6.00", the sign lost); a one-item receipt
+    # prints it again as the item's amount, or as the item's price and amount beside a count.
+    for item in ("HERBY PIPA GAO CONCENTRATE-TCM 47.70", "47.70 1 47.70"):
+        doc = page_of(item, "TOTAL INCL. GST 6.00 RM 47.70", "THANK YOU")
+        total = read(doc, Decimal("47.70"), 1, "47.70")
+        kept, _ = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+        assert kept["total"].value == Decimal("47.70"), item
+    # Its own line is not a second print, nor a line with another amount beside it.
+    for other in ("2 x 47.70 95.40", "SR 6% 45.00 47.70"):
+        doc = page_of(other, "TOTAL INCL. GST 6.00 RM 47.70", "THANK YOU")
+        total = read(doc, Decimal("47.70"), 1, "47.70")
+        kept, doubts = apply_ocr_confidence(doc, {"total": total}, {"total": "label"})
+        assert kept == {} and doubts["total"].threshold == 0.85, other
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
