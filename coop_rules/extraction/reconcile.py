@@ -157,6 +157,7 @@ def reconcile_total(
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
     pool += _paid_amounts(ctx, pool, pay, parts)
     pool += _sums_printed(ctx, pool, pay, parts)
+    pool += _summarised(ctx, pool, parts)
     if not pool:
         return Decision(None, "-")
     due_ids = {id(d) for d in due}
@@ -555,6 +556,19 @@ def _paid_amounts(
             if shown:
                 labelled.add(paid)
     return found
+
+
+def _summarised(ctx: Context, pool: Pool, parts: dict[str, list[AmountFound]]) -> Pool:
+    """What the tax summary's rows add up to, where no total label shows it: printed under a
+    subtotal label ("NET TOTAL 45.00" over "S = 6%  42.45", with or without its tax read). The
+    scoring adds the sum's signal."""
+    total = tax_summary_total(line.text for line in ctx.layout.lines)
+    if total is None or total in {_money(c.value.value) for c, _, _ in pool}:
+        return []
+    shown = [
+        f for f in parts["subtotal"] + parts["subtotal_items"] if _money(f.value.value) == total
+    ]
+    return [(f, 1.5, ["tax summary"]) for f in shown[-1:]]
 
 
 def _tendered(pay: dict[str, list[AmountFound]]) -> list[Decimal]:

@@ -95,8 +95,12 @@ def tax_summary_total(lines: Iterable[str]) -> Decimal | None:
     printing a rate, a base and that rate of it ("SR 6%  165.00  9.90" → 174.90; "ZR 0%
     50.00  0.00" adds 50.00), its rate also read on the line above as in
     :func:`printed_tax`. A row printed again (its "Total" line) counts once; None without
-    a row whose tax is more than nothing."""
+    a row whose tax is more than nothing.
+
+    Where no row's tax is read, rows of a rate written with its sign and one base ("S = 6%
+    42.45", the tax column smudged) give the base plus that rate of it (45.00)."""
     rows: set[tuple[Decimal, Decimal]] = set()
+    untaxed: set[tuple[Decimal, Decimal]] = set()
     above: list[Decimal] = []
     for line in lines:
         found = [a for a in find_amounts(line) if a.value >= 0]
@@ -106,9 +110,14 @@ def tax_summary_total(lines: Iterable[str]) -> Decimal | None:
             base, tax = money[-2], money[-1]
             if any(tax_at(base, r) == tax for r in [*rates, *above] if r not in (base, tax)):
                 rows.add((base, tax))
+        signed = [a.value for a in found if a.percent and 0 < a.value <= MAX_RATE]
+        if len(money) == 1 and len(signed) == 1:
+            untaxed.add((money[0], tax_at(money[0], signed[0])))
         above = rates
     if not any(tax for _, tax in rows):
-        return None
+        rows = untaxed
+        if not rows:
+            return None
     return sum((base + tax for base, tax in rows), Decimal(0))
 
 

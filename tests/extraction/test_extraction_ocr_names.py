@@ -333,3 +333,17 @@ def test_a_number_that_is_no_money_under_a_payment_label_is_not_its_amount() -> 
         "INV NO: CS-SA-0086778 Date: 24/05/2017",
     ]
     assert extract_document(ocr_receipt(*rows), einvoice=False).value("total") == Decimal("5.80")
+
+
+def test_a_tax_summary_row_without_its_tax_gives_the_total_printed_under_a_subtotal_label() -> None:
+    # No total label read; the net total restates what was paid. The summary's tax column is
+    # smudged: its row's rate (with its sign) and base give 42.45 + 6 % = 45.00.
+    head = ["FIVE STAR CASH & CARRY", "G.23, PLAZA SERI SETIA, 47300 PETALING JAYA", "RECEIPT"]
+    sale = ["Date: 19/06/17 11:33", "TAKSTAPPALAR 3KG|45.00", "NET TOTAL :|45.00"]
+    rows = [*head, *sale, "GST Summary Amount(RM) Tax(RM)", "S = 6%|42,45 Fu"]
+    doc = extract_document(ocr_receipt(*rows), einvoice=False)
+    assert doc.value("total") == Decimal("45.00")
+    assert doc.decided_by["total"] == "subtotal + tax"
+    # Another rate gives another sum: the net total is not backed, and nothing is the total.
+    other = [*rows[:-1], "S = 7%|42,45 Fu"]
+    assert extract_document(ocr_receipt(*other), einvoice=False).value("total") is None
