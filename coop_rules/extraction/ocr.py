@@ -56,6 +56,7 @@ GUESSED = 0.4
 AMOUNT_FIELDS = frozenset({"total", "subtotal", "tax", "amount_due"})
 WHOLE_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "TWD", "HUF", "IDR"})
 _CENTS = re.compile(r"[.,]\s?\d{2}(?!\d)")
+CENT = Decimal("0.01")
 # How OCR may print an amount apart from the page's other readings of it: a gap after the
 # decimal mark where the print has a narrow one ("RM367. 10"), and its currency glued on and
 # misread ("RH367.10" for RM).
@@ -63,7 +64,13 @@ _SPACED_CENTS = re.compile(r"(\d[.,]) (\d{2})(?![\d.,])")
 _GLUED_CURRENCY = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
 
-def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bool:
+def _lost_cents(
+    name: str, found: Extracted, fields: dict[str, Extracted], backed: bool = False
+) -> bool:
+    """Whether an amount was read without its cents (see AMOUNT_FIELDS). A total the page's
+    sums back (``backed``: "CASH 12.00" / "CHANGE 0.00") whose line OCR read with its whole
+    part and only some of its cents ("TOTAL 12.", "RM 13.6" for 13.60) was not: the sums give
+    its cents, the line where it is printed."""
     if name not in AMOUNT_FIELDS:
         return False
     currency = fields.get("currency")
@@ -74,7 +81,12 @@ def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bo
         return False
     # Its cents read and its decimal mark not, put back by the page's sums ("9280": 92.80).
     value = found.value
-    return not isinstance(value, Decimal) or re.sub(r"\D", "", text) != digits_with_cents(value)
+    if not isinstance(value, Decimal):
+        return True
+    digits, written = re.sub(r"\D", "", text), digits_with_cents(value)
+    if backed and digits.startswith(str(int(abs(value)))) and written.startswith(digits):
+        return False
+    return digits != written
 
 
 def ocr_note(confidence: float) -> str:
@@ -186,7 +198,7 @@ def apply_ocr_confidence(
         if sure < needed:
             reason = f"uncertain: OCR read its words with confidence {sure:.2f}"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
-        elif _lost_cents(name, found, fields):
+        elif _lost_cents(name, found, fields, backed):
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif (
@@ -200,6 +212,8 @@ def apply_ocr_confidence(
             reason = "uncertain: OCR read it by its label once, and no sum on the page backs it"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         else:
+            if backed and _lost_cents(name, found, fields):  # its cents are the sums'
+                marked = replace(marked, value=Decimal(str(found.value)).quantize(CENT))
             out[name] = marked
     return out, doubts
 

@@ -109,6 +109,23 @@ def test_a_total_is_printed_again_on_a_line_that_prints_only_it() -> None:
         assert kept == {} and doubts["total"].threshold == 0.85, other
 
 
+def test_a_total_the_sums_back_may_have_lost_its_cents_and_not_its_whole_part() -> None:
+    # "TOTAL 12." (its cents smudged) over "CASH 12.00" / "CHANGE 0.00": the sums give 12.00.
+    paid = {"total": "tendered − change"}
+    for read_as in ("12.", "12.0"):
+        doc = page_of(f"1 TOTAL {read_as}", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
+        total = read(doc, Decimal("12"), 0, read_as)
+        kept, _ = apply_ocr_confidence(doc, {"total": total}, paid)
+        assert str(kept["total"].value) == "12.00", read_as
+    # Not backed by the sums; or its whole part not read ("1" for 12.00): no total.
+    doc = page_of("1 TOTAL 12.", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
+    kept, doubts = apply_ocr_confidence(doc, {"total": read(doc, Decimal("12"), 0, "12.")})
+    assert kept == {} and "without its cents" in doubts["total"].reason
+    doc = page_of("1 TOTAL 1", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
+    kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("12"), 0, "1")}, paid)
+    assert kept == {}
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
