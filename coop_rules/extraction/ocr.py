@@ -65,12 +65,13 @@ _GLUED_CURRENCY = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
 
 def _lost_cents(
-    name: str, found: Extracted, fields: dict[str, Extracted], backed: bool = False
+    name: str, found: Extracted, fields: dict[str, Extracted], backed_on: Page | None = None
 ) -> bool:
     """Whether an amount was read without its cents (see AMOUNT_FIELDS). A total the page's
-    sums back (``backed``: "CASH 12.00" / "CHANGE 0.00") whose line OCR read with its whole
-    part and only some of its cents ("TOTAL 12.", "RM 13.6" for 13.60) was not: the sums give
-    its cents, the line where it is printed."""
+    sums back (``backed_on`` its page: "CASH 12.00" / "CHANGE 0.00") whose words OCR read with
+    its whole part, its decimal mark and only some of its cents ("TOTAL 12.", "RM 13.6" for
+    13.60) was not: the sums give its cents, the line where it is printed (a count, "Total
+    Qty 4", has no mark)."""
     if name not in AMOUNT_FIELDS:
         return False
     currency = fields.get("currency")
@@ -84,8 +85,11 @@ def _lost_cents(
     if not isinstance(value, Decimal):
         return True
     digits, written = re.sub(r"\D", "", text), digits_with_cents(value)
-    if backed and digits.startswith(str(int(abs(value)))) and written.startswith(digits):
-        return False
+    if backed_on is not None and found.evidence.box and written.startswith(digits):
+        whole = str(int(abs(value)))
+        words = " ".join(w.text for w in _words_in(backed_on, found.evidence.box))
+        if digits.startswith(whole) and re.search(rf"(?<!\d){whole}[.,]", words):
+            return False
     return digits != written
 
 
@@ -198,7 +202,7 @@ def apply_ocr_confidence(
         if sure < needed:
             reason = f"uncertain: OCR read its words with confidence {sure:.2f}"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
-        elif _lost_cents(name, found, fields, backed):
+        elif _lost_cents(name, found, fields, page if backed else None):
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif (

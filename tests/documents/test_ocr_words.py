@@ -117,13 +117,15 @@ def test_a_total_the_sums_back_may_have_lost_its_cents_and_not_its_whole_part() 
         total = read(doc, Decimal("12"), 0, read_as)
         kept, _ = apply_ocr_confidence(doc, {"total": total}, paid)
         assert str(kept["total"].value) == "12.00", read_as
-    # Not backed by the sums; or its whole part not read ("1" for 12.00): no total.
+    # Not backed by the sums; its whole part not read ("1." for 12.00); or no decimal mark
+    # read (a count, "TOTAL QTY 12"): no total.
     doc = page_of("1 TOTAL 12.", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
     kept, doubts = apply_ocr_confidence(doc, {"total": read(doc, Decimal("12"), 0, "12.")})
     assert kept == {} and "without its cents" in doubts["total"].reason
-    doc = page_of("1 TOTAL 1", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
-    kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("12"), 0, "1")}, paid)
-    assert kept == {}
+    for read_as in ("1.", "12"):
+        doc = page_of(f"1 TOTAL {read_as}", "CASH 12.00", "CHANGE 0.00", confidence=0.9)
+        kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("12"), 0, read_as)}, paid)
+        assert kept == {}, read_as
 
 
 def test_a_net_amount_read_twice_is_no_total() -> None:
