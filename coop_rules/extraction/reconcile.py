@@ -268,6 +268,7 @@ class _Sums:
 
     tendered: list[Decimal]
     change: list[Decimal]  # given back (> 0)
+    change_money: list[Decimal]  # of them, those written as money (with cents)
     subtotals: list[Decimal]
     taxes: list[Decimal]
     values: list[Decimal]  # of the candidates
@@ -291,7 +292,8 @@ class _Sums:
         due_ids: set[int],
     ) -> _Sums:
         # Change is money going out: some tills print it negative ("CHANGE 6.00-").
-        change = [c for c in (abs(_money(a.value.value)) for a in pay["change"]) if c > 0]
+        given = [(abs(_money(a.value.value)), _cents(a)) for a in pay["change"]]
+        change = [c for c, _ in given if c > 0]
         printed: set[Decimal] = set()
         if change:
             printed = {a.value for line in ctx.layout.lines for a in ctx.amounts(line.text)}
@@ -301,6 +303,7 @@ class _Sums:
         return cls(
             tendered=_tendered(pay),
             change=change,
+            change_money=[c for c, cents in given if c > 0 and cents],
             subtotals=[_money(a.value.value) for a in subtotals],
             taxes=[_money(a.value.value) for a in parts["tax"]],
             values=values,
@@ -417,8 +420,11 @@ def _paid_otherwise(value: Decimal, sums: _Sums) -> bool:
     ``CHANGE 0.25`` — or the payment was) and no sum can tell which; with two payments (a
     voucher and cash) each is only part of the price. Money handed over that is the total
     itself (``TOTAL 52.00`` / ``CASH 52.00`` / ``CHANGE 5.00``) says the change was misread:
-    the total misread as exactly the money handed over would be a second coincidence."""
+    the total misread as exactly the money handed over would be a second coincidence. Change
+    read without its cents ("CHANGE 13 15", the decimal mark lost) says nothing."""
     if len(sums.tendered) != 1 or len(sums.change) != 1 or sums.tendered[0] == value:
+        return False
+    if sums.change_money != sums.change:
         return False
     paid = sums.tendered[0] - sums.change[0]
     return paid > 0 and abs(paid - value) >= COIN  # (more change than money: a misread)

@@ -347,3 +347,15 @@ def test_a_tax_summary_row_without_its_tax_gives_the_total_printed_under_a_subto
     # Another rate gives another sum: the net total is not backed, and nothing is the total.
     other = [*rows[:-1], "S = 7%|42,45 Fu"]
     assert extract_document(ocr_receipt(*other), einvoice=False).value("total") is None
+
+
+def test_change_read_without_its_cents_does_not_make_the_payment_disagree() -> None:
+    # "CHANGE 13 15": the decimal mark lost, read as whole numbers. The rounding backs 6.85.
+    head = ["ECONSAVE CASH & CARRY (ECSB) SDN BHD", "NO. 1, JALAN KLANG LAMA, 58000 KUALA LUMPUR"]
+    sale = ["Date: 02/05/2018", "SIEW PAK CHOY|3.78", "CUCUMBER|3.05", "Total with GST @ 6%|6.83"]
+    rows = [*head, *sale, "ROUNDING|0.02", "TOTAL|6.85", "Cash|20.00", "CHANGE|13 15"]
+    doc = extract_document(ocr_receipt(*rows), einvoice=False)
+    assert doc.value("total") == Decimal("6.85")
+    # Change read as money that the total does not explain: some amount was misread.
+    other = [*rows[:-1], "CHANGE|14.15"]
+    assert extract_document(ocr_receipt(*other), einvoice=False).value("total") is None
