@@ -199,6 +199,11 @@ def amount_in(ctx: Context, window: Window) -> tuple[int, int, Decimal, str | No
             for a in found
             if (own_end < 0 or a.end <= own_end) and not _in_qualifier(window.text, a.start, a.end)
         ]
+        if not any(a.decimals == 2 for a in own):
+            # A bare number by the label (a count, a speck OCR read as "5") and money further
+            # on the line ("Total! 5 \  M3.00"): the money.
+            later = [a for a in found if a.start >= own_end >= 0 and a.decimals == 2]
+            own = later or own
         money = [a for a in (own or found) if a.decimals in (0, 2)]
         pick = (money or own or found)[-1]
     return pick.start, pick.end, pick.value, pick.currency

@@ -352,3 +352,13 @@ def test_a_total_with_a_rounding_under_it_whose_rounded_amount_was_not_read_is_u
     rows = [*head, "TOTAL|RM 42.48", "ROUNDING ADJUSTMENTS|RM 0.02", "TENDERED-CASH|RM 50.00"]
     doc = read_receipt(tmp_path, [*rows, "CHANGE|RM 7.50"])
     assert doc.value("total") == Decimal("42.48")
+
+
+def test_money_on_a_totals_line_beats_a_bare_number_by_its_label(tmp_path: Path) -> None:
+    # A speck or a count read as a number by the label; the money stands at the line's end.
+    rows = [*SALE[:5], "NASI LEMAK|40.50", "TEH TARIK|25.00", "TOTAL PAYABLE: 1 A|65.50"]
+    doc = read_receipt(tmp_path, [*rows, "THANK YOU"])
+    assert doc.value("total") == Decimal("65.50")
+    # A line whose label has money of its own keeps it.
+    rows = [*SALE[:5], "NASI LEMAK|40.50", "TEH TARIK|25.00", "TOTAL 65.50 ITEMS|2"]
+    assert read_receipt(tmp_path, [*rows, "THANK YOU"]).value("total") == Decimal("65.50")
