@@ -106,6 +106,8 @@ MIN_WIDTH = 1200  # narrower images are scaled up to this many pixels (small rec
 # for Tesseract; most receipt scans have 40-50 (bench/ocr.py).
 LINE_HEIGHT = 40
 MIN_LINES = 5  # fewer text lines than this give no reliable line height
+# EXIF orientations that turn a picture a quarter (its width and height change places).
+TURNED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 MAX_LONG_SIDE = 4000  # larger images are scaled down to this (a phone photo is ~4000 px)
 MAX_SIDE = 12_000  # an image larger than this a side is not OCRed: a finding, not a stall
 ASSUMED_DPI = 150.0  # an image without a plausible resolution is laid out as if at this
@@ -294,10 +296,9 @@ class Sheet:
 
 def prepare(image: Image.Image) -> Sheet:
     """``image`` greyscale, sized for Tesseract and measured (see :class:`Sheet`)."""
-    from PIL import Image, ImageOps  # loaded with the first picture (see test_startup)
+    from PIL import Image  # loaded with the first picture (see test_startup)
 
-    image = ImageOps.exif_transpose(image) or image
-    gray = image.convert("L")
+    gray = _upright(image.convert("L"), image)
     long_side = max(gray.size)
     if long_side > MAX_LONG_SIDE:
         factor = MAX_LONG_SIDE / long_side
@@ -315,6 +316,24 @@ def prepare(image: Image.Image) -> Sheet:
     # A picture scaled up is measured again when it is read: on the smaller one the tilt of
     # short lines is a guess (two of 14 scaled receipts: 1.95° against -0.28°, -0.73 against -1.33).
     return Sheet(gray, pic, skew if pic is gray else None, cut)
+
+
+def _upright(gray: Image.Image, image: Image.Image) -> Image.Image:
+    """``gray``, the greyscale of ``image``, turned as ``image``'s EXIF orientation says (a
+    phone photo stored sideways): turned once it is grey, a third of the colour picture's
+    memory, and not copied when it needs no turn."""
+    from PIL import ExifTags, Image
+
+    turn = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(image.getexif().get(ExifTags.Base.Orientation, 1))
+    return gray.transpose(turn) if turn is not None else gray
 
 
 def _print_box(gray: Image.Image) -> tuple[int, int, int, int] | None:
@@ -503,10 +522,12 @@ def recognise(
     lack of text is a problem, where a photo's is not).
     """
     if width is None or height is None:
-        from PIL import ImageOps
+        from PIL import ExifTags
 
-        upright = ImageOps.exif_transpose(image) or image
-        width, height = upright.width * image_points(image), upright.height * image_points(image)
+        across, down = image.size
+        if image.getexif().get(ExifTags.Base.Orientation) in TURNED_ORIENTATIONS:
+            across, down = down, across
+        width, height = across * image_points(image), down * image_points(image)
     with _reading_lock:
         try:
             return _recognised(image, number, width, height, scanned_page)

@@ -469,6 +469,26 @@ def test_a_very_wide_image_is_a_finding_not_a_stall(tmp_path: Path) -> None:
     assert "20,000 × 60 pixels" in problem.reason
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_pictures_exif_orientation_turns_its_greyscale_as_pillow_turns_it(
+    orientation: int,
+) -> None:
+    # Turned once grey (a third of the colour picture's memory), never copied in colour.
+    picture = Image.open(OCR / "landing-page.png").convert("RGB").resize((90, 40))
+    ImageDraw.Draw(picture).rectangle((0, 0, 20, 10), fill=(200, 30, 30))  # not symmetric
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = io.BytesIO()
+    picture.save(data, "PNG", exif=exif.tobytes())
+    stored = Image.open(data)
+    expected = (ImageOps.exif_transpose(stored) or stored).convert("L")
+    got = ocr_module._upright(stored.convert("L"), stored)
+    assert got.size == expected.size and ImageChops.difference(got, expected).getbbox() is None
+    across, down = (40, 90) if orientation >= 5 else (90, 40)
+    page = ocr_module.recognise(stored, 1)
+    assert page.width / page.height == pytest.approx(across / down)
+
+
 def scanned_pdf(path: Path, pages: int, picture: Path) -> Path:
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for _ in range(pages):
