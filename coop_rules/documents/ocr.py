@@ -560,7 +560,7 @@ def _recognised(
     if turn in (90, 270):
         width, height = height, width
     words = _on_page(best, sheet, width, height)
-    lines = [_joined_amounts(_read_marks(line)) for line in _lines_of(words)]
+    lines = [_joined_amounts(_read_marks(_currency_apart(line))) for line in _lines_of(words)]
     ordered = tuple(word for line in lines for word in line)
     mean = sum(w.confidence for w in ordered) / len(ordered) if ordered else 0.0
     return Page(
@@ -1128,6 +1128,25 @@ def _read_marks(line: list[Word]) -> list[Word]:
         after = out[i + 1].text
         if out[i].text == "§" and not after[:1].isdigit() and out[i - 1].text[-1:].isalpha():
             out[i] = replace(out[i], text="&")
+    return out
+
+
+APART = 0.5  # points between two words cut apart (touching boxes are one word again)
+
+
+def _currency_apart(line: list[Word]) -> list[Word]:
+    """``line`` with an amount's currency OCR glued to it ("RM3.00", misread "RH73.00",
+    "FM3.00") made a word of its own, as printed: the letters are no digits of the amount.
+    The letters' box is their share of the word's width."""
+    out = []
+    for word in line:
+        glued = _PREFIXED_AMOUNT.match(word.text)
+        if glued is None or not glued.group(1).isalpha():
+            out.append(word)
+            continue
+        cut = word.x0 + (word.x1 - word.x0) * len(glued.group(1)) / len(word.text)
+        letters = replace(word, text=glued.group(1), x1=cut - APART)
+        out += [letters, replace(word, text=glued.group(2), x0=cut)]
     return out
 
 

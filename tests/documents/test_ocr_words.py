@@ -128,6 +128,36 @@ def test_a_total_the_sums_back_may_have_lost_its_cents_and_not_its_whole_part() 
         assert kept == {}, read_as
 
 
+def test_an_amounts_currency_glued_on_is_a_word_of_its_own() -> None:
+    word = Word("FM3.00", 100.0, 10.0, 160.0, 22.0, 0.99, True)
+    letters, amount = ocr._currency_apart([word])
+    assert (letters.text, amount.text) == ("FM", "3.00")
+    assert letters.x0 == 100.0 and amount.x1 == 160.0 and letters.x1 < amount.x0
+    assert letters.confirmed and amount.confirmed and amount.confidence == 0.99
+    dollars = Word("$3.00", 100.0, 10.0, 150.0, 22.0, 0.99)
+    assert ocr._currency_apart([dollars]) == [dollars]  # a sign the parser reads glued
+    # A parking ticket whose "RM" OCR misread on the total's and the payment's lines.
+    glued = page_of(
+        "PARKING SDN BHD",
+        "TAX INVOICE",
+        "Paid Time 30/04/2017 23:14",
+        "Type Rate A RM3.00",
+        "Total! 5 \\ M3.00",
+        "Paid FM3.00",
+        confidence=0.95,
+    )
+    assert extract_document(glued, einvoice=False).value("total") is None
+    page = glued.pages[0]
+    lines = [ocr._currency_apart(line) for line in ocr._lines_of(list(page.words))]
+    apart = replace(
+        page,
+        words=tuple(w for line in lines for w in line),
+        text="\n".join(" ".join(w.text for w in line) for line in lines),
+    )
+    doc = extract_document(replace(glued, pages=(apart,)), einvoice=False)
+    assert doc.value("total") == Decimal("3.00")
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
