@@ -259,7 +259,7 @@ def _net_of_printed_tax(page: Page, value: object, fields: dict[str, Extracted])
     if not isinstance(value, Decimal):
         return False
     tax = fields.get("tax")
-    if tax is not None:
+    if tax is not None and Decimal(str(tax.value)) != 0:  # (no tax: net and gross are one)
         gross = abs(value + Decimal(str(tax.value)))
         if any(abs(a.value) == gross for a in find_amounts(page.text)):
             return True

@@ -158,6 +158,25 @@ def test_an_amounts_currency_glued_on_is_a_word_of_its_own() -> None:
     assert doc.value("total") == Decimal("3.00")
 
 
+def test_a_total_printed_again_under_a_tax_of_nothing_is_no_net_amount() -> None:
+    # Zero-rated goods: the gross amount plus a tax of 0.00 is the net amount, printed
+    # again; that says nothing of which amount is the total.
+    doc = page_of(
+        "PASIR EMAS HARDWARE SDN BHD",
+        "Tax Invoice",
+        "Date : 23/06/18 12:46:33 PM",
+        "WAAN34 3 8.00 24.00 SR",
+        "ST00014 3 4.00 12.00 SR",
+        "Gross Amt: 36.00",
+        "GST (6%) : 0.00",
+        "Net Amt: 36.00",
+        confidence=0.95,
+    )
+    found = extract_document(doc, einvoice=False)
+    assert found.value("total") == Decimal("36.00")
+    assert (found.fields["total"].evidence.note or "").startswith("label: Gross Amt")
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
