@@ -1176,13 +1176,17 @@ def _in_band(line: list[Word], band: tuple[int, int, int, int] | None) -> list[W
 # OCR splits an amount at its decimal mark when the print leaves a gap there ("49. 39",
 # "-0. 83", "-50, 00"): the integer part ending in the mark, then exactly two digits.
 _AMOUNT_HEAD = re.compile(r"^[-(]?(?:[A-Z]{1,3})?\d{1,7}[.,]$")
-_AMOUNT_CENTS = re.compile(r"^\d{2}(?!\d)")
+_AMOUNT_CENTS = re.compile(r"^\d{2}(?![\d/:]|[.,-]\d)")  # not a date, a time
 MAX_MARK_GAP = 0.8  # the widest gap after a decimal mark, in the word's heights
+# The cents' box may begin inside the integer part's: a second reading of the amount's box
+# ("100." over "100. 60") can give the integer part a box reaching over the cents.
 
 
 def _joined_amounts(line: list[Word]) -> list[Word]:
     """``line`` (one visual line, left to right) with amounts split at the decimal mark joined
-    into one word (see _AMOUNT_HEAD), with the joined box and the less sure confidence."""
+    into one word (see _AMOUNT_HEAD), with the joined box and the less sure confidence. The
+    cents stand right of the integer part: their box ends further right, and may begin inside
+    the integer part's (see MAX_MARK_GAP)."""
     out: list[Word] = []
     for word in line:
         head = out[-1] if out else None
@@ -1190,7 +1194,9 @@ def _joined_amounts(line: list[Word]) -> list[Word]:
             head is not None
             and _AMOUNT_HEAD.match(head.text)
             and _AMOUNT_CENTS.match(word.text)
-            and 0 <= word.x0 - head.x1 <= MAX_MARK_GAP * (head.bottom - head.top)
+            and head.x0 < word.x0
+            and head.x1 < word.x1
+            and word.x0 - head.x1 <= MAX_MARK_GAP * (head.bottom - head.top)
         ):
             out[-1] = Word(
                 head.text + word.text,

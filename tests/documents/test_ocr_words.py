@@ -28,6 +28,16 @@ def test_an_amount_split_at_its_decimal_mark_is_joined() -> None:
     minus = ocr._joined_amounts([Word("-0.", 0, 0, 20, 12), Word("83", 24, 0, 36, 12)])
     assert [w.text for w in minus] == ["-0.83"]
     assert len(ocr._joined_amounts([Word("12.", 0, 0, 20, 12), Word("2018", 24, 0, 50, 12)])) == 2
+    # A second reading gave the integer part a box reaching over the cents: still one amount.
+    over = ocr._joined_amounts([Word("100.", 280, 632, 319, 646), Word("60", 308, 631, 321, 648)])
+    assert [w.text for w in over] == ["100.60"] and over[0].box == (280, 631, 321, 648)
+    # Cents whose box lies inside the integer part's, or begins left of it, are no cents.
+    inside = [Word("100.", 280, 632, 319, 646), Word("60", 300, 631, 315, 648)]
+    assert len(ocr._joined_amounts(inside)) == 2
+    # A number ending in a comma before a date or a time is no amount split at its mark.
+    for after in ("25/05/2018", "18:12"):
+        dated = [Word("304,", 100, 10, 130, 22), Word(after, 128, 10, 200, 22)]
+        assert len(ocr._joined_amounts(dated)) == 2, after
 
 
 def test_a_line_of_unsure_specks_is_noise_and_a_short_sure_word_is_not() -> None:
