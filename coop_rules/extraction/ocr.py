@@ -191,9 +191,9 @@ def apply_ocr_confidence(
         sure, marked = _marked(page, found, name)
         backed = name == "total" and _backed(found, fields, decided_by)
         if name == "total":
-            twice = _printed_twice(page, found) and not _net_of_printed_tax(
-                page, found.value, fields
-            )
+            twice = (
+                _printed_twice(page, found) or _items_add_up(page, found)
+            ) and not _net_of_printed_tax(page, found.value, fields)
         else:
             twice = _printed_twice(page, found) or _confirmed(page, found)
         needed = STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE
@@ -250,6 +250,49 @@ def _printed_twice(page: Page, found: Extracted) -> bool:
         if not needed:
             return True
     return False
+
+
+ITEM_LINES = 40  # how far above a total its items are added up
+COIN = Decimal("0.10")  # a rounding adjustment is less than this
+
+
+def _items_add_up(page: Page, found: Extracted) -> bool:
+    """Whether the amounts of the lines right above ``found``'s own (each line's last amount
+    with cents, up from it) add up to its amount, two lines or more: a receipt's items ("1
+    HONEY SOFT TOAST 3.30" … "1 MINI BUN 3.10" over "TOTAL 26.50"). Many amounts adding up to
+    the cent to a misread total is no more likely than a second print of the same misreading.
+    Not where the next amount under it is less than a coin: the items add up to the total
+    before a rounding adjustment (its label misread, "rnunding Adjustment -0.02")."""
+    value = found.value
+    box = found.evidence.box
+    if not isinstance(value, Decimal) or value <= 0 or box is None:
+        return False
+    own = {id(word) for word in _words_in(page, box)}
+    lines = [_money_of(line) for line in visual_lines(page.words)]
+    at = next((i for i, (words, _) in enumerate(lines) if own & words), None)
+    if at is None:
+        return False
+    under = next((money for _, money in lines[at + 1 :] if money), [])
+    if under and 0 < abs(under[-1]) < COIN:
+        return False
+    total, count = Decimal(0), 0
+    for _, money in reversed(lines[max(0, at - ITEM_LINES) : at]):
+        if not money:
+            continue
+        total += money[-1]
+        count += 1
+        if total == value:
+            return count >= 2
+        if total > value:
+            return False
+    return False
+
+
+def _money_of(line: list[Word]) -> tuple[set[int], list[Decimal]]:
+    """A visual line's words (by id) and its amounts with cents, as OCR may write them."""
+    text = " ".join(word.text for word in line)
+    text = _GLUED_CURRENCY.sub(" ", _SPACED_CENTS.sub(r"\1\2", text))
+    return {id(word) for word in line}, [a.value for a in find_amounts(text) if a.decimals == 2]
 
 
 def _net_of_printed_tax(page: Page, value: object, fields: dict[str, Extracted]) -> bool:

@@ -187,6 +187,23 @@ def test_a_total_printed_again_under_a_tax_of_nothing_is_no_net_amount() -> None
     assert (found.fields["total"].evidence.note or "").startswith("label: Gross Amt")
 
 
+def test_a_total_its_items_add_up_to_is_used_unless_a_rounding_follows() -> None:
+    items = ("1 HONEY SOFT TOAST 3.30", "2 XIAO GE GE 5.40", "1 EGG TART 5.10")
+    label = {"total": "label"}
+    doc = page_of("LAVENDER CONFECTIONERY", *items, "8 TOTAL. 13.80", "CASH 50,00", confidence=0.95)
+    kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("13.80"), 4, "13.80")}, label)
+    assert kept["total"].value == Decimal("13.80")
+    # A misread total the items do not add up to.
+    doc = page_of("LAVENDER CONFECTIONERY", *items, "8 TOTAL. 18.80", "CASH 50,00", confidence=0.95)
+    kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("18.80"), 4, "18.80")}, label)
+    assert kept == {}
+    # An adjustment of less than a coin under it, its label misread: the total before rounding.
+    rounded = ("LAVENDER CONFECTIONERY", *items, "Total Sales 13.80", "rnunding Adj -0.02")
+    doc = page_of(*rounded, "Jotal After Rounding 13.78", confidence=0.95)
+    kept, _ = apply_ocr_confidence(doc, {"total": read(doc, Decimal("13.80"), 4, "13.80")}, label)
+    assert kept == {}
+
+
 def test_a_net_amount_read_twice_is_no_total() -> None:
     # Repeated in the tax summary beside its tax: the base of the 6 % tax, not the total.
     doc = page_of("Total Sales 33.00", "GST 6% 1.98", "TOTAL 38.00", "SR 33.00")
