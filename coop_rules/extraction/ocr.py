@@ -21,8 +21,8 @@ from coop_rules.evidence import Box, Extracted
 from coop_rules.extraction.dates import find_dates
 from coop_rules.extraction.model import Abstained, LineItem
 from coop_rules.extraction.parsing import find_amounts
-from coop_rules.extraction.reconcile import ARITHMETIC, digits_with_cents
-from coop_rules.extraction.totals import printed_tax, taxed_base
+from coop_rules.extraction.reconcile import ARITHMETIC, COIN, digits_with_cents
+from coop_rules.extraction.totals import CENT, printed_tax, taxed_base
 
 # Below this word confidence an OCR value is not used: a digit OCR was unsure of makes a wrong
 # date or total, and a wrong value is worse than none (a reviewer reads the scan). On 30
@@ -56,7 +56,6 @@ GUESSED = 0.4
 AMOUNT_FIELDS = frozenset({"total", "subtotal", "tax", "amount_due"})
 WHOLE_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "TWD", "HUF", "IDR"})
 _CENTS = re.compile(r"[.,]\s?\d{2}(?!\d)")
-CENT = Decimal("0.01")
 # How OCR may print an amount apart from the page's other readings of it: a gap after the
 # decimal mark where the print has a narrow one ("RM367. 10"), and its currency glued on and
 # misread ("RH367.10" for RM).
@@ -241,19 +240,16 @@ def _printed_twice(page: Page, found: Extracted) -> bool:
     box = found.evidence.box
     own = {id(word) for word in _words_in(page, box)} if box else set()
     needed = 1 if own else 2  # without its own line's words, two others
-    for line in visual_lines(page.words):
-        if any(id(word) in own for word in line):
+    for words, money in map(_money_of, visual_lines(page.words)):
+        if own & words:
             continue
-        text = " ".join(word.text for word in line)
-        text = _GLUED_CURRENCY.sub(" ", _SPACED_CENTS.sub(r"\1\2", text))
-        needed -= {abs(a.value) for a in find_amounts(text) if a.decimals == 2} == {value}
+        needed -= {abs(m) for m in money} == {value}
         if not needed:
             return True
     return False
 
 
 ITEM_LINES = 40  # how far above a total its items are added up
-COIN = Decimal("0.10")  # a rounding adjustment is less than this
 
 
 def _items_add_up(page: Page, found: Extracted) -> bool:
@@ -261,8 +257,9 @@ def _items_add_up(page: Page, found: Extracted) -> bool:
     with cents, up from it) add up to its amount, two lines or more: a receipt's items ("1
     HONEY SOFT TOAST 3.30" … "1 MINI BUN 3.10" over "TOTAL 26.50"). Many amounts adding up to
     the cent to a misread total is no more likely than a second print of the same misreading.
-    Not where the next amount under it is less than a coin: the items add up to the total
-    before a rounding adjustment (its label misread, "rnunding Adjustment -0.02")."""
+    Not where the next amount under it is less than a coin (:data:`~.reconcile.COIN`): the
+    items add up to the total before a rounding (its label misread, "rnunding Adjustment
+    -0.02")."""
     value = found.value
     box = found.evidence.box
     if not isinstance(value, Decimal) or value <= 0 or box is None:

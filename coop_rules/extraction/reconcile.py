@@ -14,8 +14,11 @@ independent signals, all of them statements about invoices and receipts in gener
   change, or a subtotal plus its tax, is a candidate even with no label read on its line
   (``TL:RM 28.60`` smudged by the scan), unless a printed rate taxes it (a tax summary's base);
 * **subtotal + tax**: a printed net amount plus a printed tax gives it, or a tax summary's
-  rows (each a rate, a base and that rate of it) add up to it — unless a rounding is printed
-  under it: the summary adds up to the total before rounding;
+  rows (each a rate, a base and that rate of it; where no row's tax was read, a rate with its
+  sign and a base: the base plus that rate of it) add up to it — unless a rounding is printed
+  under it: the summary adds up to the total before rounding. Where no total label shows
+  what the summary adds up to, it is taken under a subtotal label (``NET TOTAL 45.00`` over
+  ``S = 6%  42.45``);
 * **lines above add up**: a total printed above it plus the amounts on the lines between gives
   it (``SUBTOTAL 79.60`` / ``DISCOUNT -30.00`` / ``TOTAL 49.60`` / ``SERV CHARGE 4.96`` / ``GST
   3.27`` / ``ROUNDING -0.03`` / ``TOTAL 57.80``): the later total wins and the one above loses,
@@ -34,7 +37,8 @@ independent signals, all of them statements about invoices and receipts in gener
 * **the payment disagrees**: the one payment printed, less its change, differs from the total
   by a coin or more (``TOTAL 19.75`` / ``CASH 10.00`` / ``CHANGE 0.25``): some amount was
   misread and no sum tells which, so the total is left unsure, whatever backs it (unless the
-  money handed over is the total itself: then the change was misread);
+  money handed over is the total itself: then the change was misread; change read without its
+  cents, ``CHANGE 13 15``, says nothing);
 * **a rounding under it**: a rounding adjustment printed under the total, before the payment
   lines, that is not read as nothing, with the total's amount not printed again under it
   (``Total Sales 42.48`` / ``Rounding Adj 0.02`` / ``Total After Adj 42 60``): the rounded
@@ -157,11 +161,12 @@ def reconcile_total(
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
     pool += _paid_amounts(ctx, pool, pay, parts)
     pool += _sums_printed(ctx, pool, pay, parts)
-    pool += _summarised(ctx, pool, parts)
+    summary = tax_summary_total(line.text for line in ctx.layout.lines)
+    pool += _summarised(summary, pool, parts)
     if not pool:
         return Decision(None, "-")
     due_ids = {id(d) for d in due}
-    sums = _Sums.of(ctx, pool, pay, parts, before_rounding, due_ids)
+    sums = _Sums.of(ctx, pool, pay, parts, before_rounding, due_ids, summary)
     scored = [_scored(found, score, list(signals), sums) for found, score, signals in pool]
     scored = _cash_rounded(scored, sums)
     scored.sort(key=lambda s: (-s[0], s[1].candidate.order))
@@ -290,6 +295,7 @@ class _Sums:
         parts: dict[str, list[AmountFound]],
         before_rounding: set[Decimal],
         due_ids: set[int],
+        summarised: Decimal | None,
     ) -> _Sums:
         # Change is money going out: some tills print it negative ("CHANGE 6.00-").
         given = [(abs(_money(a.value.value)), _cents(a)) for a in pay["change"]]
@@ -313,7 +319,7 @@ class _Sums:
             largest=max(abs(v) for v in (money_values or values)),
             money_format=bool(money_values),
             unrounded=_unrounded(ctx, pool, pay),
-            summarised=tax_summary_total(line.text for line in ctx.layout.lines),
+            summarised=summarised,
             roundings=frozenset((line.page, line.index) for line, _ in ctx.labelled({"rounding"})),
         )
 
@@ -564,11 +570,10 @@ def _paid_amounts(
     return found
 
 
-def _summarised(ctx: Context, pool: Pool, parts: dict[str, list[AmountFound]]) -> Pool:
-    """What the tax summary's rows add up to, where no total label shows it: printed under a
-    subtotal label ("NET TOTAL 45.00" over "S = 6%  42.45", with or without its tax read). The
-    scoring adds the sum's signal."""
-    total = tax_summary_total(line.text for line in ctx.layout.lines)
+def _summarised(total: Decimal | None, pool: Pool, parts: dict[str, list[AmountFound]]) -> Pool:
+    """What the tax summary's rows add up to (``total``), where no total label shows it:
+    printed under a subtotal label ("NET TOTAL 45.00" over "S = 6%  42.45", with or without its
+    tax read). The scoring adds the sum's signal."""
     if total is None or total in {_money(c.value.value) for c, _, _ in pool}:
         return []
     shown = [
