@@ -13,6 +13,8 @@ independent signals, all of them statements about invoices and receipts in gener
   lines (a total whose label was not read); and an amount printed that is tendered less
   change, or a subtotal plus its tax, is a candidate even with no label read on its line
   (``TL:RM 28.60`` smudged by the scan), unless a printed rate taxes it (a tax summary's base);
+  a total its own line calls a before-tax figure (``Total Sales (Excluding GST) 94.34``) is a
+  subtotal to those sums;
 * **subtotal + tax**: a printed net amount plus a printed tax gives it, or a tax summary's
   rows (each a rate, a base and that rate of it; where no row's tax was read, a rate with its
   sign and a base: the base plus that rate of it) add up to it — unless a rounding is printed
@@ -160,7 +162,9 @@ def reconcile_total(
     candidates = _marks_restored(ctx, candidates, _page_sums(pay, parts))
     pool, before_rounding = _pool(ctx, [*candidates, *due], pay)
     pool += _paid_amounts(ctx, pool, pay, parts)
-    pool += _sums_printed(ctx, pool, pay, parts)
+    # A total its own line calls a before-tax figure is a subtotal to the sums printed.
+    net = [c for c in candidates if _before_tax(c)]
+    pool += _sums_printed(ctx, pool, pay, {**parts, "subtotal": [*parts["subtotal"], *net]})
     summary = tax_summary_total(line.text for line in ctx.layout.lines)
     pool += _summarised(summary, pool, parts)
     if not pool:

@@ -362,3 +362,19 @@ def test_money_on_a_totals_line_beats_a_bare_number_by_its_label(tmp_path: Path)
     # A line whose label has money of its own keeps it.
     rows = [*SALE[:5], "NASI LEMAK|40.50", "TEH TARIK|25.00", "TOTAL 65.50 ITEMS|2"]
     assert read_receipt(tmp_path, [*rows, "THANK YOU"]).value("total") == Decimal("65.50")
+
+
+def test_a_total_its_line_calls_before_tax_plus_the_tax_finds_the_total_printed(
+    tmp_path: Path,
+) -> None:
+    # The total's own label smudged: the amount before tax and the tax add up to an amount
+    # printed with no label read, which is the total.
+    rows = [*SALE[:5], "FOAM BOARD|63.60", "ROLL UP BUNTING|30.74"]
+    totals = [
+        "Total Sales (Excluding GST) :|94.34",
+        "Total GST :|5.66",
+        "Tota} Sales (i clusive)|100.00",
+    ]
+    doc = read_receipt(tmp_path, [*rows, *totals, "THANK YOU"])
+    assert doc.value("total") == Decimal("100.00")
+    assert doc.decided_by["total"] == "subtotal + tax"
