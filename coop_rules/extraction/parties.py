@@ -807,6 +807,11 @@ def header_names(ctx: Context) -> list[tuple[str, float, list[Token], Line]]:
         segment = line.text[begin:end]
         # Stars around a receipt's title are decoration ("* THAI DELICIOUS RESTAURANT *").
         text = _REG_NUMBER_AFTER.sub("", segment).strip(_LEAD_PUNCT + "*")
+        if not names and not any(ch.isalpha() for ch in text) and _REG_NUMBER_LINE.match(text):
+            # A number alone above every name (a scan's stamped file number, a document
+            # number): no registration under a name, so no address block yet.
+            unread.add(line.index)
+            continue
         if _address_like(text) or _opens_address(ctx, line, segment):
             address_at = line.index
             break  # the header's address block: the name stands above it

@@ -359,3 +359,26 @@ def test_change_read_without_its_cents_does_not_make_the_payment_disagree() -> N
     # Change read as money that the total does not explain: some amount was misread.
     other = [*rows[:-1], "CHANGE|14.15"]
     assert extract_document(ocr_receipt(*other), einvoice=False).value("total") is None
+
+
+def test_a_number_stamped_above_a_shops_name_is_no_address() -> None:
+    # A scan's file number stamped at the top: a registration number belongs under a name, so
+    # a number alone above every name does not start the header's address block.
+    rows = [
+        "3180404",
+        "BERRY'S CAKE HOUSE",
+        "(Co No. 315481-T) GST No. 001287233536",
+        "No.1, Jln Puteri 1/6, Bandar Puteri,",
+        "47100 Puchong, Selangor",
+        "TAX INVOICE",
+        "Date: 01/02/2018 12:00",
+        "BUTTER CAKE|10.00",
+        "TOTAL|10.00",
+    ]
+    doc = extract_document(ocr_receipt(*rows), einvoice=False)
+    assert doc.value("vendor") == "BERRY'S CAKE HOUSE"
+    # A registration number under the name still ends the name block.
+    rows = ["BERRY'S CAKE HOUSE", "(315481-T)", *rows[3:]]
+    assert extract_document(ocr_receipt(*rows), einvoice=False).value("vendor") == (
+        "BERRY'S CAKE HOUSE"
+    )
