@@ -63,14 +63,7 @@ _SPACED_CENTS = re.compile(r"(\d[.,]) (\d{2})(?![\d.,])")
 _GLUED_CURRENCY = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
 
-def _lost_cents(
-    name: str, found: Extracted, fields: dict[str, Extracted], backed_on: Page | None = None
-) -> bool:
-    """Whether an amount was read without its cents (see AMOUNT_FIELDS). A total the page's
-    sums back (``backed_on`` its page: "CASH 12.00" / "CHANGE 0.00") whose words OCR read with
-    its whole part, its decimal mark and only some of its cents ("TOTAL 12.", "RM 13.6" for
-    13.60) was not: the sums give its cents, the line where it is printed (a count, "Total
-    Qty 4", has no mark)."""
+def _lost_cents(name: str, found: Extracted, fields: dict[str, Extracted]) -> bool:
     if name not in AMOUNT_FIELDS:
         return False
     currency = fields.get("currency")
@@ -81,15 +74,21 @@ def _lost_cents(
         return False
     # Its cents read and its decimal mark not, put back by the page's sums ("9280": 92.80).
     value = found.value
-    if not isinstance(value, Decimal):
-        return True
-    digits, written = re.sub(r"\D", "", text), digits_with_cents(value)
-    if backed_on is not None and found.evidence.box and written.startswith(digits):
-        whole = str(int(abs(value)))
-        words = " ".join(w.text for w in _words_in(backed_on, found.evidence.box))
-        if digits.startswith(whole) and re.search(rf"(?<!\d){whole}[.,]", words):
-            return False
-    return digits != written
+    return not isinstance(value, Decimal) or re.sub(r"\D", "", text) != digits_with_cents(value)
+
+
+def _cents_cut(page: Page, found: Extracted) -> bool:
+    """Whether OCR read an amount's whole part and its decimal mark, and only some of its
+    cents ("TOTAL 12." for 12.00, "RM 13.6" for 13.60): where the page's sums back it, they
+    give its cents. A count ("Total Qty 4") has no mark."""
+    value, box = found.value, found.evidence.box
+    if not isinstance(value, Decimal) or box is None:
+        return False
+    digits, whole = re.sub(r"\D", "", found.evidence.text), str(int(abs(value)))
+    if not (digits.startswith(whole) and digits_with_cents(value).startswith(digits)):
+        return False
+    words = " ".join(w.text for w in _words_in(page, box))
+    return bool(re.search(rf"(?<!\d){whole}[.,]", words))
 
 
 def ocr_note(confidence: float) -> str:
@@ -195,13 +194,15 @@ def apply_ocr_confidence(
             ) and not _net_of_printed_tax(page, found.value, fields)
         else:
             twice = _printed_twice(page, found) or _confirmed(page, found)
+        lost = _lost_cents(name, found, fields)
+        cut = lost and backed and _cents_cut(page, found)  # the sums give its cents
         needed = STRICT if name in STRICT_FIELDS else MIN_WORD_CONFIDENCE
         if backed or twice:
             needed = CORROBORATED
         if sure < needed:
             reason = f"uncertain: OCR read its words with confidence {sure:.2f}"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
-        elif _lost_cents(name, found, fields, page if backed else None):
+        elif lost and not cut:
             reason = "uncertain: OCR read an amount without its cents"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         elif (
@@ -215,7 +216,7 @@ def apply_ocr_confidence(
             reason = "uncertain: OCR read it by its label once, and no sum on the page backs it"
             doubts[name] = Abstained(name, (marked,), reason, needed, "low-confidence")
         else:
-            if backed and _lost_cents(name, found, fields):  # its cents are the sums'
+            if cut:
                 marked = replace(marked, value=Decimal(str(found.value)).quantize(CENT))
             out[name] = marked
     return out, doubts
